@@ -1,0 +1,6 @@
+/**
+ * In-memory storage.
+ *
+ * @module orgkit/memory
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * PostgreSQL storage.
+ *
+ * @module orgkit/postgres
+ */
+export {};

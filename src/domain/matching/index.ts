@@ -1,0 +1,6 @@
+/**
+ * Member matching: normalizers and the compiled matcher.
+ *
+ * @module orgkit/matching
+ */
+export {};

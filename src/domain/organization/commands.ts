@@ -1,0 +1,367 @@
+import { produce, type Draft } from "immer";
+import { z } from "zod";
+import { OrgKitError } from "../../errors.js";
+import { parseInput } from "../validation.js";
+import { DEFAULT_ORGANIZATION_CONFIG, type OrganizationConfig } from "./config.js";
+import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
+import type { OrganizationEvent, OrganizationEventType } from "./events.js";
+import {
+  createOrganizationInputSchema,
+  idSchema,
+  memberRuleSchema,
+  organizationSchema,
+  statesSchema,
+  tagsSchema,
+  updateOrganizationInputSchema,
+  type CreateOrganizationInput,
+  type Organization,
+  type OrganizationMemberRule,
+  type UpdateOrganizationInput,
+} from "./schema.js";
+
+/** What every command needs besides its input: the time, and optionally the configuration and the version the caller last saw. */
+export interface CommandContext {
+  /** The time of the change (commands never read a clock). */
+  readonly now: Date | string;
+  /** Types, states and custom fields to validate against. Default: {@link DEFAULT_ORGANIZATION_CONFIG}. */
+  readonly config?: OrganizationConfig;
+  /** When given, the command fails with `CONFLICT` unless the organization is at this version. */
+  readonly expectedVersion?: number;
+}
+
+/** Context of {@link createOrganization}: also the new organization's id. */
+export interface CreateContext extends Omit<CommandContext, "expectedVersion"> {
+  readonly id: string;
+}
+
+/** What every command returns: the new organization (the input is never mutated) and the events it emitted. */
+export interface CommandResult {
+  readonly organization: Organization;
+  readonly events: readonly OrganizationEvent[];
+}
+
+const nowSchema = z.union([z.date(), z.iso.datetime({ offset: true })]);
+
+function toIso(now: Date | string): string {
+  const value = parseInput(nowSchema, now, "time (now)", ["now"]);
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new OrgKitError("VALIDATION_FAILED", "Invalid time (now): not a valid date", {
+      details: { issues: [{ path: "now", message: "not a valid date", code: "invalid_date" }] },
+    });
+  }
+  return date.toISOString();
+}
+
+function event(type: OrganizationEventType, organization: Organization, at: string, data: Record<string, unknown>): OrganizationEvent {
+  return { type, organizationId: organization.id, version: organization.version, at, data };
+}
+
+/**
+ * Creates an organization at version 1. Validates and normalizes the input (trimmed
+ * strings, tags de-duplicated case-insensitively, states in configured order, custom
+ * fields checked against their definitions); throws `VALIDATION_FAILED` with the path
+ * of every bad field.
+ *
+ * @example
+ * ```ts
+ * const { organization, events } = createOrganization(
+ *   { name: "Acme Manufacturing", type: "customer", tags: ["Key", "key"] },
+ *   { id: "org_1", now: new Date() },
+ * );
+ * organization.tags; // ["Key"]
+ * events[0].type;    // "organization.created"
+ * ```
+ */
+export function createOrganization(input: CreateOrganizationInput, context: CreateContext): CommandResult {
+  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
+  const at = toIso(context.now);
+  const id = parseInput(idSchema, context.id, "organization id", ["id"]);
+  const data = parseInput(createOrganizationInputSchema(config), input, "organization");
+  const organization: Organization = Object.freeze({
+    id,
+    externalId: data.externalId,
+    name: data.name,
+    type: data.type ?? config.types[0]!,
+    description: data.description,
+    summary: data.summary,
+    industry: data.industry,
+    address: data.address,
+    contact: data.contact,
+    tags: data.tags,
+    parentId: data.parentId,
+    states: data.states,
+    memberRules: [],
+    usergroupIds: data.usergroupIds,
+    allowedRoles: data.allowedRoles,
+    allowedApps: data.allowedApps,
+    customFields: data.customFields,
+    status: "active",
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  });
+  return { organization, events: [event("organization.created", organization, at, { organization })] };
+}
+
+/** Checks the expected version, applies `recipe` with immer, bumps version and updatedAt, and emits one event. */
+function change(
+  organization: Organization,
+  context: CommandContext,
+  type: OrganizationEventType,
+  recipe: (draft: Draft<Organization>) => Record<string, unknown>,
+): CommandResult {
+  const at = toIso(context.now);
+  if (context.expectedVersion !== undefined && context.expectedVersion !== organization.version) {
+    throw new OrgKitError(
+      "CONFLICT",
+      `Organization ${organization.id} is at version ${organization.version}, not the expected ${context.expectedVersion}`,
+      { details: { reason: "version", id: organization.id, expectedVersion: context.expectedVersion, actualVersion: organization.version } },
+    );
+  }
+  let data: Record<string, unknown> = {};
+  const next = produce(organization, (draft) => {
+    data = recipe(draft);
+    draft.version = organization.version + 1;
+    draft.updatedAt = at;
+  });
+  return { organization: next, events: [event(type, next, at, data)] };
+}
+
+/**
+ * Throws `ORGANIZATION_DISCONTINUED` when the organization is discontinued. Call it
+ * before assigning anything (members, resources, children, rules) to an organization.
+ */
+export function assertAssignable(organization: Organization): void {
+  if (organization.status === "discontinued") {
+    throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${organization.id} (${organization.name}) is discontinued and accepts no new assignments`, {
+      details: { id: organization.id },
+    });
+  }
+}
+
+function mergeCustomFields(
+  current: Readonly<Record<string, CustomFieldValue>>,
+  patch: Record<string, unknown>,
+  config: OrganizationConfig,
+  prefix: string,
+): Record<string, CustomFieldValue> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return parseInput(customFieldsSchema(config.customFields), merged, "custom fields", [prefix]);
+}
+
+/**
+ * Applies a patch of editable fields. `address` and `contact` merge part by part,
+ * `customFields` key by key (`null` removes an optional field). Emits
+ * `organization.updated` with `{ changes: { field: { from, to } } }`.
+ */
+export function updateOrganization(organization: Organization, patch: UpdateOrganizationInput, context: CommandContext): CommandResult {
+  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
+  const data = parseInput(updateOrganizationInputSchema(config), patch, "organization patch");
+  const next: Record<string, unknown> = {};
+  if (data.externalId !== undefined) next.externalId = data.externalId;
+  if (data.type !== undefined) next.type = data.type;
+  if (data.description !== undefined) next.description = data.description;
+  if (data.summary !== undefined) next.summary = data.summary;
+  if (data.industry !== undefined) next.industry = data.industry;
+  if (data.address !== undefined) next.address = { ...organization.address, ...stripUndefined(data.address) };
+  if (data.contact !== undefined) next.contact = { ...organization.contact, ...stripUndefined(data.contact) };
+  if (data.tags !== undefined) next.tags = data.tags;
+  if (data.states !== undefined) next.states = data.states;
+  if (data.usergroupIds !== undefined) next.usergroupIds = data.usergroupIds;
+  if (data.allowedRoles !== undefined) next.allowedRoles = data.allowedRoles;
+  if (data.allowedApps !== undefined) next.allowedApps = data.allowedApps;
+  if (data.customFields !== undefined) next.customFields = mergeCustomFields(organization.customFields, data.customFields, config, "customFields");
+  return change(organization, context, "organization.updated", (draft) => {
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [key, value] of Object.entries(next)) {
+      changes[key] = { from: organization[key as keyof Organization], to: value };
+      (draft as Record<string, unknown>)[key] = value;
+    }
+    return { changes };
+  });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const nameSchema = z.string().trim().min(1, "must not be empty").max(200);
+
+/** Renames an organization (uniqueness among active organizations is the service's job). */
+export function renameOrganization(organization: Organization, name: string, context: CommandContext): CommandResult {
+  const value = parseInput(nameSchema, name, "organization name", ["name"]);
+  return change(organization, context, "organization.renamed", (draft) => {
+    draft.name = value;
+    return { from: organization.name, to: value };
+  });
+}
+
+/** Replaces the organization's state flags (unknown flags are refused; order follows the configuration). */
+export function setOrganizationStates(organization: Organization, states: readonly string[], context: CommandContext): CommandResult {
+  const value = parseInput(statesSchema(context.config), states, "organization states", ["states"]);
+  return change(organization, context, "organization.states_set", (draft) => {
+    draft.states = value;
+    return { from: organization.states, to: value };
+  });
+}
+
+/** Adds tags; a tag already present in any letter case is not added twice. */
+export function addOrganizationTags(organization: Organization, tags: readonly string[], context: CommandContext): CommandResult {
+  const value = parseInput(tagsSchema, tags, "tags", ["tags"]);
+  const present = new Set(organization.tags.map((t) => t.toLowerCase()));
+  const added = value.filter((t) => !present.has(t.toLowerCase()));
+  return change(organization, context, "organization.tags_added", (draft) => {
+    draft.tags.push(...added);
+    return { tags: added };
+  });
+}
+
+/** Removes tags, matched case-insensitively. */
+export function removeOrganizationTags(organization: Organization, tags: readonly string[], context: CommandContext): CommandResult {
+  const value = parseInput(tagsSchema, tags, "tags", ["tags"]);
+  const remove = new Set(value.map((t) => t.toLowerCase()));
+  const removed = organization.tags.filter((t) => remove.has(t.toLowerCase()));
+  return change(organization, context, "organization.tags_removed", (draft) => {
+    draft.tags = organization.tags.filter((t) => !remove.has(t.toLowerCase()));
+    return { tags: removed };
+  });
+}
+
+const idListSchema = z.array(idSchema).max(1000);
+
+/** Links usergroups: the organization's members get their permissions. Refused on a discontinued organization. */
+export function linkOrganizationUsergroups(organization: Organization, usergroupIds: readonly string[], context: CommandContext): CommandResult {
+  const ids = parseInput(idListSchema, usergroupIds, "usergroup ids", ["usergroupIds"]);
+  assertAssignable(organization);
+  const added = [...new Set(ids)].filter((id) => !organization.usergroupIds.includes(id));
+  return change(organization, context, "organization.usergroups_linked", (draft) => {
+    draft.usergroupIds.push(...added);
+    return { usergroupIds: added };
+  });
+}
+
+/** Unlinks usergroups. */
+export function unlinkOrganizationUsergroups(organization: Organization, usergroupIds: readonly string[], context: CommandContext): CommandResult {
+  const ids = new Set(parseInput(idListSchema, usergroupIds, "usergroup ids", ["usergroupIds"]));
+  const removed = organization.usergroupIds.filter((id) => ids.has(id));
+  return change(organization, context, "organization.usergroups_unlinked", (draft) => {
+    draft.usergroupIds = organization.usergroupIds.filter((id) => !ids.has(id));
+    return { usergroupIds: removed };
+  });
+}
+
+const labelListSchema = z.array(z.string().trim().min(1, "must not be empty").max(128)).max(1000).transform((v) => [...new Set(v)]);
+
+/** Replaces the roles this organization's admins may assign. */
+export function setOrganizationAllowedRoles(organization: Organization, roles: readonly string[], context: CommandContext): CommandResult {
+  const value = parseInput(labelListSchema, roles, "allowed roles", ["allowedRoles"]);
+  return change(organization, context, "organization.allowed_roles_set", (draft) => {
+    draft.allowedRoles = value;
+    return { from: organization.allowedRoles, to: value };
+  });
+}
+
+/** Replaces the apps this organization's admins may use. */
+export function setOrganizationAllowedApps(organization: Organization, apps: readonly string[], context: CommandContext): CommandResult {
+  const value = parseInput(labelListSchema, apps, "allowed apps", ["allowedApps"]);
+  return change(organization, context, "organization.allowed_apps_set", (draft) => {
+    draft.allowedApps = value;
+    return { from: organization.allowedApps, to: value };
+  });
+}
+
+/** Sets custom field values key by key (`null` removes an optional field); the result must satisfy every definition. */
+export function setOrganizationCustomFields(
+  organization: Organization,
+  values: Readonly<Record<string, CustomFieldValue | null>>,
+  context: CommandContext,
+): CommandResult {
+  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
+  const patch = parseInput(z.record(z.string(), z.unknown()), values, "custom fields", ["customFields"]);
+  const merged = mergeCustomFields(organization.customFields, patch, config, "customFields");
+  return change(organization, context, "organization.custom_fields_set", (draft) => {
+    draft.customFields = merged as Draft<Organization>["customFields"];
+    return { values: patch };
+  });
+}
+
+/**
+ * Adds a member rule (already normalized by `orgkit/matching`). Refused on a
+ * discontinued organization, and when the organization has a rule with the same id
+ * or the same kind and value.
+ */
+export function addOrganizationMemberRule(organization: Organization, rule: OrganizationMemberRule, context: CommandContext): CommandResult {
+  const value = parseInput(memberRuleSchema, rule, "member rule", ["memberRules"]);
+  assertAssignable(organization);
+  const clash = organization.memberRules.find((r) => r.id === value.id || (r.kind === value.kind && r.value === value.value));
+  if (clash) {
+    throw new OrgKitError("RULE_CONFLICT", `Organization ${organization.id} already has a ${clash.kind} rule '${clash.value}' (${clash.id})`, {
+      details: { organizationId: organization.id, existingRule: clash },
+    });
+  }
+  return change(organization, context, "organization.member_rule_added", (draft) => {
+    draft.memberRules.push(value);
+    return { rule: value };
+  });
+}
+
+/** Removes a member rule by id; throws `NOT_FOUND` when the organization has no such rule. */
+export function removeOrganizationMemberRule(organization: Organization, ruleId: string, context: CommandContext): CommandResult {
+  const rule = organization.memberRules.find((r) => r.id === ruleId);
+  if (!rule) {
+    throw new OrgKitError("NOT_FOUND", `Organization ${organization.id} has no member rule ${ruleId}`, {
+      details: { entity: "memberRule", id: ruleId, organizationId: organization.id },
+    });
+  }
+  return change(organization, context, "organization.member_rule_removed", (draft) => {
+    draft.memberRules = organization.memberRules.filter((r) => r.id !== ruleId);
+    return { rule };
+  });
+}
+
+/**
+ * Sets the parent id (or `null`). Only records the link: whether the move is allowed
+ * (no cycle, parent exists and is active, depth) is decided by the hierarchy index
+ * before calling this.
+ */
+export function setOrganizationParent(organization: Organization, parentId: string | null, context: CommandContext): CommandResult {
+  const value = parseInput(idSchema.nullable(), parentId, "parent id", ["parentId"]);
+  return change(organization, context, value === null ? "organization.detached" : "organization.parent_set", (draft) => {
+    draft.parentId = value;
+    return { from: organization.parentId, to: value };
+  });
+}
+
+/** Discontinues (soft-deletes) an organization: kept and readable, no new assignments. Throws `ORGANIZATION_DISCONTINUED` if it already is. */
+export function discontinueOrganization(organization: Organization, context: CommandContext): CommandResult {
+  assertAssignable(organization);
+  return change(organization, context, "organization.discontinued", (draft) => {
+    draft.status = "discontinued";
+    return {};
+  });
+}
+
+/** Reactivates a discontinued organization. Throws `CONFLICT` (reason `status`) if it is active. */
+export function reactivateOrganization(organization: Organization, context: CommandContext): CommandResult {
+  if (organization.status === "active") {
+    throw new OrgKitError("CONFLICT", `Organization ${organization.id} is already active`, { details: { reason: "status", id: organization.id } });
+  }
+  return change(organization, context, "organization.reactivated", (draft) => {
+    draft.status = "active";
+    return {};
+  });
+}
+
+/**
+ * Checks that a value is a well-formed stored organization for the configuration
+ * (for data read back from storage or received from elsewhere). Throws
+ * `VALIDATION_FAILED` with paths.
+ */
+export function validateOrganization(value: unknown, config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG): Organization {
+  return parseInput(organizationSchema(config), value, "organization") as Organization;
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { parseInput } from "../validation.js";
+import { customFieldDefinitionSchema, type CustomFieldDefinition } from "./custom-fields.js";
+
+/** The organization types orgkit uses unless configured otherwise. */
+export const DEFAULT_ORGANIZATION_TYPES = ["customer", "oem", "distributor", "sales"] as const;
+/** The organization state flags orgkit uses unless configured otherwise (staff profiles grant by their combination). */
+export const DEFAULT_ORGANIZATION_STATES = ["service", "outreach", "opportunities"] as const;
+
+/** What the organization aggregate is validated against; every field has a default. */
+export interface OrganizationConfig {
+  /** Allowed values of `type`. Default {@link DEFAULT_ORGANIZATION_TYPES}; the first is the default type. */
+  readonly types: readonly string[];
+  /** Allowed state flags. Default {@link DEFAULT_ORGANIZATION_STATES}. */
+  readonly states: readonly string[];
+  /** Admin-defined custom fields; values in `customFields` are validated against them. */
+  readonly customFields: readonly CustomFieldDefinition[];
+}
+
+/** Input form of {@link OrganizationConfig}: every field optional. */
+export type OrganizationConfigInput = Partial<OrganizationConfig>;
+
+const identifier = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-', starting with a letter");
+
+const configSchema = z
+  .object({
+    types: z.array(identifier).min(1).default([...DEFAULT_ORGANIZATION_TYPES]),
+    states: z.array(identifier).max(16).default([...DEFAULT_ORGANIZATION_STATES]),
+    customFields: z.array(customFieldDefinitionSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const [name, list] of [["types", config.types], ["states", config.states]] as const) {
+      const seen = new Set<string>();
+      list.forEach((value, index) => {
+        if (seen.has(value)) ctx.addIssue({ code: "custom", path: [name, index], message: `duplicate ${name} entry '${value}'` });
+        seen.add(value);
+      });
+    }
+    const keys = new Set<string>();
+    config.customFields.forEach((field, index) => {
+      if (keys.has(field.key)) ctx.addIssue({ code: "custom", path: ["customFields", index, "key"], message: `duplicate custom field key '${field.key}'` });
+      keys.add(field.key);
+    });
+  });
+
+/**
+ * Validates and completes an organization configuration. Throws `VALIDATION_FAILED`
+ * for duplicate or malformed types, states or custom field definitions.
+ *
+ * @example
+ * ```ts
+ * const config = resolveOrganizationConfig({ types: ["customer", "partner"] });
+ * config.states; // ["service", "outreach", "opportunities"]
+ * ```
+ */
+export function resolveOrganizationConfig(input: OrganizationConfigInput = {}): OrganizationConfig {
+  return Object.freeze(parseInput(configSchema, input, "organization config")) as OrganizationConfig;
+}
+
+/** The default configuration (default types and states, no custom fields). */
+export const DEFAULT_ORGANIZATION_CONFIG: OrganizationConfig = resolveOrganizationConfig();

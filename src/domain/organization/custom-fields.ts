@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { match } from "ts-pattern";
+
+/** The kinds of value a custom field can hold. */
+export const CUSTOM_FIELD_TYPES = ["text", "number", "boolean", "date", "select", "multiselect", "url", "email"] as const;
+/** One of {@link CUSTOM_FIELD_TYPES}. */
+export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
+
+/** A stored custom field value: text/date/url/email/select are strings, multiselect a string array. */
+export type CustomFieldValue = string | number | boolean | readonly string[];
+
+/** Schema of an admin-defined custom field. */
+export const customFieldDefinitionSchema = z
+  .object({
+    key: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "must start with a letter and hold only letters, digits and '_'"),
+    label: z.string().trim().max(200).optional(),
+    type: z.enum(CUSTOM_FIELD_TYPES),
+    required: z.boolean().default(false),
+    options: z.array(z.string().trim().min(1).max(200)).optional(),
+  })
+  .strict()
+  .superRefine((field, ctx) => {
+    const isSelect = field.type === "select" || field.type === "multiselect";
+    if (isSelect && (!field.options || field.options.length === 0)) {
+      ctx.addIssue({ code: "custom", path: ["options"], message: `a ${field.type} field needs at least one option` });
+    }
+    if (!isSelect && field.options !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["options"], message: `options apply only to select and multiselect fields` });
+    }
+    if (field.options && new Set(field.options).size !== field.options.length) {
+      ctx.addIssue({ code: "custom", path: ["options"], message: "options must be unique" });
+    }
+  });
+
+/** An admin-defined custom field (see {@link customFieldDefinitionSchema}). */
+export type CustomFieldDefinition = z.output<typeof customFieldDefinitionSchema>;
+
+const isoDate = z.iso.date();
+
+/** The zod schema that one field's value must satisfy. */
+export function customFieldValueSchema(field: CustomFieldDefinition): z.ZodType<CustomFieldValue> {
+  const options = field.options ?? [];
+  return match(field.type)
+    .with("text", () => z.string().trim().max(10_000))
+    .with("number", () => z.number().finite())
+    .with("boolean", () => z.boolean())
+    .with("date", () => isoDate)
+    .with("select", () => z.string().refine((v) => options.includes(v), { message: `must be one of: ${options.join(", ")}` }))
+    .with("multiselect", () =>
+      z
+        .array(z.string().refine((v) => options.includes(v), { message: `must be one of: ${options.join(", ")}` }))
+        .transform((values) => [...new Set(values)]),
+    )
+    .with("url", () => z.url({ protocol: /^https?$/ }))
+    .with("email", () => z.email().transform((v) => v.toLowerCase()))
+    .exhaustive() as z.ZodType<CustomFieldValue>;
+}
+
+/**
+ * Builds the schema of a whole `customFields` object for the given definitions: unknown
+ * keys are refused, required fields must be present, each value must fit its type.
+ */
+export function customFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const field of definitions) {
+    const value = customFieldValueSchema(field);
+    shape[field.key] = field.required ? value : value.optional();
+  }
+  return z.strictObject(shape) as unknown as z.ZodType<Record<string, CustomFieldValue>>;
+}

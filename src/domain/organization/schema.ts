@@ -1,0 +1,239 @@
+import { z } from "zod";
+import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
+import { DEFAULT_ORGANIZATION_CONFIG, type OrganizationConfig } from "./config.js";
+
+/** An organization is active, or discontinued (soft-deleted: kept, readable, not assignable). */
+export const ORGANIZATION_STATUSES = ["active", "discontinued"] as const;
+/** One of {@link ORGANIZATION_STATUSES}. */
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
+/** The kinds of member rule: how a person is matched to an organization. */
+export const MEMBER_RULE_KINDS = ["email", "domain", "username", "phone"] as const;
+/** One of {@link MEMBER_RULE_KINDS}. */
+export type MemberRuleKind = (typeof MEMBER_RULE_KINDS)[number];
+
+/** Ids: opaque non-empty strings chosen by the host or the id generator. */
+export const idSchema = z.string().trim().min(1, "must not be empty").max(128);
+
+const text = (max: number) => z.string().trim().max(max);
+const name = z.string().trim().min(1, "must not be empty").max(200);
+/** A tag: trimmed, 1–64 characters. Tags are de-duplicated case-insensitively (first spelling kept). */
+const tag = z.string().trim().min(1, "must not be empty").max(64);
+const label = z.string().trim().min(1, "must not be empty").max(128);
+
+function uniqueBy<T>(values: readonly T[], key: (value: T) => string): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const value of values) {
+    const k = key(value);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+/** Tags, trimmed and de-duplicated case-insensitively. */
+export const tagsSchema = z.array(tag).max(100).transform((tags) => uniqueBy(tags, (t) => t.toLowerCase()));
+const idList = z.array(idSchema).max(1000).transform((ids) => uniqueBy(ids, (id) => id));
+const labelList = z.array(label).max(1000).transform((values) => uniqueBy(values, (v) => v));
+
+/** Postal address; every part optional (empty string when unknown). `country` is an ISO 3166-1 alpha-2 code. */
+export const addressSchema = z
+  .object({
+    line1: text(200).default(""),
+    line2: text(200).default(""),
+    city: text(100).default(""),
+    region: text(100).default(""),
+    country: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^([A-Z]{2})?$/, "must be an ISO 3166-1 alpha-2 country code such as 'US'")
+      .default(""),
+    postalCode: text(20).default(""),
+  })
+  .strict();
+/** A postal address (see {@link addressSchema}). */
+export type Address = z.output<typeof addressSchema>;
+
+/** Contact information: emails (lower-cased), phone numbers as entered, a website and social handles. */
+export const contactSchema = z
+  .object({
+    emails: z
+      .array(z.email().trim().toLowerCase())
+      .max(50)
+      .default([])
+      .transform((v) => uniqueBy(v, (e) => e)),
+    phones: z.array(z.string().trim().min(3).max(40)).max(50).default([]).transform((v) => uniqueBy(v, (p) => p)),
+    website: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
+    social: z.record(z.string().trim().min(1).max(40), z.string().trim().min(1).max(300)).default({}),
+  })
+  .strict();
+/** Contact information (see {@link contactSchema}). */
+export type Contact = z.output<typeof contactSchema>;
+
+/** A member rule as stored on an organization; values are normalized by `orgkit/matching`. */
+export const memberRuleSchema = z
+  .object({
+    id: idSchema,
+    kind: z.enum(MEMBER_RULE_KINDS),
+    value: z.string().min(1).max(320),
+    includeSubdomains: z.boolean().default(false),
+  })
+  .strict();
+/** A member rule as stored on an organization. */
+export type OrganizationMemberRule = z.output<typeof memberRuleSchema>;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * The Organization aggregate as stored and returned. All fields are always present
+ * (`null` or empty when unset), so the object round-trips through JSON unchanged.
+ */
+export interface Organization {
+  readonly id: string;
+  /** The host's own id for this organization (customer id); unique when set. */
+  readonly externalId: string | null;
+  readonly name: string;
+  /** One of the configured organization types. */
+  readonly type: string;
+  readonly description: string;
+  readonly summary: string;
+  readonly industry: string;
+  readonly address: Address;
+  readonly contact: Contact;
+  readonly tags: readonly string[];
+  /** The parent organization, or `null` for a root. */
+  readonly parentId: string | null;
+  /** Subset of the configured state flags, in configured order. */
+  readonly states: readonly string[];
+  readonly memberRules: readonly OrganizationMemberRule[];
+  /** Usergroups linked to this organization: its members get their permissions. */
+  readonly usergroupIds: readonly string[];
+  /** Roles this organization's admins may assign to its users. */
+  readonly allowedRoles: readonly string[];
+  /** Apps this organization's admins may use. */
+  readonly allowedApps: readonly string[];
+  readonly customFields: Readonly<Record<string, CustomFieldValue>>;
+  readonly status: OrganizationStatus;
+  /** ISO 8601 timestamps. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Starts at 1; every successful command adds 1. */
+  readonly version: number;
+}
+
+/** Builds the schema of a stored organization for a configuration. */
+export function organizationSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
+  return z
+    .object({
+      id: idSchema,
+      externalId: idSchema.nullable(),
+      name,
+      type: z.enum(config.types as [string, ...string[]]),
+      description: text(5000),
+      summary: text(5000),
+      industry: text(200),
+      address: addressSchema,
+      contact: contactSchema,
+      tags: tagsSchema,
+      parentId: idSchema.nullable(),
+      states: statesSchema(config),
+      memberRules: z.array(memberRuleSchema),
+      usergroupIds: idList,
+      allowedRoles: labelList,
+      allowedApps: labelList,
+      customFields: customFieldsSchema(config.customFields),
+      status: z.enum(ORGANIZATION_STATUSES),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+      version: z.number().int().min(1),
+    })
+    .strict();
+}
+
+/** Schema of a state-flag list for a configuration: known flags only, de-duplicated, in configured order. */
+export function statesSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
+  const order = config.states;
+  const flag = config.states.length > 0 ? z.enum(order as [string, ...string[]]) : z.never();
+  return z.array(flag).transform((states) => order.filter((s) => states.includes(s)));
+}
+
+/** Builds the schema of the input to `createOrganization` for a configuration. */
+export function createOrganizationInputSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
+  return z
+    .object({
+      externalId: idSchema.nullish().transform((v) => v ?? null),
+      name,
+      type: z.enum(config.types as [string, ...string[]]).optional(),
+      description: text(5000).default(""),
+      summary: text(5000).default(""),
+      industry: text(200).default(""),
+      address: addressSchema.default(addressSchema.parse({})),
+      contact: contactSchema.default(contactSchema.parse({})),
+      tags: tagsSchema.default([]),
+      parentId: idSchema.nullish().transform((v) => v ?? null),
+      states: statesSchema(config).default([]),
+      usergroupIds: idList.default([]),
+      allowedRoles: labelList.default([]),
+      allowedApps: labelList.default([]),
+      customFields: customFieldsSchema(config.customFields).default({}),
+    })
+    .strict();
+}
+/** Input accepted by `createOrganization` (before defaults are applied). */
+export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
+
+/**
+ * Builds the schema of an `updateOrganization` patch: any subset of the editable
+ * fields; `address` and `contact` are merged part by part, `customFields` key by key
+ * (`null` removes an optional field). Name, parent, status and member rules have
+ * their own commands.
+ */
+export function updateOrganizationInputSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
+  const customFieldsPatch = z.record(z.string(), z.unknown());
+  return z
+    .object({
+      externalId: idSchema.nullable().optional(),
+      type: z.enum(config.types as [string, ...string[]]).optional(),
+      description: text(5000).optional(),
+      summary: text(5000).optional(),
+      industry: text(200).optional(),
+      address: addressSchema.partial().optional(),
+      contact: contactSchema.partial().optional(),
+      tags: tagsSchema.optional(),
+      states: statesSchema(config).optional(),
+      usergroupIds: idList.optional(),
+      allowedRoles: labelList.optional(),
+      allowedApps: labelList.optional(),
+      customFields: customFieldsPatch.optional(),
+    })
+    .strict();
+}
+/** A patch accepted by `updateOrganization`. */
+export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
+
+/**
+ * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,
+ * for hosts that validate HTTP payloads outside TypeScript.
+ *
+ * @example
+ * ```ts
+ * const { createOrganizationInput } = organizationJsonSchemas();
+ * ajv.compile(createOrganizationInput);
+ * ```
+ */
+export function organizationJsonSchemas(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG): {
+  organization: Record<string, unknown>;
+  createOrganizationInput: Record<string, unknown>;
+  updateOrganizationInput: Record<string, unknown>;
+} {
+  const io = { io: "input", unrepresentable: "any" } as const;
+  return {
+    organization: z.toJSONSchema(organizationSchema(config), { unrepresentable: "any" }) as Record<string, unknown>,
+    createOrganizationInput: z.toJSONSchema(createOrganizationInputSchema(config), io) as Record<string, unknown>,
+    updateOrganizationInput: z.toJSONSchema(updateOrganizationInputSchema(config), io) as Record<string, unknown>,
+  };
+}

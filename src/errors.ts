@@ -1,0 +1,123 @@
+/**
+ * The one error type orgkit throws. Every public entry point that can fail throws an
+ * {@link OrgKitError} whose {@link OrgKitError.code | code} is one of
+ * {@link OrgKitErrorCode}; pure evaluators (`orgkit/permissions`) never throw from a
+ * check, they return a decision.
+ *
+ * This module has no runtime imports so that `orgkit/permissions` stays dependency-free.
+ *
+ * @module
+ */
+
+/**
+ * Every error code orgkit uses, with when it is thrown. The union is closed: a
+ * `switch` or `match(...).exhaustive()` over it is checked by TypeScript.
+ */
+export const ORGKIT_ERROR_CODES = [
+  /** Input failed validation; `details.issues` lists each bad field with its `path`. */
+  "VALIDATION_FAILED",
+  /** The addressed entity does not exist; `details.entity` and `details.id` say which. */
+  "NOT_FOUND",
+  /** A stale `expectedVersion`, a unique value already taken, or a serialization failure; `details.reason` says which. */
+  "CONFLICT",
+  /** The acting user is not allowed to do this; `details` carries the denied decision. */
+  "FORBIDDEN",
+  /** The organization is discontinued and accepts no new assignments. */
+  "ORGANIZATION_DISCONTINUED",
+  /** `setParent` named a parent organization that does not exist. */
+  "PARENT_NOT_FOUND",
+  /** A move would make an organization its own ancestor; `details.path` is the loop. */
+  "HIERARCHY_CYCLE",
+  /** A move would nest deeper than the configured maximum depth. */
+  "MAX_DEPTH_EXCEEDED",
+  /** An email address could not be normalized. */
+  "INVALID_EMAIL",
+  /** A domain name could not be normalized (bad labels, length, an IP address…). */
+  "INVALID_DOMAIN",
+  /** A username could not be normalized. */
+  "INVALID_USERNAME",
+  /** A phone number could not be parsed to E.164. */
+  "INVALID_PHONE",
+  /** A domain rule names a public suffix (`com`, `co.uk`), which would match unrelated people. */
+  "DOMAIN_PUBLIC_SUFFIX",
+  /** A domain rule names a free-mail provider (`gmail.com`) and free-mail was not allowed. */
+  "DOMAIN_FREE_MAIL",
+  /** Another organization already claims the same normalized rule value under the `"reject"` policy. */
+  "RULE_CONFLICT",
+  /** A policy snapshot is structurally malformed; `details.path` names the bad part. */
+  "INVALID_SNAPSHOT",
+  /** The storage backend failed; `cause` is the driver's error. */
+  "STORAGE_FAILURE",
+] as const;
+
+/** A stable, UPPER_SNAKE error code. See {@link ORGKIT_ERROR_CODES} for when each is thrown. */
+export type OrgKitErrorCode = (typeof ORGKIT_ERROR_CODES)[number];
+
+/** One problem with an input value, as reported in `details.issues` of `VALIDATION_FAILED`. */
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `address.country` or `tags.2`. */
+  readonly path: string;
+  /** Human-readable explanation. */
+  readonly message: string;
+  /** Machine-readable issue code (zod's issue code, or an orgkit one). */
+  readonly code: string;
+}
+
+/** Options accepted by the {@link OrgKitError} constructor. */
+export interface OrgKitErrorOptions {
+  /** Structured data describing the failure (validation issues, the entity, the loop…). */
+  readonly details?: Record<string, unknown>;
+  /** The underlying error, if any (a driver error, a zod error). */
+  readonly cause?: unknown;
+}
+
+const BRAND = Symbol.for("orgkit.error");
+
+/**
+ * The error orgkit throws. Catch it and switch on `code`:
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await kit.organizations.create(actor, { name: "" });
+ * } catch (error) {
+ *   if (isOrgKitError(error) && error.code === "VALIDATION_FAILED") {
+ *     console.log(error.details.issues); // [{ path: "name", message: "...", code: "too_small" }]
+ *   }
+ * }
+ * ```
+ */
+export class OrgKitError extends Error {
+  /** Stable code; safe to switch on and to show in API responses. */
+  readonly code: OrgKitErrorCode;
+  /** Structured data about the failure; always an object (possibly empty). */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: OrgKitErrorCode, message: string, options: OrgKitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "OrgKitError";
+    this.code = code;
+    this.details = options.details ?? {};
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** A JSON-friendly form (for logs and API responses); omits the stack and cause. */
+  toJSON(): { name: string; code: OrgKitErrorCode; message: string; details: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/**
+ * True when `value` is an {@link OrgKitError}, optionally with the given code. Works
+ * across duplicated copies of the package (it checks a global brand, not `instanceof`).
+ */
+export function isOrgKitError(value: unknown, code?: OrgKitErrorCode): value is OrgKitError {
+  if (typeof value !== "object" || value === null) return false;
+  if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+  return code === undefined || (value as OrgKitError).code === code;
+}
+
+/** Builds a `VALIDATION_FAILED` error from a list of issues. */
+export function validationError(message: string, issues: readonly ValidationIssue[], cause?: unknown): OrgKitError {
+  return new OrgKitError("VALIDATION_FAILED", message, { details: { issues }, cause });
+}

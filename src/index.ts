@@ -1,0 +1,13 @@
+/**
+ * orgkit: the organization layer for helpdesk, CRM and asset platforms.
+ *
+ * @example
+ * ```ts
+ * import { createOrganization } from "orgkit";
+ * const { organization } = createOrganization({ name: "Acme" }, { id: "org_1", now: new Date() });
+ * ```
+ *
+ * @module orgkit
+ */
+export * from "./errors.js";
+export * from "./domain/organization/index.js";

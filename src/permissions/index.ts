@@ -1,0 +1,6 @@
+/**
+ * Permission evaluators: pure, synchronous, zero runtime dependencies.
+ *
+ * @module orgkit/permissions
+ */
+export {};

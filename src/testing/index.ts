@@ -1,0 +1,6 @@
+/**
+ * Test helpers and the storage conformance suite.
+ *
+ * @module orgkit/testing
+ */
+export {};

@@ -1,0 +1,25 @@
+import { defineConfig } from "tsup";
+
+/**
+ * One build, six entries: each becomes `dist/<name>.js` (ESM), `dist/<name>.cjs`
+ * (CommonJS) and the matching `.d.ts` / `.d.cts`, as listed in package.json `exports`.
+ */
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    permissions: "src/permissions/index.ts",
+    matching: "src/domain/matching/index.ts",
+    memory: "src/adapters/memory/index.ts",
+    postgres: "src/adapters/postgres/index.ts",
+    testing: "src/testing/index.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  splitting: true,
+  treeshake: true,
+  // vitest is an optional peer used only by orgkit/testing; never bundle it.
+  external: ["vitest"],
+});
