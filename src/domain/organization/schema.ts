@@ -39,38 +39,59 @@ export const tagsSchema = z.array(tag).max(100).transform((tags) => uniqueBy(tag
 const idList = z.array(idSchema).max(1000).transform((ids) => uniqueBy(ids, (id) => id));
 const labelList = z.array(label).max(1000).transform((values) => uniqueBy(values, (v) => v));
 
+const addressFields = {
+  line1: text(200),
+  line2: text(200),
+  city: text(100),
+  region: text(100),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^([A-Z]{2})?$/, "must be an ISO 3166-1 alpha-2 country code such as 'US'"),
+  postalCode: text(20),
+};
+
 /** Postal address; every part optional (empty string when unknown). `country` is an ISO 3166-1 alpha-2 code. */
 export const addressSchema = z
   .object({
-    line1: text(200).default(""),
-    line2: text(200).default(""),
-    city: text(100).default(""),
-    region: text(100).default(""),
-    country: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^([A-Z]{2})?$/, "must be an ISO 3166-1 alpha-2 country code such as 'US'")
-      .default(""),
-    postalCode: text(20).default(""),
+    line1: addressFields.line1.default(""),
+    line2: addressFields.line2.default(""),
+    city: addressFields.city.default(""),
+    region: addressFields.region.default(""),
+    country: addressFields.country.default(""),
+    postalCode: addressFields.postalCode.default(""),
   })
   .strict();
+/** A partial address for patches: only the parts given change. */
+export const addressPatchSchema = z.object(addressFields).partial().strict();
 /** A postal address (see {@link addressSchema}). */
 export type Address = z.output<typeof addressSchema>;
+
+const contactFields = {
+  emails: z
+    .array(z.string().trim().toLowerCase().pipe(z.email()))
+    .max(50)
+    .transform((v) => uniqueBy(v, (e) => e)),
+  phones: z
+    .array(z.string().trim().min(3).max(40))
+    .max(50)
+    .transform((v) => uniqueBy(v, (p) => p)),
+  website: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]),
+  social: z.record(z.string().trim().min(1).max(40), z.string().trim().min(1).max(300)),
+};
 
 /** Contact information: emails (lower-cased), phone numbers as entered, a website and social handles. */
 export const contactSchema = z
   .object({
-    emails: z
-      .array(z.email().trim().toLowerCase())
-      .max(50)
-      .default([])
-      .transform((v) => uniqueBy(v, (e) => e)),
-    phones: z.array(z.string().trim().min(3).max(40)).max(50).default([]).transform((v) => uniqueBy(v, (p) => p)),
-    website: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
-    social: z.record(z.string().trim().min(1).max(40), z.string().trim().min(1).max(300)).default({}),
+    emails: contactFields.emails.default([]),
+    phones: contactFields.phones.default([]),
+    website: contactFields.website.default(""),
+    social: contactFields.social.default({}),
   })
   .strict();
+/** A partial contact for patches: only the parts given change. */
+export const contactPatchSchema = z.object(contactFields).partial().strict();
 /** Contact information (see {@link contactSchema}). */
 export type Contact = z.output<typeof contactSchema>;
 
@@ -179,7 +200,7 @@ export function createOrganizationInputSchema(config: OrganizationConfig = DEFAU
       usergroupIds: idList.default([]),
       allowedRoles: labelList.default([]),
       allowedApps: labelList.default([]),
-      customFields: customFieldsSchema(config.customFields).default({}),
+      customFields: customFieldsSchema(config.customFields).prefault({}),
     })
     .strict();
 }
@@ -201,8 +222,8 @@ export function updateOrganizationInputSchema(config: OrganizationConfig = DEFAU
       description: text(5000).optional(),
       summary: text(5000).optional(),
       industry: text(200).optional(),
-      address: addressSchema.partial().optional(),
-      contact: contactSchema.partial().optional(),
+      address: addressPatchSchema.optional(),
+      contact: contactPatchSchema.optional(),
       tags: tagsSchema.optional(),
       states: statesSchema(config).optional(),
       usergroupIds: idList.optional(),
