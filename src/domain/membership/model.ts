@@ -1,0 +1,86 @@
+/** How a user relates to the platform: a customer-side user, or a staff agent. */
+export const USER_KINDS = ["user", "agent"] as const;
+/** One of {@link USER_KINDS}. */
+export type UserKind = (typeof USER_KINDS)[number];
+
+/** Platform-wide roles: super admins and admins may do anything to any organization. */
+export const PLATFORM_ROLES = ["super_admin", "admin"] as const;
+/** One of {@link PLATFORM_ROLES}. */
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+
+/**
+ * orgkit's projection of a host user: just what matching and permissions need.
+ * Emails, username and phones are stored normalized (see `orgkit/matching`).
+ */
+export interface User {
+  readonly id: string;
+  readonly kind: UserKind;
+  /** Normalized email addresses (lower-cased domain, IDN as ASCII). */
+  readonly emails: readonly string[];
+  /** Normalized username, or `null`. */
+  readonly username: string | null;
+  /** Phone numbers in E.164. */
+  readonly phones: readonly string[];
+  /** Registered users get the Registered usergroup; guests and unregistered users do not. */
+  readonly registered: boolean;
+  /** Usergroups the user was put in directly (organization-linked groups come on top). */
+  readonly usergroupIds: readonly string[];
+  readonly platformRole: PlatformRole | null;
+  /** The staff profile that grants state permissions on organizations (agents). */
+  readonly profileId: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Starts at 1; every change adds 1. */
+  readonly version: number;
+}
+
+/** The built-in organization roles; hosts may use any other role name too (custom org roles). */
+export const BUILT_IN_ORGANIZATION_ROLES = ["member", "manager"] as const;
+
+/** Why a membership exists: set by hand, created by a member rule, or brought in by an import. */
+export type MembershipSource =
+  | { readonly type: "manual" }
+  | { readonly type: "rule"; readonly ruleId: string }
+  | { readonly type: "import" };
+
+/** A user's membership of an organization. */
+export interface Membership {
+  readonly userId: string;
+  readonly organizationId: string;
+  /** `member`, `manager` (sees all the organization's tickets) or a custom organization role. */
+  readonly role: string;
+  /** Organization admin: manages this organization's users (only this one, not its children). */
+  readonly admin: boolean;
+  readonly source: MembershipSource;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A host resource (asset, system, anything) owned by one organization at a time.
+ * Members of the owner can access it; parent, sibling and child organizations cannot.
+ */
+export interface ResourceOwnership {
+  readonly kind: string;
+  readonly id: string;
+  readonly organizationId: string;
+  readonly assignedAt: string;
+}
+
+/** Membership policy: a user (and asset, system) belongs to one organization, or to several. */
+export type MembershipPolicy = "single" | "multiple";
+
+/** A member rule with its owner, as indexed by storage for matching. */
+export interface MemberRuleRecord {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly kind: "email" | "domain" | "username" | "phone";
+  /** Normalized value (email, domain, username or E.164 phone). */
+  readonly value: string;
+  readonly includeSubdomains: boolean;
+  /**
+   * True under the `"reject"` conflict policy: no other exclusive rule may have the same
+   * `kind` and `value` (storage enforces it, so concurrent claims cannot both win).
+   */
+  readonly exclusive: boolean;
+}

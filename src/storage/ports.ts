@@ -1,0 +1,269 @@
+/**
+ * Storage ports: what the service needs from a storage adapter. Every adapter
+ * (`orgkit/memory`, `orgkit/postgres`, a host's own) implements {@link Storage} and is
+ * checked by the one conformance suite in `orgkit/testing`.
+ *
+ * General contract, for every method:
+ * - Not found is `null` (or `false` for deletes), never an exception.
+ * - Returned objects are plain data, detached from the store: mutating them changes nothing.
+ * - A unique value already taken, or a stale expected version, throws `OrgKitError`
+ *   `CONFLICT` (`details.reason`: `"unique"`, `"version"` or `"serialization"`).
+ * - Any other backend failure throws `OrgKitError` `STORAGE_FAILURE` with the driver
+ *   error as `cause`.
+ * - Orderings are stated per method; ties are broken by id compared as strings by code unit
+ *   (PostgreSQL adapters use `COLLATE "C"`).
+ * - Lists that can be large are paginated with `after` (an exclusive key) and `limit`.
+ *
+ * @module
+ */
+import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
+import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
+
+/** Who did something: a user of the host, or automation. */
+export type ActorRef = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id: string };
+
+/** A usergroup as stored: a named set of permissions; `builtIn` marks Everyone and Registered. */
+export interface UsergroupRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly builtIn: "everyone" | "registered" | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** A staff profile as stored; `grants` is the profile's JSON definition (see `orgkit/permissions`). */
+export interface StaffProfileRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly grants: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** An event in the audit trail, as stored. `sequence` is assigned by storage, strictly increasing. */
+export interface AuditEvent {
+  readonly sequence: number;
+  /** e.g. `organization.created`, `membership.added`, `user.upserted`. */
+  readonly type: string;
+  /** The organization it concerns, if any. */
+  readonly organizationId: string | null;
+  readonly actor: ActorRef;
+  /** ISO 8601. */
+  readonly at: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** An event to append (storage assigns `sequence`). */
+export type NewAuditEvent = Omit<AuditEvent, "sequence">;
+
+/** A page of results with a cursor for the next page (`null` on the last page). */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+/** A page of search results with the total number of matches. */
+export interface SearchPage<T> extends Page<T> {
+  readonly total: number;
+}
+
+/** Keyset pagination: items strictly after `after` (the key of the last item seen), at most `limit`. */
+export interface KeysetOptions {
+  readonly after?: string | null;
+  /** 1–1000. */
+  readonly limit: number;
+}
+
+/** Fields organization search can sort by. */
+export type OrganizationSortField = "name" | "createdAt" | "updatedAt";
+
+/**
+ * An organization search. All filters combine with AND.
+ */
+export interface OrganizationSearchQuery {
+  /** Case-insensitive substring of the name, the id or the external id. */
+  readonly text?: string;
+  /** Type is one of these. */
+  readonly types?: readonly string[];
+  /** Has every one of these tags (case-insensitive). */
+  readonly tags?: readonly string[];
+  /** Has every one of these state flags. */
+  readonly states?: readonly string[];
+  readonly status?: OrganizationStatus;
+  /** Direct children of this organization; `null` for roots. */
+  readonly parentId?: string | null;
+  /** Default `name`: case-insensitive (lower-cased), then id. */
+  readonly sort?: OrganizationSortField;
+  readonly direction?: "asc" | "desc";
+  /** 1–1000, default 50. */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page (opaque; only valid with the same query). */
+  readonly cursor?: string | null;
+}
+
+/** A (kind, value) pair a member rule must have to match an identity (see `identityLookupKeys`). */
+export interface RuleLookupKey {
+  readonly kind: MemberRuleRecord["kind"];
+  readonly value: string;
+}
+
+/** Organizations. */
+export interface OrganizationRepository {
+  get(id: string): Promise<Organization | null>;
+  /** The organizations with these ids that exist, in the order of `ids`. */
+  getMany(ids: readonly string[]): Promise<Organization[]>;
+  getByExternalId(externalId: string): Promise<Organization | null>;
+  /** The active organization with this name compared case-insensitively (lower-cased), if any. */
+  findActiveByName(name: string): Promise<Organization | null>;
+  /**
+   * Stores a new organization. `CONFLICT` (reason `unique`) when the id or external id is
+   * taken, or, when the adapter enforces unique names, an active organization has the same
+   * lower-cased name.
+   */
+  insert(organization: Organization): Promise<void>;
+  /**
+   * Replaces an organization whose stored version is `expectedVersion` (the new object
+   * carries the new version). `CONFLICT` (reason `version`) when the stored version
+   * differs; `NOT_FOUND` when there is none; unique clashes as for `insert`.
+   */
+  update(organization: Organization, expectedVersion: number): Promise<void>;
+  /** Direct children of `parentId` (or the roots for `null`), ordered by id. */
+  children(parentId: string | null, options?: KeysetOptions): Promise<Organization[]>;
+  /** Ancestors of `id`, nearest first, not including `id`. Empty for a root or an unknown id. */
+  ancestors(id: string): Promise<Organization[]>;
+  /**
+   * Descendants of `id` (not including it) in depth-first pre-order, siblings ordered by
+   * id. Discontinued organizations and their subtrees are included unless
+   * `includeDiscontinued` is false.
+   */
+  descendants(id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<Organization[]>;
+  /** Length of the longest downward path from `id` (0 for a leaf or an unknown id). */
+  subtreeHeight(id: string): Promise<number>;
+  /** Filtered, sorted search with keyset pagination and a total count. */
+  search(query: OrganizationSearchQuery): Promise<SearchPage<Organization>>;
+  /** All organizations by id order, a page at a time (for snapshots and exports). */
+  scan(options: KeysetOptions): Promise<Organization[]>;
+}
+
+/** Users (orgkit's projection of host users). */
+export interface UserRepository {
+  get(id: string): Promise<User | null>;
+  getMany(ids: readonly string[]): Promise<User[]>;
+  /** `CONFLICT` (reason `unique`) when the id is taken. */
+  insert(user: User): Promise<void>;
+  /** As {@link OrganizationRepository.update}. */
+  update(user: User, expectedVersion: number): Promise<void>;
+  /**
+   * Users a member rule matches, ordered by id, a page at a time: `email` — one of the
+   * user's emails equals `value`; `username` — equal; `phone` — one of the phones equals;
+   * `domain` — an email's host equals `value`, or (with `includeSubdomains`) ends with
+   * `"." + value`.
+   */
+  findMatching(rule: Pick<MemberRuleRecord, "kind" | "value" | "includeSubdomains">, options: KeysetOptions): Promise<User[]>;
+  /** All users by id order, a page at a time. */
+  scan(options: KeysetOptions): Promise<User[]>;
+}
+
+/** Memberships (user × organization). */
+export interface MembershipRepository {
+  get(userId: string, organizationId: string): Promise<Membership | null>;
+  /** The user's memberships ordered by organization id. */
+  listByUser(userId: string): Promise<Membership[]>;
+  /** An organization's memberships ordered by user id; `after` is a user id. */
+  listByOrganization(organizationId: string, options: KeysetOptions): Promise<Membership[]>;
+  countByOrganization(organizationId: string): Promise<number>;
+  /** Memberships created by a member rule (`source.ruleId`), ordered by (organization id, user id); `after` is the cursor of the last row, `organizationId + "\u0000" + userId`. */
+  listBySourceRule(ruleId: string, options: KeysetOptions): Promise<Membership[]>;
+  /** Inserts or replaces the membership of (userId, organizationId). */
+  put(membership: Membership): Promise<void>;
+  /** Removes it; `false` when there was none. */
+  delete(userId: string, organizationId: string): Promise<boolean>;
+  /** All memberships ordered by (user id, organization id), a page at a time; `after` as in `listBySourceRule` but user id first. */
+  scan(options: KeysetOptions): Promise<Membership[]>;
+}
+
+/** Member rules, indexed for matching. Kept in step with each organization's `memberRules` by the service. */
+export interface MemberRuleRepository {
+  get(id: string): Promise<MemberRuleRecord | null>;
+  /** `CONFLICT` (reason `unique`) when the id is taken, or when `exclusive` and another exclusive rule has the same kind and value. */
+  insert(rule: MemberRuleRecord): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** Rules whose (kind, value) is one of `keys`, ordered by id. */
+  findByKeys(keys: readonly RuleLookupKey[]): Promise<MemberRuleRecord[]>;
+  listByOrganization(organizationId: string): Promise<MemberRuleRecord[]>;
+  /** All rules by id order, a page at a time. */
+  scan(options: KeysetOptions): Promise<MemberRuleRecord[]>;
+}
+
+/** Usergroups. Few per installation; listed whole. */
+export interface UsergroupRepository {
+  get(id: string): Promise<UsergroupRecord | null>;
+  /** All usergroups ordered by id. */
+  list(): Promise<UsergroupRecord[]>;
+  insert(group: UsergroupRecord): Promise<void>;
+  update(group: UsergroupRecord, expectedVersion: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Staff profiles. Few per installation; listed whole. */
+export interface StaffProfileRepository {
+  get(id: string): Promise<StaffProfileRecord | null>;
+  /** All profiles ordered by id. */
+  list(): Promise<StaffProfileRecord[]>;
+  insert(profile: StaffProfileRecord): Promise<void>;
+  update(profile: StaffProfileRecord, expectedVersion: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Resource ownership (assets, systems…): one owner per (kind, id). */
+export interface ResourceRepository {
+  get(kind: string, id: string): Promise<ResourceOwnership | null>;
+  /** Inserts or replaces the owner of (kind, id). */
+  put(resource: ResourceOwnership): Promise<void>;
+  delete(kind: string, id: string): Promise<boolean>;
+  /** Resources owned by an organization, ordered by (kind, id); `after` is `kind + "\u0000" + id`. */
+  listByOrganization(organizationId: string, options: KeysetOptions): Promise<ResourceOwnership[]>;
+  /** All resources ordered by (kind, id), a page at a time. */
+  scan(options: KeysetOptions): Promise<ResourceOwnership[]>;
+}
+
+/** The append-only audit trail. */
+export interface EventRepository {
+  /** Appends events in order, assigning each a sequence number greater than any before. Returns them with their sequences. */
+  append(events: readonly NewAuditEvent[]): Promise<AuditEvent[]>;
+  /** Events by ascending sequence, strictly after `after` (a sequence), optionally for one organization. */
+  list(options: { readonly organizationId?: string; readonly after?: number; readonly limit: number }): Promise<AuditEvent[]>;
+  /** The highest sequence so far (0 when empty). Every write appends an event, so this is the data version. */
+  lastSequence(): Promise<number>;
+}
+
+/** The repositories, as seen inside or outside a transaction. */
+export interface StorageSession {
+  readonly organizations: OrganizationRepository;
+  readonly users: UserRepository;
+  readonly memberships: MembershipRepository;
+  readonly rules: MemberRuleRepository;
+  readonly usergroups: UsergroupRepository;
+  readonly profiles: StaffProfileRepository;
+  readonly resources: ResourceRepository;
+  readonly events: EventRepository;
+}
+
+/**
+ * A storage backend. Its repositories may be used directly (each call on its own), or
+ * inside {@link Storage.transaction}.
+ */
+export interface Storage extends StorageSession {
+  /**
+   * Runs `fn` in one transaction: everything it wrote is committed when it resolves, and
+   * nothing when it throws (the error is rethrown). Adapters may run `fn` again after a
+   * serialization failure, so `fn` must not have effects outside storage. Transactions
+   * do not nest.
+   */
+  transaction<T>(fn: (session: StorageSession) => Promise<T>): Promise<T>;
+  /** Releases what the adapter holds (never the injected client). Optional. */
+  close?(): Promise<void>;
+}
