@@ -11,3 +11,4 @@
  */
 export * from "./errors.js";
 export * from "./domain/organization/index.js";
+export * from "./domain/hierarchy/index.js";
