@@ -12,3 +12,6 @@
 export * from "./errors.js";
 export * from "./domain/organization/index.js";
 export * from "./domain/hierarchy/index.js";
+export * from "./domain/membership/model.js";
+export type * from "./storage/ports.js";
+export * from "./service/index.js";

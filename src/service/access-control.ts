@@ -1,0 +1,305 @@
+import { z } from "zod";
+import { OrgKitError } from "../errors.js";
+import { linkOrganizationUsergroups, unlinkOrganizationUsergroups } from "../domain/organization/commands.js";
+import { idSchema, type Organization } from "../domain/organization/schema.js";
+import { parseInput } from "../domain/validation.js";
+import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
+import { requireAllowed } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+
+const permissionName = z.string().trim().min(1).max(128);
+const usergroupSchema = z
+  .object({
+    id: idSchema.optional(),
+    name: z.string().trim().min(1).max(200),
+    permissions: z.array(permissionName).max(10_000).default([]).transform((v) => [...new Set(v)]),
+    builtIn: z.enum(["everyone", "registered"]).nullable().default(null),
+  })
+  .strict();
+/** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
+export type CreateUsergroupInput = z.input<typeof usergroupSchema>;
+const usergroupPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    permissions: z.array(permissionName).max(10_000).transform((v) => [...new Set(v)]).optional(),
+  })
+  .strict();
+/** Patch of `kit.usergroups.update`. */
+export type UpdateUsergroupInput = z.input<typeof usergroupPatchSchema>;
+
+const actionList = z.array(z.enum(["read", "edit", "delete"])).max(3).transform((v) => [...new Set(v)]);
+const grantsFields = {
+  add: z.boolean(),
+  organizations: z.record(z.string().min(1).max(200), actionList),
+  notes: z.object({ editOwn: z.boolean(), deleteOwn: z.boolean(), editAny: z.boolean(), deleteAny: z.boolean() }).partial().strict(),
+};
+const profileSchema = z
+  .object({
+    id: idSchema.optional(),
+    name: z.string().trim().min(1).max(200),
+    add: grantsFields.add.default(false),
+    organizations: grantsFields.organizations.default({}),
+    notes: grantsFields.notes.default({}),
+  })
+  .strict();
+/**
+ * Input of `kit.profiles.create`: a staff profile (seed 004). `organizations` maps a state
+ * combination key (`"service"`, `"service+outreach"`, … or `"none"`) to the actions allowed
+ * on organizations in exactly that combination.
+ *
+ * @example
+ * ```ts
+ * await kit.profiles.create(admin, {
+ *   name: "Support agents",
+ *   add: false,
+ *   organizations: { service: ["read", "edit"], "service+outreach": ["read"], none: ["read"] },
+ *   notes: { editOwn: true, deleteOwn: true },
+ * });
+ * ```
+ */
+export type CreateStaffProfileInput = z.input<typeof profileSchema>;
+const profilePatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    add: grantsFields.add.optional(),
+    organizations: grantsFields.organizations.optional(),
+    notes: grantsFields.notes.optional(),
+  })
+  .strict();
+/** Patch of `kit.profiles.update`. */
+export type UpdateStaffProfileInput = z.input<typeof profilePatchSchema>;
+
+/** Checks every combination key of a profile against the configured state flags. */
+function assertCombinationKeys(keys: readonly string[], states: readonly string[]): void {
+  const issues = keys.flatMap((key) => {
+    if (key === "none") return [];
+    const flags = key.split("+");
+    const unknown = flags.filter((f) => !states.includes(f));
+    const duplicate = new Set(flags).size !== flags.length;
+    return unknown.length > 0 || duplicate
+      ? [{ path: `organizations.${key}`, message: `not a combination of the state flags (${states.join(", ")})`, code: "invalid_key" }]
+      : [];
+  });
+  if (issues.length > 0) {
+    throw new OrgKitError("VALIDATION_FAILED", `Invalid staff profile at ${issues[0]!.path}: ${issues[0]!.message}`, { details: { issues } });
+  }
+}
+
+/** Usergroup use cases (platform admins only; see {@link OrgKit.usergroups}). */
+export interface UsergroupsApi {
+  create(actor: Actor, input: CreateUsergroupInput): Promise<UsergroupRecord>;
+  update(actor: Actor, id: string, patch: UpdateUsergroupInput, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
+  /** Deletes the group and unlinks it from every organization and user that referenced it. */
+  delete(actor: Actor, id: string): Promise<boolean>;
+  get(actor: Actor, id: string): Promise<UsergroupRecord | null>;
+  list(actor: Actor): Promise<UsergroupRecord[]>;
+  /** Links an organization to a usergroup: the organization's members get the group's permissions. */
+  linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
+  unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
+}
+
+/** Staff profile use cases (platform admins only; see {@link OrgKit.profiles}). */
+export interface StaffProfilesApi {
+  create(actor: Actor, input: CreateStaffProfileInput): Promise<StaffProfileRecord>;
+  update(actor: Actor, id: string, patch: UpdateStaffProfileInput, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
+  /** Deletes the profile; refused with `CONFLICT` while users still have it. */
+  delete(actor: Actor, id: string): Promise<boolean>;
+  get(actor: Actor, id: string): Promise<StaffProfileRecord | null>;
+  list(actor: Actor): Promise<StaffProfileRecord[]>;
+}
+
+const versionOption = z.object({ expectedVersion: z.number().int().min(1).optional() }).strict();
+
+function checkVersion(entity: string, current: { id: string; version: number }, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current.version) {
+    throw new OrgKitError("CONFLICT", `${entity} ${current.id} is at version ${current.version}, not the expected ${expected}`, {
+      details: { reason: "version", id: current.id, expectedVersion: expected, actualVersion: current.version },
+    });
+  }
+}
+
+export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
+  const admin = (scope: CommandScope, what: string) => requireAllowed(scope.access.canAdministerPlatform(), scope.actor, what);
+  const idOf = (id: unknown, path = "id") => parseInput(idSchema, id, "id", [path]);
+
+  async function link(actor: Actor, organizationId: unknown, usergroupId: unknown, linked: boolean): Promise<Organization> {
+    const ref = parseActor(actor);
+    const orgId = idOf(organizationId, "organizationId");
+    const groupId = idOf(usergroupId, "usergroupId");
+    return runtime.run(ref, async (scope) => {
+      admin(scope, "link usergroups to organizations");
+      const organization = await loadOrganization(scope.session, orgId);
+      if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
+      const context = { now: scope.now, config: runtime.config.organization };
+      const result = linked ? linkOrganizationUsergroups(organization, [groupId], context) : unlinkOrganizationUsergroups(organization, [groupId], context);
+      await scope.session.organizations.update(result.organization, organization.version);
+      scope.recordDomain(result.events);
+      return result.organization;
+    });
+  }
+
+  return {
+    async create(actor, input) {
+      const ref = parseActor(actor);
+      const data = parseInput(usergroupSchema, input, "usergroup");
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "create usergroups");
+        const at = scope.now.toISOString();
+        const group: UsergroupRecord = { id: data.id ?? scope.ids("usergroup"), name: data.name, permissions: data.permissions, builtIn: data.builtIn, createdAt: at, updatedAt: at, version: 1 };
+        await scope.session.usergroups.insert(group);
+        scope.record({ type: "usergroup.created", organizationId: null, data: { usergroup: group } });
+        return group;
+      });
+    },
+    async update(actor, id, patch, options) {
+      const ref = parseActor(actor);
+      const groupId = idOf(id);
+      const data = parseInput(usergroupPatchSchema, patch, "usergroup patch");
+      const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "edit usergroups");
+        const current = await scope.session.usergroups.get(groupId);
+        if (!current) throw notFound("usergroup", groupId);
+        checkVersion("Usergroup", current, expectedVersion);
+        const next: UsergroupRecord = {
+          ...current,
+          ...(data.name !== undefined ? { name: data.name } : {}),
+          ...(data.permissions !== undefined ? { permissions: data.permissions } : {}),
+          updatedAt: scope.now.toISOString(),
+          version: current.version + 1,
+        };
+        await scope.session.usergroups.update(next, current.version);
+        scope.record({ type: "usergroup.updated", organizationId: null, data: { id: groupId, changes: data } });
+        return next;
+      });
+    },
+    async delete(actor, id) {
+      const ref = parseActor(actor);
+      const groupId = idOf(id);
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "delete usergroups");
+        if (!(await scope.session.usergroups.get(groupId))) return false;
+        // Unlink from organizations and users so no dangling reference survives the group.
+        for (let after: string | null = null; ; ) {
+          const page = await scope.session.organizations.scan({ after, limit: 500 });
+          for (const organization of page) {
+            if (!organization.usergroupIds.includes(groupId)) continue;
+            const result = unlinkOrganizationUsergroups(organization, [groupId], { now: scope.now, config: runtime.config.organization });
+            await scope.session.organizations.update(result.organization, organization.version);
+            scope.recordDomain(result.events);
+          }
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.id;
+        }
+        for (let after: string | null = null; ; ) {
+          const page = await scope.session.users.scan({ after, limit: 500 });
+          for (const user of page) {
+            if (!user.usergroupIds.includes(groupId)) continue;
+            await scope.session.users.update(
+              { ...user, usergroupIds: user.usergroupIds.filter((g) => g !== groupId), updatedAt: scope.now.toISOString(), version: user.version + 1 },
+              user.version,
+            );
+          }
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.id;
+        }
+        await scope.session.usergroups.delete(groupId);
+        scope.record({ type: "usergroup.deleted", organizationId: null, data: { id: groupId } });
+        return true;
+      });
+    },
+    async get(actor, id) {
+      const ref = parseActor(actor);
+      const groupId = idOf(id);
+      return runtime.read(ref, (scope) => scope.session.usergroups.get(groupId));
+    },
+    async list(actor) {
+      const ref = parseActor(actor);
+      return runtime.read(ref, (scope) => scope.session.usergroups.list());
+    },
+    linkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, true),
+    unlinkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, false),
+  };
+}
+
+export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
+  const admin = (scope: CommandScope, what: string) => requireAllowed(scope.access.canAdministerPlatform(), scope.actor, what);
+  const idOf = (id: unknown) => parseInput(idSchema, id, "id", ["id"]);
+  const states = runtime.config.organization.states;
+  return {
+    async create(actor, input) {
+      const ref = parseActor(actor);
+      const data = parseInput(profileSchema, input, "staff profile");
+      assertCombinationKeys(Object.keys(data.organizations), states);
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "create staff profiles");
+        const at = scope.now.toISOString();
+        const profile: StaffProfileRecord = {
+          id: data.id ?? scope.ids("profile"),
+          name: data.name,
+          grants: { add: data.add, organizations: data.organizations, notes: data.notes },
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+        };
+        await scope.session.profiles.insert(profile);
+        scope.record({ type: "profile.created", organizationId: null, data: { profile } });
+        return profile;
+      });
+    },
+    async update(actor, id, patch, options) {
+      const ref = parseActor(actor);
+      const profileId = idOf(id);
+      const data = parseInput(profilePatchSchema, patch, "staff profile patch");
+      if (data.organizations) assertCombinationKeys(Object.keys(data.organizations), states);
+      const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "edit staff profiles");
+        const current = await scope.session.profiles.get(profileId);
+        if (!current) throw notFound("staff profile", profileId);
+        checkVersion("Staff profile", current, expectedVersion);
+        const { name, ...grants } = data;
+        const next: StaffProfileRecord = {
+          ...current,
+          ...(name !== undefined ? { name } : {}),
+          grants: { ...current.grants, ...Object.fromEntries(Object.entries(grants).filter(([, v]) => v !== undefined)) },
+          updatedAt: scope.now.toISOString(),
+          version: current.version + 1,
+        };
+        await scope.session.profiles.update(next, current.version);
+        scope.record({ type: "profile.updated", organizationId: null, data: { id: profileId, changes: data } });
+        return next;
+      });
+    },
+    async delete(actor, id) {
+      const ref = parseActor(actor);
+      const profileId = idOf(id);
+      return runtime.run(ref, async (scope) => {
+        admin(scope, "delete staff profiles");
+        if (!(await scope.session.profiles.get(profileId))) return false;
+        for (let after: string | null = null; ; ) {
+          const page = await scope.session.users.scan({ after, limit: 500 });
+          const holder = page.find((u) => u.profileId === profileId);
+          if (holder) {
+            throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", id: profileId, userId: holder.id } });
+          }
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.id;
+        }
+        await scope.session.profiles.delete(profileId);
+        scope.record({ type: "profile.deleted", organizationId: null, data: { id: profileId } });
+        return true;
+      });
+    },
+    async get(actor, id) {
+      const ref = parseActor(actor);
+      const profileId = idOf(id);
+      return runtime.read(ref, (scope) => scope.session.profiles.get(profileId));
+    },
+    async list(actor) {
+      const ref = parseActor(actor);
+      return runtime.read(ref, (scope) => scope.session.profiles.list());
+    },
+  };
+}

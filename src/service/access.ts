@@ -1,0 +1,37 @@
+import { OrgKitError } from "../errors.js";
+import type { Organization } from "../domain/organization/schema.js";
+import type { ActorRef } from "../storage/ports.js";
+
+/** An organization action gated by staff profiles (by state combination) and platform roles. */
+export type OrganizationAction = "read" | "edit" | "delete";
+
+/**
+ * What the acting user may do, answered by the permissions evaluator over the actor's
+ * own slice of the data (its user, memberships, profile, groups): loading it costs a
+ * few small reads, never a whole table.
+ */
+export interface ActorAccess {
+  readonly actor: ActorRef;
+  /** The system actor: trusted automation, allowed everything. */
+  readonly isSystem: boolean;
+  /** super_admin or admin. */
+  readonly isPlatformAdmin: boolean;
+  /** super_admin: the only role that may grant or change platform roles besides the system actor. */
+  readonly isSuperAdmin: boolean;
+  canAddOrganization(): boolean;
+  canOnOrganization(action: OrganizationAction, organization: Organization): boolean;
+  /** Platform admin, or organization admin of `organizationId`. */
+  canManageUsersOf(organizationId: string): boolean;
+  /** May assign `role` to a member of `organization` (org admins: only its allowed roles). */
+  canAssignRole(organization: Organization, role: string): boolean;
+  /** Designate or remove organization admins: platform admins only. */
+  canSetAdmins(): boolean;
+  /** Manage usergroups, staff profiles, resources and users platform-wide: platform admins only. */
+  canAdministerPlatform(): boolean;
+}
+
+/** Throws `FORBIDDEN` unless `allowed`. */
+export function requireAllowed(allowed: boolean, actor: ActorRef, action: string, details: Record<string, unknown> = {}): void {
+  if (allowed) return;
+  throw new OrgKitError("FORBIDDEN", `${actor.type} ${actor.id} may not ${action}`, { details: { actor, action, ...details } });
+}

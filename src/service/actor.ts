@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { parseInput } from "../domain/validation.js";
+import type { ActorRef } from "../storage/ports.js";
+
+/**
+ * Who is acting. A `user` is authorized through the permissions evaluator (platform
+ * role, staff profile, organization admin rights). The `system` actor is trusted
+ * automation (imports, sync jobs, rule linking): it may do anything, and its `id`
+ * names it in the audit trail.
+ */
+export type Actor = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id?: string };
+
+const actorSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("user"), id: z.string().trim().min(1).max(128) }).strict(),
+  z.object({ type: z.literal("system"), id: z.string().trim().min(1).max(128).optional() }).strict(),
+]);
+
+/** The trusted automation actor. */
+export const SYSTEM_ACTOR: Actor = Object.freeze({ type: "system", id: "system" });
+
+/** Validates an actor; `VALIDATION_FAILED` at path `actor` otherwise. */
+export function parseActor(actor: unknown): ActorRef {
+  const parsed = parseInput(actorSchema, actor, "actor", ["actor"]);
+  return parsed.type === "user" ? { type: "user", id: parsed.id } : { type: "system", id: parsed.id ?? "system" };
+}

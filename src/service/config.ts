@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { customFieldDefinitionSchema } from "../domain/organization/custom-fields.js";
+import { resolveOrganizationConfig, type OrganizationConfig } from "../domain/organization/config.js";
+import type { CustomFieldDefinition } from "../domain/organization/custom-fields.js";
+import type { MembershipPolicy } from "../domain/membership/model.js";
+import { parseInput } from "../domain/validation.js";
+
+/** Configuration of {@link createOrgKit}; every field is optional. */
+export interface OrgKitConfigInput {
+  /** `"single"`: a user belongs to one organization, assigning moves it (atomically). `"multiple"` (default): any number. Resources always have one owner. */
+  readonly membershipPolicy?: MembershipPolicy;
+  /** Allowed organization types; the first is the default. Default customer, oem, distributor, sales. */
+  readonly organizationTypes?: readonly string[];
+  /** State flags (staff profiles grant by their combination). Default service, outreach, opportunities. */
+  readonly states?: readonly string[];
+  /** Admin-defined custom fields for organizations. */
+  readonly customFields?: readonly CustomFieldDefinition[];
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). Default `"US"`. */
+  readonly defaultPhoneRegion?: string;
+  /** Allow domain rules for free-mail providers (`gmail.com`): `true`, or a list of domains to allow. Default `false`. */
+  readonly allowFreeMail?: boolean | readonly string[];
+  /** Extra free-mail domains to refuse, on top of the maintained list. */
+  readonly extraFreeMailDomains?: readonly string[];
+  /** Two organizations claiming the same rule value: `"reject"` (default) or `"allow"`. */
+  readonly ruleConflict?: "reject" | "allow";
+  /** Deepest allowed nesting (a root has depth 0). Default unlimited. */
+  readonly maxDepth?: number;
+  /** Active organizations' names are unique, case-insensitively. Default `true`. */
+  readonly uniqueNames?: boolean;
+  /** Lower-case the local part of email addresses. Default `true`. */
+  readonly lowercaseEmailLocalPart?: boolean;
+}
+
+/** The resolved configuration (defaults applied). */
+export interface OrgKitConfig {
+  readonly membershipPolicy: MembershipPolicy;
+  readonly organization: OrganizationConfig;
+  readonly defaultPhoneRegion: string;
+  readonly allowFreeMail: boolean | readonly string[];
+  readonly extraFreeMailDomains: readonly string[];
+  readonly ruleConflict: "reject" | "allow";
+  readonly maxDepth: number | undefined;
+  readonly uniqueNames: boolean;
+  readonly lowercaseEmailLocalPart: boolean;
+}
+
+const configSchema = z
+  .object({
+    membershipPolicy: z.enum(["single", "multiple"]).default("multiple"),
+    organizationTypes: z.array(z.string()).optional(),
+    states: z.array(z.string()).optional(),
+    customFields: z.array(customFieldDefinitionSchema).optional(),
+    defaultPhoneRegion: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 region such as 'US'").default("US"),
+    allowFreeMail: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
+    extraFreeMailDomains: z.array(z.string().min(1)).default([]),
+    ruleConflict: z.enum(["reject", "allow"]).default("reject"),
+    maxDepth: z.number().int().min(0).optional(),
+    uniqueNames: z.boolean().default(true),
+    lowercaseEmailLocalPart: z.boolean().default(true),
+  })
+  .strict();
+
+/** Validates the configuration; throws `VALIDATION_FAILED` with paths. */
+export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig {
+  const data = parseInput(configSchema, input, "orgkit config", ["config"]);
+  const organization = resolveOrganizationConfig({
+    ...(data.organizationTypes ? { types: data.organizationTypes } : {}),
+    ...(data.states ? { states: data.states } : {}),
+    ...(data.customFields ? { customFields: data.customFields } : {}),
+  });
+  return Object.freeze({
+    membershipPolicy: data.membershipPolicy,
+    organization,
+    defaultPhoneRegion: data.defaultPhoneRegion,
+    allowFreeMail: data.allowFreeMail,
+    extraFreeMailDomains: data.extraFreeMailDomains,
+    ruleConflict: data.ruleConflict,
+    maxDepth: data.maxDepth,
+    uniqueNames: data.uniqueNames,
+    lowercaseEmailLocalPart: data.lowercaseEmailLocalPart,
+  });
+}

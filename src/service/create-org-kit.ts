@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { parseInput } from "../domain/validation.js";
+import { compilePolicy, type Policy } from "../permissions/policy.js";
+import type { Decision } from "../permissions/decision.js";
+import type { PermissionRequest } from "../permissions/requests.js";
+import type { AuditEvent, Storage } from "../storage/ports.js";
+import { createStaffProfilesApi, createUsergroupsApi, type StaffProfilesApi, type UsergroupsApi } from "./access-control.js";
+import { loadActorAccess } from "./actor-access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
+import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
+import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
+import { canRead, createOrganizationsApi, type OrganizationsApi } from "./organizations.js";
+import { createResourcesApi, type ResourcesApi } from "./resources.js";
+import { createRulesApi, type RulesApi } from "./rules.js";
+import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
+import { readFullSnapshot } from "./snapshot.js";
+import { createUsersApi, type UsersApi } from "./users.js";
+
+/** Options of {@link createOrgKit}. */
+export interface CreateOrgKitOptions {
+  /** Where data lives: `memoryStorage()` from `orgkit/memory`, `postgresStorage(...)` from `orgkit/postgres`, or your own adapter. */
+  readonly storage: Storage;
+  /** The time source. Default `() => new Date()`; tests pass a deterministic clock (`createTestClock` from `orgkit/testing`). */
+  readonly clock?: () => Date;
+  /** Id generator. Default: prefixed random UUIDs (`org_…`); tests pass `createTestIds()`. */
+  readonly ids?: IdGenerator;
+  readonly config?: OrgKitConfigInput;
+}
+
+/** Organization use cases, plus bulk import. */
+export interface OrganizationsFacade extends OrganizationsApi {
+  /**
+   * Bulk import (upsert by `externalId`; parents by external id in any order;
+   * `"all-or-nothing"` or `"per-row"`; `dryRun`). Re-running a batch changes nothing.
+   * In `"all-or-nothing"` mode any bad row throws `VALIDATION_FAILED` whose
+   * `details.result` lists every row, and nothing is written.
+   */
+  import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;
+}
+
+/** The audit trail. */
+export interface EventsApi {
+  /** Events by ascending sequence (platform admins and the system actor; others only for organizations they may read). */
+  list(actor: Actor, options?: { readonly organizationId?: string; readonly after?: number; readonly limit?: number }): Promise<AuditEvent[]>;
+}
+
+/** The facade: every use case, each validated, authorized, transactional and audited. */
+export interface OrgKit {
+  readonly config: OrgKitConfig;
+  readonly organizations: OrganizationsFacade;
+  readonly users: UsersApi;
+  readonly memberships: MembershipsApi;
+  readonly rules: RulesApi;
+  readonly resources: ResourcesApi;
+  readonly usergroups: UsergroupsApi;
+  readonly profiles: StaffProfilesApi;
+  readonly events: EventsApi;
+  /**
+   * The compiled permission policy for the current data (see `orgkit/permissions`),
+   * built from a full snapshot and cached until the data changes (this kit's writes,
+   * or — checked on each call with one small query — another process's).
+   */
+  policy(): Promise<Policy>;
+  /** `policy().can(...)`: a usergroup permission of a user id, or of a guest (`null`). */
+  can(userId: string | null, permission: string): Promise<boolean>;
+  /** `policy().explain(request)`: the decision and the grants behind it. */
+  explain(request: PermissionRequest): Promise<Decision>;
+}
+
+/**
+ * Creates the orgkit facade over a storage.
+ *
+ * @example
+ * ```ts
+ * import { createOrgKit, SYSTEM_ACTOR } from "orgkit";
+ * import { memoryStorage } from "orgkit/memory";
+ *
+ * const kit = createOrgKit({ storage: memoryStorage(), config: { membershipPolicy: "single" } });
+ * const acme = await kit.organizations.create(SYSTEM_ACTOR, { name: "Acme Manufacturing", type: "customer" });
+ * await kit.rules.add(SYSTEM_ACTOR, acme.id, { kind: "domain", value: "acme.example" });
+ * await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: ["jane@acme.example"] }); // linked to Acme by the rule
+ * ```
+ */
+export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
+  const { storage } = parseInput(
+    z.object({ storage: z.custom<Storage>((s) => typeof s === "object" && s !== null && typeof (s as Storage).transaction === "function", "must be a Storage") }).passthrough(),
+    options,
+    "createOrgKit options",
+  );
+  const config = resolveOrgKitConfig(options.config);
+  const clock = options.clock ?? (() => new Date());
+  const ids = options.ids ?? randomIds;
+  const states = config.organization.states;
+  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadActorAccess(session, actor, states));
+
+  let cached: { version: number; policy: Policy } | null = null;
+  let building: Promise<Policy> | null = null;
+  runtime.onWrite(() => {
+    cached = null;
+  });
+  async function policy(): Promise<Policy> {
+    const version = await storage.events.lastSequence();
+    if (cached && cached.version === version) return cached.policy;
+    if (building) return building;
+    building = (async () => {
+      try {
+        const snapshot = await storage.transaction((session) => readFullSnapshot(session, states));
+        const compiled = compilePolicy(snapshot);
+        cached = { version: snapshot.version, policy: compiled };
+        return compiled;
+      } finally {
+        building = null;
+      }
+    })();
+    return building;
+  }
+
+  const organizations = createOrganizationsApi(runtime);
+  const importOrganizations = createImport(runtime);
+  return {
+    config,
+    organizations: { ...organizations, import: importOrganizations },
+    users: createUsersApi(runtime),
+    memberships: createMembershipsApi(runtime),
+    rules: createRulesApi(runtime),
+    resources: createResourcesApi(runtime),
+    usergroups: createUsergroupsApi(runtime),
+    profiles: createStaffProfilesApi(runtime),
+    events: {
+      async list(actor, listOptions) {
+        const ref = parseActor(actor);
+        const query = parseInput(
+          z.object({ organizationId: z.string().min(1).optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+          listOptions ?? {},
+          "options",
+          ["options"],
+        );
+        return runtime.read(ref, async ({ session, access }) => {
+          if (!access.isSystem && !access.isPlatformAdmin) {
+            const organization = query.organizationId ? await session.organizations.get(query.organizationId) : null;
+            if (!organization || !(await canRead(session, access, organization))) return [];
+          }
+          return session.events.list({
+            ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),
+            ...(query.after !== undefined ? { after: query.after } : {}),
+            limit: query.limit,
+          });
+        });
+      },
+    },
+    policy,
+    async can(userId, permission) {
+      const p = await policy();
+      return p.can(userId === null ? p.guest() : userId, permission);
+    },
+    async explain(request) {
+      return (await policy()).explain(request);
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import { z } from "zod";
+import { OrgKitError, isOrgKitError, type ValidationIssue } from "../errors.js";
+import {
+  createOrganization,
+  renameOrganization,
+  setOrganizationParent,
+  updateOrganization,
+  type CommandResult,
+} from "../domain/organization/commands.js";
+import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, type Organization } from "../domain/organization/schema.js";
+import { parseInput, toValidationIssues } from "../domain/validation.js";
+import { requireAllowed } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { assertExternalIdFree, assertNameFree, checkMove } from "./organizations.js";
+import type { CommandScope, Runtime } from "./runtime.js";
+
+/**
+ * One row of a bulk import: an organization keyed by `externalId` (the host's customer
+ * id). `parentExternalId` names its parent by external id, in the same batch (any
+ * order) or already stored; `null` makes it a root; omitted leaves the parent as is.
+ */
+export type ImportOrganizationRow = Omit<CreateOrganizationInput, "externalId" | "parentId"> & {
+  readonly externalId: string;
+  readonly parentExternalId?: string | null;
+};
+
+/** Options of `kit.organizations.import`. */
+export interface ImportOptions {
+  /** `"all-or-nothing"` (default): any failing row fails the batch and nothing is written. `"per-row"`: good rows are written, bad rows reported. */
+  readonly mode?: "all-or-nothing" | "per-row";
+  /** Work out and return what would change, writing nothing. */
+  readonly dryRun?: boolean;
+}
+
+/** What happened to one row. `row` is the row's index in the batch (0-based). */
+export interface ImportRowResult {
+  readonly row: number;
+  readonly externalId: string | null;
+  readonly status: "created" | "updated" | "unchanged" | "failed";
+  /** The organization's id (for `failed`: `null`). */
+  readonly id: string | null;
+  /** For `failed`: the error code and the issues, with paths like `rows.3.address.country`. */
+  readonly error: { readonly code: string; readonly message: string; readonly issues: readonly ValidationIssue[] } | null;
+}
+
+/** The outcome of an import (or, with `dryRun`, what it would be). */
+export interface ImportResult {
+  readonly dryRun: boolean;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly failed: number;
+  readonly rows: readonly ImportRowResult[];
+}
+
+const rowShape = z
+  .object({ externalId: idSchema, parentExternalId: idSchema.nullable().optional() })
+  .passthrough();
+const optionsSchema = z.object({ mode: z.enum(["all-or-nothing", "per-row"]).default("all-or-nothing"), dryRun: z.boolean().default(false) }).strict();
+const MAX_ROWS = 100_000;
+
+class DryRunRollback extends Error {}
+
+interface PreparedRow {
+  readonly index: number;
+  readonly externalId: string;
+  readonly parentExternalId: string | null | undefined;
+  readonly fields: CreateOrganizationInput;
+}
+
+function rowError(index: number, error: unknown): ImportRowResult["error"] {
+  if (!isOrgKitError(error)) throw error;
+  const issues = (error.details.issues as ValidationIssue[] | undefined) ?? [{ path: "", message: error.message, code: error.code }];
+  return { code: error.code, message: error.message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
+}
+
+/** Orders rows so that a parent in the batch comes before its children; rows on a loop come last (they will fail the cycle check). */
+function parentsFirst(rows: readonly PreparedRow[]): PreparedRow[] {
+  const byExternalId = new Map(rows.map((r) => [r.externalId, r]));
+  const ordered: PreparedRow[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (row: PreparedRow) => {
+    if (state.get(row.externalId) === "done" || state.get(row.externalId) === "visiting") return;
+    state.set(row.externalId, "visiting");
+    const parent = row.parentExternalId ? byExternalId.get(row.parentExternalId) : undefined;
+    if (parent) visit(parent);
+    state.set(row.externalId, "done");
+    ordered.push(row);
+  };
+  for (const row of rows) visit(row);
+  return ordered;
+}
+
+const COMPARED: readonly (keyof Organization)[] = [
+  "name", "type", "description", "summary", "industry", "address", "contact", "tags", "parentId", "states", "usergroupIds", "allowedRoles", "allowedApps", "customFields",
+];
+
+function sameContent(a: Organization, b: Organization): boolean {
+  return COMPARED.every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
+/**
+ * Bulk import of organizations (the asset platform's Ingestion): upsert by external id,
+ * parents by external id in any order, all-or-nothing or per-row, dry run, per-row
+ * errors. Re-running the same batch changes nothing (`unchanged` rows write nothing).
+ */
+export function createImport(runtime: Runtime) {
+  const config = runtime.config;
+  const inputSchema = createOrganizationInputSchema(config.organization);
+
+  async function applyRow(scope: CommandScope, row: PreparedRow, idsByExternalId: Map<string, string>): Promise<ImportRowResult> {
+    const { session, access } = scope;
+    const context = { now: scope.now, config: config.organization };
+    let parentId: string | null | undefined = undefined;
+    if (row.parentExternalId === null) parentId = null;
+    else if (row.parentExternalId !== undefined) {
+      parentId = idsByExternalId.get(row.parentExternalId) ?? (await session.organizations.getByExternalId(row.parentExternalId))?.id;
+      if (parentId === undefined) {
+        throw new OrgKitError("PARENT_NOT_FOUND", `No organization with external id '${row.parentExternalId}' in the batch or in storage`, {
+          details: { issues: [{ path: "parentExternalId", message: "no such organization", code: "parent_not_found" }], parentExternalId: row.parentExternalId },
+        });
+      }
+    }
+    const existing = await session.organizations.getByExternalId(row.externalId);
+    if (!existing) {
+      requireAllowed(access.canAddOrganization(), scope.actor, "create organizations");
+      const id = scope.ids("organization");
+      const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
+      if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
+      await assertNameFree(scope, organization.name, null);
+      await assertExternalIdFree(scope, organization.externalId, null);
+      await session.organizations.insert(organization);
+      scope.recordDomain(events);
+      idsByExternalId.set(row.externalId, id);
+      return { row: row.index, externalId: row.externalId, status: "created", id, error: null };
+    }
+    idsByExternalId.set(row.externalId, existing.id);
+    // Build the target state with the pure commands, then write once if anything differs.
+    const { name, ...patch } = row.fields;
+    const steps: CommandResult[] = [];
+    let current = existing;
+    const step = (result: CommandResult) => {
+      steps.push(result);
+      current = result.organization;
+    };
+    step(updateOrganization(current, patch as Parameters<typeof updateOrganization>[1], context));
+    if (name.trim() !== current.name) step(renameOrganization(current, name, context));
+    if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
+    if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
+    requireAllowed(access.canOnOrganization("edit", existing) && access.canOnOrganization("edit", current), scope.actor, `edit organization ${existing.id}`);
+    if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
+    if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);
+    // One stored version per row: collapse the steps' version bumps into one.
+    const final: Organization = { ...current, version: existing.version + 1 };
+    await session.organizations.update(final, existing.version);
+    scope.recordDomain(steps.flatMap((s) => s.events).map((e) => ({ ...e, version: final.version })));
+    return { row: row.index, externalId: row.externalId, status: "updated", id: existing.id, error: null };
+  }
+
+  return async function importOrganizations(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult> {
+    const ref = parseActor(actor);
+    const opts = parseInput(optionsSchema, options ?? {}, "import options", ["options"]);
+    const list = parseInput(z.array(z.unknown()).max(MAX_ROWS), rows, "import rows", ["rows"]);
+
+    // 1. Validate every row up front (shape and fields), so errors name every bad row.
+    const results = new Map<number, ImportRowResult>();
+    const prepared: PreparedRow[] = [];
+    const seen = new Map<string, number>();
+    list.forEach((raw, index) => {
+      const shape = rowShape.safeParse(raw);
+      if (!shape.success) {
+        const issues = toValidationIssues(shape.error.issues, ["rows", index]);
+        results.set(index, { row: index, externalId: null, status: "failed", id: null, error: { code: "VALIDATION_FAILED", message: `Invalid row ${index}`, issues } });
+        return;
+      }
+      const { externalId, parentExternalId, ...fields } = shape.data as Record<string, unknown> & { externalId: string; parentExternalId?: string | null };
+      const parsed = inputSchema.safeParse(fields);
+      const duplicate = seen.get(externalId);
+      if (!parsed.success || duplicate !== undefined) {
+        const issues = parsed.success ? [] : toValidationIssues(parsed.error.issues, ["rows", index]);
+        if (duplicate !== undefined) issues.push({ path: `rows.${index}.externalId`, message: `repeats row ${duplicate}`, code: "duplicate" });
+        results.set(index, { row: index, externalId, status: "failed", id: null, error: { code: "VALIDATION_FAILED", message: `Invalid row ${index}`, issues } });
+        return;
+      }
+      seen.set(externalId, index);
+      prepared.push({ index, externalId, parentExternalId, fields: fields as CreateOrganizationInput });
+    });
+    const ordered = parentsFirst(prepared);
+
+    const summarize = (dryRun: boolean): ImportResult => {
+      const all = [...results.values()].sort((a, b) => a.row - b.row);
+      const count = (status: ImportRowResult["status"]) => all.filter((r) => r.status === status).length;
+      return { dryRun, created: count("created"), updated: count("updated"), unchanged: count("unchanged"), failed: count("failed"), rows: all };
+    };
+
+    if (opts.mode === "all-or-nothing") {
+      if (results.size > 0) return failBatch(summarize(opts.dryRun));
+      const idsByExternalId = new Map<string, string>();
+      try {
+        await runtime.run(ref, async (scope) => {
+          for (const row of ordered) {
+            try {
+              results.set(row.index, await applyRow(scope, row, idsByExternalId));
+            } catch (error) {
+              results.set(row.index, { row: row.index, externalId: row.externalId, status: "failed", id: null, error: rowError(row.index, error) });
+              throw new DryRunRollback();
+            }
+          }
+          if (opts.dryRun) throw new DryRunRollback();
+        });
+      } catch (error) {
+        if (!(error instanceof DryRunRollback)) throw error;
+      }
+      const summary = summarize(opts.dryRun);
+      return summary.failed > 0 ? failBatch(summary) : summary;
+    }
+
+    // per-row: each row in its own transaction (a dry run shares one, rolled back at the end).
+    const idsByExternalId = new Map<string, string>();
+    const failedExternalIds = new Set<string>();
+    const attempt = async (scope: CommandScope, row: PreparedRow) => {
+      if (row.parentExternalId && failedExternalIds.has(row.parentExternalId)) {
+        throw new OrgKitError("PARENT_NOT_FOUND", `Parent '${row.parentExternalId}' failed to import`, {
+          details: { issues: [{ path: "parentExternalId", message: "the parent row failed", code: "parent_failed" }] },
+        });
+      }
+      return applyRow(scope, row, idsByExternalId);
+    };
+    const fail = (row: PreparedRow, error: unknown) => {
+      failedExternalIds.add(row.externalId);
+      results.set(row.index, { row: row.index, externalId: row.externalId, status: "failed", id: null, error: rowError(row.index, error) });
+    };
+    if (opts.dryRun) {
+      try {
+        await runtime.run(ref, async (scope) => {
+          for (const row of ordered) {
+            try {
+              results.set(row.index, await attempt(scope, row));
+            } catch (error) {
+              fail(row, error);
+            }
+          }
+          throw new DryRunRollback();
+        });
+      } catch (error) {
+        if (!(error instanceof DryRunRollback)) throw error;
+      }
+      return summarize(true);
+    }
+    for (const row of ordered) {
+      try {
+        results.set(row.index, await runtime.run(ref, (scope) => attempt(scope, row)));
+      } catch (error) {
+        fail(row, error);
+      }
+    }
+    return summarize(false);
+  };
+}
+
+function failBatch(summary: ImportResult): never {
+  const issues = summary.rows.flatMap((r) => r.error?.issues ?? []);
+  throw new OrgKitError("VALIDATION_FAILED", `Import failed: ${summary.failed} of ${summary.rows.length} rows are invalid; nothing was written`, {
+    details: { issues, result: summary },
+  });
+}

@@ -1,0 +1,247 @@
+import { z } from "zod";
+import { OrgKitError } from "../errors.js";
+import { assertAssignable } from "../domain/organization/commands.js";
+import { idSchema, type Organization } from "../domain/organization/schema.js";
+import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
+import { parseInput } from "../domain/validation.js";
+import type { KeysetOptions } from "../storage/ports.js";
+import { requireAllowed } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { canRead } from "./organizations.js";
+import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+
+/** Organization role names: `member`, `manager`, or a custom role. */
+export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
+
+const addSchema = z
+  .object({
+    userId: idSchema,
+    organizationId: idSchema,
+    role: roleSchema.default("member"),
+    admin: z.boolean().default(false),
+  })
+  .strict();
+
+/** Input of `kit.memberships.add`. */
+export type AddMembershipInput = z.input<typeof addSchema>;
+
+const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
+
+/** Why a user is (or is not) a member of an organization. */
+export interface MembershipExplanation {
+  readonly member: boolean;
+  readonly membership: Membership | null;
+  /** For rule-created memberships, the rule (or `null` if it has since been removed). */
+  readonly rule: MemberRuleRecord | null;
+  /** A sentence a person can read. */
+  readonly reason: string;
+}
+
+/** Membership use cases (see {@link OrgKit.memberships}). */
+export interface MembershipsApi {
+  /**
+   * Adds a user to an organization (platform admins, or that organization's admins with
+   * one of its allowed roles). Under the `"single"` policy the user leaves its other
+   * organization in the same transaction. Designating an admin needs a platform admin.
+   */
+  add(actor: Actor, input: AddMembershipInput): Promise<Membership>;
+  /** Removes a membership; `false` when there was none. */
+  remove(actor: Actor, userId: string, organizationId: string): Promise<boolean>;
+  /** Changes the member's organization role (`member`, `manager` or custom). */
+  setRole(actor: Actor, userId: string, organizationId: string, role: string): Promise<Membership>;
+  /** Designates or removes an organization admin (platform admins only). */
+  setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership>;
+  get(actor: Actor, userId: string, organizationId: string): Promise<Membership | null>;
+  /** The organization's memberships by user id, a page at a time (`after` = last user id seen). */
+  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership[]>;
+  /** The user's memberships (users may list their own; otherwise platform admins). */
+  listByUser(actor: Actor, userId: string): Promise<Membership[]>;
+  /** Why the user is or is not a member: manual, import, or which rule. */
+  explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation>;
+}
+
+/**
+ * Puts a membership, enforcing the `"single"` policy: the user's other memberships are
+ * removed (each recorded as `membership.removed` with `reason: "moved"`). Returns the
+ * memberships removed. Authorization is the caller's job.
+ */
+export async function putMembership(scope: CommandScope, membership: Membership, moveCheck?: (from: Membership) => void): Promise<Membership[]> {
+  const { session } = scope;
+  const removed: Membership[] = [];
+  if (scope.config.membershipPolicy === "single") {
+    for (const other of await session.memberships.listByUser(membership.userId)) {
+      if (other.organizationId === membership.organizationId) continue;
+      moveCheck?.(other);
+      await session.memberships.delete(other.userId, other.organizationId);
+      removed.push(other);
+      scope.record({ type: "membership.removed", organizationId: other.organizationId, data: { userId: other.userId, reason: "moved", to: membership.organizationId } });
+    }
+  }
+  await session.memberships.put(membership);
+  return removed;
+}
+
+function describeSource(source: MembershipSource): Record<string, unknown> {
+  return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
+}
+
+export function createMembershipsApi(runtime: Runtime): MembershipsApi {
+  const ids = (userId: unknown, organizationId: unknown) => ({
+    userId: parseInput(idSchema, userId, "user id", ["userId"]),
+    organizationId: parseInput(idSchema, organizationId, "organization id", ["organizationId"]),
+  });
+
+  async function loadUser(scope: CommandScope, id: string): Promise<User> {
+    const user = await scope.session.users.get(id);
+    if (!user) throw notFound("user", id);
+    return user;
+  }
+
+  async function loadMembership(scope: CommandScope, userId: string, organizationId: string): Promise<Membership> {
+    const membership = await scope.session.memberships.get(userId, organizationId);
+    if (!membership) {
+      throw new OrgKitError("NOT_FOUND", `User ${userId} is not a member of organization ${organizationId}`, {
+        details: { entity: "membership", userId, organizationId },
+      });
+    }
+    return membership;
+  }
+
+  function requireRole(scope: CommandScope, organization: Organization, role: string): void {
+    requireAllowed(scope.access.canAssignRole(organization, role), scope.actor, `assign role '${role}' in organization ${organization.id}`, {
+      organizationId: organization.id,
+      role,
+      allowedRoles: organization.allowedRoles,
+    });
+  }
+
+  return {
+    async add(actor, input) {
+      const ref = parseActor(actor);
+      const data = parseInput(addSchema, input, "membership");
+      return runtime.run(ref, async (scope) => {
+        const { access } = scope;
+        const organization = await loadOrganization(scope.session, data.organizationId);
+        requireAllowed(access.canManageUsersOf(organization.id), ref, `manage users of organization ${organization.id}`, { organizationId: organization.id });
+        requireRole(scope, organization, data.role);
+        if (data.admin) requireAllowed(access.canSetAdmins(), ref, "designate organization admins");
+        assertAssignable(organization);
+        await loadUser(scope, data.userId);
+        const existing = await scope.session.memberships.get(data.userId, organization.id);
+        if (existing) {
+          throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
+            details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
+          });
+        }
+        const at = scope.now.toISOString();
+        const membership: Membership = { userId: data.userId, organizationId: organization.id, role: data.role, admin: data.admin, source: { type: "manual" }, createdAt: at, updatedAt: at };
+        await putMembership(scope, membership, (from) =>
+          requireAllowed(access.canManageUsersOf(from.organizationId), ref, `move users out of organization ${from.organizationId}`, { organizationId: from.organizationId }),
+        );
+        scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: data.userId, role: data.role, admin: data.admin, source: { type: "manual" } } });
+        return membership;
+      });
+    },
+
+    async remove(actor, userId, organizationId) {
+      const ref = parseActor(actor);
+      const key = ids(userId, organizationId);
+      return runtime.run(ref, async (scope) => {
+        requireAllowed(scope.access.canManageUsersOf(key.organizationId), ref, `manage users of organization ${key.organizationId}`, { organizationId: key.organizationId });
+        const existing = await scope.session.memberships.get(key.userId, key.organizationId);
+        if (!existing) return false;
+        await scope.session.memberships.delete(key.userId, key.organizationId);
+        scope.record({ type: "membership.removed", organizationId: key.organizationId, data: { userId: key.userId, reason: "removed", source: describeSource(existing.source) } });
+        return true;
+      });
+    },
+
+    async setRole(actor, userId, organizationId, role) {
+      const ref = parseActor(actor);
+      const key = ids(userId, organizationId);
+      const value = parseInput(roleSchema, role, "role", ["role"]);
+      return runtime.run(ref, async (scope) => {
+        const organization = await loadOrganization(scope.session, key.organizationId);
+        requireAllowed(scope.access.canManageUsersOf(organization.id), ref, `manage users of organization ${organization.id}`, { organizationId: organization.id });
+        requireRole(scope, organization, value);
+        const current = await loadMembership(scope, key.userId, key.organizationId);
+        const next: Membership = { ...current, role: value, updatedAt: scope.now.toISOString() };
+        await scope.session.memberships.put(next);
+        scope.record({ type: "membership.role_set", organizationId: organization.id, data: { userId: key.userId, from: current.role, to: value } });
+        return next;
+      });
+    },
+
+    async setAdmin(actor, userId, organizationId, admin) {
+      const ref = parseActor(actor);
+      const key = ids(userId, organizationId);
+      const value = parseInput(z.boolean(), admin, "admin flag", ["admin"]);
+      return runtime.run(ref, async (scope) => {
+        requireAllowed(scope.access.canSetAdmins(), ref, "designate organization admins");
+        const current = await loadMembership(scope, key.userId, key.organizationId);
+        const next: Membership = { ...current, admin: value, updatedAt: scope.now.toISOString() };
+        await scope.session.memberships.put(next);
+        scope.record({ type: "membership.admin_set", organizationId: key.organizationId, data: { userId: key.userId, admin: value } });
+        return next;
+      });
+    },
+
+    async get(actor, userId, organizationId) {
+      const ref = parseActor(actor);
+      const key = ids(userId, organizationId);
+      return runtime.read(ref, async (scope) => {
+        if (!(await mayViewMembership(scope, key.userId, key.organizationId))) return null;
+        return scope.session.memberships.get(key.userId, key.organizationId);
+      });
+    },
+
+    async listByOrganization(actor, organizationId, page) {
+      const ref = parseActor(actor);
+      const orgId = parseInput(idSchema, organizationId, "organization id", ["organizationId"]);
+      const options = parseInput(pageSchema, page ?? {}, "page", ["page"]);
+      return runtime.read(ref, async (scope) => {
+        const organization = await scope.session.organizations.get(orgId);
+        if (!organization || !(await canRead(scope.session, scope.access, organization))) return [];
+        return scope.session.memberships.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
+      });
+    },
+
+    async listByUser(actor, userId) {
+      const ref = parseActor(actor);
+      const id = parseInput(idSchema, userId, "user id", ["userId"]);
+      return runtime.read(ref, async (scope) => {
+        const all = await scope.session.memberships.listByUser(id);
+        if (scope.access.isSystem || scope.access.isPlatformAdmin || (ref.type === "user" && ref.id === id)) return all;
+        return all.filter((m) => scope.access.canManageUsersOf(m.organizationId));
+      });
+    },
+
+    async explain(actor, userId, organizationId) {
+      const ref = parseActor(actor);
+      const key = ids(userId, organizationId);
+      return runtime.read(ref, async (scope) => {
+        requireAllowed(await mayViewMembership(scope, key.userId, key.organizationId), ref, `view the membership of ${key.userId} in ${key.organizationId}`);
+        const membership = await scope.session.memberships.get(key.userId, key.organizationId);
+        if (!membership) {
+          return { member: false, membership: null, rule: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
+        }
+        const source = membership.source;
+        if (source.type === "rule") {
+          const rule = await scope.session.rules.get(source.ruleId);
+          const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
+          return { member: true, membership, rule, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+        }
+        const how = source.type === "manual" ? "Added by hand" : "Brought in by an import";
+        return { member: true, membership, rule: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+      });
+    },
+  };
+
+  async function mayViewMembership(scope: CommandScope, userId: string, organizationId: string): Promise<boolean> {
+    const { access, actor } = scope;
+    if (access.isSystem || access.isPlatformAdmin || access.canManageUsersOf(organizationId)) return true;
+    if (actor.type === "user" && actor.id === userId) return true;
+    const organization = await scope.session.organizations.get(organizationId);
+    return organization !== null && access.canOnOrganization("read", organization);
+  }
+}

@@ -1,0 +1,318 @@
+import { z } from "zod";
+import { OrgKitError } from "../errors.js";
+import { assertCanSetParent } from "../domain/hierarchy/assert-can-set-parent.js";
+import {
+  createOrganization,
+  discontinueOrganization,
+  reactivateOrganization,
+  renameOrganization,
+  setOrganizationParent,
+  updateOrganization,
+  type CommandResult,
+} from "../domain/organization/commands.js";
+import { idSchema, type CreateOrganizationInput, type Organization, type UpdateOrganizationInput } from "../domain/organization/schema.js";
+import { parseInput } from "../domain/validation.js";
+import type { OrganizationSearchQuery, SearchPage, StorageSession } from "../storage/ports.js";
+import { requireAllowed, type ActorAccess } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+
+/** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
+export type CreateOrganizationRequest = CreateOrganizationInput & {
+  /** Use this id instead of a generated one. */
+  readonly id?: string;
+};
+
+/** Options of commands on one organization. */
+export interface WriteOptions {
+  /** Fail with `CONFLICT` unless the organization is at this version (optimistic concurrency). */
+  readonly expectedVersion?: number;
+}
+
+/** A node of `kit.organizations.tree`. */
+export interface OrganizationTreeNode {
+  readonly organization: Organization;
+  readonly children: readonly OrganizationTreeNode[];
+}
+
+/** A page of search results; `total` is `null` when the actor cannot see every organization (a count would leak the hidden ones). */
+export interface OrganizationSearchResult {
+  readonly items: readonly Organization[];
+  readonly nextCursor: string | null;
+  readonly total: number | null;
+}
+
+const writeOptionsSchema = z.object({ expectedVersion: z.number().int().min(1).optional() }).strict();
+
+const searchSchema = z
+  .object({
+    text: z.string().trim().max(200).optional(),
+    types: z.array(z.string().min(1)).max(50).optional(),
+    tags: z.array(z.string().trim().min(1)).max(50).optional(),
+    states: z.array(z.string().min(1)).max(16).optional(),
+    status: z.enum(["active", "discontinued"]).optional(),
+    parentId: idSchema.nullable().optional(),
+    sort: z.enum(["name", "createdAt", "updatedAt"]).optional(),
+    direction: z.enum(["asc", "desc"]).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(2000).nullable().optional(),
+  })
+  .strict();
+
+/** Organization use cases (see {@link OrgKit.organizations}). */
+export interface OrganizationsApi {
+  /**
+   * Creates an organization (platform admins, or agents whose staff profile grants `add`).
+   * With `parentId` it is created under that parent (which must exist and be active).
+   *
+   * @example
+   * ```ts
+   * const acme = await kit.organizations.create(admin, { name: "Acme Manufacturing", type: "customer" });
+   * const east = await kit.organizations.create(admin, { name: "Acme East Region", parentId: acme.id });
+   * ```
+   */
+  create(actor: Actor, input: CreateOrganizationRequest): Promise<Organization>;
+  /** Applies a patch (see `updateOrganization`); needs `edit` on the organization's state combination (old and new). */
+  update(actor: Actor, id: string, patch: UpdateOrganizationInput, options?: WriteOptions): Promise<Organization>;
+  /** Renames; the name must be unique among active organizations (case-insensitive) unless configured otherwise. */
+  rename(actor: Actor, id: string, name: string, options?: WriteOptions): Promise<Organization>;
+  /** Discontinues (soft delete; needs `delete`): kept, readable, history and memberships kept, no new assignments. */
+  discontinue(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  /** Reactivates a discontinued organization (needs `delete`, the right that discontinued it). */
+  reactivate(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  /** Moves an organization (with its subtree) under `parentId`; refusals as in `assertCanSetParent`. */
+  setParent(actor: Actor, id: string, parentId: string, options?: WriteOptions): Promise<Organization>;
+  /** Makes an organization a root. */
+  detach(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  /** The organization, or `null` when it does not exist or the actor may not read it. */
+  get(actor: Actor, id: string): Promise<Organization | null>;
+  /** The organization by the host's external id, under the same rule as `get`. */
+  getByExternalId(actor: Actor, externalId: string): Promise<Organization | null>;
+  /** The subtree under `id` (itself included) that the actor may see, children sorted by name; hidden organizations are left out with their subtrees. */
+  tree(actor: Actor, id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<OrganizationTreeNode | null>;
+  /** Ancestors of `id`, nearest first. */
+  ancestors(actor: Actor, id: string): Promise<Organization[]>;
+  /** Search by name, id or external id (case-insensitive, partial), with filters, sorting and cursor pagination. */
+  search(actor: Actor, query?: OrganizationSearchQuery): Promise<OrganizationSearchResult>;
+}
+
+/** May the actor read this organization (platform admin, staff profile by state, or member)? */
+export async function canRead(session: StorageSession, access: ActorAccess, organization: Organization): Promise<boolean> {
+  if (access.canOnOrganization("read", organization)) return true;
+  if (access.actor.type !== "user") return false;
+  return (await session.memberships.get(access.actor.id, organization.id)) !== null;
+}
+
+/** Throws CONFLICT when another active organization already has this name (case-insensitive). */
+export async function assertNameFree(scope: CommandScope, name: string, selfId: string | null): Promise<void> {
+  if (!scope.config.uniqueNames) return;
+  const clash = await scope.session.organizations.findActiveByName(name);
+  if (clash && clash.id !== selfId) {
+    throw new OrgKitError("CONFLICT", `An active organization is already named '${clash.name}'`, {
+      details: { reason: "unique", field: "name", existingId: clash.id },
+    });
+  }
+}
+
+/** Throws CONFLICT when another organization already has this external id. */
+export async function assertExternalIdFree(scope: CommandScope, externalId: string | null, selfId: string | null): Promise<void> {
+  if (externalId === null) return;
+  const clash = await scope.session.organizations.getByExternalId(externalId);
+  if (clash && clash.id !== selfId) {
+    throw new OrgKitError("CONFLICT", `External id '${externalId}' already belongs to organization ${clash.id}`, {
+      details: { reason: "unique", field: "externalId", existingId: clash.id },
+    });
+  }
+}
+
+/** Loads what `assertCanSetParent` needs and runs it. */
+export async function checkMove(scope: CommandScope, childId: string, parentId: string, childIsNew: boolean): Promise<void> {
+  const parent = await scope.session.organizations.get(parentId);
+  const ancestors = parent ? await scope.session.organizations.ancestors(parentId) : [];
+  const height = childIsNew ? 0 : await scope.session.organizations.subtreeHeight(childId);
+  assertCanSetParent({
+    childId,
+    parent: parent ? { id: parent.id, status: parent.status } : null,
+    parentId,
+    parentAncestorIds: ancestors.map((a) => a.id),
+    childSubtreeHeight: height,
+    maxDepth: scope.config.maxDepth,
+  });
+}
+
+export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
+  const config = runtime.config;
+  const idArg = (id: unknown, path = "id") => parseInput(idSchema, id, "organization id", [path]);
+  const options = (value: unknown) => parseInput(writeOptionsSchema, value ?? {}, "options", ["options"]);
+
+  /** Loads, authorizes, applies a pure command, saves with the version check, records events. */
+  async function change(
+    actor: Actor,
+    id: unknown,
+    writeOptions: unknown,
+    action: "edit" | "delete",
+    apply: (organization: Organization, scope: CommandScope, context: { now: Date; config: typeof config.organization; expectedVersion?: number }) => Promise<CommandResult> | CommandResult,
+  ): Promise<Organization> {
+    const ref = parseActor(actor);
+    const orgId = idArg(id);
+    const { expectedVersion } = options(writeOptions);
+    return runtime.run(ref, async (scope) => {
+      const current = await loadOrganization(scope.session, orgId);
+      requireAllowed(scope.access.canOnOrganization(action, current), ref, `${action} organization ${orgId}`, { organizationId: orgId, states: current.states });
+      const context = { now: scope.now, config: config.organization, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
+      const result = await apply(current, scope, context);
+      await scope.session.organizations.update(result.organization, current.version);
+      scope.recordDomain(result.events);
+      return result.organization;
+    });
+  }
+
+  return {
+    async create(actor, input) {
+      const ref = parseActor(actor);
+      const raw = parseInput(z.object({ id: idSchema.optional() }).passthrough(), input, "organization");
+      const { id: ownId, ...fields } = raw as CreateOrganizationRequest & Record<string, unknown>;
+      return runtime.run(ref, async (scope) => {
+        requireAllowed(scope.access.canAddOrganization(), ref, "create organizations");
+        const id = ownId ?? scope.ids("organization");
+        const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+        if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
+        await assertNameFree(scope, organization.name, null);
+        await assertExternalIdFree(scope, organization.externalId, null);
+        await scope.session.organizations.insert(organization);
+        scope.recordDomain(events);
+        return organization;
+      });
+    },
+
+    update(actor, id, patch, writeOptions) {
+      return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
+        const result = updateOrganization(current, patch, context);
+        const next = result.organization;
+        if (next.states.join() !== current.states.join()) {
+          requireAllowed(scope.access.canOnOrganization("edit", next), scope.actor, `move organization ${current.id} into states [${next.states.join(", ")}]`);
+        }
+        if (next.externalId !== current.externalId) await assertExternalIdFree(scope, next.externalId, current.id);
+        return result;
+      });
+    },
+
+    rename(actor, id, name, writeOptions) {
+      return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
+        const result = renameOrganization(current, name, context);
+        if (current.status === "active") await assertNameFree(scope, result.organization.name, current.id);
+        return result;
+      });
+    },
+
+    discontinue(actor, id, writeOptions) {
+      return change(actor, id, writeOptions, "delete", (current, _scope, context) => discontinueOrganization(current, context));
+    },
+
+    reactivate(actor, id, writeOptions) {
+      return change(actor, id, writeOptions, "delete", async (current, scope, context) => {
+        const result = reactivateOrganization(current, context);
+        await assertNameFree(scope, current.name, current.id);
+        return result;
+      });
+    },
+
+    setParent(actor, id, parentId, writeOptions) {
+      const target = idArg(parentId, "parentId");
+      return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
+        await checkMove(scope, current.id, target, false);
+        return setOrganizationParent(current, target, context);
+      });
+    },
+
+    detach(actor, id, writeOptions) {
+      return change(actor, id, writeOptions, "edit", (current, _scope, context) => setOrganizationParent(current, null, context));
+    },
+
+    async get(actor, id) {
+      const ref = parseActor(actor);
+      const orgId = idArg(id);
+      return runtime.read(ref, async ({ session, access }) => {
+        const organization = await session.organizations.get(orgId);
+        return organization && (await canRead(session, access, organization)) ? organization : null;
+      });
+    },
+
+    async getByExternalId(actor, externalId) {
+      const ref = parseActor(actor);
+      const value = parseInput(idSchema, externalId, "external id", ["externalId"]);
+      return runtime.read(ref, async ({ session, access }) => {
+        const organization = await session.organizations.getByExternalId(value);
+        return organization && (await canRead(session, access, organization)) ? organization : null;
+      });
+    },
+
+    async tree(actor, id, treeOptions) {
+      const ref = parseActor(actor);
+      const orgId = idArg(id);
+      const includeDiscontinued = parseInput(z.object({ includeDiscontinued: z.boolean().optional() }).strict(), treeOptions ?? {}, "options", ["options"]).includeDiscontinued ?? true;
+      return runtime.read(ref, async ({ session, access }) => {
+        const root = await session.organizations.get(orgId);
+        if (!root || !(await canRead(session, access, root))) return null;
+        const descendants = await session.organizations.descendants(orgId, { includeDiscontinued });
+        const children = new Map<string, Organization[]>();
+        for (const organization of descendants) {
+          const list = children.get(organization.parentId!) ?? [];
+          list.push(organization);
+          children.set(organization.parentId!, list);
+        }
+        const byName = (a: Organization, b: Organization) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || (a.id < b.id ? -1 : 1);
+        const build = async (organization: Organization): Promise<OrganizationTreeNode> => {
+          const nodes: OrganizationTreeNode[] = [];
+          for (const child of (children.get(organization.id) ?? []).sort(byName)) {
+            if (await canRead(session, access, child)) nodes.push(await build(child));
+          }
+          return { organization, children: nodes };
+        };
+        return build(root);
+      });
+    },
+
+    async ancestors(actor, id) {
+      const ref = parseActor(actor);
+      const orgId = idArg(id);
+      return runtime.read(ref, async ({ session, access }) => {
+        const self = await session.organizations.get(orgId);
+        if (!self || !(await canRead(session, access, self))) return [];
+        const result: Organization[] = [];
+        for (const organization of await session.organizations.ancestors(orgId)) {
+          if (await canRead(session, access, organization)) result.push(organization);
+        }
+        return result;
+      });
+    },
+
+    async search(actor, query) {
+      const ref = parseActor(actor);
+      const parsed = parseInput(searchSchema, query ?? {}, "search query", ["query"]);
+      const q = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as OrganizationSearchQuery;
+      return runtime.read(ref, async ({ session, access }) => {
+        if (access.isSystem || access.isPlatformAdmin) {
+          const page: SearchPage<Organization> = await session.organizations.search(q);
+          return { items: page.items, nextCursor: page.nextCursor, total: page.total };
+        }
+        // Restricted actors: filter by visibility, fetching further pages until the page is full.
+        const limit = q.limit ?? 50;
+        const items: Organization[] = [];
+        let cursor = q.cursor ?? null;
+        let nextCursor: string | null = null;
+        for (let guard = 0; guard < 50; guard++) {
+          // Ask only for what is still missing, so every fetched page is consumed whole and its cursor stays exact.
+          const page = await session.organizations.search({ ...q, cursor, limit: limit - items.length });
+          for (const organization of page.items) {
+            if (await canRead(session, access, organization)) items.push(organization);
+          }
+          nextCursor = page.nextCursor;
+          if (items.length >= limit || page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        return { items, nextCursor, total: null };
+      });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { assertAssignable } from "../domain/organization/commands.js";
+import { idSchema } from "../domain/organization/schema.js";
+import type { ResourceOwnership } from "../domain/membership/model.js";
+import { parseInput } from "../domain/validation.js";
+import type { KeysetOptions } from "../storage/ports.js";
+import { requireAllowed } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import { canRead } from "./organizations.js";
+import { loadOrganization, type Runtime } from "./runtime.js";
+
+const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
+const assignSchema = z.object({ kind: kindSchema, id: idSchema, organizationId: idSchema }).strict();
+/** Input of `kit.resources.assign`: which resource (`kind`: `asset`, `system`, any host kind) goes to which organization. */
+export type AssignResourceInput = z.input<typeof assignSchema>;
+
+/** Resource ownership use cases (assets, systems…; see {@link OrgKit.resources}). */
+export interface ResourcesApi {
+  /**
+   * Gives a resource to an organization (platform admins). A resource has one owner: it
+   * leaves its previous organization in the same transaction, and access follows (members
+   * of the new owner gain it, the old owner's lose it).
+   */
+  assign(actor: Actor, input: AssignResourceInput): Promise<ResourceOwnership>;
+  /** Removes the resource's owner; `false` when it had none. */
+  unassign(actor: Actor, kind: string, id: string): Promise<boolean>;
+  get(actor: Actor, kind: string, id: string): Promise<ResourceOwnership | null>;
+  /** Resources of an organization, by (kind, id); `after` = `kind + "\u0000" + id` of the last one seen. */
+  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<ResourceOwnership[]>;
+}
+
+export function createResourcesApi(runtime: Runtime): ResourcesApi {
+  const key = (kind: unknown, id: unknown) => ({
+    kind: parseInput(kindSchema, kind, "resource kind", ["kind"]),
+    id: parseInput(idSchema, id, "resource id", ["id"]),
+  });
+  return {
+    async assign(actor, input) {
+      const ref = parseActor(actor);
+      const data = parseInput(assignSchema, input, "resource assignment");
+      return runtime.run(ref, async (scope) => {
+        requireAllowed(scope.access.canAdministerPlatform(), ref, "assign resources");
+        const organization = await loadOrganization(scope.session, data.organizationId);
+        assertAssignable(organization);
+        const previous = await scope.session.resources.get(data.kind, data.id);
+        const resource: ResourceOwnership = { kind: data.kind, id: data.id, organizationId: organization.id, assignedAt: scope.now.toISOString() };
+        await scope.session.resources.put(resource);
+        if (previous && previous.organizationId !== organization.id) {
+          scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: data.kind, id: data.id, reason: "moved", to: organization.id } });
+        }
+        scope.record({ type: "resource.assigned", organizationId: organization.id, data: { kind: data.kind, id: data.id, from: previous?.organizationId ?? null } });
+        return resource;
+      });
+    },
+
+    async unassign(actor, kind, id) {
+      const ref = parseActor(actor);
+      const k = key(kind, id);
+      return runtime.run(ref, async (scope) => {
+        requireAllowed(scope.access.canAdministerPlatform(), ref, "unassign resources");
+        const previous = await scope.session.resources.get(k.kind, k.id);
+        if (!previous) return false;
+        await scope.session.resources.delete(k.kind, k.id);
+        scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: k.kind, id: k.id, reason: "removed" } });
+        return true;
+      });
+    },
+
+    async get(actor, kind, id) {
+      const ref = parseActor(actor);
+      const k = key(kind, id);
+      return runtime.read(ref, async (scope) => {
+        const resource = await scope.session.resources.get(k.kind, k.id);
+        if (!resource) return null;
+        const owner = await scope.session.organizations.get(resource.organizationId);
+        return owner && (await canRead(scope.session, scope.access, owner)) ? resource : null;
+      });
+    },
+
+    async listByOrganization(actor, organizationId, page) {
+      const ref = parseActor(actor);
+      const orgId = parseInput(idSchema, organizationId, "organization id", ["organizationId"]);
+      const options = parseInput(
+        z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+        page ?? {},
+        "page",
+        ["page"],
+      );
+      return runtime.read(ref, async (scope) => {
+        const owner = await scope.session.organizations.get(orgId);
+        if (!owner || !(await canRead(scope.session, scope.access, owner))) return [];
+        return scope.session.resources.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
+      });
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import { z } from "zod";
+import { OrgKitError, isOrgKitError } from "../errors.js";
+import { createFreeMailDomains } from "../domain/matching/free-mail.js";
+import { identityLookupKeys } from "../domain/matching/lookup-keys.js";
+import { compileMatcher } from "../domain/matching/matcher.js";
+import type { PhoneRegion } from "../domain/matching/phone.js";
+import { createMemberRule, type MemberRule } from "../domain/matching/rule.js";
+import { addOrganizationMemberRule, assertAssignable, removeOrganizationMemberRule } from "../domain/organization/commands.js";
+import { MEMBER_RULE_KINDS, idSchema, type Organization } from "../domain/organization/schema.js";
+import type { MemberRuleRecord, User } from "../domain/membership/model.js";
+import { parseInput } from "../domain/validation.js";
+import type { RuleLookupKey, StorageSession } from "../storage/ports.js";
+import { requireAllowed } from "./access.js";
+import { parseActor, type Actor } from "./actor.js";
+import type { OrgKitConfig } from "./config.js";
+import { canRead } from "./organizations.js";
+import { identityOf, relinkUser } from "./linking.js";
+import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+
+const ruleInputSchema = z
+  .object({
+    id: idSchema.optional(),
+    kind: z.enum(MEMBER_RULE_KINDS),
+    value: z.string().max(1000),
+    includeSubdomains: z.boolean().optional(),
+  })
+  .strict();
+/** Input of `kit.rules.add`: a member rule as typed by an admin (`(623) 434-8050`, `Bücher.example`). */
+export type AddMemberRuleInput = z.input<typeof ruleInputSchema>;
+
+/** What adding or removing a rule did. */
+export interface RuleChangeResult {
+  readonly rule: MemberRuleRecord;
+  readonly organization: Organization;
+  /** How many users had their rule memberships re-evaluated. */
+  readonly usersRelinked: number;
+}
+
+/** Who a rule change would affect (see `kit.rules.previewAdd` / `previewRemove`). */
+export interface MemberRulePreview {
+  readonly rule: MemberRule;
+  /** Another organization already claims the value (under `"reject"` the add would fail with `RULE_CONFLICT`). */
+  readonly conflicts: readonly MemberRule[];
+  readonly rejected: boolean;
+  /** Users who would join an organization (`"multiple"` policy: every new match). */
+  readonly joining: readonly { readonly userId: string; readonly organizationId: string }[];
+  /** Users whose rule-created membership would end. */
+  readonly leaving: readonly { readonly userId: string; readonly organizationId: string }[];
+  /** Users whose best organization would change (`"single"` policy: they move). */
+  readonly moving: readonly { readonly userId: string; readonly from: string | null; readonly to: string | null }[];
+  /** More users were affected than `limit`; the lists cover the first ones by id. */
+  readonly truncated: boolean;
+}
+
+/** Member rule use cases (see {@link OrgKit.rules}). */
+export interface RulesApi {
+  /**
+   * Adds a member rule to an organization (needs `edit` on it) and links every existing
+   * user it matches. Refuses public suffixes (`DOMAIN_PUBLIC_SUFFIX`), free-mail domains
+   * unless allowed (`DOMAIN_FREE_MAIL`), and, under the `"reject"` policy, a value another
+   * organization already claims (`RULE_CONFLICT`).
+   *
+   * @example
+   * ```ts
+   * await kit.rules.add(admin, smarterTools.id, { kind: "domain", value: "smartertools.com" });
+   * await kit.rules.add(admin, smarterTools.id, { kind: "phone", value: "(623) 434-8050" });
+   * ```
+   */
+  add(actor: Actor, organizationId: string, input: AddMemberRuleInput): Promise<RuleChangeResult>;
+  /** Removes a rule; only the memberships it created end (a user another rule still matches stays, re-sourced). */
+  remove(actor: Actor, organizationId: string, ruleId: string): Promise<RuleChangeResult>;
+  /** The organization's rules. */
+  list(actor: Actor, organizationId: string): Promise<MemberRuleRecord[]>;
+  /** Who would join, leave or move if the rule were added; changes nothing. */
+  previewAdd(actor: Actor, organizationId: string, input: AddMemberRuleInput, options?: { readonly limit?: number }): Promise<MemberRulePreview>;
+  /** Who would leave or move if the rule were removed; changes nothing. */
+  previewRemove(actor: Actor, organizationId: string, ruleId: string, options?: { readonly limit?: number }): Promise<MemberRulePreview>;
+}
+
+const PAGE = 500;
+
+/** Normalization and guard options for rules, from the kit's configuration. */
+export function ruleOptions(config: OrgKitConfig) {
+  const allowed = config.allowFreeMail;
+  return {
+    defaultRegion: config.defaultPhoneRegion as PhoneRegion,
+    lowerCaseLocalPart: config.lowercaseEmailLocalPart,
+    allowFreeMail: allowed === true,
+    freeMailDomains: createFreeMailDomains({ add: config.extraFreeMailDomains, remove: Array.isArray(allowed) ? allowed : [] }),
+  };
+}
+
+function toRecord(rule: MemberRule, exclusive: boolean): MemberRuleRecord {
+  return { id: rule.id, organizationId: rule.organizationId, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains, exclusive };
+}
+
+function toRule(record: MemberRuleRecord): MemberRule {
+  return { id: record.id, organizationId: record.organizationId, kind: record.kind, value: record.value, includeSubdomains: record.includeSubdomains };
+}
+
+function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], cause?: unknown): OrgKitError {
+  const other = existing[0];
+  return new OrgKitError(
+    "RULE_CONFLICT",
+    `The ${rule.kind} value '${rule.value}' is already claimed by organization ${other?.organizationId ?? "(another organization)"}`,
+    { details: { kind: rule.kind, value: rule.value, existingRule: other ?? null }, cause },
+  );
+}
+
+export function createRulesApi(runtime: Runtime): RulesApi {
+  const config = runtime.config;
+  const options = ruleOptions(config);
+  const matcherOptions = { defaultRegion: options.defaultRegion, lowerCaseLocalPart: options.lowerCaseLocalPart, conflictPolicy: "allow" as const };
+  const orgIdOf = (id: unknown) => parseInput(idSchema, id, "organization id", ["organizationId"]);
+  const limitOf = (value: unknown) =>
+    parseInput(z.object({ limit: z.number().int().min(1).max(10_000).default(1000) }).strict(), value ?? {}, "options", ["options"]).limit;
+
+  /** Runs `visit` on every user the rule could match, a page at a time. */
+  async function forEachMatchingUser(session: StorageSession, rule: MemberRule, visit: (user: User) => Promise<boolean | void>): Promise<number> {
+    let count = 0;
+    for (let after: string | null = null; ; ) {
+      const page = await session.users.findMatching(rule, { after, limit: PAGE });
+      for (const user of page) {
+        count++;
+        if ((await visit(user)) === false) return count;
+      }
+      if (page.length < PAGE) return count;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  async function buildPreview(session: StorageSession, rule: MemberRule, people: User[], action: "add" | "remove", truncated: boolean): Promise<MemberRulePreview> {
+    const keys = new Map<string, RuleLookupKey>();
+    for (const person of people) {
+      for (const key of identityLookupKeys(identityOf(person), matcherOptions).keys) keys.set(`${key.kind}\u0000${key.value}`, key);
+    }
+    if (action === "add") keys.set(`${rule.kind}\u0000${rule.value}`, { kind: rule.kind, value: rule.value });
+    const records = keys.size > 0 ? await session.rules.findByKeys([...keys.values()]) : [];
+    const owners = await session.organizations.getMany([...new Set(records.map((r) => r.organizationId))]);
+    const active = new Set(owners.filter((o) => o.status === "active").map((o) => o.id));
+    const matcher = compileMatcher(records.filter((r) => active.has(r.organizationId) || r.id === rule.id).map(toRule), matcherOptions);
+    const preview = matcher.preview(rule, people.map((p) => ({ ...identityOf(p), id: p.id })), action);
+    const sameValue = records.filter((r) => r.kind === rule.kind && r.value === rule.value && r.organizationId !== rule.organizationId);
+    return {
+      rule: preview.rule,
+      conflicts: sameValue.map(toRule),
+      rejected: action === "add" && config.ruleConflict === "reject" && sameValue.length > 0,
+      joining: preview.joining.map((c) => ({ userId: c.person.id, organizationId: c.organizationId })),
+      leaving: preview.leaving.map((c) => ({ userId: c.person.id, organizationId: c.organizationId })),
+      moving: preview.primaryChanges.map((c) => ({ userId: c.person.id, from: c.from?.organizationId ?? null, to: c.to?.organizationId ?? null })),
+      truncated,
+    };
+  }
+
+  async function requireEdit(scope: CommandScope, organization: Organization): Promise<void> {
+    requireAllowed(scope.access.canOnOrganization("edit", organization), scope.actor, `edit member rules of organization ${organization.id}`, { organizationId: organization.id });
+  }
+
+  return {
+    async add(actor, organizationId, input) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      const data = parseInput(ruleInputSchema, input, "member rule");
+      return runtime.run(ref, async (scope) => {
+        const { session } = scope;
+        const organization = await loadOrganization(session, orgId);
+        await requireEdit(scope, organization);
+        const rule = createMemberRule(
+          { id: data.id ?? scope.ids("rule"), organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
+          options,
+        );
+        assertAssignable(organization);
+        const exclusive = config.ruleConflict === "reject";
+        if (exclusive) {
+          const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);
+          if (existing.length > 0) throw ruleConflict(rule, existing);
+        }
+        if (await session.rules.get(rule.id)) {
+          throw new OrgKitError("CONFLICT", `A member rule with id '${rule.id}' already exists`, { details: { reason: "unique", field: "id", id: rule.id } });
+        }
+        const result = addOrganizationMemberRule(organization, { id: rule.id, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains }, { now: scope.now, config: config.organization });
+        await session.organizations.update(result.organization, organization.version);
+        const record = toRecord(rule, exclusive);
+        try {
+          await session.rules.insert(record);
+        } catch (error) {
+          // A concurrent claim of the same value won the race: report it as the conflict it is.
+          if (isOrgKitError(error, "CONFLICT") && error.details.reason === "unique") throw ruleConflict(rule, [], error);
+          throw error;
+        }
+        scope.recordDomain(result.events);
+        const usersRelinked = await forEachMatchingUser(session, rule, (user) => relinkUser(scope, user));
+        return { rule: record, organization: result.organization, usersRelinked };
+      });
+    },
+
+    async remove(actor, organizationId, ruleId) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      const id = parseInput(idSchema, ruleId, "rule id", ["ruleId"]);
+      return runtime.run(ref, async (scope) => {
+        const { session } = scope;
+        const organization = await loadOrganization(session, orgId);
+        await requireEdit(scope, organization);
+        const record = await session.rules.get(id);
+        if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
+        const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
+        await session.organizations.update(result.organization, organization.version);
+        await session.rules.delete(id);
+        scope.recordDomain(result.events);
+        let usersRelinked = 0;
+        for (let after: string | null = null; ; ) {
+          const page = await session.memberships.listBySourceRule(id, { after, limit: PAGE });
+          for (const membership of page) {
+            const user = await session.users.get(membership.userId);
+            if (user) await relinkUser(scope, user);
+            else await session.memberships.delete(membership.userId, membership.organizationId);
+            usersRelinked++;
+          }
+          if (page.length < PAGE) break;
+          const last = page[page.length - 1]!;
+          after = `${last.organizationId}\u0000${last.userId}`;
+        }
+        return { rule: record, organization: result.organization, usersRelinked };
+      });
+    },
+
+    async list(actor, organizationId) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      return runtime.read(ref, async ({ session, access }) => {
+        const organization = await session.organizations.get(orgId);
+        if (!organization || !(await canRead(session, access, organization))) return [];
+        return session.rules.listByOrganization(orgId);
+      });
+    },
+
+    async previewAdd(actor, organizationId, input, previewOptions) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      const data = parseInput(ruleInputSchema, input, "member rule");
+      const limit = limitOf(previewOptions);
+      return runtime.read(ref, async (scope) => {
+        const organization = await loadOrganization(scope.session, orgId);
+        await requireEdit(scope, organization);
+        const rule = createMemberRule(
+          { id: data.id ?? "preview", organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
+          options,
+        );
+        const people: User[] = [];
+        let truncated = false;
+        await forEachMatchingUser(scope.session, rule, async (user) => {
+          if (people.length >= limit) {
+            truncated = true;
+            return false;
+          }
+          people.push(user);
+        });
+        return buildPreview(scope.session, rule, people, "add", truncated);
+      });
+    },
+
+    async previewRemove(actor, organizationId, ruleId, previewOptions) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      const id = parseInput(idSchema, ruleId, "rule id", ["ruleId"]);
+      const limit = limitOf(previewOptions);
+      return runtime.read(ref, async (scope) => {
+        const organization = await loadOrganization(scope.session, orgId);
+        await requireEdit(scope, organization);
+        const record = await scope.session.rules.get(id);
+        if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
+        const memberships = await scope.session.memberships.listBySourceRule(id, { after: null, limit: Math.min(limit + 1, 1000) });
+        const truncated = memberships.length > limit;
+        const people = await scope.session.users.getMany(memberships.slice(0, limit).map((m) => m.userId));
+        return buildPreview(scope.session, toRule(record), people, "remove", truncated);
+      });
+    },
+  };
+}

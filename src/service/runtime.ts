@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { OrgKitError } from "../errors.js";
+import type { Organization } from "../domain/organization/schema.js";
+import type { OrganizationEvent } from "../domain/organization/events.js";
+import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
+import type { OrgKitConfig } from "./config.js";
+import type { ActorAccess } from "./access.js";
+
+/** What kinds of id the service generates. */
+export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
+
+/** Generates a new id for an entity kind. Default: a prefixed random UUID (`org_…`). */
+export type IdGenerator = (kind: IdKind) => string;
+
+const PREFIX: Record<IdKind, string> = { organization: "org", rule: "rule", usergroup: "ug", profile: "prof", user: "usr" };
+
+/** The default id generator: `org_<uuid>`, `rule_<uuid>`, … */
+export const randomIds: IdGenerator = (kind) => `${PREFIX[kind]}_${randomUUID()}`;
+
+/** Everything a use case sees while it runs inside one transaction. */
+export interface CommandScope {
+  readonly session: StorageSession;
+  readonly actor: ActorRef;
+  readonly access: ActorAccess;
+  readonly now: Date;
+  readonly config: OrgKitConfig;
+  readonly ids: IdGenerator;
+  /** Events recorded so far; appended to the audit trail when the use case succeeds, in the same transaction. */
+  record(event: Omit<NewAuditEvent, "actor" | "at"> & { at?: string }): void;
+  /** Records the domain events a pure command returned. */
+  recordDomain(events: readonly OrganizationEvent[]): void;
+}
+
+/** Shared plumbing: run a use case in a transaction with an authorized actor, then append its events. */
+export interface Runtime {
+  readonly storage: Storage;
+  readonly config: OrgKitConfig;
+  readonly clock: () => Date;
+  readonly ids: IdGenerator;
+  run<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
+  /** Read-only use cases: same as `run` but appends nothing (still one transaction for a consistent view). */
+  read<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
+  /** Called after every successful write (the policy cache listens). */
+  onWrite(listener: () => void): void;
+}
+
+export function createRuntime(
+  storage: Storage,
+  config: OrgKitConfig,
+  clock: () => Date,
+  ids: IdGenerator,
+  loadAccess: (session: StorageSession, actor: ActorRef) => Promise<ActorAccess>,
+): Runtime {
+  const listeners: (() => void)[] = [];
+  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
+    const result = await storage.transaction(async (session) => {
+      const now = clock();
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        throw new OrgKitError("VALIDATION_FAILED", "The configured clock returned an invalid date", {
+          details: { issues: [{ path: "clock", message: "must return a valid Date", code: "invalid_date" }] },
+        });
+      }
+      const at = now.toISOString();
+      const events: NewAuditEvent[] = [];
+      const access = await loadAccess(session, actor);
+      const scope: CommandScope = {
+        session,
+        actor,
+        access,
+        now,
+        config,
+        ids,
+        record: (event) => events.push({ ...event, at: event.at ?? at, actor }),
+        recordDomain: (domainEvents) => {
+          for (const e of domainEvents) {
+            events.push({ type: e.type, organizationId: e.organizationId, actor, at: e.at, data: { version: e.version, ...e.data } });
+          }
+        },
+      };
+      const value = await fn(scope);
+      if (write && events.length > 0) await session.events.append(events);
+      return value;
+    });
+    if (write) for (const listener of listeners) listener();
+    return result;
+  }
+  return {
+    storage,
+    config,
+    clock,
+    ids,
+    run: (actor, fn) => execute(actor, true, fn),
+    read: (actor, fn) => execute(actor, false, fn),
+    onWrite: (listener) => {
+      listeners.push(listener);
+    },
+  };
+}
+
+/** Throws `NOT_FOUND` for a missing entity. */
+export function notFound(entity: string, id: string): OrgKitError {
+  return new OrgKitError("NOT_FOUND", `No ${entity} with id '${id}'`, { details: { entity, id } });
+}
+
+/** Loads an organization or throws `NOT_FOUND`. */
+export async function loadOrganization(session: StorageSession, id: string): Promise<Organization> {
+  const organization = await session.organizations.get(id);
+  if (!organization) throw notFound("organization", id);
+  return organization;
+}
