@@ -25,7 +25,11 @@ export interface OrgKitConfigInput {
   readonly ruleConflict?: "reject" | "allow";
   /** Deepest allowed nesting (a root has depth 0). Default unlimited. */
   readonly maxDepth?: number;
-  /** Active organizations' names are unique, case-insensitively. Default `true`. */
+  /**
+   * Active organizations' names are unique, case-insensitively. Default `true`. Storage
+   * adapters enforce it too (`memoryStorage({ uniqueNames })`, `postgresStorage({ uniqueNames })`):
+   * configure both alike.
+   */
   readonly uniqueNames?: boolean;
   /** Lower-case the local part of email addresses. Default `true`. */
   readonly lowercaseEmailLocalPart?: boolean;

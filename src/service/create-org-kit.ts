@@ -33,7 +33,8 @@ export interface OrganizationsFacade extends OrganizationsApi {
   /**
    * Bulk import (upsert by `externalId`; parents by external id in any order;
    * `"all-or-nothing"` or `"per-row"`; `dryRun`). Re-running a batch changes nothing.
-   * In `"all-or-nothing"` mode any bad row throws `VALIDATION_FAILED` whose
+   * In `"all-or-nothing"` mode a failing row throws an `OrgKitError` with the first
+   * failing row's code (`VALIDATION_FAILED`, `FORBIDDEN`, `HIERARCHY_CYCLE`…) whose
    * `details.result` lists every row, and nothing is written.
    */
   import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OrgKitError, isOrgKitError, type ValidationIssue } from "../errors.js";
+import { OrgKitError, isOrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../errors.js";
 import {
   createOrganization,
   renameOrganization,
@@ -258,9 +258,13 @@ export function createImport(runtime: Runtime) {
   };
 }
 
+/** All-or-nothing failure: the first failing row's code (VALIDATION_FAILED, FORBIDDEN, HIERARCHY_CYCLE…), with every row in `details.result`. */
 function failBatch(summary: ImportResult): never {
   const issues = summary.rows.flatMap((r) => r.error?.issues ?? []);
-  throw new OrgKitError("VALIDATION_FAILED", `Import failed: ${summary.failed} of ${summary.rows.length} rows are invalid; nothing was written`, {
-    details: { issues, result: summary },
-  });
+  const first = summary.rows.find((r) => r.error !== null)!;
+  throw new OrgKitError(
+    first.error!.code as OrgKitErrorCode,
+    `Import failed: ${summary.failed} of ${summary.rows.length} rows failed (first: row ${first.row}, ${first.error!.message}); nothing was written`,
+    { details: { issues, result: summary } },
+  );
 }

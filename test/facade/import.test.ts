@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { isOrgKitError, type ImportResult } from "../../src/index.js";
+import { admin, as, rejects, setup } from "./setup.js";
+
+const batch = [
+  { externalId: "BOS", name: "Acme Boston Office", parentExternalId: "EAST" },
+  { externalId: "EAST", name: "Acme East Region", parentExternalId: "ACME" },
+  { externalId: "ACME", name: "Acme Manufacturing", type: "customer", tags: ["key"] },
+  { externalId: "WEST", name: "Acme West Region", parentExternalId: "ACME" },
+];
+
+describe("bulk import (seed 002 Ingestion)", () => {
+  it("creates a tree with parents referenced by external id in any order", async () => {
+    const { kit } = await setup();
+    const result = await kit.organizations.import(admin, batch);
+    expect(result).toMatchObject({ dryRun: false, created: 4, updated: 0, unchanged: 0, failed: 0 });
+    expect(result.rows.map((r) => [r.row, r.status])).toEqual([[0, "created"], [1, "created"], [2, "created"], [3, "created"]]);
+    const acme = await kit.organizations.getByExternalId(admin, "ACME");
+    const tree = await kit.organizations.tree(admin, acme!.id);
+    expect(tree!.children.map((c) => c.organization.name)).toEqual(["Acme East Region", "Acme West Region"]);
+    expect(tree!.children[0]!.children.map((c) => c.organization.name)).toEqual(["Acme Boston Office"]);
+  });
+
+  it("re-running the same batch changes nothing; a changed row updates", async () => {
+    const { kit, storage } = await setup();
+    await kit.organizations.import(admin, batch);
+    const sequence = await storage.events.lastSequence();
+    const again = await kit.organizations.import(admin, batch);
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
+    expect(await storage.events.lastSequence()).toBe(sequence);
+    const changed = await kit.organizations.import(admin, [{ ...batch[3]!, name: "Acme West", parentExternalId: "EAST" }]);
+    expect(changed).toMatchObject({ updated: 1 });
+    const west = await kit.organizations.getByExternalId(admin, "WEST");
+    expect(west).toMatchObject({ name: "Acme West", version: 2 });
+    expect(west!.parentId).toBe((await kit.organizations.getByExternalId(admin, "EAST"))!.id);
+  });
+
+  it("all-or-nothing: one bad row fails the batch with every row's errors, and nothing is written", async () => {
+    const { kit, storage } = await setup();
+    const sequence = await storage.events.lastSequence();
+    const bad = [...batch, { externalId: "BAD", name: "", address: { country: "Atlantis" } }, { externalId: "BOS", name: "Dup" }];
+    const error = await rejects(kit.organizations.import(admin, bad), "VALIDATION_FAILED");
+    const result = error.details.result as ImportResult;
+    expect(result.failed).toBe(2);
+    expect((error.details.issues as { path: string }[]).map((i) => i.path)).toEqual(["rows.4.name", "rows.4.address.country", "rows.5.externalId"]);
+    expect(await storage.events.lastSequence()).toBe(sequence);
+    // A failure found only while writing (a cycle against stored data) also rolls everything back.
+    await kit.organizations.import(admin, batch);
+    const cycle = await rejects(
+      kit.organizations.import(admin, [{ externalId: "NEW", name: "New" }, { externalId: "ACME", name: "Acme Manufacturing", type: "customer", tags: ["key"], parentExternalId: "BOS" }]),
+      "HIERARCHY_CYCLE",
+    );
+    expect((cycle.details.result as ImportResult).rows[1]).toMatchObject({ status: "failed", error: { code: "HIERARCHY_CYCLE" } });
+    expect(await kit.organizations.getByExternalId(admin, "NEW")).toBeNull();
+  });
+
+  it("per-row: good rows land, bad rows and their children are reported", async () => {
+    const { kit } = await setup();
+    const rows = [
+      { externalId: "P", name: "Parent", address: { country: "XXX" } },
+      { externalId: "C", name: "Child", parentExternalId: "P" },
+      { externalId: "OK", name: "Fine" },
+      { externalId: "ORPHAN", name: "Orphan", parentExternalId: "MISSING" },
+    ];
+    const result = await kit.organizations.import(admin, rows, { mode: "per-row" });
+    expect(result.rows.map((r) => [r.row, r.status, r.error?.code ?? null])).toEqual([
+      [0, "failed", "VALIDATION_FAILED"],
+      [1, "failed", "PARENT_NOT_FOUND"],
+      [2, "created", null],
+      [3, "failed", "PARENT_NOT_FOUND"],
+    ]);
+    expect(result.rows[0]!.error!.issues[0]!.path).toBe("rows.0.address.country");
+    expect(await kit.organizations.getByExternalId(admin, "OK")).not.toBeNull();
+  });
+
+  it("dry run reports what would change and writes nothing", async () => {
+    const { kit, storage } = await setup();
+    const sequence = await storage.events.lastSequence();
+    const result = await kit.organizations.import(admin, batch, { dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, created: 4 });
+    expect(await storage.events.lastSequence()).toBe(sequence);
+    expect(await kit.organizations.getByExternalId(admin, "ACME")).toBeNull();
+    const perRow = await kit.organizations.import(admin, [...batch, { externalId: "X", name: "" }], { mode: "per-row", dryRun: true });
+    expect(perRow).toMatchObject({ created: 4, failed: 1 });
+    expect(await kit.organizations.getByExternalId(admin, "ACME")).toBeNull();
+  });
+
+  it("needs the right to create organizations", async () => {
+    const { kit } = await setup();
+    await kit.users.upsert(admin, { id: "nobody" });
+    try {
+      await kit.organizations.import(as("nobody"), batch);
+      expect.unreachable();
+    } catch (error) {
+      expect(isOrgKitError(error, "FORBIDDEN")).toBe(true);
+      expect(((error as { details: { result: ImportResult } }).details.result.rows[0]!.error!.code)).toBe("FORBIDDEN");
+    }
+  });
+});
