@@ -17,6 +17,10 @@ import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
 import { readFullSnapshot } from "./snapshot.js";
 import { createUsersApi, type UsersApi } from "./users.js";
 
+const eventsQuerySchema = z
+  .object({ organizationId: z.string().min(1).optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) })
+  .strict();
+
 /** Options of {@link createOrgKit}. */
 export interface CreateOrgKitOptions {
   /** Where data lives: `memoryStorage()` from `orgkit/memory`, `postgresStorage(...)` from `orgkit/postgres`, or your own adapter. */
@@ -132,7 +136,7 @@ export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
       async list(actor, listOptions) {
         const ref = parseActor(actor);
         const query = parseInput(
-          z.object({ organizationId: z.string().min(1).optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+          eventsQuerySchema,
           listOptions ?? {},
           "options",
           ["options"],

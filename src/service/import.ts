@@ -58,6 +58,7 @@ const rowShape = z
   .passthrough();
 const optionsSchema = z.object({ mode: z.enum(["all-or-nothing", "per-row"]).default("all-or-nothing"), dryRun: z.boolean().default(false) }).strict();
 const MAX_ROWS = 100_000;
+const rowsSchema = z.array(z.unknown()).max(MAX_ROWS);
 
 class DryRunRollback extends Error {}
 
@@ -160,7 +161,7 @@ export function createImport(runtime: Runtime) {
   return async function importOrganizations(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult> {
     const ref = parseActor(actor);
     const opts = parseInput(optionsSchema, options ?? {}, "import options", ["options"]);
-    const list = parseInput(z.array(z.unknown()).max(MAX_ROWS), rows, "import rows", ["rows"]);
+    const list = parseInput(rowsSchema, rows, "import rows", ["rows"]);
 
     // 1. Validate every row up front (shape and fields), so errors name every bad row.
     const results = new Map<number, ImportRowResult>();

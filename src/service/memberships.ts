@@ -25,6 +25,7 @@ const addSchema = z
 /** Input of `kit.memberships.add`. */
 export type AddMembershipInput = z.input<typeof addSchema>;
 
+const booleanSchema = z.boolean();
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
 
 /** Why a user is (or is not) a member of an organization. */
@@ -175,7 +176,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     async setAdmin(actor, userId, organizationId, admin) {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
-      const value = parseInput(z.boolean(), admin, "admin flag", ["admin"]);
+      const value = parseInput(booleanSchema, admin, "admin flag", ["admin"]);
       return runtime.run(ref, async (scope) => {
         requireAllowed(scope.access.canSetAdmins(), ref, "designate organization admins");
         const current = await loadMembership(scope, key.userId, key.organizationId);

@@ -42,6 +42,9 @@ export interface OrganizationSearchResult {
   readonly total: number | null;
 }
 
+// Schemas are built once: building a zod schema costs far more than parsing with it.
+const ownIdSchema = z.object({ id: idSchema.optional() }).passthrough();
+const treeOptionsSchema = z.object({ includeDiscontinued: z.boolean().optional() }).strict();
 const writeOptionsSchema = z.object({ expectedVersion: z.number().int().min(1).optional() }).strict();
 
 const searchSchema = z
@@ -170,7 +173,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
   return {
     async create(actor, input) {
       const ref = parseActor(actor);
-      const raw = parseInput(z.object({ id: idSchema.optional() }).passthrough(), input, "organization");
+      const raw = parseInput(ownIdSchema, input, "organization");
       const { id: ownId, ...fields } = raw as CreateOrganizationRequest & Record<string, unknown>;
       return runtime.run(ref, async (scope) => {
         requireAllowed(scope.access.canAddOrganization(), ref, "create organizations");
@@ -250,7 +253,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     async tree(actor, id, treeOptions) {
       const ref = parseActor(actor);
       const orgId = idArg(id);
-      const includeDiscontinued = parseInput(z.object({ includeDiscontinued: z.boolean().optional() }).strict(), treeOptions ?? {}, "options", ["options"]).includeDiscontinued ?? true;
+      const includeDiscontinued = parseInput(treeOptionsSchema, treeOptions ?? {}, "options", ["options"]).includeDiscontinued ?? true;
       return runtime.read(ref, async ({ session, access }) => {
         const root = await session.organizations.get(orgId);
         if (!root || !(await canRead(session, access, root))) return null;

@@ -10,6 +10,7 @@ import { canRead } from "./organizations.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
 
 const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
+const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
 const assignSchema = z.object({ kind: kindSchema, id: idSchema, organizationId: idSchema }).strict();
 /** Input of `kit.resources.assign`: which resource (`kind`: `asset`, `system`, any host kind) goes to which organization. */
 export type AssignResourceInput = z.input<typeof assignSchema>;
@@ -81,7 +82,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
       const ref = parseActor(actor);
       const orgId = parseInput(idSchema, organizationId, "organization id", ["organizationId"]);
       const options = parseInput(
-        z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+        pageSchema,
         page ?? {},
         "page",
         ["page"],

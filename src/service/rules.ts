@@ -78,6 +78,7 @@ export interface RulesApi {
 }
 
 const PAGE = 500;
+const previewOptionsSchema = z.object({ limit: z.number().int().min(1).max(10_000).default(1000) }).strict();
 
 /** Normalization and guard options for rules, from the kit's configuration. */
 export function ruleOptions(config: OrgKitConfig) {
@@ -113,7 +114,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
   const matcherOptions = { defaultRegion: options.defaultRegion, lowerCaseLocalPart: options.lowerCaseLocalPart, conflictPolicy: "allow" as const };
   const orgIdOf = (id: unknown) => parseInput(idSchema, id, "organization id", ["organizationId"]);
   const limitOf = (value: unknown) =>
-    parseInput(z.object({ limit: z.number().int().min(1).max(10_000).default(1000) }).strict(), value ?? {}, "options", ["options"]).limit;
+    parseInput(previewOptionsSchema, value ?? {}, "options", ["options"]).limit;
 
   /** Runs `visit` on every user the rule could match, a page at a time. */
   async function forEachMatchingUser(session: StorageSession, rule: MemberRule, visit: (user: User) => Promise<boolean | void>): Promise<number> {

@@ -40,6 +40,8 @@ export interface CommandResult {
   readonly events: readonly OrganizationEvent[];
 }
 
+const customFieldsPatchSchema = z.record(z.string(), z.unknown());
+const parentIdSchema = idSchema.nullable();
 const nowSchema = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
 function toIso(now: Date | string): string {
@@ -282,7 +284,7 @@ export function setOrganizationCustomFields(
   context: CommandContext,
 ): CommandResult {
   const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
-  const patch = parseInput(z.record(z.string(), z.unknown()), values, "custom fields", ["customFields"]);
+  const patch = parseInput(customFieldsPatchSchema, values, "custom fields", ["customFields"]);
   const merged = mergeCustomFields(organization.customFields, patch, config, "customFields");
   return change(organization, context, "organization.custom_fields_set", (draft) => {
     draft.customFields = merged as Draft<Organization>["customFields"];
@@ -330,7 +332,7 @@ export function removeOrganizationMemberRule(organization: Organization, ruleId:
  * before calling this.
  */
 export function setOrganizationParent(organization: Organization, parentId: string | null, context: CommandContext): CommandResult {
-  const value = parseInput(idSchema.nullable(), parentId, "parent id", ["parentId"]);
+  const value = parseInput(parentIdSchema, parentId, "parent id", ["parentId"]);
   return change(organization, context, value === null ? "organization.detached" : "organization.parent_set", (draft) => {
     draft.parentId = value;
     return { from: organization.parentId, to: value };

@@ -66,6 +66,17 @@ export function customFieldValueSchema(field: CustomFieldDefinition): z.ZodType<
  * keys are refused, required fields must be present, each value must fit its type.
  */
 export function customFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {
+  // Configurations are frozen and reused, so the schema is built once per definition list.
+  const cached = schemaCache.get(definitions);
+  if (cached) return cached;
+  const schema = buildCustomFieldsSchema(definitions);
+  schemaCache.set(definitions, schema);
+  return schema;
+}
+
+const schemaCache = new WeakMap<readonly CustomFieldDefinition[], z.ZodType<Record<string, CustomFieldValue>>>();
+
+function buildCustomFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {
   const shape: Record<string, z.ZodType> = {};
   for (const field of definitions) {
     const value = customFieldValueSchema(field);

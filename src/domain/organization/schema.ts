@@ -146,9 +146,25 @@ export interface Organization {
   readonly version: number;
 }
 
+/**
+ * Memoizes a schema builder per configuration object: building a zod schema costs far
+ * more than using one, and commands run with the same (frozen) configuration every time.
+ */
+function perConfig<T>(build: (config: OrganizationConfig) => T): (config?: OrganizationConfig) => T {
+  const cache = new WeakMap<OrganizationConfig, T>();
+  return (config = DEFAULT_ORGANIZATION_CONFIG) => {
+    let schema = cache.get(config);
+    if (schema === undefined) {
+      schema = build(config);
+      cache.set(config, schema);
+    }
+    return schema;
+  };
+}
+
 /** Builds the schema of a stored organization for a configuration. */
-export function organizationSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
-  return z
+export const organizationSchema = perConfig((config) =>
+  z
     .object({
       id: idSchema,
       externalId: idSchema.nullable(),
@@ -172,19 +188,19 @@ export function organizationSchema(config: OrganizationConfig = DEFAULT_ORGANIZA
       updatedAt: timestamp,
       version: z.number().int().min(1),
     })
-    .strict();
-}
+    .strict(),
+);
 
 /** Schema of a state-flag list for a configuration: known flags only, de-duplicated, in configured order. */
-export function statesSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
+export const statesSchema = perConfig((config) => {
   const order = config.states;
   const flag = config.states.length > 0 ? z.enum(order as [string, ...string[]]) : z.never();
   return z.array(flag).transform((states) => order.filter((s) => states.includes(s)));
-}
+});
 
 /** Builds the schema of the input to `createOrganization` for a configuration. */
-export function createOrganizationInputSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
-  return z
+export const createOrganizationInputSchema = perConfig((config) =>
+  z
     .object({
       externalId: idSchema.nullish().transform((v) => v ?? null),
       name,
@@ -202,8 +218,8 @@ export function createOrganizationInputSchema(config: OrganizationConfig = DEFAU
       allowedApps: labelList.default([]),
       customFields: customFieldsSchema(config.customFields).prefault({}),
     })
-    .strict();
-}
+    .strict(),
+);
 /** Input accepted by `createOrganization` (before defaults are applied). */
 export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
 
@@ -213,9 +229,8 @@ export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizati
  * (`null` removes an optional field). Name, parent, status and member rules have
  * their own commands.
  */
-export function updateOrganizationInputSchema(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG) {
-  const customFieldsPatch = z.record(z.string(), z.unknown());
-  return z
+export const updateOrganizationInputSchema = perConfig((config) =>
+  z
     .object({
       externalId: idSchema.nullable().optional(),
       type: z.enum(config.types as [string, ...string[]]).optional(),
@@ -229,10 +244,10 @@ export function updateOrganizationInputSchema(config: OrganizationConfig = DEFAU
       usergroupIds: idList.optional(),
       allowedRoles: labelList.optional(),
       allowedApps: labelList.optional(),
-      customFields: customFieldsPatch.optional(),
+      customFields: z.record(z.string(), z.unknown()).optional(),
     })
-    .strict();
-}
+    .strict(),
+);
 /** A patch accepted by `updateOrganization`. */
 export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
 
