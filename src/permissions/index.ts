@@ -1,6 +1,72 @@
 /**
  * Permission evaluators: pure, synchronous, zero runtime dependencies.
  *
+ * Feed a serializable {@link PolicySnapshot} to {@link compilePolicy}; the resulting
+ * {@link Policy} answers usergroup permissions (`can`), staff-profile state permissions
+ * (`canOnOrganization`, notes), organization scopes (org admins, resources, tickets,
+ * roll-up) and explains every answer.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "orgkit/permissions";
+ *
+ * const policy = compilePolicy({
+ *   schemaVersion: 1,
+ *   version: 1,
+ *   usergroups: [
+ *     { id: "everyone", name: "Everyone", permissions: ["kb.read"], builtIn: "everyone" },
+ *     { id: "power", name: "Power Users", permissions: ["kb.advanced", "comments.unmoderated"] },
+ *     { id: "vip", name: "VIPs", permissions: ["chat.support"] },
+ *   ],
+ *   users: [{ id: "a", registered: true, usergroupIds: ["power", "vip"] }],
+ * });
+ * policy.canAll("a", ["kb.advanced", "chat.support"]); // true: a union of both groups
+ * policy.can(policy.guest(), "chat.support");           // false
+ * ```
+ *
  * @module orgkit/permissions
  */
-export {};
+export { OrgKitError, isOrgKitError, ORGKIT_ERROR_CODES } from "../errors.js";
+export type { OrgKitErrorCode } from "../errors.js";
+export {
+  BUILT_IN_USERGROUPS,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_STATE_FLAGS,
+  MANAGER_ROLE,
+  MAX_STATE_FLAGS,
+  NO_STATE_KEY,
+  NOTE_RULES,
+  ORGANIZATION_ACTIONS,
+  ORGANIZATION_STATUSES,
+  PLATFORM_ROLES,
+  POLICY_SNAPSHOT_SCHEMA_VERSION,
+  STATE_KEY_SEPARATOR,
+  USER_KINDS,
+} from "./snapshot.js";
+export type {
+  BuiltInUsergroup,
+  NoteRule,
+  OrganizationAction,
+  OrganizationStatus,
+  PlatformRole,
+  PolicyMembership,
+  PolicyNoteRules,
+  PolicyOrganization,
+  PolicyResource,
+  PolicySnapshot,
+  PolicyStaffProfile,
+  PolicyUser,
+  PolicyUsergroup,
+  UserKind,
+} from "./snapshot.js";
+export { allStateCombinations, stateCombinationKey } from "./state-combinations.js";
+export { compilePolicy, Policy } from "./policy.js";
+export type { CompilePolicyOptions, PolicyStats, WithChangesOptions } from "./policy.js";
+export type { Subject } from "./subject.js";
+export { CHECK_NAMES } from "./requests.js";
+export type { CheckName, NoteRef, OrganizationHandle, OrganizationRef, PermissionRequest, ResourceRef, SubjectKind, SubjectRef, TicketRef } from "./requests.js";
+export type { Decision, Grant, GrantType, UsergroupVia } from "./decision.js";
+export { describeGrant } from "./explain.js";
+export { POLICY_CHANGE_TYPES } from "./changes.js";
+export type { PolicyChange, PolicyChangeType } from "./changes.js";
+export { parsePolicySnapshot } from "./parse-snapshot.js";

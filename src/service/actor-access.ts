@@ -1,6 +1,6 @@
 import type { Organization } from "../domain/organization/schema.js";
 import { compilePolicy, type Policy } from "../permissions/policy.js";
-import { DEFAULT_MEMBER_ROLE, POLICY_SNAPSHOT_SCHEMA_VERSION } from "../permissions/snapshot.js";
+import { POLICY_SNAPSHOT_SCHEMA_VERSION } from "../permissions/snapshot.js";
 import type { Subject } from "../permissions/subject.js";
 import type { ActorRef, StorageSession } from "../storage/ports.js";
 import type { ActorAccess, OrganizationAction } from "./access.js";
@@ -67,10 +67,7 @@ export async function loadActorAccess(session: StorageSession, actor: ActorRef, 
     // Managing users needs admin rights in that organization, which only a membership (already in the slice) or a platform role gives.
     canManageUsersOf: (organizationId: string) =>
       user?.platformRole != null || (knownOrganization(organizationId) && subject.canManageUser(null, organizationId)),
-    // The plain "member" role is what any member has; an organization admin may always give it. Other roles must be in allowedRoles.
-    canAssignRole: (organization: Organization, role: string) =>
-      (role === DEFAULT_MEMBER_ROLE && knownOrganization(organization.id) && subject.canManageUser(null, organization.id)) ||
-      withOrganization(organization).canAssignRole(organization.id, role),
+    canAssignRole: (organization: Organization, role: string) => withOrganization(organization).canAssignRole(organization.id, role),
     canSetAdmins: () => user?.platformRole != null,
     canAdministerPlatform: () => user?.platformRole != null,
   };

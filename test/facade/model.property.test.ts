@@ -49,7 +49,7 @@ const step: fc.Arbitrary<Step> = fc.record({ actor: fc.constantFrom(...ACTORS), 
 
 async function world(policy: MembershipPolicy) {
   const { kit, storage } = await setup({ membershipPolicy: policy });
-  for (const id of ORGS) await kit.organizations.create(admin, { id, name: id });
+  for (const id of ORGS) await kit.organizations.create(admin, { id, name: id, allowedRoles: ["member"] });
   for (const [i, id] of USERS.entries()) await kit.users.upsert(system, { id, emails: [`${id}@${DOMAINS[i % DOMAINS.length]}`] });
   // orgadmin administers o1; the agent's profile may read and edit organizations without states, never delete or add.
   await kit.users.upsert(admin, { id: "orgadmin" });

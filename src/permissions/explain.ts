@@ -1,0 +1,382 @@
+/**
+ * `explain`: the same decisions as the fast checks, derived again from the compiled
+ * records (not from the subject's precomputed bitsets) and annotated with every fact
+ * that granted them. Slower than a check by design; property tests assert that
+ * `explain(request).allowed` equals the check for every request.
+ *
+ * @module
+ */
+import { hasBit } from "./bitset.js";
+import type { Decision, Grant, UsergroupVia } from "./decision.js";
+import { resourceKey, type ProfileFact } from "./read-facts.js";
+import type { CheckName, NoteRef, OrganizationRef, PermissionRequest, ResourceRef, TicketRef } from "./requests.js";
+import { MANAGER_ROLE, type NoteRule, type OrganizationAction } from "./snapshot.js";
+import { combinationKeyOfMask } from "./state-combinations.js";
+import { actionBit, findMembership, type ResolvedSubject } from "./subject.js";
+import type { MembershipRecord, OrganizationRecord } from "./tables.js";
+import { ancestorIdsOf } from "./tree.js";
+
+type AnySubject = ResolvedSubject<string>;
+
+/** Explains one request for an already resolved subject. */
+export function explainRequest(subject: AnySubject, request: PermissionRequest<string, unknown>): Decision {
+  const check = request.check;
+  if (!subject.known) return deny(check, subject, `unknown subject "${subject.id}": the policy holds no such user, so everything is denied`);
+  switch (check) {
+    case "can":
+      return explainCan(subject, request.permission);
+    case "canAll":
+      return explainCanAll(subject, request.permissions);
+    case "canOnOrganization":
+      return explainOnOrganization(subject, request.action, request.organization);
+    case "canAddOrganization":
+      return explainAddOrganization(subject);
+    case "canEditNote":
+      return explainNote(subject, "canEditNote", request.note, "editOwn", "editAny");
+    case "canDeleteNote":
+      return explainNote(subject, "canDeleteNote", request.note, "deleteOwn", "deleteAny");
+    case "canManageUser":
+      return explainManageUser(subject, request.targetUserId, request.organizationId);
+    case "canAssignRole":
+      return explainAllowedList(subject, "canAssignRole", request.organizationId, request.role);
+    case "canUseApp":
+      return explainAllowedList(subject, "canUseApp", request.organizationId, request.app);
+    case "canAccessResource":
+      return explainAccessResource(subject, request.resource);
+    case "canViewTicket":
+      return explainViewTicket(subject, request.ticket);
+    default:
+      return unknownCheck(check, subject);
+  }
+}
+
+/** An unknown `check` (possible from untyped JavaScript) is denied, never thrown. */
+function unknownCheck(check: never, subject: AnySubject): Decision {
+  return deny(check, subject, `"${String(check)}" is not a check`);
+}
+
+function decision(check: CheckName, subject: AnySubject, allowed: boolean, grants: readonly Grant[], reason: string): Decision {
+  return { check, allowed, subject: { id: subject.id, kind: subject.kind }, grants, reason };
+}
+
+function deny(check: CheckName, subject: AnySubject, reason: string): Decision {
+  return decision(check, subject, false, [], reason);
+}
+
+function allow(check: CheckName, subject: AnySubject, grants: readonly Grant[]): Decision {
+  return decision(check, subject, true, grants, grants.map(describeGrant).join("; "));
+}
+
+/** A short human description of a grant, used to build `reason`. */
+export function describeGrant(grant: Grant): string {
+  switch (grant.type) {
+    case "usergroup":
+      return `usergroup "${grant.usergroupName}" (${grant.via === "organization" ? `linked to organization "${grant.organizationId}"` : grant.via}) grants "${grant.permission}"`;
+    case "platform-role":
+      return `platform role ${grant.role}`;
+    case "profile-cell":
+      return `staff profile "${grant.profileId}" allows ${grant.action} on organizations in state "${grant.combination}"`;
+    case "profile-add":
+      return `staff profile "${grant.profileId}" allows adding organizations`;
+    case "profile-notes":
+      return `staff profile "${grant.profileId}" has note rule ${grant.rule}`;
+    case "membership":
+      return `${grant.admin ? "admin " : ""}membership of "${grant.organizationId}" (role ${grant.role})`;
+    case "allowed-role":
+      return `"${grant.organizationId}" lets its admins assign role "${grant.role}"`;
+    case "allowed-app":
+      return `"${grant.organizationId}" lets its admins use app "${grant.app}"`;
+    case "target-membership":
+      return `user "${grant.userId}" is a member of "${grant.organizationId}"`;
+    case "new-user":
+      return `a new user of "${grant.organizationId}"`;
+    case "requester":
+      return `"${grant.userId}" raised the ticket`;
+    case "resource-owner":
+      return `${grant.kind} "${grant.id}" is owned by "${grant.organizationId}"`;
+    default:
+      return unreachableGrant(grant);
+  }
+}
+
+function unreachableGrant(grant: never): never {
+  throw new TypeError(`unhandled grant ${JSON.stringify(grant)}`);
+}
+
+interface GroupSource {
+  readonly index: number;
+  readonly via: UsergroupVia;
+  readonly organizationId?: string;
+}
+
+/** Every effective usergroup of a known subject, with how it reached the subject. */
+function groupSources(subject: AnySubject): GroupSource[] {
+  const { groups, organizations } = subject.tables;
+  const out: GroupSource[] = [];
+  for (const index of groups.everyone) out.push({ index, via: "everyone" });
+  const record = subject.record;
+  if (record === null) return out;
+  if (record.registered) for (const index of groups.registered) out.push({ index, via: "registered" });
+  for (const index of record.groups) out.push({ index, via: "own" });
+  for (const membership of record.memberships) {
+    const org = organizations.get(membership.organizationId);
+    if (org === undefined || !org.active) continue;
+    for (const index of org.groups) out.push({ index, via: "organization", organizationId: org.id });
+  }
+  return out;
+}
+
+function usergroupGrants(subject: AnySubject, permission: string): Grant[] {
+  const { groups, permissions } = subject.tables;
+  const id = permissions.indexOf.get(permission);
+  if (id === undefined) return [];
+  const out: Grant[] = [];
+  for (const source of groupSources(subject)) {
+    const fact = groups.facts[source.index];
+    if (!fact || !hasBit(groups.bits.subarray(source.index * groups.words, (source.index + 1) * groups.words), id)) continue;
+    const grant: Grant =
+      source.organizationId === undefined
+        ? { type: "usergroup", usergroupId: fact.id, usergroupName: fact.name, permission, via: source.via }
+        : { type: "usergroup", usergroupId: fact.id, usergroupName: fact.name, permission, via: source.via, organizationId: source.organizationId };
+    out.push(grant);
+  }
+  return out;
+}
+
+function effectiveGroupNames(subject: AnySubject): string {
+  const { groups } = subject.tables;
+  const names = new Set<string>();
+  for (const source of groupSources(subject)) {
+    const fact = groups.facts[source.index];
+    if (fact) names.add(fact.name);
+  }
+  return names.size === 0 ? "none" : [...names].map((n) => `"${n}"`).join(", ");
+}
+
+function explainCan(subject: AnySubject, permission: string): Decision {
+  const grants = usergroupGrants(subject, permission);
+  if (grants.length > 0) return allow("can", subject, grants);
+  const known = subject.tables.permissions.indexOf.has(permission);
+  return deny(
+    "can",
+    subject,
+    known
+      ? `no effective usergroup grants "${permission}" (effective usergroups: ${effectiveGroupNames(subject)})`
+      : `"${permission}" is not a known permission: no usergroup grants it`,
+  );
+}
+
+function explainCanAll(subject: AnySubject, permissions: readonly string[]): Decision {
+  if (permissions.length === 0) return deny("canAll", subject, "no permissions requested (an empty request is denied)");
+  const grants: Grant[] = [];
+  const missing: string[] = [];
+  for (const permission of permissions) {
+    const found = usergroupGrants(subject, permission);
+    if (found.length === 0) missing.push(permission);
+    grants.push(...found);
+  }
+  if (missing.length === 0) return allow("canAll", subject, grants);
+  return deny("canAll", subject, `no effective usergroup grants ${missing.map((p) => `"${p}"`).join(", ")} (effective usergroups: ${effectiveGroupNames(subject)})`);
+}
+
+function organizationOf(subject: AnySubject, ref: OrganizationRef): OrganizationRecord | undefined {
+  const org = subject.organization(ref);
+  return org.index < 0 ? undefined : org;
+}
+
+/** The agent's staff profile, or why there is none. */
+function profileOf(subject: AnySubject): ProfileFact | string {
+  const record = subject.record;
+  if (record === null) return "a guest has no staff profile";
+  if (record.profileId === null) return `"${record.id}" has no staff profile`;
+  if (record.kind !== "agent") return `staff profiles apply to agents only and "${record.id}" is a ${record.kind}`;
+  return subject.tables.profiles.get(record.profileId) ?? `staff profile "${record.profileId}" is not in the policy`;
+}
+
+/** The subject's membership of `org`, if the organization is active. */
+function activeMembership(subject: AnySubject, org: OrganizationRecord): MembershipRecord | undefined {
+  if (subject.record === null || !org.active) return undefined;
+  return findMembership(subject.record.memberships, org.index);
+}
+
+function membershipGrant(m: MembershipRecord): Grant {
+  return { type: "membership", organizationId: m.organizationId, role: m.role, admin: m.admin };
+}
+
+function platformGrant(subject: AnySubject): Grant | undefined {
+  const role = subject.record?.platformRole ?? null;
+  return role === null ? undefined : { type: "platform-role", role };
+}
+
+/** Why a membership did not count, for denial reasons. */
+function membershipNote(subject: AnySubject, org: OrganizationRecord): string {
+  const record = subject.record;
+  if (record === null) return "no membership";
+  const membership = findMembership(record.memberships, org.index);
+  if (membership !== undefined && !org.active) return `the membership of "${org.id}" is dormant (the organization is discontinued)`;
+  if (membership !== undefined) return `member of "${org.id}"`;
+  const ancestors = ancestorIdsOf(subject.tables.organizations, org.id);
+  const ofAncestor = ancestors.find((id) => {
+    const ancestor = subject.tables.organizations.get(id);
+    return ancestor !== undefined && findMembership(record.memberships, ancestor.index) !== undefined;
+  });
+  if (ofAncestor !== undefined) return `not a member of "${org.id}" (a membership of ancestor "${ofAncestor}" gives no rights over child organizations)`;
+  return `not a member of "${org.id}"`;
+}
+
+/** Every grant allowing `action` on `org` (platform role, profile cell, membership for read). */
+function organizationGrants(subject: AnySubject, action: OrganizationAction, org: OrganizationRecord): Grant[] {
+  const grants: Grant[] = [];
+  const platform = platformGrant(subject);
+  if (platform) grants.push(platform);
+  const profile = profileOf(subject);
+  if (typeof profile !== "string" && (profile.cells[org.mask]! & actionBit(action)) !== 0) {
+    grants.push({ type: "profile-cell", profileId: profile.id, combination: combinationKeyOfMask(org.mask, subject.tables.space), action });
+  }
+  if (action === "read") {
+    const membership = activeMembership(subject, org);
+    if (membership) grants.push(membershipGrant(membership));
+  }
+  return grants;
+}
+
+function organizationDenial(subject: AnySubject, action: OrganizationAction, org: OrganizationRecord): string {
+  const combination = combinationKeyOfMask(org.mask, subject.tables.space);
+  const profile = profileOf(subject);
+  const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow ${action} on organizations in state "${combination}"`;
+  const membershipPart =
+    action === "read" ? membershipNote(subject, org) : "memberships and org admin rights never allow editing or deleting organizations";
+  return `not a platform admin; ${profilePart}; ${membershipPart}`;
+}
+
+function explainOnOrganization(subject: AnySubject, action: OrganizationAction, ref: OrganizationRef): Decision {
+  const check = "canOnOrganization";
+  if (actionBit(action) === 0) return deny(check, subject, `"${String(action)}" is not an organization action (read, edit, delete)`);
+  const org = organizationOf(subject, ref);
+  if (org === undefined) return deny(check, subject, `unknown organization "${typeof ref === "string" ? ref : ref.id}"`);
+  const grants = organizationGrants(subject, action, org);
+  return grants.length > 0 ? allow(check, subject, grants) : deny(check, subject, organizationDenial(subject, action, org));
+}
+
+function explainAddOrganization(subject: AnySubject): Decision {
+  const check = "canAddOrganization";
+  const grants: Grant[] = [];
+  const platform = platformGrant(subject);
+  if (platform) grants.push(platform);
+  const profile = profileOf(subject);
+  if (typeof profile !== "string" && profile.add) grants.push({ type: "profile-add", profileId: profile.id });
+  if (grants.length > 0) return allow(check, subject, grants);
+  const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow adding organizations`;
+  return deny(check, subject, `not a platform admin; ${profilePart}`);
+}
+
+function explainNote(subject: AnySubject, check: "canEditNote" | "canDeleteNote", note: NoteRef, own: NoteRule, any: NoteRule): Decision {
+  const org = organizationOf(subject, note.organizationId);
+  if (org === undefined) return deny(check, subject, `unknown organization "${note.organizationId}"`);
+  const platform = platformGrant(subject);
+  if (platform) return allow(check, subject, [platform]);
+  const profile = profileOf(subject);
+  if (typeof profile === "string") return deny(check, subject, `not a platform admin; ${profile}`);
+  const mine = note.authorId === subject.id;
+  let rule: NoteRule | null = null;
+  if (profile.notes[any]) rule = any;
+  else if (mine && profile.notes[own]) rule = own;
+  if (rule === null) {
+    const whose = mine ? `own notes (${own}) or any notes (${any})` : `notes by others (${any})`;
+    return deny(check, subject, `staff profile "${profile.id}" does not allow this on ${whose}`);
+  }
+  const readGrants = organizationGrants(subject, "read", org);
+  if (readGrants.length === 0) return deny(check, subject, `cannot read organization "${org.id}": ${organizationDenial(subject, "read", org)}`);
+  return allow(check, subject, [{ type: "profile-notes", profileId: profile.id, rule }, ...readGrants]);
+}
+
+/** The subject's active admin membership of `org`, or why there is none. */
+function adminMembership(subject: AnySubject, org: OrganizationRecord): MembershipRecord | string {
+  const membership = activeMembership(subject, org);
+  if (membership?.admin === true) return membership;
+  if (membership !== undefined) return `not an admin of "${org.id}" (member with role ${membership.role})`;
+  return `not an admin of "${org.id}": ${membershipNote(subject, org)}`;
+}
+
+function explainManageUser(subject: AnySubject, targetUserId: string | null, organizationId: string): Decision {
+  const check = "canManageUser";
+  const org = organizationOf(subject, organizationId);
+  if (org === undefined) return deny(check, subject, `unknown organization "${organizationId}"`);
+  const target = targetUserId === null ? null : subject.tables.users.get(targetUserId);
+  if (target === undefined) return deny(check, subject, `unknown user "${targetUserId}"`);
+  const platform = platformGrant(subject);
+  if (platform) {
+    if (target !== null && target.platformRole === "super_admin" && subject.record?.platformRole !== "super_admin") {
+      return deny(check, subject, `only a super_admin may manage super_admin "${target.id}"`);
+    }
+    return allow(check, subject, [platform]);
+  }
+  const admin = adminMembership(subject, org);
+  if (typeof admin === "string") return deny(check, subject, `not a platform admin; ${admin}`);
+  if (target === null) return allow(check, subject, [membershipGrant(admin), { type: "new-user", organizationId: org.id }]);
+  if (target.platformRole !== null) return deny(check, subject, `"${target.id}" is a platform ${target.platformRole}; org admins never manage platform admins`);
+  const targetMembership = findMembership(target.memberships, org.index);
+  if (targetMembership === undefined) return deny(check, subject, `"${target.id}" is not a member of "${org.id}"; org admins manage only their own organization's users`);
+  return allow(check, subject, [membershipGrant(admin), { type: "target-membership", userId: target.id, organizationId: org.id, role: targetMembership.role }]);
+}
+
+function explainAllowedList(subject: AnySubject, check: "canAssignRole" | "canUseApp", organizationId: string, value: string): Decision {
+  const org = organizationOf(subject, organizationId);
+  if (org === undefined) return deny(check, subject, `unknown organization "${organizationId}"`);
+  const platform = platformGrant(subject);
+  if (platform) return allow(check, subject, [platform]);
+  const admin = adminMembership(subject, org);
+  if (typeof admin === "string") return deny(check, subject, `not a platform admin; ${admin}`);
+  if (check === "canAssignRole") {
+    if (!org.allowedRoles.includes(value)) return deny(check, subject, `"${org.id}" does not let its admins assign role "${value}" (allowed: ${org.allowedRoles.join(", ") || "none"})`);
+    return allow(check, subject, [membershipGrant(admin), { type: "allowed-role", organizationId: org.id, role: value }]);
+  }
+  if (!org.allowedApps.includes(value)) return deny(check, subject, `"${org.id}" does not let its admins use app "${value}" (allowed: ${org.allowedApps.join(", ") || "none"})`);
+  return allow(check, subject, [membershipGrant(admin), { type: "allowed-app", organizationId: org.id, app: value }]);
+}
+
+function explainAccessResource(subject: AnySubject, resource: ResourceRef): Decision {
+  const check = "canAccessResource";
+  const ownerId = subject.tables.resources.get(resourceKey(resource.kind, resource.id));
+  const org = ownerId === undefined ? undefined : organizationOf(subject, ownerId);
+  if (ownerId === undefined || org === undefined) return deny(check, subject, `unknown resource ${resource.kind} "${resource.id}"`);
+  const platform = platformGrant(subject);
+  if (platform) return allow(check, subject, [platform]);
+  const membership = activeMembership(subject, org);
+  const owner: Grant = { type: "resource-owner", kind: resource.kind, id: resource.id, organizationId: org.id };
+  if (membership !== undefined) return allow(check, subject, [owner, membershipGrant(membership)]);
+  return deny(check, subject, `${describeGrant(owner)}; ${membershipNote(subject, org)} (only members of the owning organization have access, not its parent, siblings or children)`);
+}
+
+function explainViewTicket(subject: AnySubject, ticket: TicketRef): Decision {
+  const check = "canViewTicket";
+  if (subject.record === null) return deny(check, subject, "a guest sees no tickets");
+  const grants: Grant[] = [];
+  const platform = platformGrant(subject);
+  if (platform) grants.push(platform);
+  if (ticket.requesterId === subject.id) grants.push({ type: "requester", userId: subject.record.id });
+  const organizationId = ticket.organizationId ?? null;
+  const profile = profileOf(subject);
+  const { space } = subject.tables;
+  let orgPart = "";
+  if (organizationId === null) {
+    if (typeof profile !== "string" && (profile.cells[0]! & 1) !== 0) grants.push({ type: "profile-cell", profileId: profile.id, combination: combinationKeyOfMask(0, space), action: "read" });
+    orgPart = typeof profile === "string" ? profile : `the ticket has no organization and staff profile "${profile.id}" does not allow read on state "none"`;
+  } else {
+    const org = organizationOf(subject, organizationId);
+    if (org === undefined) {
+      orgPart = `unknown organization "${organizationId}"`;
+    } else {
+      const membership = activeMembership(subject, org);
+      if (membership?.role === MANAGER_ROLE) grants.push(membershipGrant(membership));
+      if (typeof profile !== "string" && (profile.cells[org.mask]! & 1) !== 0) {
+        grants.push({ type: "profile-cell", profileId: profile.id, combination: combinationKeyOfMask(org.mask, space), action: "read" });
+      }
+      const managerPart = membership !== undefined ? `role ${membership.role} in "${org.id}" is not ${MANAGER_ROLE}` : `not a ${MANAGER_ROLE} of "${org.id}"`;
+      const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow read on state "${combinationKeyOfMask(org.mask, space)}"`;
+      orgPart = `${managerPart}; ${profilePart}`;
+    }
+  }
+  if (grants.length > 0) return allow(check, subject, grants);
+  return deny(check, subject, `not a platform admin; not the requester; ${orgPart}`);
+}

@@ -1,0 +1,292 @@
+/**
+ * The compiled policy: `compilePolicy(snapshot)` and the `Policy` it returns.
+ *
+ * @module
+ */
+import { BoundedCache } from "./bounded-cache.js";
+import { applyChanges, type PolicyChange } from "./changes.js";
+import type { Decision } from "./decision.js";
+import { explainRequest } from "./explain.js";
+import type { NoteRef, OrganizationHandle, OrganizationRef, PermissionRequest, ResourceRef, SubjectRef, TicketRef } from "./requests.js";
+import type { OrganizationAction, PolicySnapshot } from "./snapshot.js";
+import { compileTables, readVersion, type PolicyTables } from "./tables.js";
+import { ResolvedOrganization, ResolvedSubject, type Subject } from "./subject.js";
+
+/** Options of {@link compilePolicy}. */
+export interface CompilePolicyOptions {
+  /**
+   * How many resolved subjects (per user id) the policy keeps; checks by user id reuse
+   * them. Default 10 000; 0 turns the cache off.
+   */
+  readonly subjectCacheSize?: number;
+}
+
+/** Options of {@link Policy.withChanges}. */
+export interface WithChangesOptions {
+  /** The data version of the result. Default: this policy's version + 1. */
+  readonly version?: number;
+}
+
+/** Sizes of a compiled policy, for logs and metrics. */
+export interface PolicyStats {
+  readonly version: number;
+  readonly permissions: number;
+  readonly usergroups: number;
+  readonly profiles: number;
+  readonly organizations: number;
+  readonly cachedSubjects: number;
+}
+
+const DEFAULT_SUBJECT_CACHE_SIZE = 10_000;
+
+/**
+ * Validates a policy snapshot and compiles it into a {@link Policy}. Throws
+ * `OrgKitError` `INVALID_SNAPSHOT` with `details.path` (e.g.
+ * `memberships.3.organizationId`) when the snapshot is malformed. Checks on the result
+ * never throw: anything unknown is denied.
+ *
+ * `P`, the permission catalogue, is inferred from the snapshot's literal permission
+ * names, or given explicitly for a snapshot parsed from JSON.
+ *
+ * @example
+ * ```ts
+ * type Permission = "kb.advanced" | "comments.unmoderated" | "chat.support" | "chat.sales";
+ * const policy = compilePolicy<Permission>(JSON.parse(body));
+ * const user = policy.subject("u1");
+ * user.can("chat.support");                  // one bit test
+ * policy.explain({ check: "can", subject: "u1", permission: "chat.sales" }).reason;
+ * ```
+ */
+export function compilePolicy<P extends string = string>(snapshot: PolicySnapshot<P>, options: CompilePolicyOptions = {}): Policy<P> {
+  const size = options.subjectCacheSize ?? DEFAULT_SUBJECT_CACHE_SIZE;
+  if (!Number.isInteger(size) || size < 0) throw new RangeError("subjectCacheSize must be a non-negative integer");
+  return new Policy<P>(compileTables(snapshot), new BoundedCache(size));
+}
+
+/**
+ * A compiled, immutable policy. Every `can*` method takes a subject (a user id, or a
+ * handle from {@link Policy.subject} / {@link Policy.guest}) and answers synchronously
+ * without throwing; {@link Policy.explain} answers the same question with its reasons.
+ *
+ * How the sources combine (a union, deny by default): platform super_admins and admins
+ * may do anything to any organization; an agent's staff profile decides `add` and, by
+ * the organization's exact state combination, read/edit/delete; members and org admins
+ * may read their own organization but never edit or delete it; org admins manage only
+ * their own organization's users. Usergroup permissions are a separate question,
+ * answered by {@link Policy.can}. A discontinued organization's memberships are dormant.
+ */
+export class Policy<P extends string = string> {
+  /** The snapshot's data version. */
+  readonly version: number;
+  private guestSubject: ResolvedSubject<P> | null = null;
+
+  /** @internal Use {@link compilePolicy}. */
+  constructor(
+    /** @internal */ readonly tables: PolicyTables,
+    private readonly cache: BoundedCache<string, ResolvedSubject<P>>,
+  ) {
+    this.version = tables.version;
+  }
+
+  /**
+   * Resolves a user or agent once; the handle's checks skip every lookup. An id the
+   * policy does not hold gives a subject with `known: false` that is denied everything.
+   */
+  subject(userId: string): Subject<P> {
+    return this.resolveId(userId);
+  }
+
+  /** The guest subject: not signed in, gets only what `everyone` usergroups grant. */
+  guest(): Subject<P> {
+    this.guestSubject ??= new ResolvedSubject<P>(this.tables, null, "guest", null);
+    return this.guestSubject;
+  }
+
+  /** Looks an organization up once, for checks in a loop. Unknown ids give a handle with `known: false`. */
+  organization(organizationId: string): OrganizationHandle {
+    const record = this.tables.organizations.get(organizationId) ?? this.tables.unknownOrganization;
+    return new ResolvedOrganization(organizationId, record, this.tables);
+  }
+
+  /** Usergroup permission check: the union of the subject's own, built-in and organization-linked groups. */
+  can(subject: SubjectRef<P>, permission: P): boolean {
+    return this.resolve(subject).can(permission);
+  }
+
+  /** True when every permission is granted, each possibly by a different group. An empty list is denied. */
+  canAll(subject: SubjectRef<P>, permissions: readonly P[]): boolean {
+    return this.resolve(subject).canAll(permissions);
+  }
+
+  /** Every usergroup permission of the subject, in catalogue order. */
+  permissionsOf(subject: SubjectRef<P>): P[] {
+    return this.resolve(subject).permissions();
+  }
+
+  /** Read, edit or delete (discontinue) an organization, by its exact state combination. */
+  canOnOrganization(subject: SubjectRef<P>, action: OrganizationAction, organization: OrganizationRef): boolean {
+    return this.resolve(subject).canOnOrganization(action, organization);
+  }
+
+  /** Add (create) organizations: platform admins, and agents whose profile allows `add`. */
+  canAddOrganization(subject: SubjectRef<P>): boolean {
+    return this.resolve(subject).canAddOrganization();
+  }
+
+  /** Edit a note on an organization record: platform admins; agents whose profile allows it (own or any) and who may read the organization. */
+  canEditNote(subject: SubjectRef<P>, note: NoteRef): boolean {
+    return this.resolve(subject).canEditNote(note);
+  }
+
+  /** Delete a note on an organization record (same rules as {@link Policy.canEditNote}, with the delete rules). */
+  canDeleteNote(subject: SubjectRef<P>, note: NoteRef): boolean {
+    return this.resolve(subject).canDeleteNote(note);
+  }
+
+  /**
+   * Create or edit a user within an organization: platform admins (only a super_admin
+   * manages a super_admin); an admin of that very organization for its own members or
+   * a new user (`targetUserId: null`), never a platform admin.
+   */
+  canManageUser(subject: SubjectRef<P>, targetUserId: string | null, organizationId: string): boolean {
+    return this.resolve(subject).canManageUser(targetUserId, organizationId);
+  }
+
+  /** Assign `role` within an organization: platform admins; its org admins for the organization's `allowedRoles`. */
+  canAssignRole(subject: SubjectRef<P>, organizationId: string, role: string): boolean {
+    return this.resolve(subject).canAssignRole(organizationId, role);
+  }
+
+  /** Use `app` for an organization: platform admins; its org admins for the organization's `allowedApps`. */
+  canUseApp(subject: SubjectRef<P>, organizationId: string, app: string): boolean {
+    return this.resolve(subject).canUseApp(organizationId, app);
+  }
+
+  /** Access a resource: platform admins, and members of the owning organization only (not its parent, siblings or children). */
+  canAccessResource(subject: SubjectRef<P>, resource: ResourceRef): boolean {
+    return this.resolve(subject).canAccessResource(resource);
+  }
+
+  /**
+   * View a ticket: platform admins; its requester; a `manager` of the ticket's
+   * organization; an agent whose staff profile may read the ticket's organization
+   * (a ticket without organization: the profile's `none` cell).
+   */
+  canViewTicket(subject: SubjectRef<P>, ticket: TicketRef): boolean {
+    return this.resolve(subject).canViewTicket(ticket);
+  }
+
+  /** Roll-up: the organizations of the subtree at `rootOrganizationId` (root first, depth-first) the subject may read. */
+  visibleOrganizations(subject: SubjectRef<P>, rootOrganizationId: string): string[] {
+    return this.resolve(subject).visibleOrganizations(rootOrganizationId);
+  }
+
+  /** Answers a request given as data (same result as the matching `can*` method). */
+  check(request: PermissionRequest<P>): boolean {
+    const subject = this.resolve(request.subject);
+    switch (request.check) {
+      case "can":
+        return subject.can(request.permission);
+      case "canAll":
+        return subject.canAll(request.permissions);
+      case "canOnOrganization":
+        return subject.canOnOrganization(request.action, request.organization);
+      case "canAddOrganization":
+        return subject.canAddOrganization();
+      case "canEditNote":
+        return subject.canEditNote(request.note);
+      case "canDeleteNote":
+        return subject.canDeleteNote(request.note);
+      case "canManageUser":
+        return subject.canManageUser(request.targetUserId, request.organizationId);
+      case "canAssignRole":
+        return subject.canAssignRole(request.organizationId, request.role);
+      case "canUseApp":
+        return subject.canUseApp(request.organizationId, request.app);
+      case "canAccessResource":
+        return subject.canAccessResource(request.resource);
+      case "canViewTicket":
+        return subject.canViewTicket(request.ticket);
+      default:
+        return unhandled(request);
+    }
+  }
+
+  /**
+   * Answers a request with its reasons: `allowed` (always equal to {@link Policy.check}),
+   * the grants that allowed it, and a readable `reason`.
+   *
+   * @example
+   * ```ts
+   * const decision = policy.explain({ check: "canOnOrganization", subject: "agent_7", action: "delete", organization: "org_1" });
+   * // { allowed: false, grants: [], reason: 'not a platform admin; staff profile "agents" does not allow delete on organizations in state "service+outreach"; …' }
+   * ```
+   */
+  explain(request: PermissionRequest<P>): Decision {
+    return explainRequest(this.resolve(request.subject) as ResolvedSubject<string>, request);
+  }
+
+  /**
+   * A new policy with `changes` applied; this one is left as it was. Only the touched
+   * tables are rebuilt (see the cost table in the docs) and cached subjects the changes
+   * do not concern are carried over. Throws `INVALID_SNAPSHOT` (path
+   * `changes.<i>.…`) on a malformed change, and then applies none.
+   *
+   * @example
+   * ```ts
+   * const next = policy.withChanges([
+   *   { type: "membership.remove", userId: "u1", organizationId: "org_1" },
+   * ], { version: 43 });
+   * ```
+   */
+  withChanges(changes: readonly PolicyChange<P>[], options: WithChangesOptions = {}): Policy<P> {
+    const version = options.version === undefined ? this.version + 1 : readVersion(options.version, ["version"]);
+    const { tables, invalidation } = applyChanges(this.tables, changes, version);
+    let cache: BoundedCache<string, ResolvedSubject<P>>;
+    if (invalidation.all) {
+      cache = new BoundedCache(this.cache.capacity);
+    } else {
+      const { users, organizations } = invalidation;
+      cache = this.cache.map((subject, id) => {
+        if (users.has(id)) return undefined;
+        if (organizations.size > 0 && subject.record?.memberships.some((m) => organizations.has(m.organizationId))) return undefined;
+        return subject.rebind(tables);
+      });
+    }
+    return new Policy<P>(tables, cache);
+  }
+
+  /** Sizes of the compiled policy. */
+  stats(): PolicyStats {
+    const t = this.tables;
+    return {
+      version: t.version,
+      permissions: t.permissions.names.length,
+      usergroups: t.groups.facts.filter((f) => f !== null).length,
+      profiles: t.profiles.size,
+      organizations: t.organizationCount,
+      cachedSubjects: this.cache.size,
+    };
+  }
+
+  private resolve(ref: SubjectRef<P>): ResolvedSubject<P> {
+    if (typeof ref === "string") return this.resolveId(ref);
+    if (ref instanceof ResolvedSubject && ref.tables === this.tables) return ref as ResolvedSubject<P>;
+    // A handle from another policy version (or a look-alike object): resolve it here.
+    return ref.kind === "guest" ? (this.guest() as ResolvedSubject<P>) : this.resolveId(ref.id ?? "");
+  }
+
+  private resolveId(userId: string): ResolvedSubject<P> {
+    const cached = this.cache.get(userId);
+    if (cached !== undefined) return cached;
+    const record = this.tables.users.get(userId) ?? null;
+    const subject = new ResolvedSubject<P>(this.tables, userId, record === null ? "unknown" : record.kind, record);
+    this.cache.set(userId, subject);
+    return subject;
+  }
+}
+
+/** An unknown `check` (possible from untyped JavaScript) is denied, never thrown. */
+function unhandled(_request: never): false {
+  return false;
+}

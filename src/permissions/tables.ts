@@ -1,0 +1,426 @@
+/**
+ * The compiled form of a policy snapshot: dense ids, bitsets and lookup maps. Every
+ * check reads these tables; nothing here is mutated after it is built (a change builds
+ * new tables that share the unchanged parts, see `changes.ts`).
+ *
+ * @module
+ */
+import { orInto, setBit, wordsFor } from "./bitset.js";
+import { LayeredMap } from "./layered-map.js";
+import {
+  readMembershipFact,
+  readOrganizationFact,
+  readProfileFact,
+  readResourceFact,
+  readUserFact,
+  readUsergroupFact,
+  resourceKey,
+  type OrganizationFact,
+  type ProfileFact,
+  type UserFact,
+  type UsergroupFact,
+} from "./read-facts.js";
+import { invalidSnapshot, readId, readObject, readOptionalArray, type SnapshotPath } from "./snapshot-reader.js";
+import { POLICY_SNAPSHOT_SCHEMA_VERSION, type PlatformRole, type UserKind } from "./snapshot.js";
+import { createStateSpace, readStateFlags, type StateSpace } from "./state-combinations.js";
+
+/** Permission names and their dense ids. Ids are never reused, so a bitset stays valid as names are added. */
+export interface PermissionTable {
+  readonly names: readonly string[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  /** The snapshot's declared catalogue, or `null` when it declared none (any name is accepted). */
+  readonly catalogue: ReadonlySet<string> | null;
+}
+
+/**
+ * Usergroups by dense id. A group id referenced by a user or an organization but not
+ * defined (or since removed) still has an index, with no permissions: such a reference
+ * grants nothing, and starts granting when the group is defined.
+ */
+export interface GroupTable {
+  readonly ids: readonly string[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  /** The definition of each group, `null` when undefined. */
+  readonly facts: readonly (UsergroupFact | null)[];
+  /** Words per permission set. */
+  readonly words: number;
+  /** Permission bits of group g at `[g * words, (g + 1) * words)`. */
+  readonly bits: Uint32Array;
+  /** Groups built in as `everyone` / `registered`. */
+  readonly everyone: Int32Array;
+  readonly registered: Int32Array;
+}
+
+/** An organization as the evaluators see it. */
+export interface OrganizationRecord {
+  readonly id: string;
+  /** Dense id; stable for the life of the policy and its changed versions. */
+  readonly index: number;
+  readonly parentId: string | null;
+  /** State mask (bit i = flag i); for the "unknown organization" record, `space.size`. */
+  readonly mask: number;
+  /** Linked usergroups, as group indices. */
+  readonly groups: Int32Array;
+  readonly allowedRoles: readonly string[];
+  readonly allowedApps: readonly string[];
+  readonly active: boolean;
+  readonly children: readonly string[];
+}
+
+/** One membership of a user. */
+export interface MembershipRecord {
+  readonly organizationId: string;
+  readonly orgIndex: number;
+  readonly role: string;
+  readonly admin: boolean;
+}
+
+/** A user or agent as the evaluators see it. */
+export interface UserRecord {
+  readonly id: string;
+  readonly kind: UserKind;
+  readonly registered: boolean;
+  readonly platformRole: PlatformRole | null;
+  readonly profileId: string | null;
+  /** Own usergroups, as group indices. */
+  readonly groups: Int32Array;
+  /** Sorted by `orgIndex` (checks binary-search it). */
+  readonly memberships: readonly MembershipRecord[];
+}
+
+/** Everything compiled from a snapshot. */
+export interface PolicyTables {
+  readonly version: number;
+  readonly space: StateSpace;
+  readonly permissions: PermissionTable;
+  readonly groups: GroupTable;
+  readonly profiles: ReadonlyMap<string, ProfileFact>;
+  readonly organizations: LayeredMap<string, OrganizationRecord>;
+  /** The next free organization index. */
+  readonly organizationCount: number;
+  readonly users: LayeredMap<string, UserRecord>;
+  /** `resourceKey(kind, id)` to the owning organization's id. */
+  readonly resources: LayeredMap<string, string>;
+  /** Stands in for an organization the policy does not know: index -1, and a mask whose profile cell is always empty. */
+  readonly unknownOrganization: OrganizationRecord;
+  /** The profile cells of a subject without a staff profile (all empty). */
+  readonly noCells: Uint8Array;
+}
+
+/** The record used for organizations the policy does not know (see {@link PolicyTables.unknownOrganization}). */
+export function unknownOrganizationRecord(space: StateSpace): OrganizationRecord {
+  return { id: "", index: -1, parentId: null, mask: space.size, groups: new Int32Array(0), allowedRoles: [], allowedApps: [], active: false, children: [] };
+}
+
+/** Group indices of an empty list: shared by every user and organization without usergroups (most of them, at a million users). */
+export const NO_GROUPS = new Int32Array(0);
+const NO_MEMBERSHIPS: readonly MembershipRecord[] = Object.freeze([]);
+
+/** A mutable permission table used while compiling or applying changes. */
+export class PermissionTableBuilder {
+  readonly names: string[];
+  readonly indexOf: Map<string, number>;
+
+  /** Starts from `from` (a copy), or from the catalogue's names in order. */
+  constructor(
+    readonly catalogue: ReadonlySet<string> | null,
+    from?: PermissionTable,
+  ) {
+    this.names = from ? [...from.names] : [];
+    this.indexOf = from ? new Map(from.indexOf) : new Map();
+    if (!from && catalogue) for (const name of catalogue) this.intern(name);
+  }
+
+  /** The id of `name`, allocating one if new. */
+  intern(name: string): number {
+    let id = this.indexOf.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.indexOf.set(name, id);
+    }
+    return id;
+  }
+
+  /** The finished table (shares this builder's arrays: do not use the builder afterwards). */
+  build(): PermissionTable {
+    return { names: this.names, indexOf: this.indexOf, catalogue: this.catalogue };
+  }
+}
+
+/** A mutable group table used while compiling or applying changes. */
+export class GroupTableBuilder {
+  readonly ids: string[];
+  readonly indexOf: Map<string, number>;
+  readonly facts: (UsergroupFact | null)[];
+
+  /** Starts from a copy of `from`, or empty. */
+  constructor(from?: GroupTable) {
+    this.ids = from ? [...from.ids] : [];
+    this.indexOf = from ? new Map(from.indexOf) : new Map();
+    this.facts = from ? [...from.facts] : [];
+  }
+
+  /** The index of group `id`, allocating an undefined group if new. */
+  ref(id: string): number {
+    let index = this.indexOf.get(id);
+    if (index === undefined) {
+      index = this.ids.length;
+      this.ids.push(id);
+      this.facts.push(null);
+      this.indexOf.set(id, index);
+    }
+    return index;
+  }
+
+  /** Group indices of a list of ids. */
+  refs(ids: readonly string[]): Int32Array {
+    if (ids.length === 0) return NO_GROUPS;
+    const out = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = this.ref(ids[i]!);
+    return out;
+  }
+
+  /** True when group `id` has a definition (not merely a reference). */
+  isDefined(id: string): boolean {
+    const index = this.indexOf.get(id);
+    return index !== undefined && this.facts[index] !== null;
+  }
+
+  /** Adds or replaces the definition of a group. */
+  define(fact: UsergroupFact): void {
+    this.facts[this.ref(fact.id)] = fact;
+  }
+
+  /** Removes a group's definition; references to it keep their index and grant nothing. */
+  undefine(id: string): void {
+    const index = this.indexOf.get(id);
+    if (index !== undefined) this.facts[index] = null;
+  }
+
+  /** Builds the bitsets; interns every granted permission into `permissions`. */
+  build(permissions: PermissionTableBuilder): GroupTable {
+    for (const fact of this.facts) if (fact) for (const name of fact.permissions) permissions.intern(name);
+    const words = wordsFor(permissions.names.length);
+    const bits = new Uint32Array(this.ids.length * words);
+    const everyone: number[] = [];
+    const registered: number[] = [];
+    this.facts.forEach((fact, g) => {
+      if (!fact) return;
+      const set = bits.subarray(g * words, (g + 1) * words);
+      for (const name of fact.permissions) setBit(set, permissions.indexOf.get(name)!);
+      if (fact.builtIn === "everyone") everyone.push(g);
+      else if (fact.builtIn === "registered") registered.push(g);
+    });
+    return {
+      ids: this.ids,
+      indexOf: this.indexOf,
+      facts: this.facts,
+      words,
+      bits,
+      everyone: Int32Array.from(everyone),
+      registered: Int32Array.from(registered),
+    };
+  }
+}
+
+/** ORs the permission bits of groups `indices` into `target`. */
+export function orGroups(target: Uint32Array, groups: GroupTable, indices: Int32Array): void {
+  const words = groups.words;
+  for (let i = 0; i < indices.length; i++) orInto(target, groups.bits, indices[i]! * words, words);
+}
+
+/** Turns usergroup ids into group indices. */
+export type GroupRefs = (ids: readonly string[]) => Int32Array;
+
+/** Builds an organization record from a validated fact. */
+export function organizationRecord(fact: OrganizationFact, index: number, refs: GroupRefs, children: readonly string[]): OrganizationRecord {
+  return {
+    id: fact.id,
+    index,
+    parentId: fact.parentId,
+    mask: fact.mask,
+    groups: refs(fact.usergroupIds),
+    allowedRoles: fact.allowedRoles,
+    allowedApps: fact.allowedApps,
+    active: fact.active,
+    children,
+  };
+}
+
+/** Builds a user record from a validated fact and its memberships (sorted here). */
+export function userRecord(fact: UserFact, refs: GroupRefs, memberships: MembershipRecord[]): UserRecord {
+  if (memberships.length > 1) memberships.sort((a, b) => a.orgIndex - b.orgIndex);
+  return {
+    id: fact.id,
+    kind: fact.kind,
+    registered: fact.registered,
+    platformRole: fact.platformRole,
+    profileId: fact.profileId,
+    groups: refs(fact.usergroupIds),
+    memberships: memberships.length === 0 ? NO_MEMBERSHIPS : memberships,
+  };
+}
+
+/** Reads the snapshot's data `version`: a non-negative safe integer. */
+export function readVersion(value: unknown, path: SnapshotPath): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) invalidSnapshot(path, "must be a non-negative integer", value);
+  return value;
+}
+
+/**
+ * Validates a snapshot and compiles it. Throws `INVALID_SNAPSHOT` (with `details.path`)
+ * on the first malformed part: a wrong type, a duplicate id, a membership, resource or
+ * parent naming an organization or user the snapshot does not hold, or a parent cycle.
+ * References to usergroups and profiles may dangle: they grant nothing.
+ */
+export function compileTables(input: unknown): PolicyTables {
+  const root = readObject(input, []);
+  if (root.schemaVersion !== POLICY_SNAPSHOT_SCHEMA_VERSION) {
+    invalidSnapshot(["schemaVersion"], `must be ${POLICY_SNAPSHOT_SCHEMA_VERSION} (this orgkit reads snapshot schema version ${POLICY_SNAPSHOT_SCHEMA_VERSION})`, root.schemaVersion);
+  }
+  const version = readVersion(root.version, ["version"]);
+  const space = createStateSpace(readStateFlags(root.stateFlags, ["stateFlags"]));
+
+  let catalogue: Set<string> | null = null;
+  if (root.permissions !== undefined) {
+    const list = readOptionalArray(root.permissions, [], "permissions");
+    catalogue = new Set();
+    for (let i = 0; i < list.length; i++) catalogue.add(readId(list[i], ["permissions"], i));
+  }
+  const permissions = new PermissionTableBuilder(catalogue);
+  const groups = new GroupTableBuilder();
+
+  const usergroupList = readOptionalArray(root.usergroups, [], "usergroups");
+  for (let i = 0; i < usergroupList.length; i++) {
+    const fact = readUsergroupFact(usergroupList[i], ["usergroups", i], catalogue);
+    if (groups.isDefined(fact.id)) invalidSnapshot(["usergroups", i, "id"], `duplicate usergroup id "${fact.id}"`, fact.id);
+    groups.define(fact);
+  }
+
+  const profiles = new Map<string, ProfileFact>();
+  const profileList = readOptionalArray(root.profiles, [], "profiles");
+  for (let i = 0; i < profileList.length; i++) {
+    const fact = readProfileFact(profileList[i], ["profiles", i], space);
+    if (profiles.has(fact.id)) invalidSnapshot(["profiles", i, "id"], `duplicate profile id "${fact.id}"`, fact.id);
+    profiles.set(fact.id, fact);
+  }
+
+  const organizationList = readOptionalArray(root.organizations, [], "organizations");
+  const orgFacts: OrganizationFact[] = new Array(organizationList.length);
+  const orgIndex = new Map<string, number>();
+  for (let i = 0; i < organizationList.length; i++) {
+    const fact = readOrganizationFact(organizationList[i], ["organizations", i], space);
+    if (orgIndex.has(fact.id)) invalidSnapshot(["organizations", i, "id"], `duplicate organization id "${fact.id}"`, fact.id);
+    orgIndex.set(fact.id, i);
+    orgFacts[i] = fact;
+  }
+  const parentIndex = new Int32Array(orgFacts.length).fill(-1);
+  const children = new Map<string, string[]>();
+  orgFacts.forEach((fact, i) => {
+    if (fact.parentId === null) return;
+    const parent = orgIndex.get(fact.parentId);
+    if (parent === undefined) invalidSnapshot(["organizations", i, "parentId"], `no organization "${fact.parentId}" in the snapshot`, fact.parentId);
+    parentIndex[i] = parent;
+    const siblings = children.get(fact.parentId);
+    if (siblings) siblings.push(fact.id);
+    else children.set(fact.parentId, [fact.id]);
+  });
+  checkAcyclic(orgFacts, parentIndex);
+
+  // One map holds each user while its memberships are collected, then its record
+  // (overwriting values in place): at a million users, a second map costs seconds.
+  const userList = readOptionalArray(root.users, [], "users");
+  const pending = new Map<string, PendingUser | UserRecord>();
+  for (let i = 0; i < userList.length; i++) {
+    const fact = readUserFact(userList[i], ["users", i]);
+    if (pending.has(fact.id)) invalidSnapshot(["users", i, "id"], `duplicate user id "${fact.id}"`, fact.id);
+    pending.set(fact.id, { fact, memberships: [] });
+  }
+
+  const membershipList = readOptionalArray(root.memberships, [], "memberships");
+  for (let i = 0; i < membershipList.length; i++) {
+    const fact = readMembershipFact(membershipList[i], ["memberships", i]);
+    const user = pending.get(fact.userId) as PendingUser | undefined;
+    if (user === undefined) invalidSnapshot(["memberships", i, "userId"], `no user "${fact.userId}" in the snapshot`, fact.userId);
+    const index = orgIndex.get(fact.organizationId);
+    if (index === undefined) invalidSnapshot(["memberships", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
+    user.memberships.push({ organizationId: fact.organizationId, orgIndex: index, role: fact.role, admin: fact.admin });
+  }
+
+  const refs: GroupRefs = (ids) => groups.refs(ids);
+  for (const [id, entry] of pending) {
+    const { fact, memberships } = entry as PendingUser;
+    const record = userRecord(fact, refs, memberships);
+    for (let k = 1; k < memberships.length; k++) {
+      if (memberships[k]!.orgIndex === memberships[k - 1]!.orgIndex) duplicateMembership(membershipList, id, memberships[k]!.organizationId);
+    }
+    pending.set(id, record);
+  }
+  const users = pending as Map<string, UserRecord>;
+
+  const resourceList = readOptionalArray(root.resources, [], "resources");
+  const resources = new Map<string, string>();
+  for (let i = 0; i < resourceList.length; i++) {
+    const fact = readResourceFact(resourceList[i], ["resources", i]);
+    if (!orgIndex.has(fact.organizationId)) invalidSnapshot(["resources", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
+    const key = resourceKey(fact.kind, fact.id);
+    if (resources.has(key)) invalidSnapshot(["resources", i], `resource ${fact.kind} "${fact.id}" already has an owner (one owner at a time)`);
+    resources.set(key, fact.organizationId);
+  }
+
+  const organizations = new Map<string, OrganizationRecord>();
+  orgFacts.forEach((fact, i) => organizations.set(fact.id, organizationRecord(fact, i, refs, children.get(fact.id) ?? [])));
+
+  return {
+    version,
+    space,
+    permissions: permissions.build(),
+    groups: groups.build(permissions),
+    profiles,
+    organizations: LayeredMap.of(organizations),
+    organizationCount: orgFacts.length,
+    users: LayeredMap.of(users),
+    resources: LayeredMap.of(resources),
+    unknownOrganization: unknownOrganizationRecord(space),
+    noCells: new Uint8Array(space.size + 1),
+  };
+}
+
+/** A user read from the snapshot whose memberships are still being collected. */
+interface PendingUser {
+  readonly fact: UserFact;
+  readonly memberships: MembershipRecord[];
+}
+
+/** Throws `INVALID_SNAPSHOT` naming the second membership of `userId` in `organizationId` (found by a rescan: errors are rare, memory is not). */
+function duplicateMembership(list: readonly unknown[], userId: string, organizationId: string): never {
+  let seen = false;
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i] as { userId: string; organizationId: string };
+    if (m.userId !== userId || m.organizationId !== organizationId) continue;
+    if (seen) invalidSnapshot(["memberships", i], `user "${userId}" is already a member of organization "${organizationId}"`);
+    seen = true;
+  }
+  return invalidSnapshot(["memberships"], `user "${userId}" is listed twice in organization "${organizationId}"`);
+}
+
+/** Throws `INVALID_SNAPSHOT` when the parent links contain a cycle (three-colour walk, O(n)). */
+function checkAcyclic(facts: readonly OrganizationFact[], parentIndex: Int32Array): void {
+  const state = new Uint8Array(facts.length); // 0 unseen, 1 on the current walk, 2 done
+  const walk: number[] = [];
+  for (let start = 0; start < facts.length; start++) {
+    let at = start;
+    walk.length = 0;
+    while (at !== -1 && state[at] === 0) {
+      state[at] = 1;
+      walk.push(at);
+      at = parentIndex[at]!;
+    }
+    if (at !== -1 && state[at] === 1) {
+      const loop = walk.slice(walk.indexOf(at)).map((i) => facts[i]!.id);
+      invalidSnapshot(["organizations", at, "parentId"], `parent links form a cycle: ${[...loop, loop[0]].join(" → ")}`, facts[at]!.parentId);
+    }
+    for (const i of walk) state[i] = 2;
+  }
+}
