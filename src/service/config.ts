@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { customFieldDefinitionSchema } from "../domain/organization/custom-fields.js";
 import { resolveOrganizationConfig, type OrganizationConfig } from "../domain/organization/config.js";
-import type { CustomFieldDefinition } from "../domain/organization/custom-fields.js";
+import type { CustomFieldDefinitionInput } from "../domain/organization/custom-fields.js";
 import type { MembershipPolicy } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 
@@ -14,7 +14,7 @@ export interface OrgKitConfigInput {
   /** State flags (staff profiles grant by their combination). Default service, outreach, opportunities. */
   readonly states?: readonly string[];
   /** Admin-defined custom fields for organizations. */
-  readonly customFields?: readonly CustomFieldDefinition[];
+  readonly customFields?: readonly CustomFieldDefinitionInput[];
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). Default `"US"`. */
   readonly defaultPhoneRegion?: string;
   /** Allow domain rules for free-mail providers (`gmail.com`): `true`, or a list of domains to allow. Default `false`. */

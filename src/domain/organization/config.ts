@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseInput } from "../validation.js";
-import { customFieldDefinitionSchema, type CustomFieldDefinition } from "./custom-fields.js";
+import { customFieldDefinitionSchema, type CustomFieldDefinition, type CustomFieldDefinitionInput } from "./custom-fields.js";
 
 /** The organization types orgkit uses unless configured otherwise. */
 export const DEFAULT_ORGANIZATION_TYPES = ["customer", "oem", "distributor", "sales"] as const;
@@ -18,7 +18,11 @@ export interface OrganizationConfig {
 }
 
 /** Input form of {@link OrganizationConfig}: every field optional. */
-export type OrganizationConfigInput = Partial<OrganizationConfig>;
+export interface OrganizationConfigInput {
+  readonly types?: readonly string[];
+  readonly states?: readonly string[];
+  readonly customFields?: readonly CustomFieldDefinitionInput[];
+}
 
 const identifier = z
   .string()

@@ -39,6 +39,8 @@ export const customFieldDefinitionSchema = z
 
 /** An admin-defined custom field (see {@link customFieldDefinitionSchema}). */
 export type CustomFieldDefinition = z.output<typeof customFieldDefinitionSchema>;
+/** A custom field definition as written in configuration (`required` defaults to `false`). */
+export type CustomFieldDefinitionInput = z.input<typeof customFieldDefinitionSchema>;
 
 const isoDate = z.iso.date();
 
