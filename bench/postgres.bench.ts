@@ -1,0 +1,182 @@
+/**
+ * PostgreSQL storage on 100,000 organizations: bulk import (`organizations.insertMany`,
+ * batched multi-row inserts), the descendants of a node with a realistic subtree, and a
+ * search page (text + status filter, sorted by name, with its total). Runs on PGlite
+ * always and on the server when ORGKIT_PG_URL is set; prints one JSON line per target,
+ * the server's last.
+ *
+ *   npx tsx bench/postgres.bench.ts
+ *   ORGKIT_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/postgres.bench.ts
+ *
+ * Environment: ORGKIT_BENCH_ORGS (default 100000), ORGKIT_BENCH_IMPORT_RUNS (default 3).
+ */
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { migrate, postgresStorage, type PostgresClient } from "../src/adapters/postgres/index.js";
+import type { Organization } from "../src/domain/organization/schema.js";
+import { median, report, rng, timeMsAsync } from "./harness.js";
+
+const TOTAL = Number(process.env["ORGKIT_BENCH_ORGS"] ?? 100_000);
+const IMPORT_RUNS = Number(process.env["ORGKIT_BENCH_IMPORT_RUNS"] ?? 3);
+const SERVER_URL = process.env["ORGKIT_PG_URL"];
+
+const WORDS = [
+  "Acme",
+  "Globex",
+  "Initech",
+  "Umbrella",
+  "Stark",
+  "Wayne",
+  "Tyrell",
+  "Cyberdyne",
+  "Soylent",
+  "Hooli",
+  "Vandelay",
+  "Wonka",
+  "Aperture",
+  "Massive",
+  "Dynamic",
+];
+const SUFFIXES = ["Technologies", "Manufacturing", "Logistics", "Services", "Holdings", "Labs", "Systems", "Partners"];
+const TYPES = ["customer", "oem", "distributor", "sales"];
+const TAGS = ["key", "eu", "us", "apac", "gold", "silver", "trial", "partner"];
+const STATES = ["service", "outreach", "opportunities"];
+
+/**
+ * The data set: trees of 1 root → 10 → 100 → 2,400 organizations (2,511 each), so a
+ * root has 2,510 descendants on three levels; the last tree is cut at TOTAL.
+ */
+function dataset(): { organizations: Organization[]; subtreeRoot: string } {
+  const random = rng(7);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const organizations: Organization[] = [];
+  const base = Date.parse("2020-01-01T00:00:00.000Z");
+  const make = (parentId: string | null): string => {
+    const n = organizations.length;
+    const id = `org_${String(n).padStart(6, "0")}`;
+    const at = new Date(base + n * 60_000).toISOString();
+    organizations.push({
+      id,
+      externalId: `CUST-${n}`,
+      name: `${pick(WORDS)} ${pick(SUFFIXES)} ${n}`,
+      type: pick(TYPES),
+      description: "",
+      summary: "",
+      industry: "",
+      address: { line1: `${n} Main Street`, line2: "", city: "Springfield", region: "", country: "US", postalCode: "12345" },
+      contact: { emails: [`info${n}@example.com`], phones: [], website: "", social: {} },
+      tags: [pick(TAGS), pick(TAGS)].filter((t, i, all) => all.indexOf(t) === i),
+      parentId,
+      states: STATES.filter(() => random() < 0.4),
+      memberRules: [],
+      usergroupIds: [],
+      allowedRoles: [],
+      allowedApps: [],
+      customFields: {},
+      status: random() < 0.05 ? "discontinued" : "active",
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    });
+    return id;
+  };
+  outer: for (;;) {
+    const root = make(null);
+    for (let a = 0; a < 10; a++) {
+      const level1 = make(root);
+      for (let b = 0; b < 10; b++) {
+        const level2 = make(level1);
+        for (let c = 0; c < 24; c++) {
+          if (organizations.length >= TOTAL) break outer;
+          make(level2);
+        }
+      }
+    }
+  }
+  // A root in the middle of the data set, so its rows are not the first ones inserted.
+  const middle = organizations.filter((o) => o.parentId === null)[Math.floor(TOTAL / 2511 / 2)]!;
+  return { organizations, subtreeRoot: middle.id };
+}
+
+interface Figures {
+  readonly importMs: number;
+  readonly descendantsMs: number;
+  readonly descendantsCount: number;
+  readonly searchPageMs: number;
+  readonly searchTotal: number;
+}
+
+async function run(client: PostgresClient, data: ReturnType<typeof dataset>, label: string): Promise<Figures> {
+  const imports: number[] = [];
+  const schemas: string[] = [];
+  try {
+    let schema = "";
+    for (let r = 0; r < IMPORT_RUNS; r++) {
+      schema = `orgkit_bench_${Math.random().toString(36).slice(2, 8)}`;
+      schemas.push(schema);
+      await migrate(client, { schema });
+      const storage = postgresStorage({ client, schema });
+      const t0 = performance.now();
+      await storage.organizations.insertMany(data.organizations, { chunkSize: 2000 });
+      imports.push(performance.now() - t0);
+      console.error(`[${label}] import ${r + 1}/${IMPORT_RUNS}: ${imports.at(-1)!.toFixed(0)} ms`);
+      // Keep only the last imported schema for the queries.
+      if (r < IMPORT_RUNS - 1) await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+    await client.query(`ANALYZE "${schema}".organizations`);
+    const storage = postgresStorage({ client, schema });
+
+    const subtree = await storage.organizations.descendants(data.subtreeRoot);
+    await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 3);
+    const descendantsMs = await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 15);
+
+    const query = { text: "tech", status: "active", limit: 50 } as const;
+    const page = await storage.organizations.search(query);
+    await timeMsAsync(() => storage.organizations.search(query), 3);
+    const searchPageMs = await timeMsAsync(() => storage.organizations.search(query), 15);
+
+    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total };
+  } finally {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+  }
+}
+
+function print(figures: Figures, server: boolean): void {
+  report(
+    "postgres",
+    {
+      importRows: (TOTAL / figures.importMs) * 1000,
+      descendants: 1000 / figures.descendantsMs,
+      searchPage: 1000 / figures.searchPageMs,
+    },
+    {},
+    {
+      server,
+      organizations: TOTAL,
+      descendantsCount: figures.descendantsCount,
+      searchTotal: figures.searchTotal,
+      importMs: Number(figures.importMs.toFixed(1)),
+      descendantsMs: Number(figures.descendantsMs.toFixed(2)),
+      searchPageMs: Number(figures.searchPageMs.toFixed(2)),
+    }
+  );
+}
+
+const data = dataset();
+console.log(`postgres bench: ${TOTAL} organizations, subtree of ${data.subtreeRoot}, ${IMPORT_RUNS} import run(s) per target`);
+
+const db = await PGlite.create();
+try {
+  print(await run(db, data, "pglite"), false);
+} finally {
+  await db.close();
+}
+
+if (SERVER_URL !== undefined && SERVER_URL !== "") {
+  const pool = new pg.Pool({ connectionString: SERVER_URL, max: 4 });
+  try {
+    print(await run(pool, data, "server"), true);
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The database client the PostgreSQL adapter is given. The adapter never imports a
+ * driver: it talks to whatever object is injected, through these few structural
+ * interfaces, which a `pg.Pool` and a PGlite instance both satisfy as they are.
+ *
+ * @module
+ */
+
+/** What the adapter reads from a query result: only the rows (`pg` and PGlite both return `{ rows }`). */
+export interface PostgresQueryResult {
+  readonly rows: readonly unknown[];
+}
+
+/**
+ * Anything that runs one parameterized SQL statement (`$1`, `$2`…): a `pg.Pool`, a
+ * `pg.PoolClient`, a `pg.Client`, a PGlite instance or a PGlite transaction.
+ */
+export interface PostgresQueryable {
+  query(text: string, params?: unknown[]): Promise<PostgresQueryResult>;
+}
+
+/** A connection checked out of a pool (`pg.PoolClient`): runs statements, then goes back with `release`. */
+export interface PostgresPoolConnection extends PostgresQueryable {
+  /** Returns the connection to the pool; passing an error (or `true`) makes the pool discard it. */
+  release(error?: Error | boolean): void;
+}
+
+/**
+ * A connection pool (`pg.Pool`): `query` runs a statement on any free connection, and
+ * `connect` checks one out so a transaction can run all its statements on it.
+ */
+export interface PostgresPool extends PostgresQueryable {
+  connect(): Promise<PostgresPoolConnection>;
+}
+
+/**
+ * A single-connection database with its own transaction helper (PGlite): `transaction`
+ * runs `BEGIN`, the callback, then `COMMIT` (or `ROLLBACK` when the callback throws), and
+ * keeps other queries out while it runs.
+ */
+export interface PostgresTransactional extends PostgresQueryable {
+  transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The injected client: a pool (`pg.Pool`, anything with `connect()`) or a database with
+ * a `transaction(fn)` helper (PGlite). The adapter never closes it: its owner does.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { PGlite } from "@electric-sql/pglite";
+ * const fromPool: PostgresClient = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const fromPglite: PostgresClient = await PGlite.create();
+ * ```
+ */
+export type PostgresClient = PostgresPool | PostgresTransactional;
+
+/** True when the client is a pool whose connections can be checked out (`pg.Pool`). */
+export function isPool(client: PostgresClient): client is PostgresPool {
+  return typeof (client as Partial<PostgresPool>).connect === "function";
+}
+
+/** True when the client brings its own transaction helper (PGlite). */
+export function isTransactional(client: PostgresClient): client is PostgresTransactional {
+  return typeof (client as Partial<PostgresTransactional>).transaction === "function";
+}

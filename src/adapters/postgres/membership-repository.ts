@@ -1,0 +1,126 @@
+/**
+ * Memberships in PostgreSQL: one row per (user, organization), indexed by organization
+ * and by the member rule that created it.
+ *
+ * @module
+ */
+import type { Membership } from "../../domain/membership/model.js";
+import type { MembershipRepository } from "../../storage/ports.js";
+import type { RepositoryContext } from "./context.js";
+import { checkString, invalidArgument, Parameters, readDocument, readKeyset, splitCompositeKey } from "./sql.js";
+
+type DocRow = { doc: unknown };
+const docs = (rows: readonly DocRow[]): Membership[] => rows.map((row) => readDocument<Membership>(row.doc));
+
+function checkMembership(membership: Membership): Membership {
+  if (typeof membership !== "object" || membership === null) throw invalidArgument("membership", "must be a membership");
+  checkString(membership.userId, "membership.userId");
+  checkString(membership.organizationId, "membership.organizationId");
+  if (typeof membership.source !== "object" || membership.source === null) throw invalidArgument("membership.source", "must be a source");
+  return membership;
+}
+
+/** Builds the membership repository over a context. */
+export function createMembershipRepository(context: RepositoryContext): MembershipRepository {
+  const { executor, tables } = context;
+  const table = tables.memberships;
+
+  return {
+    async get(userId, organizationId) {
+      checkString(userId, "userId");
+      checkString(organizationId, "organizationId");
+      const rows = await executor.rows<DocRow>("memberships.get", `SELECT doc FROM ${table} WHERE user_id = $1 AND organization_id = $2`, [
+        userId,
+        organizationId,
+      ]);
+      return rows[0] === undefined ? null : readDocument<Membership>(rows[0].doc);
+    },
+
+    async listByUser(userId) {
+      checkString(userId, "userId");
+      const rows = await executor.rows<DocRow>("memberships.listByUser", `SELECT doc FROM ${table} WHERE user_id = $1 ORDER BY organization_id`, [userId]);
+      return docs(rows);
+    },
+
+    async listByOrganization(organizationId, options) {
+      checkString(organizationId, "organizationId");
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      const conditions = [`organization_id = ${params.add(organizationId)}`];
+      if (after !== null) conditions.push(`user_id > ${params.add(after)}`);
+      const rows = await executor.rows<DocRow>(
+        "memberships.listByOrganization",
+        `SELECT doc FROM ${table} WHERE ${conditions.join(" AND ")} ORDER BY user_id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+
+    async countByOrganization(organizationId) {
+      checkString(organizationId, "organizationId");
+      const rows = await executor.rows<{ total: unknown }>(
+        "memberships.countByOrganization",
+        `SELECT count(*) AS total FROM ${table} WHERE organization_id = $1`,
+        [organizationId]
+      );
+      return Number(rows[0]?.total ?? 0);
+    },
+
+    async listBySourceRule(ruleId, options) {
+      checkString(ruleId, "ruleId");
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      const conditions = [`source_rule_id = ${params.add(ruleId)}`];
+      if (after !== null) {
+        const [organizationId, userId] = splitCompositeKey(after, "after");
+        conditions.push(`(organization_id, user_id) > (${params.add(organizationId)}, ${params.add(userId)})`);
+      }
+      const rows = await executor.rows<DocRow>(
+        "memberships.listBySourceRule",
+        `SELECT doc FROM ${table} WHERE ${conditions.join(" AND ")} ORDER BY organization_id, user_id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+
+    async put(membership) {
+      checkMembership(membership);
+      const ruleId = membership.source.type === "rule" ? membership.source.ruleId : null;
+      await executor.rows(
+        "memberships.put",
+        `INSERT INTO ${table} (user_id, organization_id, role, admin, source_type, source_rule_id, doc)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::json)
+         ON CONFLICT (user_id, organization_id) DO UPDATE SET
+           role = excluded.role, admin = excluded.admin, source_type = excluded.source_type,
+           source_rule_id = excluded.source_rule_id, doc = excluded.doc`,
+        [membership.userId, membership.organizationId, membership.role, membership.admin, membership.source.type, ruleId, JSON.stringify(membership)]
+      );
+    },
+
+    async delete(userId, organizationId) {
+      checkString(userId, "userId");
+      checkString(organizationId, "organizationId");
+      const rows = await executor.rows("memberships.delete", `DELETE FROM ${table} WHERE user_id = $1 AND organization_id = $2 RETURNING user_id`, [
+        userId,
+        organizationId,
+      ]);
+      return rows.length > 0;
+    },
+
+    async scan(options) {
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      let where = "";
+      if (after !== null) {
+        const [userId, organizationId] = splitCompositeKey(after, "after");
+        where = `WHERE (user_id, organization_id) > (${params.add(userId)}, ${params.add(organizationId)})`;
+      }
+      const rows = await executor.rows<DocRow>(
+        "memberships.scan",
+        `SELECT doc FROM ${table} ${where} ORDER BY user_id, organization_id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `postgresStorage()`: the storage ports on PostgreSQL (or PGlite).
+ *
+ * @module
+ */
+import { validationError } from "../../errors.js";
+import type { Storage, StorageSession } from "../../storage/ports.js";
+import { isPool, isTransactional, type PostgresClient } from "./client.js";
+import type { AdapterSettings, RepositoryContext } from "./context.js";
+import { createEventRepository } from "./event-repository.js";
+import { ClientExecutor, runTransaction, type SqlExecutor, type TransactionSettings } from "./executor.js";
+import { createMemberRuleRepository } from "./member-rule-repository.js";
+import { createMembershipRepository } from "./membership-repository.js";
+import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
+import { createOrganizationRepository, type PostgresOrganizationRepository } from "./organization-repository.js";
+import { createResourceRepository } from "./resource-repository.js";
+import { DEFAULT_SCHEMA, tableNames } from "./sql.js";
+import { createUserRepository } from "./user-repository.js";
+
+/** Options of {@link postgresStorage}. */
+export interface PostgresStorageOptions {
+  /**
+   * A `pg.Pool` (transactions check out one connection each) or a PGlite instance
+   * (transactions use its `transaction()` helper). Injected, never imported, never closed
+   * by the adapter.
+   */
+  readonly client: PostgresClient;
+  /** The schema `migrate` created the tables in. Default `"orgkit"`. */
+  readonly schema?: string;
+  /**
+   * Active organizations' names are unique case-insensitively (a unique index on the
+   * lower-cased name of active rows). Default `true`. With `false` duplicates are stored.
+   */
+  readonly uniqueNames?: boolean;
+  /** Extra attempts of a transaction after a serialization failure or deadlock. Default 5. */
+  readonly maxRetries?: number;
+  /**
+   * Event appends take `LOCK TABLE events IN EXCLUSIVE MODE` until commit, so sequence
+   * order equals commit order and a reader paging with `after` never skips an event
+   * committed late. Default `true`. Set `false` on engines without `LOCK TABLE`
+   * (CockroachDB); sequences then stay unique and increasing but may commit out of order.
+   */
+  readonly orderedEvents?: boolean;
+}
+
+/** The repositories of the PostgreSQL adapter, inside or outside a transaction. */
+export interface PostgresStorageSession extends StorageSession {
+  readonly organizations: PostgresOrganizationRepository;
+}
+
+/** Storage on PostgreSQL: the {@link Storage} port plus `organizations.insertMany` and the schema in use. */
+export interface PostgresStorage extends Storage, PostgresStorageSession {
+  readonly organizations: PostgresOrganizationRepository;
+  /** The schema the tables live in. */
+  readonly schema: string;
+  /**
+   * Runs `fn` in one `SERIALIZABLE` transaction on one connection; retried from the start
+   * (up to `maxRetries` times, with jittered backoff) after a serialization failure or a
+   * deadlock, then `CONFLICT` (reason `serialization`). A statement that fails inside
+   * `fn` aborts the transaction (PostgreSQL semantics): the transaction then fails with
+   * that error even if `fn` caught it.
+   */
+  transaction<T>(fn: (session: PostgresStorageSession) => Promise<T>): Promise<T>;
+}
+
+function createSession(executor: SqlExecutor, tables: ReturnType<typeof tableNames>, settings: AdapterSettings): PostgresStorageSession {
+  const context: RepositoryContext = { executor, tables, settings };
+  return {
+    organizations: createOrganizationRepository(context),
+    users: createUserRepository(context),
+    memberships: createMembershipRepository(context),
+    rules: createMemberRuleRepository(context),
+    usergroups: createUsergroupRepository(context),
+    profiles: createStaffProfileRepository(context),
+    resources: createResourceRepository(context),
+    events: createEventRepository(context),
+  };
+}
+
+/**
+ * Storage on PostgreSQL. Run {@link migrate} once first (same `schema`). Calls on the
+ * returned repositories run on the pool, each on its own; `transaction(fn)` runs `fn`'s
+ * calls on one connection in one SERIALIZABLE transaction.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { migrate, postgresStorage } from "orgkit/postgres";
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migrate(pool);
+ * const storage = postgresStorage({ client: pool });
+ * await storage.transaction(async (tx) => {
+ *   const org = await tx.organizations.get("org_1");
+ *   // … read, check, write: SERIALIZABLE makes the check hold at commit
+ * });
+ * ```
+ *
+ * @example
+ * ```ts
+ * // Tests: an in-process PostgreSQL (WebAssembly), no server needed.
+ * import { PGlite } from "@electric-sql/pglite";
+ * const db = await PGlite.create();
+ * await migrate(db);
+ * const storage = postgresStorage({ client: db });
+ * ```
+ */
+export function postgresStorage(options: PostgresStorageOptions): PostgresStorage {
+  if (typeof options !== "object" || options === null) {
+    throw validationError("Invalid PostgreSQL storage options", [{ path: "", message: "must be an object with a client", code: "invalid_argument" }]);
+  }
+  const { client } = options;
+  if (typeof client !== "object" || client === null || typeof client.query !== "function" || (!isPool(client) && !isTransactional(client))) {
+    throw validationError("Invalid PostgreSQL client: pass a pg.Pool or a PGlite instance", [
+      { path: "client", message: "must have query() and either connect() (a pool) or transaction() (PGlite)", code: "invalid_argument" },
+    ]);
+  }
+  const maxRetries = options.maxRetries ?? 5;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw validationError("Invalid maxRetries", [{ path: "maxRetries", message: "must be a non-negative integer", code: "invalid_argument" }]);
+  }
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const tables = tableNames(schema);
+  const settings: AdapterSettings = { uniqueNames: options.uniqueNames ?? true, orderedEvents: options.orderedEvents ?? true };
+  const transactions: TransactionSettings = { isolation: "SERIALIZABLE", maxRetries };
+  const direct = createSession(new ClientExecutor(client, transactions), tables, settings);
+
+  return {
+    ...direct,
+    schema,
+    transaction(fn) {
+      return runTransaction(client, transactions, "transaction", (executor) => fn(createSession(executor, tables, settings)));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Raw SQL readers for the storage conformance suite: they read orgkit's tables
+ * directly, not through the repositories, so the adapter cannot pass by agreeing with
+ * itself.
+ *
+ * @module
+ */
+import type { RawInspector, RawTable } from "../../testing/conformance/raw-inspector.js";
+import type { PostgresQueryable } from "./client.js";
+import { DEFAULT_SCHEMA, tableNames, type TableNames } from "./sql.js";
+
+const TABLE_OF: Record<RawTable, keyof TableNames> = {
+  organizations: "organizations",
+  users: "users",
+  memberships: "memberships",
+  rules: "memberRules",
+  usergroups: "usergroups",
+  profiles: "staffProfiles",
+  resources: "resources",
+  events: "events",
+};
+
+async function first(client: PostgresQueryable, text: string, params: unknown[]): Promise<Readonly<Record<string, unknown>> | null> {
+  const result = await client.query(text, params);
+  return (result.rows[0] as Record<string, unknown> | undefined) ?? null;
+}
+
+/**
+ * The conformance suite's raw inspector for a PostgreSQL storage: plain SQL on the
+ * given client and schema. Organizations, memberships and versions come from the real
+ * columns; user emails from the stored document (they have no column of their own).
+ *
+ * @example
+ * ```ts
+ * runStorageConformance("postgres", {
+ *   storage: () => postgresStorage({ client: db, schema }),
+ *   inspect: () => postgresInspector(db, { schema }),
+ * });
+ * ```
+ */
+export function postgresInspector(client: PostgresQueryable, options: { readonly schema?: string } = {}): RawInspector {
+  const t = tableNames(options.schema ?? DEFAULT_SCHEMA);
+  return {
+    organization: (id) =>
+      first(client, `SELECT id, name, external_id AS "externalId", parent_id AS "parentId", status, version FROM ${t.organizations} WHERE id = $1`, [id]),
+    user: (id) => first(client, `SELECT id, doc->'emails' AS emails, version FROM ${t.users} WHERE id = $1`, [id]),
+    membership: (userId, organizationId) =>
+      first(
+        client,
+        `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE user_id = $1 AND organization_id = $2`,
+        [userId, organizationId]
+      ),
+    count: async (table) => {
+      const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]}`, []);
+      return Number(row?.["n"] ?? 0);
+    },
+  };
+}

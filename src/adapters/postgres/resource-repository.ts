@@ -1,0 +1,81 @@
+/**
+ * Resource ownership in PostgreSQL: one row per (kind, id), indexed by owner.
+ *
+ * @module
+ */
+import type { ResourceOwnership } from "../../domain/membership/model.js";
+import type { ResourceRepository } from "../../storage/ports.js";
+import type { RepositoryContext } from "./context.js";
+import { checkString, invalidArgument, Parameters, readDocument, readKeyset, splitCompositeKey } from "./sql.js";
+
+type DocRow = { doc: unknown };
+const docs = (rows: readonly DocRow[]): ResourceOwnership[] => rows.map((row) => readDocument<ResourceOwnership>(row.doc));
+
+/** Builds the resource repository over a context. */
+export function createResourceRepository(context: RepositoryContext): ResourceRepository {
+  const { executor, tables } = context;
+  const table = tables.resources;
+
+  return {
+    async get(kind, id) {
+      checkString(kind, "kind");
+      checkString(id, "id");
+      const rows = await executor.rows<DocRow>("resources.get", `SELECT doc FROM ${table} WHERE kind = $1 AND id = $2`, [kind, id]);
+      return rows[0] === undefined ? null : readDocument<ResourceOwnership>(rows[0].doc);
+    },
+
+    async put(resource) {
+      if (typeof resource !== "object" || resource === null) throw invalidArgument("resource", "must be a resource");
+      checkString(resource.kind, "resource.kind");
+      checkString(resource.id, "resource.id");
+      checkString(resource.organizationId, "resource.organizationId");
+      // One owner per (kind, id): the primary key makes "move" a single upsert.
+      await executor.rows(
+        "resources.put",
+        `INSERT INTO ${table} (kind, id, organization_id, doc) VALUES ($1, $2, $3, $4::json)
+         ON CONFLICT (kind, id) DO UPDATE SET organization_id = excluded.organization_id, doc = excluded.doc`,
+        [resource.kind, resource.id, resource.organizationId, JSON.stringify(resource)]
+      );
+    },
+
+    async delete(kind, id) {
+      checkString(kind, "kind");
+      checkString(id, "id");
+      const rows = await executor.rows("resources.delete", `DELETE FROM ${table} WHERE kind = $1 AND id = $2 RETURNING id`, [kind, id]);
+      return rows.length > 0;
+    },
+
+    async listByOrganization(organizationId, options) {
+      checkString(organizationId, "organizationId");
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      const conditions = [`organization_id = ${params.add(organizationId)}`];
+      if (after !== null) {
+        const [kind, id] = splitCompositeKey(after, "after");
+        conditions.push(`(kind, id) > (${params.add(kind)}, ${params.add(id)})`);
+      }
+      const rows = await executor.rows<DocRow>(
+        "resources.listByOrganization",
+        `SELECT doc FROM ${table} WHERE ${conditions.join(" AND ")} ORDER BY kind, id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+
+    async scan(options) {
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      let where = "";
+      if (after !== null) {
+        const [kind, id] = splitCompositeKey(after, "after");
+        where = `WHERE (kind, id) > (${params.add(kind)}, ${params.add(id)})`;
+      }
+      const rows = await executor.rows<DocRow>(
+        "resources.scan",
+        `SELECT doc FROM ${table} ${where} ORDER BY kind, id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+  };
+}

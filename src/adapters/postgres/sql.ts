@@ -1,0 +1,119 @@
+/**
+ * Small SQL helpers shared by the repositories: qualified table names, LIKE escaping,
+ * keyset options and reading `jsonb` documents back.
+ *
+ * @module
+ */
+import { validationError, type OrgKitError } from "../../errors.js";
+import type { KeysetOptions } from "../../storage/ports.js";
+
+/** The schema orgkit's tables live in unless another is configured. */
+export const DEFAULT_SCHEMA = "orgkit";
+
+/** Every table orgkit creates, by role. */
+export interface TableNames {
+  readonly migrations: string;
+  readonly organizations: string;
+  readonly users: string;
+  readonly userIdentities: string;
+  readonly memberships: string;
+  readonly memberRules: string;
+  readonly usergroups: string;
+  readonly staffProfiles: string;
+  readonly resources: string;
+  readonly events: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+/**
+ * Checks a schema name and returns it double-quoted. Only plain identifiers are accepted,
+ * so the name can be spliced into SQL safely (identifiers cannot be bound as parameters).
+ */
+export function quoteSchema(schema: string): string {
+  if (!IDENTIFIER.test(schema)) {
+    throw validationError(`Invalid PostgreSQL schema name "${schema}"`, [
+      { path: "schema", message: "must be a plain identifier: a letter or _, then letters, digits, _ or $ (at most 63)", code: "invalid_argument" },
+    ]);
+  }
+  return `"${schema}"`;
+}
+
+/** Qualified names of orgkit's tables in `schema`. */
+export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
+  const s = quoteSchema(schema);
+  return {
+    migrations: `${s}.orgkit_migrations`,
+    organizations: `${s}.organizations`,
+    users: `${s}.users`,
+    userIdentities: `${s}.user_identities`,
+    memberships: `${s}.memberships`,
+    memberRules: `${s}.member_rules`,
+    usergroups: `${s}.usergroups`,
+    staffProfiles: `${s}.staff_profiles`,
+    resources: `${s}.resources`,
+    events: `${s}.events`,
+  };
+}
+
+/** Escapes `\`, `%` and `_` so a string matches itself literally inside a LIKE pattern (default escape `\`). */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** `VALIDATION_FAILED` for one bad argument, in the shape the memory adapter uses. */
+export function invalidArgument(path: string, message: string, code = "invalid_argument"): OrgKitError {
+  return validationError(`Invalid ${path}: ${message}`, [{ path, message, code }]);
+}
+
+/** Validates a page size (an integer 1–1000) and returns it. */
+export function checkLimit(limit: unknown, path = "limit"): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw invalidArgument(path, "must be an integer from 1 to 1000", "invalid_limit");
+  }
+  return limit;
+}
+
+/** Validates keyset options: `after` a string key or null/absent, `limit` 1–1000. */
+export function readKeyset(options: KeysetOptions | undefined): { after: string | null; limit: number } {
+  if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
+  const after = options.after ?? null;
+  if (after !== null && typeof after !== "string") throw invalidArgument("after", "must be a string key or null");
+  return { after, limit: checkLimit(options.limit) };
+}
+
+/** Checks that an identifier argument is a string (a number would be sent as text and silently find nothing). */
+export function checkString(value: unknown, path: string): string {
+  if (typeof value !== "string") throw invalidArgument(path, "must be a string");
+  return value;
+}
+
+/**
+ * Splits a composite cursor `a + "\u0000" + b` (the format the ports use for two-part keys)
+ * into its parts.
+ */
+export function splitCompositeKey(after: string, path: string): [string, string] {
+  const at = after.indexOf("\u0000");
+  if (at < 0) {
+    throw invalidArgument(path, "must be two keys joined by U+0000", "invalid_cursor");
+  }
+  return [after.slice(0, at), after.slice(at + 1)];
+}
+
+/**
+ * A `jsonb` column as an object. Drivers parse `jsonb` by default; a host that turned
+ * that off gets strings, which are parsed here.
+ */
+export function readDocument<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+/** Collects positional parameters while a statement is assembled: `add(v)` returns `$n`. */
+export class Parameters {
+  readonly values: unknown[] = [];
+  /** Adds a value and returns its placeholder. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}

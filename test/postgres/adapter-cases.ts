@@ -1,0 +1,446 @@
+/**
+ * PostgreSQL-specific behaviour of the adapter: migrations, SQL-side hierarchy and
+ * search semantics (collation!), identity matching, error mapping and transaction
+ * handling. The generic port contract is the conformance suite's job. Registered by
+ * `adapter.pglite.test.ts` (always) and `adapter.server.test.ts` (with ORGKIT_PG_URL).
+ */
+import { PGlite } from "@electric-sql/pglite";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate, postgresStorage, type PostgresClient, type PostgresStorage } from "../../src/adapters/postgres/index.js";
+import { isOrgKitError } from "../../src/errors.js";
+import type { Membership, User } from "../../src/domain/membership/model.js";
+import type { Organization } from "../../src/domain/organization/schema.js";
+import { buildOrganization, buildUser } from "../../src/testing/builders.js";
+import { expectOrgKitError } from "../../src/testing/conformance/assertions.js";
+import { randomSchema, type TestTarget } from "./targets.js";
+
+const AT = "2024-01-01T00:00:00.000Z";
+
+/** Registers the adapter cases against the database `makeTarget` opens (once for the file). */
+export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
+  let target: TestTarget;
+  let storage: PostgresStorage;
+
+  beforeAll(async () => {
+    target = await makeTarget();
+    storage = await target.storage();
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  const ids = (items: readonly { id: string }[]) => items.map((item) => item.id);
+  const org = (id: string, overrides: Partial<Organization> = {}) => buildOrganization({ id, name: `Org ${id}`, ...overrides });
+
+  describe("client interface", () => {
+    it("accepts a pg.Pool and a PGlite instance as they are (type level)", () => {
+      const acceptsPool = (pool: pg.Pool): PostgresClient => pool;
+      const acceptsPglite = (db: PGlite): PostgresClient => db;
+      expect([acceptsPool, acceptsPglite]).toHaveLength(2);
+    });
+
+    it("refuses a client with neither connect() nor transaction()", () => {
+      const bare = { query: async () => ({ rows: [] }) } as unknown as PostgresClient;
+      expect(() => postgresStorage({ client: bare })).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    });
+  });
+
+  describe("migrate", () => {
+    it("applies version 1 once; running it again is a no-op", async () => {
+      const schema = randomSchema();
+      const first = await migrate(target.client, { schema });
+      expect(first).toEqual({ applied: [1], version: 1 });
+      const tables = async () =>
+        (await target.client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows;
+      const before = await tables();
+      expect(before.map((r) => (r as { table_name: string }).table_name)).toEqual([
+        "events",
+        "member_rules",
+        "memberships",
+        "organizations",
+        "orgkit_migrations",
+        "resources",
+        "staff_profiles",
+        "user_identities",
+        "usergroups",
+        "users",
+      ]);
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 1 });
+      expect(await tables()).toEqual(before);
+      const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
+      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }]);
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it("refuses a schema name that is not a plain identifier", async () => {
+      await expectOrgKitError(migrate(target.client, { schema: 'x"; DROP TABLE y; --' }), "VALIDATION_FAILED");
+      expect(() => postgresStorage({ client: target.client, schema: "no spaces" })).toThrow();
+    });
+  });
+
+  describe("errors", () => {
+    it("maps unique violations to CONFLICT (unique) with the driver error as cause", async () => {
+      await storage.organizations.insert(org("e1", { externalId: "CUST-1", name: "Unique Name" }));
+      const byId = await expectOrgKitError(storage.organizations.insert(org("e1", { name: "Other" })), "CONFLICT", "unique");
+      expect((byId.cause as { code: string }).code).toBe("23505");
+      expect(byId.details["constraint"]).toBe("organizations_pkey");
+      const byExternal = await expectOrgKitError(storage.organizations.insert(org("e2", { externalId: "CUST-1" })), "CONFLICT", "unique");
+      expect(byExternal.details["constraint"]).toBe("organizations_external_id_key");
+      const byName = await expectOrgKitError(storage.organizations.insert(org("e3", { name: "UNIQUE name" })), "CONFLICT", "unique");
+      expect(byName.details["constraint"]).toBe("organizations_name_key_key");
+    });
+
+    it("compares names with JavaScript's case mapping, whatever the database locale", async () => {
+      await storage.organizations.insert(org("e4", { name: "Électricité Öst" }));
+      await expectOrgKitError(storage.organizations.insert(org("e5", { name: "éLECTRICITÉ öST" })), "CONFLICT", "unique");
+      expect((await storage.organizations.findActiveByName("ÉLECTRICITÉ ÖST"))?.id).toBe("e4");
+    });
+
+    it("lets discontinued organizations share a name, and reactivation clash", async () => {
+      const old = org("e6", { name: "Reused", status: "discontinued" });
+      await storage.organizations.insert(old);
+      await storage.organizations.insert(org("e7", { name: "reused" }));
+      expect((await storage.organizations.findActiveByName("REUSED"))?.id).toBe("e7");
+      await expectOrgKitError(storage.organizations.update({ ...old, status: "active", version: 2 }, 1), "CONFLICT", "unique");
+    });
+
+    it("does not enforce names when uniqueNames is false", async () => {
+      const loose = await target.storage({ uniqueNames: false });
+      await loose.organizations.insert(org("n1", { name: "Same" }));
+      await loose.organizations.insert(org("n2", { name: "same" }));
+      expect((await loose.organizations.findActiveByName("SAME"))?.id).toBe("n1");
+    });
+
+    it("maps other driver failures to STORAGE_FAILURE with the cause", async () => {
+      const unmigrated = postgresStorage({ client: target.client, schema: "orgkit_never_migrated" });
+      const error = await expectOrgKitError(unmigrated.organizations.get("x"), "STORAGE_FAILURE");
+      expect((error.cause as { code: string }).code).toBe("42P01");
+      expect(error.details["operation"]).toBe("organizations.get");
+    });
+
+    it("reports NOT_FOUND and CONFLICT (version) on updates", async () => {
+      const o = org("v1");
+      await storage.organizations.insert(o);
+      await expectOrgKitError(storage.organizations.update({ ...org("v-missing"), version: 2 }, 1), "NOT_FOUND");
+      await storage.organizations.update({ ...o, name: "v1 renamed", version: 2 }, 1);
+      const stale = await expectOrgKitError(storage.organizations.update({ ...o, version: 2 }, 1), "CONFLICT", "version");
+      expect(stale.details).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+    });
+  });
+
+  describe("transactions", () => {
+    it("rolls back everything when fn throws, and rethrows its error", async () => {
+      const error = new Error("boom");
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.organizations.insert(org("t1"));
+          await tx.memberships.put({
+            userId: "tu",
+            organizationId: "t1",
+            role: "member",
+            admin: false,
+            source: { type: "manual" },
+            createdAt: AT,
+            updatedAt: AT,
+          });
+          throw error;
+        })
+      ).rejects.toBe(error);
+      const raw = await target.client.query(`SELECT count(*)::int AS n FROM "${storage.schema}".organizations WHERE id = 't1'`);
+      expect(raw.rows).toEqual([{ n: 0 }]);
+      expect(await storage.memberships.get("tu", "t1")).toBeNull();
+    });
+
+    it("fails with the statement's error when fn swallows it (PostgreSQL aborted the transaction)", async () => {
+      await storage.organizations.insert(org("t2"));
+      const failure = await expectOrgKitError(
+        storage.transaction(async (tx) => {
+          await tx.organizations.insert(org("t3"));
+          await tx.organizations.insert(org("t2")).catch(() => undefined);
+          return "done";
+        }),
+        "CONFLICT",
+        "unique"
+      );
+      expect(failure.details["constraint"]).toBe("organizations_pkey");
+      expect(await storage.organizations.get("t3")).toBeNull();
+    });
+
+    it("returns fn's value and commits", async () => {
+      const value = await storage.transaction(async (tx) => {
+        await tx.organizations.insert(org("t4"));
+        return (await tx.organizations.get("t4"))?.id;
+      });
+      expect(value).toBe("t4");
+      expect((await storage.organizations.get("t4"))?.id).toBe("t4");
+    });
+  });
+
+  describe("retries (scripted pool)", () => {
+    /** A fake pool whose COMMIT fails with `state` the first `failures` times. */
+    function scriptedPool(state: string, failures: number) {
+      const log: string[] = [];
+      let left = failures;
+      const connection = {
+        async query(text: string) {
+          log.push(text.split(" ")[0]!);
+          if (text === "COMMIT" && left > 0) {
+            left -= 1;
+            throw Object.assign(new Error("could not serialize access"), { code: state });
+          }
+          return { rows: [] };
+        },
+        release() {},
+      };
+      return { log, pool: { query: connection.query, connect: async () => connection } };
+    }
+
+    it("retries the whole transaction after a serialization failure or deadlock", async () => {
+      for (const state of ["40001", "40P01"]) {
+        const { pool, log } = scriptedPool(state, 2);
+        let calls = 0;
+        const result = await postgresStorage({ client: pool, maxRetries: 3 }).transaction(async () => ++calls);
+        expect(result).toBe(3);
+        expect(log.filter((s) => s === "BEGIN")).toHaveLength(3);
+        expect(log.filter((s) => s === "ROLLBACK")).toHaveLength(2);
+      }
+    });
+
+    it("gives up with CONFLICT (serialization) after maxRetries, the driver error as cause", async () => {
+      const { pool } = scriptedPool("40001", 10);
+      const error = await expectOrgKitError(
+        postgresStorage({ client: pool, maxRetries: 2 }).transaction(async () => 1),
+        "CONFLICT",
+        "serialization"
+      );
+      expect((error.cause as { code: string }).code).toBe("40001");
+      expect(error.details["attempts"]).toBe(3);
+    });
+
+    it("does not retry other failures", async () => {
+      const { pool, log } = scriptedPool("23505", 1);
+      await expectOrgKitError(
+        postgresStorage({ client: pool }).transaction(async () => 1),
+        "CONFLICT",
+        "unique"
+      );
+      expect(log.filter((s) => s === "BEGIN")).toHaveLength(1);
+    });
+  });
+
+  describe("hierarchy in SQL", () => {
+    it("descendants in depth-first pre-order, siblings by code unit, discontinued subtrees pruned on request", async () => {
+      // Code-unit order: "B" < "Z" < "a" < "b" < "é"; a locale collation would interleave cases.
+      await storage.organizations.insertMany([
+        org("h"),
+        org("h/b", { parentId: "h" }),
+        org("h/a", { parentId: "h" }),
+        org("h/Z", { parentId: "h" }),
+        org("h/é", { parentId: "h" }),
+        org("h/B", { parentId: "h", status: "discontinued" }),
+        org("h/B/1", { parentId: "h/B" }),
+        org("h/a/2", { parentId: "h/a" }),
+        org("h/a/1", { parentId: "h/a" }),
+        org("h/a/1/x", { parentId: "h/a/1" }),
+      ]);
+      expect(ids(await storage.organizations.descendants("h"))).toEqual(["h/B", "h/B/1", "h/Z", "h/a", "h/a/1", "h/a/1/x", "h/a/2", "h/b", "h/é"]);
+      expect(ids(await storage.organizations.descendants("h", { includeDiscontinued: false }))).toEqual([
+        "h/Z",
+        "h/a",
+        "h/a/1",
+        "h/a/1/x",
+        "h/a/2",
+        "h/b",
+        "h/é",
+      ]);
+      expect(ids(await storage.organizations.ancestors("h/a/1/x"))).toEqual(["h/a/1", "h/a", "h"]);
+      expect(await storage.organizations.ancestors("h")).toEqual([]);
+      expect(await storage.organizations.ancestors("unknown")).toEqual([]);
+      expect(await storage.organizations.subtreeHeight("h")).toBe(3);
+      expect(await storage.organizations.subtreeHeight("h/a/1/x")).toBe(0);
+      expect(await storage.organizations.descendants("unknown")).toEqual([]);
+      expect(ids(await storage.organizations.children("h", { limit: 2 }))).toEqual(["h/B", "h/Z"]);
+      expect(ids(await storage.organizations.children("h", { after: "h/Z", limit: 2 }))).toEqual(["h/a", "h/b"]);
+    });
+
+    it("stops on a cycle in the stored data instead of recursing forever", async () => {
+      await storage.organizations.insertMany([org("cy1", { parentId: "cy2" }), org("cy2", { parentId: "cy1" })]);
+      expect(ids(await storage.organizations.ancestors("cy1"))).toEqual(["cy2"]);
+      expect(ids(await storage.organizations.descendants("cy1"))).toEqual(["cy2"]);
+      expect(await storage.organizations.subtreeHeight("cy1")).toBe(1);
+    });
+  });
+
+  describe("search in SQL", () => {
+    let s: PostgresStorage;
+    beforeAll(async () => {
+      s = await target.storage();
+      await s.organizations.insertMany([
+        org("s1", { name: "100%_done", tags: ["Key", "EU"], states: ["service"], createdAt: "2024-01-03T00:00:00.000Z" }),
+        org("s2", { name: "100x done", tags: ["key"], type: "oem", createdAt: "2024-01-02T00:00:00.000Z" }),
+        org("s3", { name: "Zeta", externalId: "CUST_42", parentId: "s1", states: ["service", "outreach"], createdAt: "2024-01-01T00:00:00.000Z" }),
+        org("s4", { name: "alpha", status: "discontinued", tags: ["EU"], createdAt: "2024-01-02T00:00:00.000Z" }),
+      ]);
+    });
+
+    it("treats % and _ in the text literally and matches name, id or external id", async () => {
+      expect(ids((await s.organizations.search({ text: "0%_" })).items)).toEqual(["s1"]);
+      expect(ids((await s.organizations.search({ text: "100_" })).items)).toEqual([]);
+      expect(ids((await s.organizations.search({ text: "cust_4" })).items)).toEqual(["s3"]);
+      expect(ids((await s.organizations.search({ text: "S4" })).items)).toEqual(["s4"]);
+    });
+
+    it("filters by tags (all, case-insensitive), states, types, status and parent", async () => {
+      expect(ids((await s.organizations.search({ tags: ["KEY", "eu"] })).items)).toEqual(["s1"]);
+      expect(ids((await s.organizations.search({ tags: ["key"] })).items)).toEqual(["s1", "s2"]);
+      expect(ids((await s.organizations.search({ states: ["outreach", "service"] })).items)).toEqual(["s3"]);
+      expect(ids((await s.organizations.search({ types: ["oem"] })).items)).toEqual(["s2"]);
+      expect((await s.organizations.search({ types: [] })).total).toBe(0);
+      expect(ids((await s.organizations.search({ status: "discontinued" })).items)).toEqual(["s4"]);
+      expect(ids((await s.organizations.search({ parentId: "s1" })).items)).toEqual(["s3"]);
+      expect((await s.organizations.search({ parentId: null })).total).toBe(3);
+    });
+
+    it("sorts by lower-cased name then id, or by time, both directions, with keyset pages and a total", async () => {
+      expect(ids((await s.organizations.search({})).items)).toEqual(["s1", "s2", "s4", "s3"]);
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      let totals = new Set<number>();
+      do {
+        const page: Awaited<ReturnType<typeof s.organizations.search>> = await s.organizations.search({
+          sort: "createdAt",
+          direction: "desc",
+          limit: 1,
+          cursor,
+        });
+        pages.push(ids(page.items));
+        totals.add(page.total);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      // s2 and s4 share a timestamp: the id breaks the tie (descending with the sort).
+      expect(pages).toEqual([["s1"], ["s4"], ["s2"], ["s3"]]);
+      expect([...totals]).toEqual([4]);
+      totals = new Set();
+    });
+
+    it("refuses a malformed cursor, or one made for another ordering", async () => {
+      await expectOrgKitError(s.organizations.search({ cursor: "not a cursor" }), "VALIDATION_FAILED");
+      const page = await s.organizations.search({ limit: 1 });
+      await expectOrgKitError(s.organizations.search({ limit: 1, cursor: page.nextCursor, sort: "updatedAt" }), "VALIDATION_FAILED");
+      await expectOrgKitError(s.organizations.search({ limit: 0 }), "VALIDATION_FAILED");
+    });
+  });
+
+  describe("users and identities", () => {
+    const user = (id: string, overrides: Partial<User>): User => buildUser({ id, ...overrides });
+
+    it("finds users by email, username, phone and domain (exact or with subdomains), a page at a time", async () => {
+      await storage.users.insert(user("u1", { emails: ["ann@acme.com", "ann@mail.acme.com"], username: "ann", phones: ["+14155550100"] }));
+      await storage.users.insert(user("u2", { emails: ["bob@eu.mail.acme.com"] }));
+      await storage.users.insert(user("u3", { emails: ["eve@notacme.com", "eve@acme.co"] }));
+      await storage.users.insert(user("u4", { emails: ["x@acme.com"] }));
+      const find = async (kind: "email" | "domain" | "username" | "phone", value: string, includeSubdomains = false, after: string | null = null, limit = 10) =>
+        ids(await storage.users.findMatching({ kind, value, includeSubdomains }, { after, limit }));
+      expect(await find("email", "ann@acme.com")).toEqual(["u1"]);
+      expect(await find("username", "ann")).toEqual(["u1"]);
+      expect(await find("phone", "+14155550100")).toEqual(["u1"]);
+      expect(await find("domain", "acme.com")).toEqual(["u1", "u4"]);
+      expect(await find("domain", "acme.com", true)).toEqual(["u1", "u2", "u4"]);
+      expect(await find("domain", "mail.acme.com", true)).toEqual(["u1", "u2"]);
+      expect(await find("domain", "acme.com", true, "u1", 1)).toEqual(["u2"]);
+      expect(await find("domain", "cme.com", true)).toEqual([]);
+    });
+
+    it("keeps identities in step with updates", async () => {
+      const before = user("u5", { emails: ["old@old.example"] });
+      await storage.users.insert(before);
+      await storage.users.update({ ...before, emails: ["new@new.example"], version: 2 }, 1);
+      expect(await storage.users.findMatching({ kind: "domain", value: "old.example", includeSubdomains: false }, { limit: 5 })).toEqual([]);
+      expect(ids(await storage.users.findMatching({ kind: "email", value: "new@new.example", includeSubdomains: false }, { limit: 5 }))).toEqual(["u5"]);
+      const identities = await target.client.query(`SELECT kind, value FROM "${storage.schema}".user_identities WHERE user_id = 'u5' ORDER BY kind`);
+      expect(identities.rows).toEqual([
+        { kind: "domain", value: "example.new" },
+        { kind: "email", value: "new@new.example" },
+      ]);
+    });
+
+    it("leaves no user and no identities behind when the insert clashes", async () => {
+      await expectOrgKitError(storage.users.insert(user("u1", { emails: ["other@other.example"] })), "CONFLICT", "unique");
+      expect(await storage.users.findMatching({ kind: "email", value: "other@other.example", includeSubdomains: false }, { limit: 5 })).toEqual([]);
+    });
+  });
+
+  describe("memberships, resources and events", () => {
+    const membership = (userId: string, organizationId: string, ruleId: string | null): Membership => ({
+      userId,
+      organizationId,
+      role: "member",
+      admin: false,
+      source: ruleId === null ? { type: "manual" } : { type: "rule", ruleId },
+      createdAt: AT,
+      updatedAt: AT,
+    });
+
+    it("pages rule-created memberships by (organization id, user id) and drops the rule index entry when the source changes", async () => {
+      for (const [u, o] of [
+        ["m2", "mo1"],
+        ["m1", "mo1"],
+        ["m1", "mo2"],
+      ] as const)
+        await storage.memberships.put(membership(u, o, "rule-m"));
+      const first = await storage.memberships.listBySourceRule("rule-m", { limit: 2 });
+      expect(first.map((m) => `${m.organizationId}/${m.userId}`)).toEqual(["mo1/m1", "mo1/m2"]);
+      const rest = await storage.memberships.listBySourceRule("rule-m", { after: "mo1\u0000m2", limit: 2 });
+      expect(rest.map((m) => `${m.organizationId}/${m.userId}`)).toEqual(["mo2/m1"]);
+      await storage.memberships.put({ ...membership("m1", "mo2", null), role: "manager" });
+      expect(await storage.memberships.listBySourceRule("rule-m", { after: "mo1\u0000m2", limit: 2 })).toEqual([]);
+      expect((await storage.memberships.get("m1", "mo2"))?.role).toBe("manager");
+      await expectOrgKitError(storage.memberships.listBySourceRule("rule-m", { after: "no-separator", limit: 2 }), "VALIDATION_FAILED");
+    });
+
+    it("moves a resource's owner with a single upsert", async () => {
+      await storage.resources.put({ kind: "asset", id: "pump-1", organizationId: "ro1", assignedAt: AT });
+      await storage.resources.put({ kind: "asset", id: "pump-1", organizationId: "ro2", assignedAt: AT });
+      expect(await storage.resources.listByOrganization("ro1", { limit: 10 })).toEqual([]);
+      expect((await storage.resources.listByOrganization("ro2", { limit: 10 })).map((r) => r.id)).toEqual(["pump-1"]);
+    });
+
+    it("appends events in one statement with increasing sequences and lists them by organization", async () => {
+      const s = await target.storage();
+      const event = (type: string, organizationId: string | null) => ({
+        type,
+        organizationId,
+        actor: { type: "system" as const, id: "import" },
+        at: AT,
+        data: { type },
+      });
+      const first = await s.events.append([event("a", "eo1"), event("b", null), event("c", "eo1")]);
+      expect(first.map((e) => [e.sequence, e.type])).toEqual([
+        [1, "a"],
+        [2, "b"],
+        [3, "c"],
+      ]);
+      const second = await s.events.append([event("d", "eo1")]);
+      expect(second[0]!.sequence).toBe(4);
+      expect(await s.events.lastSequence()).toBe(4);
+      expect((await s.events.list({ organizationId: "eo1", after: 1, limit: 10 })).map((e) => e.type)).toEqual(["c", "d"]);
+      expect(await s.events.list({ limit: 1 })).toEqual([{ sequence: 1, ...event("a", "eo1") }]);
+      expect(await s.events.append([])).toEqual([]);
+    });
+  });
+
+  describe("bulk insert", () => {
+    it("inserts many organizations in chunks, all or nothing", async () => {
+      const s = await target.storage();
+      const batch = Array.from({ length: 25 }, (_, i) => org(`bulk${String(i).padStart(2, "0")}`));
+      await s.organizations.insertMany(batch.slice(0, 20), { chunkSize: 7 });
+      expect((await s.organizations.scan({ limit: 100 })).length).toBe(20);
+      // The clash (bulk03) is in the second chunk: the first chunk must not stay behind.
+      const clashing = [...batch.slice(20), org("bulk99"), org("bulk98"), batch[3]!];
+      const error = await s.organizations.insertMany(clashing, { chunkSize: 4 }).catch((e: unknown) => e);
+      expect(isOrgKitError(error, "CONFLICT")).toBe(true);
+      expect((await s.organizations.scan({ limit: 100 })).length).toBe(20);
+    });
+  });
+}
