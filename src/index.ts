@@ -12,6 +12,7 @@
 export * from "./errors.js";
 export * from "./domain/organization/index.js";
 export * from "./domain/hierarchy/index.js";
+export * from "./domain/matching/index.js";
 export * from "./domain/membership/model.js";
 export type * from "./storage/ports.js";
 export * from "./service/index.js";

@@ -1,0 +1,28 @@
+import { OrgKitError } from "../../errors.js";
+import type { EmailNormalizeOptions } from "./email.js";
+import { assertPhoneRegion, type PhoneNormalizeOptions, type PhoneRegion } from "./phone.js";
+
+/**
+ * How values are normalized: one set of options for rules and identities alike. Use the
+ * same options when creating rules, compiling the matcher and computing lookup keys, or
+ * equal values will not compare equal.
+ */
+export interface NormalizeOptions extends EmailNormalizeOptions, PhoneNormalizeOptions {}
+
+/** {@link NormalizeOptions} with defaults applied and checked. */
+export interface ResolvedNormalizeOptions {
+  readonly lowerCaseLocalPart: boolean;
+  readonly defaultRegion: PhoneRegion | undefined;
+}
+
+/** Applies defaults and checks the options; throws `VALIDATION_FAILED` on a bad value. */
+export function resolveNormalizeOptions(options: NormalizeOptions | undefined): ResolvedNormalizeOptions {
+  const lowerCaseLocalPart = options?.lowerCaseLocalPart ?? true;
+  if (typeof lowerCaseLocalPart !== "boolean") {
+    throw new OrgKitError("VALIDATION_FAILED", "Invalid lowerCaseLocalPart: must be a boolean", {
+      details: { issues: [{ path: "lowerCaseLocalPart", message: "must be a boolean", code: "invalid_type" }] },
+    });
+  }
+  assertPhoneRegion(options?.defaultRegion);
+  return { lowerCaseLocalPart, defaultRegion: options?.defaultRegion };
+}
