@@ -1,0 +1,28 @@
+/**
+ * The memory storage's internal hook, for `memoryInspector` in `orgkit/testing` and for
+ * the adapter's own tests. Not part of the public API: it reads the stores' maps
+ * directly, bypassing the repositories (and their queue).
+ *
+ * @internal
+ */
+export const MEMORY_INTERNALS: unique symbol = Symbol.for("orgkit.memory.internals") as never;
+
+/** The tables the memory storage keeps. @internal */
+export type MemoryTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events";
+
+/** What the internal hook returns. @internal */
+export interface MemoryInternals {
+  /** The stored row of `table` under `key` (`userId ␀ organizationId` for memberships, `kind ␀ id` for resources, the sequence for events), or null. */
+  row(table: MemoryTable, key: string): Readonly<Record<string, unknown>> | null;
+  /** Number of rows in `table`. */
+  count(table: MemoryTable): number;
+  /** Writes recorded in the journal of the unit of work in progress (0 between units). */
+  pendingWrites(): number;
+  /** Whether a transaction (or a direct call queued behind one) is pending. */
+  busy(): boolean;
+}
+
+/** A storage object that carries the internal hook. @internal */
+export interface WithMemoryInternals {
+  readonly [MEMORY_INTERNALS]: () => MemoryInternals;
+}

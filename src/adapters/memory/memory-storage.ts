@@ -1,0 +1,238 @@
+import type {
+  EventRepository,
+  MemberRuleRepository,
+  MembershipRepository,
+  OrganizationRepository,
+  ResourceRepository,
+  StaffProfileRecord,
+  StaffProfileRepository,
+  Storage,
+  StorageSession,
+  UserRepository,
+  UsergroupRecord,
+  UsergroupRepository,
+} from "../../storage/ports.js";
+import { OrgKitError } from "../../errors.js";
+import { EventStore } from "./event-store.js";
+import { MEMORY_INTERNALS, type MemoryInternals, type MemoryTable, type WithMemoryInternals } from "./internals.js";
+import { Journal } from "./journal.js";
+import { MembershipStore } from "./membership-store.js";
+import { OrganizationStore } from "./organization-store.js";
+import { RecordStore, type StaffProfileStore, type UsergroupStore } from "./record-store.js";
+import { ResourceStore } from "./resource-store.js";
+import { RuleStore } from "./rule-store.js";
+import { methodList, toRepository, type Runner } from "./sync-repository.js";
+import { UserStore } from "./user-store.js";
+
+/** Options of {@link memoryStorage}. */
+export interface MemoryStorageOptions {
+  /**
+   * Enforce that active organizations' lower-cased names are unique: `insert` and
+   * `update` throw `CONFLICT` (reason `unique`, `details.field: "name"`) on a clash.
+   * Default `true`.
+   */
+  readonly uniqueNames?: boolean;
+}
+
+const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
+  "get",
+  "getMany",
+  "getByExternalId",
+  "findActiveByName",
+  "insert",
+  "update",
+  "children",
+  "ancestors",
+  "descendants",
+  "subtreeHeight",
+  "search",
+  "scan",
+);
+const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan");
+const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
+  "get",
+  "listByUser",
+  "listByOrganization",
+  "countByOrganization",
+  "listBySourceRule",
+  "put",
+  "delete",
+  "scan",
+);
+const RULE_METHODS = methodList<MemberRuleRepository>()("get", "insert", "delete", "findByKeys", "listByOrganization", "scan");
+const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "insert", "update", "delete");
+const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
+const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
+const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence");
+
+interface Stores {
+  readonly organizations: OrganizationStore;
+  readonly users: UserStore;
+  readonly memberships: MembershipStore;
+  readonly rules: RuleStore;
+  readonly usergroups: UsergroupStore;
+  readonly profiles: StaffProfileStore;
+  readonly resources: ResourceStore;
+  readonly events: EventStore;
+}
+
+function createSession(stores: Stores, run: Runner): StorageSession {
+  return Object.freeze({
+    organizations: toRepository<OrganizationRepository>(stores.organizations, ORGANIZATION_METHODS, run),
+    users: toRepository<UserRepository>(stores.users, USER_METHODS, run),
+    memberships: toRepository<MembershipRepository>(stores.memberships, MEMBERSHIP_METHODS, run),
+    rules: toRepository<MemberRuleRepository>(stores.rules, RULE_METHODS, run),
+    usergroups: toRepository<UsergroupRepository>(stores.usergroups, USERGROUP_METHODS, run),
+    profiles: toRepository<StaffProfileRepository>(stores.profiles, PROFILE_METHODS, run),
+    resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run),
+    events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run),
+  });
+}
+
+const noop = () => {};
+
+/**
+ * In-memory storage implementing the full {@link Storage} contract: for tests, demos and
+ * single-process hosts that do not need persistence. Each call creates an independent
+ * store (nothing is shared between two storages).
+ *
+ * - **Transactions** run one at a time, in call order (a promise queue). Everything a
+ *   transaction wrote is undone when its callback throws (the error is rethrown
+ *   unchanged). Rollback replays an undo log of the writes made, so its cost is the
+ *   size of the transaction, not of the store.
+ * - **Direct calls** (`storage.organizations.get(…)` outside a transaction) wait their
+ *   turn in the same queue (and run at once when nothing is queued), so they never see
+ *   a transaction's uncommitted writes. Do not
+ *   call the storage itself from inside a transaction callback — use the session it is
+ *   given; a direct call there would wait for the transaction that is waiting for it.
+ * - **Each repository call is atomic**: a call that throws (`CONFLICT`, `NOT_FOUND`…)
+ *   has written nothing, even inside a transaction.
+ * - **Returned objects are deep-frozen copies** made when the value was written; the
+ *   store never mutates them (writes replace them), so they stay detached.
+ * - **Indexes**: external id, active lower-cased name, children by parent, users by
+ *   email, username, phone and email host, memberships by user, organization and
+ *   source rule, rules by (kind, value) and organization, resources by organization.
+ *   `organizations.search` scans the organizations (or one parent's children when the
+ *   query has `parentId`): one pass per page, O(n log limit).
+ * - **Event sequences** start at 1; a rolled-back transaction gives its sequence
+ *   numbers back, so committed sequences have no gaps.
+ *
+ * @example
+ * ```ts
+ * import { createOrgKit } from "orgkit";
+ * import { memoryStorage } from "orgkit/memory";
+ *
+ * const storage = memoryStorage();
+ * const kit = createOrgKit({ storage });
+ *
+ * // Or use the ports directly:
+ * await storage.transaction(async (session) => {
+ *   await session.organizations.insert(organization);
+ *   await session.events.append([{ type: "organization.created", organizationId: organization.id, actor, at, data: {} }]);
+ * });
+ * ```
+ */
+export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
+  const journal = new Journal();
+  const stores: Stores = {
+    organizations: new OrganizationStore(journal, options.uniqueNames ?? true),
+    users: new UserStore(journal),
+    memberships: new MembershipStore(journal),
+    rules: new RuleStore(journal),
+    usergroups: new RecordStore<UsergroupRecord>(journal, "usergroup"),
+    profiles: new RecordStore<StaffProfileRecord>(journal, "profile"),
+    resources: new ResourceStore(journal),
+    events: new EventStore(journal),
+  };
+
+  let tail: Promise<unknown> = Promise.resolve();
+  /** Units of work queued or running. */
+  let pending = 0;
+  /** Runs `task` after every task queued before it has settled. */
+  function enqueue<T>(task: () => Promise<T>): Promise<T> {
+    pending++;
+    const result = tail.then(task).finally(() => {
+      pending--;
+    });
+    tail = result.then(noop, noop);
+    return result;
+  }
+
+  /** Runs one store operation as a unit of work of its own, committed at once. */
+  function runDirect<T>(op: () => T): T {
+    try {
+      return journal.atomically(op);
+    } finally {
+      journal.commit();
+    }
+  }
+
+  // A direct call is a unit of work of its own: atomic, queued behind any transaction.
+  // When nothing is queued it runs at once (same order, no promise chain to walk).
+  const direct: Runner = (op) => {
+    if (pending > 0) return enqueue(async () => runDirect(op));
+    try {
+      return Promise.resolve(runDirect(op));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const outside = createSession(stores, direct);
+
+  async function transaction<T>(fn: (session: StorageSession) => Promise<T>): Promise<T> {
+    if (typeof fn !== "function") {
+      throw new OrgKitError("VALIDATION_FAILED", "transaction() needs a callback", {
+        details: { issues: [{ path: "fn", message: "must be a function", code: "invalid_type" }] },
+      });
+    }
+    return enqueue(async () => {
+      let open = true;
+      const inside: Runner = (op) => {
+        if (!open) {
+          return Promise.reject(
+            new OrgKitError("STORAGE_FAILURE", "This transaction has already ended; its session can no longer be used", {
+              details: { reason: "transaction_ended" },
+            }),
+          );
+        }
+        try {
+          return Promise.resolve(journal.atomically(op));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      };
+      try {
+        const value = await fn(createSession(stores, inside));
+        open = false;
+        journal.commit();
+        return value;
+      } catch (error) {
+        open = false;
+        journal.rollback();
+        throw error;
+      }
+    });
+  }
+
+  const internals: MemoryInternals = {
+    row(table: MemoryTable, key: string) {
+      if (table === "events") return (stores.events.rawEvents().find((event) => String(event.sequence) === key) ?? null) as Record<string, unknown> | null;
+      const rows = stores[table].rawRows() as ReadonlyMap<string, unknown>;
+      const row = rows.get(key);
+      if (row === undefined) return null;
+      return (table === "organizations" ? (row as { organization: Record<string, unknown> }).organization : row) as Record<string, unknown>;
+    },
+    count(table: MemoryTable) {
+      return table === "events" ? stores.events.rawEvents().length : stores[table].rawRows().size;
+    },
+    pendingWrites: () => journal.size,
+    busy: () => pending > 0,
+  };
+
+  const storage: Storage & WithMemoryInternals = {
+    ...outside,
+    transaction,
+    [MEMORY_INTERNALS]: () => internals,
+  };
+  return storage;
+}

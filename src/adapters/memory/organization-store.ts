@@ -1,0 +1,209 @@
+import type { Organization } from "../../domain/organization/schema.js";
+import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
+import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readKeyset } from "./arguments.js";
+import { freezeCopy } from "./detach.js";
+import { IndexedTable } from "./indexed-table.js";
+import type { Journal } from "./journal.js";
+import { MultiIndex } from "./multi-index.js";
+import { organizationRow, parseSearchQuery, searchOrganizations, type OrganizationRow } from "./organization-search.js";
+import { SortedKeys } from "./sorted-keys.js";
+import type { SyncRepository } from "./sync-repository.js";
+
+/**
+ * Organizations, indexed by id (sorted, for `scan`), external id, active lower-cased
+ * name, and parent (sorted children, for the hierarchy queries).
+ *
+ * @internal
+ */
+export class OrganizationStore extends IndexedTable<OrganizationRow> implements SyncRepository<OrganizationRepository> {
+  private readonly ids = new SortedKeys();
+  private readonly byExternalId = new Map<string, string>();
+  private readonly activeByName = new MultiIndex();
+  private readonly childrenByParent = new MultiIndex();
+  private readonly roots = new SortedKeys();
+
+  constructor(
+    journal: Journal,
+    private readonly uniqueNames: boolean,
+  ) {
+    super(journal);
+  }
+
+  protected index(id: string, row: OrganizationRow): void {
+    const organization = row.organization;
+    this.ids.add(id);
+    if (organization.externalId !== null) this.byExternalId.set(organization.externalId, id);
+    if (organization.status === "active") this.activeByName.add(row.lowerName, id);
+    if (organization.parentId === null) this.roots.add(id);
+    else this.childrenByParent.add(organization.parentId, id);
+  }
+
+  protected unindex(id: string, row: OrganizationRow): void {
+    const organization = row.organization;
+    this.ids.delete(id);
+    if (organization.externalId !== null && this.byExternalId.get(organization.externalId) === id) this.byExternalId.delete(organization.externalId);
+    if (organization.status === "active") this.activeByName.remove(row.lowerName, id);
+    if (organization.parentId === null) this.roots.delete(id);
+    else this.childrenByParent.remove(organization.parentId, id);
+  }
+
+  private childIds(parentId: string | null): SortedKeys | undefined {
+    return parentId === null ? this.roots : this.childrenByParent.get(parentId);
+  }
+
+  private organization(id: string): Organization | null {
+    return this.rows.get(id)?.organization ?? null;
+  }
+
+  /** Throws CONFLICT (unique) when `organization`'s external id or active name belongs to another organization. */
+  private checkUnique(organization: Organization, lowerName: string): void {
+    if (organization.externalId !== null) {
+      const owner = this.byExternalId.get(organization.externalId);
+      if (owner !== undefined && owner !== organization.id) {
+        throw conflict("unique", `External id '${organization.externalId}' already belongs to organization ${owner}`, {
+          entity: "organization",
+          field: "externalId",
+          id: organization.id,
+          existingId: owner,
+        });
+      }
+    }
+    if (this.uniqueNames && organization.status === "active") {
+      let clash: string | undefined;
+      this.activeByName.get(lowerName)?.forEachFrom(null, true, (id) => {
+        if (id !== organization.id) clash = id;
+        return clash === undefined;
+      });
+      if (clash !== undefined) {
+        throw conflict("unique", `An active organization (${clash}) is already named '${organization.name}'`, {
+          entity: "organization",
+          field: "name",
+          id: organization.id,
+          existingId: clash,
+        });
+      }
+    }
+  }
+
+  get(id: string): Organization | null {
+    return this.organization(checkString(id, "id"));
+  }
+
+  getMany(ids: readonly string[]): Organization[] {
+    if (!Array.isArray(ids)) throw invalidArgument("ids", "must be an array of ids");
+    const out: Organization[] = [];
+    for (const id of ids) {
+      const organization = this.organization(checkString(id, "ids"));
+      if (organization !== null) out.push(organization);
+    }
+    return out;
+  }
+
+  getByExternalId(externalId: string): Organization | null {
+    const id = this.byExternalId.get(checkString(externalId, "externalId"));
+    return id === undefined ? null : this.organization(id);
+  }
+
+  findActiveByName(name: string): Organization | null {
+    const ids = this.activeByName.get(checkString(name, "name").toLowerCase());
+    const first = ids?.take(null, 1)[0];
+    return first === undefined ? null : this.organization(first);
+  }
+
+  insert(organization: Organization): void {
+    const stored = freezeCopy(checkRecord(organization, "organization"));
+    if (this.rows.has(stored.id)) {
+      throw conflict("unique", `Organization ${stored.id} already exists`, { entity: "organization", field: "id", id: stored.id });
+    }
+    const row = organizationRow(stored);
+    this.checkUnique(stored, row.lowerName);
+    this.write(stored.id, row);
+  }
+
+  update(organization: Organization, expectedVersion: number): void {
+    const stored = freezeCopy(checkRecord(organization, "organization"));
+    const current = this.rows.get(stored.id);
+    if (current === undefined) throw notFound("organization", stored.id);
+    checkVersion("organization", stored.id, current.organization.version, expectedVersion);
+    const row = organizationRow(stored);
+    this.checkUnique(stored, row.lowerName);
+    this.write(stored.id, row);
+  }
+
+  children(parentId: string | null, options?: KeysetOptions): Organization[] {
+    if (parentId !== null) checkString(parentId, "parentId");
+    const ids = this.childIds(parentId);
+    if (options === undefined) return ids === undefined ? [] : ids.toArray().map((id) => this.rows.get(id)!.organization);
+    const { after, limit } = readKeyset(options);
+    return ids === undefined ? [] : ids.take(after, limit).map((id) => this.rows.get(id)!.organization);
+  }
+
+  ancestors(id: string): Organization[] {
+    const out: Organization[] = [];
+    // The service keeps the hierarchy acyclic; the guard only keeps a corrupted store from looping forever.
+    const seen = new Set<string>([checkString(id, "id")]);
+    let parentId = this.rows.get(id)?.organization.parentId ?? null;
+    while (parentId !== null && !seen.has(parentId)) {
+      const parent = this.rows.get(parentId)?.organization;
+      if (parent === undefined) break;
+      seen.add(parentId);
+      out.push(parent);
+      parentId = parent.parentId;
+    }
+    return out;
+  }
+
+  descendants(id: string, options: { readonly includeDiscontinued?: boolean } = {}): Organization[] {
+    checkString(id, "id");
+    const includeDiscontinued = options.includeDiscontinued ?? true;
+    const out: Organization[] = [];
+    if (!this.rows.has(id)) return out;
+    const seen = new Set<string>([id]);
+    // Explicit stack (children pushed in reverse) so deep trees cannot overflow the call stack.
+    const stack = (this.childIds(id)?.toArray() ?? []).reverse();
+    while (stack.length > 0) {
+      const childId = stack.pop()!;
+      if (seen.has(childId)) continue;
+      seen.add(childId);
+      const child = this.rows.get(childId)!.organization;
+      if (!includeDiscontinued && child.status === "discontinued") continue;
+      out.push(child);
+      const grandchildren = this.childIds(childId)?.toArray();
+      if (grandchildren !== undefined) for (let i = grandchildren.length - 1; i >= 0; i--) stack.push(grandchildren[i]!);
+    }
+    return out;
+  }
+
+  subtreeHeight(id: string): number {
+    checkString(id, "id");
+    if (!this.rows.has(id)) return 0;
+    let height = 0;
+    const seen = new Set<string>([id]);
+    const stack: [string, number][] = [[id, 0]];
+    while (stack.length > 0) {
+      const [nodeId, depth] = stack.pop()!;
+      if (depth > height) height = depth;
+      this.childIds(nodeId)?.forEachFrom(null, true, (childId) => {
+        if (!seen.has(childId)) {
+          seen.add(childId);
+          stack.push([childId, depth + 1]);
+        }
+        return true;
+      });
+    }
+    return height;
+  }
+
+  search(query: OrganizationSearchQuery): SearchPage<Organization> {
+    const parsed = parseSearchQuery(query);
+    if (parsed.parentId === undefined) return searchOrganizations(this.rows.values(), parsed);
+    const rows = this.rows;
+    const ids = this.childIds(parsed.parentId);
+    return searchOrganizations(ids === undefined ? [] : ids.toArray().map((id) => rows.get(id)!), parsed);
+  }
+
+  scan(options: KeysetOptions): Organization[] {
+    const { after, limit } = readKeyset(options);
+    return this.ids.take(after, limit).map((id) => this.rows.get(id)!.organization);
+  }
+}

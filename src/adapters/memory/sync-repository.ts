@@ -1,0 +1,31 @@
+/**
+ * The synchronous form of a repository port: the same methods returning their result
+ * directly. The memory stores implement this; the storage wraps each call in its queue
+ * and turns it into a promise.
+ *
+ * @internal
+ */
+export type SyncRepository<R> = {
+  [K in keyof R]: R[K] extends (...args: infer A) => Promise<infer T> ? (...args: A) => T : never;
+};
+
+/** Runs a synchronous store operation as one atomic step and resolves with its result. */
+export type Runner = <T>(op: () => T) => Promise<T>;
+
+/**
+ * Builds the asynchronous repository from a synchronous store: every method named in
+ * `methods` (the type requires all of them) runs through `run`.
+ */
+export function toRepository<R extends object>(store: SyncRepository<R>, methods: readonly (keyof R & string)[], run: Runner): R {
+  const repository: Record<string, unknown> = {};
+  for (const method of methods) {
+    const fn = (store as Record<string, (...args: unknown[]) => unknown>)[method]!;
+    repository[method] = (...args: unknown[]) => run(() => fn.apply(store, args));
+  }
+  return Object.freeze(repository) as R;
+}
+
+/** Lists every method of a repository port, checked by the compiler to be complete. */
+export function methodList<R>() {
+  return <const M extends readonly (keyof R & string)[]>(...methods: M & ([Exclude<keyof R, M[number]>] extends [never] ? unknown : never)): M => methods;
+}

@@ -1,0 +1,3 @@
+export { runStorageConformance, STORAGE_CONFORMANCE_SUITES, type StorageConformanceOptions } from "./run-storage-conformance.js";
+export type { ConformanceContext, ConformanceSuite } from "./context.js";
+export type { RawInspector, RawTable } from "./raw-inspector.js";

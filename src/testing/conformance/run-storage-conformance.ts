@@ -1,0 +1,91 @@
+import { beforeEach, describe } from "vitest";
+import type { Storage } from "../../storage/ports.js";
+import { createContext, type ConformanceSuite, type ContextState } from "./context.js";
+import { eventsSuite } from "./events.js";
+import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
+import { membershipsSuite } from "./memberships.js";
+import { organizationsSuite, uniqueNamesSuite } from "./organizations.js";
+import { profilesSuite } from "./profiles.js";
+import type { RawInspector } from "./raw-inspector.js";
+import { resourcesSuite } from "./resources.js";
+import { rulesSuite } from "./rules.js";
+import { searchSuite } from "./search.js";
+import { transactionsSuite } from "./transactions.js";
+import { usergroupsSuite } from "./usergroups.js";
+import { usersSuite } from "./users.js";
+
+/** Options of {@link runStorageConformance}. */
+export interface StorageConformanceOptions {
+  /**
+   * Returns the storage to test; called before every test (after `reset`). Return a
+   * fresh storage, or the same one emptied by `reset` — or the same one unreset: every
+   * test works in its own namespace of ids, names and values and tolerates rows left by
+   * other tests of the same run, but a storage must start the run empty.
+   */
+  readonly storage: () => Storage | Promise<Storage>;
+  /** Empties the backend before every test (e.g. `TRUNCATE`). Optional. */
+  readonly reset?: () => Promise<void>;
+  /**
+   * Raw readers of the backend (see {@link RawInspector}); with them the suite also
+   * checks that writes persisted and that rollbacks left nothing. Either one inspector,
+   * or a function that makes one for the storage of each test.
+   */
+  readonly inspect?: RawInspector | ((storage: Storage) => RawInspector);
+  /**
+   * Sub-suites (`"search"`) or single tests (`"search > default page size is 50"`) to
+   * skip, for capabilities an adapter does not have — e.g. `"unique-names"` for a storage
+   * that leaves name uniqueness to the service.
+   */
+  readonly skip?: readonly string[];
+}
+
+/** Every sub-suite, in the order they run. Their names are what `skip` takes. */
+export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
+  organizationsSuite,
+  uniqueNamesSuite,
+  hierarchyQueriesSuite,
+  searchSuite,
+  usersSuite,
+  membershipsSuite,
+  rulesSuite,
+  usergroupsSuite,
+  profilesSuite,
+  resourcesSuite,
+  eventsSuite,
+  transactionsSuite,
+];
+
+/**
+ * The storage conformance suite: registers, with vitest, one `describe` per port
+ * (organizations, unique-names, hierarchy-queries, search, users, memberships, rules,
+ * usergroups, profiles, resources, events, transactions) checking every contract stated
+ * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
+ * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
+ * matching, exclusive rule claims, commit, rollback and concurrency. Call it at the top
+ * level of a test file; `vitest` must be installed (it is an optional peer dependency).
+ *
+ * @example
+ * ```ts
+ * // test/my-adapter.test.ts
+ * import { runStorageConformance } from "orgkit/testing";
+ * import { myStorage, truncateAll, myInspector } from "../src/my-storage.js";
+ *
+ * runStorageConformance("my adapter", { storage: () => myStorage(db), reset: () => truncateAll(db), inspect: myInspector(db) });
+ * ```
+ */
+export function runStorageConformance(name: string, options: StorageConformanceOptions): void {
+  const skip = new Set(options.skip ?? []);
+  const state: ContextState = { storage: null, inspect: null, namespaces: 0 };
+  describe(`storage conformance: ${name}`, () => {
+    beforeEach(async () => {
+      if (options.reset) await options.reset();
+      const storage = await options.storage();
+      state.storage = storage;
+      state.inspect = options.inspect === undefined ? null : typeof options.inspect === "function" ? options.inspect(storage) : options.inspect;
+    });
+    for (const suite of STORAGE_CONFORMANCE_SUITES) {
+      const register = skip.has(suite.name) ? describe.skip : describe;
+      register(suite.name, () => suite.define(createContext(state, suite.name, skip)));
+    }
+  });
+}

@@ -1,0 +1,30 @@
+import { OrgKitError } from "../errors.js";
+import { MEMORY_INTERNALS, type WithMemoryInternals } from "../adapters/memory/internals.js";
+import type { Storage } from "../storage/ports.js";
+import type { RawInspector } from "./conformance/raw-inspector.js";
+
+/**
+ * The {@link RawInspector} of a `memoryStorage()`: reads its internal maps directly
+ * (through an internal hook), bypassing the repositories and their queue. Throws
+ * `VALIDATION_FAILED` for any other storage.
+ *
+ * @example
+ * ```ts
+ * runStorageConformance("memory", { storage: () => memoryStorage(), inspect: memoryInspector });
+ * ```
+ */
+export function memoryInspector(storage: Storage): RawInspector {
+  const hook = (storage as Partial<WithMemoryInternals>)[MEMORY_INTERNALS];
+  if (typeof hook !== "function") {
+    throw new OrgKitError("VALIDATION_FAILED", "memoryInspector() needs a storage made by memoryStorage()", {
+      details: { issues: [{ path: "storage", message: "not a memory storage", code: "invalid_storage" }] },
+    });
+  }
+  const internals = hook();
+  return {
+    organization: async (id) => internals.row("organizations", id),
+    user: async (id) => internals.row("users", id),
+    membership: async (userId, organizationId) => internals.row("memberships", `${userId}\u0000${organizationId}`),
+    count: async (table) => internals.count(table),
+  };
+}

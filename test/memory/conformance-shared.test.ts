@@ -1,0 +1,7 @@
+import { memoryStorage } from "../../src/adapters/memory/index.js";
+import { memoryInspector, runStorageConformance } from "../../src/testing/index.js";
+
+// One storage for the whole run, never reset: what an adapter on a persistent database
+// without `reset` does. Every conformance test must still pass (namespaced, relative checks).
+const shared = memoryStorage();
+runStorageConformance("memory (shared, never reset)", { storage: () => shared, inspect: memoryInspector });

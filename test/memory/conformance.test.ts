@@ -1,0 +1,4 @@
+import { memoryStorage } from "../../src/adapters/memory/index.js";
+import { memoryInspector, runStorageConformance } from "../../src/testing/index.js";
+
+runStorageConformance("memory", { storage: () => memoryStorage(), inspect: memoryInspector });
