@@ -2,6 +2,7 @@ import { beforeEach, describe } from "vitest";
 import type { Storage } from "../../storage/ports.js";
 import { createContext, type ConformanceSuite, type ContextState } from "./context.js";
 import { eventsSuite } from "./events.js";
+import { facadeSuite } from "./facade.js";
 import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
 import { membershipsSuite } from "./memberships.js";
 import { organizationsSuite, uniqueNamesSuite } from "./organizations.js";
@@ -53,6 +54,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   resourcesSuite,
   eventsSuite,
   transactionsSuite,
+  facadeSuite,
 ];
 
 /**
@@ -61,7 +63,8 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
  * usergroups, profiles, resources, events, transactions) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
- * matching, exclusive rule claims, commit, rollback and concurrency. Call it at the top
+ * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
+ * runs the use cases end to end through `createOrgKit` on the storage. Call it at the top
  * level of a test file; `vitest` must be installed (it is an optional peer dependency).
  *
  * @example
