@@ -6,8 +6,7 @@
  */
 import { createOrgKit, SYSTEM_ACTOR, type Actor } from "../src/index.js";
 import { memoryStorage } from "../src/adapters/memory/index.js";
-import { createTestClock } from "../src/testing/test-clock.js";
-import { createTestIds } from "../src/testing/test-ids.js";
+import { createTestClock, createTestIds } from "../src/testing/index.js";
 
 const kit = createOrgKit({
   storage: memoryStorage(),

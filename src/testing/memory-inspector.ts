@@ -10,7 +10,7 @@ import type { RawInspector } from "./conformance/raw-inspector.js";
  *
  * @example
  * ```ts
- * runStorageConformance("memory", { storage: () => memoryStorage(), inspect: memoryInspector });
+ * runStorageConformance("memory", { storage: () => memoryStorage(), inspect: memoryInspector, test: { describe, it, beforeEach, expect } });
  * ```
  */
 export function memoryInspector(storage: Storage): RawInspector {

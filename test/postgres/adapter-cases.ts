@@ -6,13 +6,17 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrate, postgresStorage, type PostgresClient, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { isOrgKitError } from "../../src/errors.js";
 import type { Membership, User } from "../../src/domain/membership/model.js";
 import type { Organization } from "../../src/domain/organization/schema.js";
 import { buildOrganization, buildUser } from "../../src/testing/builders.js";
 import { expectOrgKitError } from "../../src/testing/conformance/assertions.js";
+import { useTestApi } from "../../src/testing/conformance/test-api.js";
+
+// The conformance helpers used here assert with the runner the suite was given.
+useTestApi({ describe, it, beforeEach, expect });
 import { randomSchema, type TestTarget } from "./targets.js";
 
 const AT = "2024-01-01T00:00:00.000Z";

@@ -1,5 +1,5 @@
 /** The storage conformance suite on PGlite, with raw SQL readers. Always runs (no server needed). */
-import { afterAll } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresInspector, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { runStorageConformance } from "../../src/testing/index.js";
 import { pgliteTarget, type TestTarget } from "./targets.js";
@@ -15,6 +15,7 @@ const storage = (): Promise<PostgresStorage> =>
   }));
 
 runStorageConformance("postgres on PGlite", {
+  test: { describe, it, beforeEach, expect },
   storage,
   inspect: (s) => postgresInspector(target!.client, { schema: (s as PostgresStorage).schema }),
 });

@@ -1,5 +1,5 @@
 /** The storage conformance suite on the PostgreSQL server at ORGKIT_PG_URL, with raw SQL readers. */
-import { afterAll, describe } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresInspector, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { runStorageConformance } from "../../src/testing/index.js";
 import { SERVER_URL, serverTarget, type TestTarget } from "./targets.js";
@@ -14,6 +14,7 @@ const storage = (): Promise<PostgresStorage> =>
 
 describe.skipIf(!SERVER_URL)("server", () => {
   runStorageConformance("postgres on the server", {
+    test: { describe, it, beforeEach, expect },
     storage,
     inspect: (s) => postgresInspector(target!.client, { schema: (s as PostgresStorage).schema }),
   });

@@ -33,6 +33,7 @@ async function first(client: PostgresQueryable, text: string, params: unknown[])
  * @example
  * ```ts
  * runStorageConformance("postgres", {
+ *   test: { describe, it, beforeEach, expect }, // from "vitest"
  *   storage: () => postgresStorage({ client: db, schema }),
  *   inspect: () => postgresInspector(db, { schema }),
  * });

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import { isOrgKitError, type OrgKitError, type OrgKitErrorCode } from "../../errors.js";
 
 /** Awaits `promise`, expects it to reject with an `OrgKitError` of `code` (and `details.reason`), and returns the error. */

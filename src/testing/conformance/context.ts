@@ -1,6 +1,6 @@
-import { it } from "vitest";
 import type { Storage } from "../../storage/ports.js";
 import type { RawInspector } from "./raw-inspector.js";
+import { testApi } from "./test-api.js";
 
 /** What every sub-suite gets: the storage under test, the inspector, and helpers to register tests. */
 export interface ConformanceContext {
@@ -48,6 +48,7 @@ export function createContext(state: ContextState, suite: string, skip: Readonly
       return `c${String(state.namespaces).padStart(4, "0")}x`;
     },
     test(title: string, fn: () => Promise<void>): void {
+      const { it } = testApi();
       if (skip.has(`${suite} > ${title}`)) it.skip(title, fn);
       else it(title, fn);
     },

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import { isOrgKitError, type OrgKitErrorCode } from "../../errors.js";
 import { createOrgKit, type OrgKit } from "../../service/create-org-kit.js";
 import type { OrgKitConfigInput } from "../../service/config.js";

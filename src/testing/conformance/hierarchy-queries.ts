@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { Storage } from "../../storage/ports.js";
 import { expectDetached, expectStrictlyIncreasing, readAllPages } from "./assertions.js";

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import type { Storage } from "../../storage/ports.js";
 import { expectDetached, expectOrgKitError, expectStrictlyIncreasing, scribble } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";

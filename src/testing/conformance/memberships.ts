@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import type { Membership } from "../../domain/membership/model.js";
 import type { Storage } from "../../storage/ports.js";
 import { expectDetached, expectOrgKitError, expectStrictlyIncreasing, readAllPages, scribble } from "./assertions.js";

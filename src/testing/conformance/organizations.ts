@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import { expectDetached, expectOrgKitError, expectStrictlyIncreasing, readAllPages, scribble } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
 import { at, idsOf, mutableCopy, org } from "./fixtures.js";

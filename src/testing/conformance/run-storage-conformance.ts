@@ -1,4 +1,3 @@
-import { beforeEach, describe } from "vitest";
 import type { Storage } from "../../storage/ports.js";
 import { createContext, type ConformanceSuite, type ContextState } from "./context.js";
 import { eventsSuite } from "./events.js";
@@ -8,6 +7,7 @@ import { membershipsSuite } from "./memberships.js";
 import { organizationsSuite, uniqueNamesSuite } from "./organizations.js";
 import { profilesSuite } from "./profiles.js";
 import type { RawInspector } from "./raw-inspector.js";
+import { useTestApi, type ConformanceTestApi } from "./test-api.js";
 import { resourcesSuite } from "./resources.js";
 import { rulesSuite } from "./rules.js";
 import { searchSuite } from "./search.js";
@@ -38,6 +38,11 @@ export interface StorageConformanceOptions {
    * that leaves name uniqueness to the service.
    */
   readonly skip?: readonly string[];
+  /**
+   * The test runner's functions: `{ describe, it, beforeEach, expect }` imported from
+   * vitest. Default: the global ones (vitest with `globals: true`, or jest).
+   */
+  readonly test?: ConformanceTestApi;
 }
 
 /** Every sub-suite, in the order they run. Their names are what `skip` takes. */
@@ -65,7 +70,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
  * runs the use cases end to end through `createOrgKit` on the storage. Call it at the top
- * level of a test file; `vitest` must be installed (it is an optional peer dependency).
+ * level of a test file, passing the runner's functions as `test` (or enable vitest's globals).
  *
  * @example
  * ```ts
@@ -73,10 +78,17 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
  * import { runStorageConformance } from "orgkit/testing";
  * import { myStorage, truncateAll, myInspector } from "../src/my-storage.js";
  *
- * runStorageConformance("my adapter", { storage: () => myStorage(db), reset: () => truncateAll(db), inspect: myInspector(db) });
+ * import { beforeEach, describe, expect, it } from "vitest";
+ * runStorageConformance("my adapter", {
+ *   test: { describe, it, beforeEach, expect },
+ *   storage: () => myStorage(db),
+ *   reset: () => truncateAll(db),
+ *   inspect: myInspector(db),
+ * });
  * ```
  */
 export function runStorageConformance(name: string, options: StorageConformanceOptions): void {
+  const { describe, beforeEach } = useTestApi(options.test);
   const skip = new Set(options.skip ?? []);
   const state: ContextState = { storage: null, inspect: null, namespaces: 0 };
   describe(`storage conformance: ${name}`, () => {

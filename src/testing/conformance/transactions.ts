@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import { isOrgKitError } from "../../errors.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { expectOrgKitError } from "./assertions.js";

@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect } from "./test-api.js";
 import type { MemberRuleRecord } from "../../domain/membership/model.js";
 import { expectDetached, expectOrgKitError, expectStrictlyIncreasing, readAllPages, scribble } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
