@@ -9,7 +9,8 @@ import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
 const permissionName = z.string().trim().min(1).max(128);
-const usergroupSchema = z
+/** Schema of {@link CreateUsergroupInput}. */
+export const createUsergroupInputSchema = z
   .object({
     id: idSchema.optional(),
     name: z.string().trim().min(1).max(200),
@@ -18,15 +19,16 @@ const usergroupSchema = z
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
-export type CreateUsergroupInput = z.input<typeof usergroupSchema>;
-const usergroupPatchSchema = z
+export type CreateUsergroupInput = z.input<typeof createUsergroupInputSchema>;
+/** Schema of {@link UpdateUsergroupInput}. */
+export const updateUsergroupInputSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     permissions: z.array(permissionName).max(10_000).transform((v) => [...new Set(v)]).optional(),
   })
   .strict();
 /** Patch of `kit.usergroups.update`. */
-export type UpdateUsergroupInput = z.input<typeof usergroupPatchSchema>;
+export type UpdateUsergroupInput = z.input<typeof updateUsergroupInputSchema>;
 
 const actionList = z.array(z.enum(["read", "edit", "delete"])).max(3).transform((v) => [...new Set(v)]);
 const grantsFields = {
@@ -34,7 +36,8 @@ const grantsFields = {
   organizations: z.record(z.string().min(1).max(200), actionList),
   notes: z.object({ editOwn: z.boolean(), deleteOwn: z.boolean(), editAny: z.boolean(), deleteAny: z.boolean() }).partial().strict(),
 };
-const profileSchema = z
+/** Schema of {@link CreateStaffProfileInput}. */
+export const createStaffProfileInputSchema = z
   .object({
     id: idSchema.optional(),
     name: z.string().trim().min(1).max(200),
@@ -58,8 +61,9 @@ const profileSchema = z
  * });
  * ```
  */
-export type CreateStaffProfileInput = z.input<typeof profileSchema>;
-const profilePatchSchema = z
+export type CreateStaffProfileInput = z.input<typeof createStaffProfileInputSchema>;
+/** Schema of {@link UpdateStaffProfileInput}. */
+export const updateStaffProfileInputSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     add: grantsFields.add.optional(),
@@ -68,7 +72,7 @@ const profilePatchSchema = z
   })
   .strict();
 /** Patch of `kit.profiles.update`. */
-export type UpdateStaffProfileInput = z.input<typeof profilePatchSchema>;
+export type UpdateStaffProfileInput = z.input<typeof updateStaffProfileInputSchema>;
 
 /** Checks every combination key of a profile against the configured state flags. */
 function assertCombinationKeys(keys: readonly string[], states: readonly string[]): void {
@@ -142,7 +146,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
   return {
     async create(actor, input) {
       const ref = parseActor(actor);
-      const data = parseInput(usergroupSchema, input, "usergroup");
+      const data = parseInput(createUsergroupInputSchema, input, "usergroup");
       return runtime.run(ref, async (scope) => {
         admin(scope, "create usergroups");
         const at = scope.now.toISOString();
@@ -155,7 +159,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
     async update(actor, id, patch, options) {
       const ref = parseActor(actor);
       const groupId = idOf(id);
-      const data = parseInput(usergroupPatchSchema, patch, "usergroup patch");
+      const data = parseInput(updateUsergroupInputSchema, patch, "usergroup patch");
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.run(ref, async (scope) => {
         admin(scope, "edit usergroups");
@@ -230,7 +234,7 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
   return {
     async create(actor, input) {
       const ref = parseActor(actor);
-      const data = parseInput(profileSchema, input, "staff profile");
+      const data = parseInput(createStaffProfileInputSchema, input, "staff profile");
       assertCombinationKeys(Object.keys(data.organizations), states);
       return runtime.run(ref, async (scope) => {
         admin(scope, "create staff profiles");
@@ -251,7 +255,7 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
     async update(actor, id, patch, options) {
       const ref = parseActor(actor);
       const profileId = idOf(id);
-      const data = parseInput(profilePatchSchema, patch, "staff profile patch");
+      const data = parseInput(updateStaffProfileInputSchema, patch, "staff profile patch");
       if (data.organizations) assertCombinationKeys(Object.keys(data.organizations), states);
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.run(ref, async (scope) => {

@@ -5,16 +5,20 @@ export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { OrganizationAction } from "./access.js";
 export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
-export type { AddMembershipInput, MembershipExplanation, MembershipsApi } from "./memberships.js";
-export type { UpsertUserInput, UpsertUserOptions, UsersApi } from "./users.js";
-export type { AddMemberRuleInput, MemberRulePreview, RuleChangeResult, RulesApi } from "./rules.js";
-export type { AssignResourceInput, ResourcesApi } from "./resources.js";
-export type {
-  CreateStaffProfileInput,
-  CreateUsergroupInput,
-  StaffProfilesApi,
-  UpdateStaffProfileInput,
-  UpdateUsergroupInput,
-  UsergroupsApi,
+export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
+export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
+export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
+export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
+export {
+  createStaffProfileInputSchema,
+  createUsergroupInputSchema,
+  updateStaffProfileInputSchema,
+  updateUsergroupInputSchema,
+  type CreateStaffProfileInput,
+  type CreateUsergroupInput,
+  type StaffProfilesApi,
+  type UpdateStaffProfileInput,
+  type UpdateUsergroupInput,
+  type UsergroupsApi,
 } from "./access-control.js";
 export type { ImportOptions, ImportOrganizationRow, ImportResult, ImportRowResult } from "./import.js";

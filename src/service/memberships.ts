@@ -13,7 +13,8 @@ import { loadOrganization, notFound, type CommandScope, type Runtime } from "./r
 /** Organization role names: `member`, `manager`, or a custom role. */
 export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
 
-const addSchema = z
+/** Schema of {@link AddMembershipInput}. */
+export const addMembershipInputSchema = z
   .object({
     userId: idSchema,
     organizationId: idSchema,
@@ -23,7 +24,7 @@ const addSchema = z
   .strict();
 
 /** Input of `kit.memberships.add`. */
-export type AddMembershipInput = z.input<typeof addSchema>;
+export type AddMembershipInput = z.input<typeof addMembershipInputSchema>;
 
 const booleanSchema = z.boolean();
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
@@ -119,7 +120,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
   return {
     async add(actor, input) {
       const ref = parseActor(actor);
-      const data = parseInput(addSchema, input, "membership");
+      const data = parseInput(addMembershipInputSchema, input, "membership");
       return runtime.run(ref, async (scope) => {
         const { access } = scope;
         const organization = await loadOrganization(scope.session, data.organizationId);

@@ -11,9 +11,10 @@ import { loadOrganization, type Runtime } from "./runtime.js";
 
 const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
-const assignSchema = z.object({ kind: kindSchema, id: idSchema, organizationId: idSchema }).strict();
+/** Schema of {@link AssignResourceInput}. */
+export const assignResourceInputSchema = z.object({ kind: kindSchema, id: idSchema, organizationId: idSchema }).strict();
 /** Input of `kit.resources.assign`: which resource (`kind`: `asset`, `system`, any host kind) goes to which organization. */
-export type AssignResourceInput = z.input<typeof assignSchema>;
+export type AssignResourceInput = z.input<typeof assignResourceInputSchema>;
 
 /** Resource ownership use cases (assets, systems…; see {@link OrgKit.resources}). */
 export interface ResourcesApi {
@@ -38,7 +39,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
   return {
     async assign(actor, input) {
       const ref = parseActor(actor);
-      const data = parseInput(assignSchema, input, "resource assignment");
+      const data = parseInput(assignResourceInputSchema, input, "resource assignment");
       return runtime.run(ref, async (scope) => {
         requireAllowed(scope.access.canAdministerPlatform(), ref, "assign resources");
         const organization = await loadOrganization(scope.session, data.organizationId);

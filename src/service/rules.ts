@@ -17,7 +17,8 @@ import { canRead } from "./organizations.js";
 import { identityOf, relinkUser } from "./linking.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
-const ruleInputSchema = z
+/** Schema of {@link AddMemberRuleInput}. */
+export const addMemberRuleInputSchema = z
   .object({
     id: idSchema.optional(),
     kind: z.enum(MEMBER_RULE_KINDS),
@@ -26,7 +27,7 @@ const ruleInputSchema = z
   })
   .strict();
 /** Input of `kit.rules.add`: a member rule as typed by an admin (`(623) 434-8050`, `Bücher.example`). */
-export type AddMemberRuleInput = z.input<typeof ruleInputSchema>;
+export type AddMemberRuleInput = z.input<typeof addMemberRuleInputSchema>;
 
 /** What adding or removing a rule did. */
 export interface RuleChangeResult {
@@ -161,7 +162,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     async add(actor, organizationId, input) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);
-      const data = parseInput(ruleInputSchema, input, "member rule");
+      const data = parseInput(addMemberRuleInputSchema, input, "member rule");
       return runtime.run(ref, async (scope) => {
         const { session } = scope;
         const organization = await loadOrganization(session, orgId);
@@ -239,7 +240,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     async previewAdd(actor, organizationId, input, previewOptions) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);
-      const data = parseInput(ruleInputSchema, input, "member rule");
+      const data = parseInput(addMemberRuleInputSchema, input, "member rule");
       const limit = limitOf(previewOptions);
       return runtime.read(ref, async (scope) => {
         const organization = await loadOrganization(scope.session, orgId);

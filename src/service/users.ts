@@ -14,7 +14,8 @@ import { relinkUser } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
-const upsertSchema = z
+/** Schema of {@link UpsertUserInput}. */
+export const upsertUserInputSchema = z
   .object({
     id: idSchema,
     kind: z.enum(USER_KINDS).optional(),
@@ -34,9 +35,10 @@ const upsertSchema = z
  * Emails, username and phones are normalized (`INVALID_EMAIL`, `INVALID_USERNAME`,
  * `INVALID_PHONE` with `details.path`).
  */
-export type UpsertUserInput = z.input<typeof upsertSchema>;
+export type UpsertUserInput = z.input<typeof upsertUserInputSchema>;
 
-const optionsSchema = z
+/** Schema of {@link UpsertUserOptions}. */
+export const upsertUserOptionsSchema = z
   .object({
     expectedVersion: z.number().int().min(1).optional(),
     organizationId: idSchema.optional(),
@@ -48,7 +50,7 @@ const optionsSchema = z
  * or edits a user of its own organization: the user joins it (with `role`, default
  * `member`) if not a member yet.
  */
-export type UpsertUserOptions = z.input<typeof optionsSchema>;
+export type UpsertUserOptions = z.input<typeof upsertUserOptionsSchema>;
 
 /** User use cases (see {@link OrgKit.users}). */
 export interface UsersApi {
@@ -91,7 +93,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     return new OrgKitError(error.code, `${error.message} (at ${path})`, { details: { ...error.details, path }, cause: error });
   }
 
-  function normalizeIdentity(data: z.output<typeof upsertSchema>) {
+  function normalizeIdentity(data: z.output<typeof upsertUserInputSchema>) {
     const emailOptions = { lowerCaseLocalPart: config.lowercaseEmailLocalPart };
     const phoneOptions = { defaultRegion: config.defaultPhoneRegion as PhoneRegion };
     let username: string | null | undefined = data.username;
@@ -109,7 +111,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     };
   }
 
-  function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertSchema>, current: User | null): void {
+  function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertUserInputSchema>, current: User | null): void {
     const { access, actor } = scope;
     const changes = (field: "kind" | "usergroupIds" | "platformRole" | "profileId", fallback: unknown) => {
       const value = data[field];
@@ -127,8 +129,8 @@ export function createUsersApi(runtime: Runtime): UsersApi {
   return {
     async upsert(actor, input, options) {
       const ref = parseActor(actor);
-      const data = parseInput(upsertSchema, input, "user");
-      const opts = parseInput(optionsSchema, options ?? {}, "options", ["options"]);
+      const data = parseInput(upsertUserInputSchema, input, "user");
+      const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
       const identity = normalizeIdentity(data);
       return runtime.run(ref, async (scope) => {
         const { session, access } = scope;
