@@ -81,6 +81,9 @@ export class Policy<P extends string = string> {
   private guestSubject: ResolvedSubject<P> | null = null;
 
   /** @internal Use {@link compilePolicy}. */
+  private lastId: string | null = null;
+  private lastSubject: ResolvedSubject<P> | null = null;
+
   constructor(
     /** @internal */ readonly tables: PolicyTables,
     private readonly cache: BoundedCache<string, ResolvedSubject<P>>,
@@ -277,11 +280,21 @@ export class Policy<P extends string = string> {
   }
 
   private resolveId(userId: string): ResolvedSubject<P> {
+    // Services usually ask several questions about one subject in a row: remember the last one.
+    if (userId === this.lastId) return this.lastSubject!;
     const cached = this.cache.get(userId);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.lastId = userId;
+      this.lastSubject = cached;
+      return cached;
+    }
     const record = this.tables.users.get(userId) ?? null;
     const subject = new ResolvedSubject<P>(this.tables, userId, record === null ? "unknown" : record.kind, record);
     this.cache.set(userId, subject);
+    if (this.cache.capacity > 0) {
+      this.lastId = userId;
+      this.lastSubject = subject;
+    }
     return subject;
   }
 }
