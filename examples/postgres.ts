@@ -1,18 +1,17 @@
 /**
- * orgkit's PostgreSQL storage, at the storage level: migrate, insert the seed's Acme
- * tree, query its descendants and ancestors, search, and show a transaction refusing a
- * cycle. Runs on PGlite (PostgreSQL compiled to WebAssembly, in process) by default, and
- * on a real server when ORGKIT_PG_URL is set:
+ * orgkit on PostgreSQL: migrate, then the facade on `postgresStorage` — import the
+ * seed's Acme tree by external id, link a user by a domain rule, search, refuse a cycle,
+ * read the audit trail — plus the adapter's own tree queries. Runs on PGlite (PostgreSQL
+ * compiled to WebAssembly, in process) by default, and on a real server when
+ * ORGKIT_PG_URL is set:
  *
  *   npx tsx examples/postgres.ts
  *   ORGKIT_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx examples/postgres.ts
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR } from "../src/index.js";
 import { migrate, postgresStorage, type PostgresClient } from "../src/adapters/postgres/index.js";
-import { createOrganization } from "../src/domain/organization/commands.js";
-import type { Organization } from "../src/domain/organization/schema.js";
-import { isOrgKitError, OrgKitError } from "../src/errors.js";
 
 const url = process.env["ORGKIT_PG_URL"];
 const server = url !== undefined && url !== "";
@@ -26,57 +25,46 @@ try {
   console.log("migrate:", await migrate(client, { schema }));
   console.log("migrate again (no-op):", await migrate(client, { schema }));
   const storage = postgresStorage({ client, schema });
+  const kit = createOrgKit({ storage });
+  await kit.users.upsert(SYSTEM_ACTOR, { id: "admin", kind: "agent", platformRole: "admin" });
+  const admin = { type: "user", id: "admin" } as const;
 
-  // The seed's Acme tree, made by the pure domain command (validated and normalized).
-  const now = "2026-11-24T09:00:00.000Z";
-  const org = (id: string, name: string, parentId: string | null, tags: string[] = []): Organization =>
-    createOrganization({ name, parentId, tags, type: "customer", states: ["service"] }, { id, now }).organization;
-  await storage.organizations.insertMany([
-    org("acme", "Acme Manufacturing", null, ["Key"]),
-    org("east", "Acme East Region", "acme"),
-    org("boston", "Acme Boston Office", "east", ["Key"]),
-    org("newyork", "Acme New York Office", "east"),
-    org("west", "Acme West Region", "acme"),
-    org("la", "Acme LA Office", "west"),
+  // The seed's Acme tree, imported by external id (children before parents is fine).
+  const imported = await kit.organizations.import(admin, [
+    { externalId: "BOS", name: "Acme Boston Office", parentExternalId: "EAST", tags: ["Key"] },
+    { externalId: "NY", name: "Acme New York Office", parentExternalId: "EAST" },
+    { externalId: "EAST", name: "Acme East Region", parentExternalId: "ACME" },
+    { externalId: "LA", name: "Acme LA Office", parentExternalId: "WEST" },
+    { externalId: "WEST", name: "Acme West Region", parentExternalId: "ACME" },
+    { externalId: "ACME", name: "Acme Manufacturing", type: "customer", tags: ["Key"], states: ["service"] },
   ]);
+  console.log(`\nimport: ${imported.created} created; again:`, (await kit.organizations.import(admin, [{ externalId: "ACME", name: "Acme Manufacturing", type: "customer", tags: ["Key"], states: ["service"] }])).unchanged, "unchanged");
+  const acme = (await kit.organizations.getByExternalId(admin, "ACME"))!;
+  const print = (node: NonNullable<Awaited<ReturnType<typeof kit.organizations.tree>>>, indent = ""): void => {
+    console.log(`${indent}${node.organization.name}`);
+    for (const child of node.children) print(child, `${indent}  `);
+  };
+  print((await kit.organizations.tree(admin, acme.id))!);
+  console.log(`descendants (recursive CTE): ${(await storage.organizations.descendants(acme.id)).length}, height ${await storage.organizations.subtreeHeight(acme.id)}`);
 
-  const tree = await storage.organizations.descendants("acme");
-  console.log("\nAcme and its descendants (depth-first, siblings by id):");
-  console.log((await storage.organizations.get("acme"))!.name);
-  for (const o of tree) {
-    const depth = (await storage.organizations.ancestors(o.id)).length;
-    console.log(`${"  ".repeat(depth)}${o.name}`);
-  }
-  console.log("Ancestors of LA:", (await storage.organizations.ancestors("la")).map((o) => o.id).join(" <- "));
-  console.log("Height of Acme's tree:", await storage.organizations.subtreeHeight("acme"));
+  // A domain rule links users automatically, in the same transaction as the user write.
+  await kit.rules.add(admin, acme.id, { kind: "domain", value: "acme.example", includeSubdomains: true });
+  await kit.users.upsert(SYSTEM_ACTOR, { id: "jane", emails: ["jane@boston.acme.example"] });
+  console.log(`\n${(await kit.memberships.explain(admin, "jane", acme.id)).reason}`);
 
-  const page = await storage.organizations.search({ text: "office", tags: ["key"], limit: 10 });
-  console.log(`\nSearch "office" tagged key: ${page.items.map((o) => o.name).join(", ")} (total ${page.total})`);
+  const page = await kit.organizations.search(admin, { text: "office", tags: ["key"] });
+  console.log(`search "office" tagged key: ${page.items.map((o) => o.name).join(", ")} (total ${page.total})`);
 
-  // A move as the service does it: read the new parent's ancestors, refuse a cycle, write.
-  // SERIALIZABLE makes the check still hold at commit, even against a concurrent move.
-  const move = (childId: string, parentId: string) =>
-    storage.transaction(async (tx) => {
-      const chain = [parentId, ...(await tx.organizations.ancestors(parentId)).map((o) => o.id)];
-      if (chain.includes(childId)) throw new OrgKitError("HIERARCHY_CYCLE", `${childId} cannot move under its own descendant ${parentId}`);
-      const child = (await tx.organizations.get(childId))!;
-      await tx.organizations.update({ ...child, parentId, version: child.version + 1 }, child.version);
-    });
-  await move("la", "east");
-  console.log("\nMoved LA under East:", (await storage.organizations.children("east")).map((o) => o.id).join(", "));
+  // Moves are checked inside a SERIALIZABLE transaction: a cycle is refused even against a concurrent move.
+  const boston = (await kit.organizations.getByExternalId(admin, "BOS"))!;
   try {
-    await move("acme", "boston");
+    await kit.organizations.setParent(admin, acme.id, boston.id);
   } catch (error) {
     if (!isOrgKitError(error)) throw error;
-    console.log(`Moving Acme under Boston refused: ${error.code}`);
+    console.log(`\nmoving Acme under Boston: ${error.code}, loop ${JSON.stringify(error.details.path)}`);
   }
-
-  try {
-    await storage.organizations.insert(org("dup", "ACME manufacturing", null));
-  } catch (error) {
-    if (!isOrgKitError(error)) throw error;
-    console.log(`A second "acme manufacturing" refused: ${error.code} (${String(error.details["reason"])})`);
-  }
+  const trail = await kit.events.list(admin, { organizationId: acme.id });
+  console.log(`Acme's audit trail: ${trail.map((e) => e.type).join(", ")}`);
 } finally {
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   if (client instanceof pg.Pool) await client.end();
