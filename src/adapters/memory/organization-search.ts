@@ -1,8 +1,7 @@
 import { match } from "ts-pattern";
 import type { Organization, OrganizationStatus } from "../../domain/organization/schema.js";
 import type { OrganizationSearchQuery, OrganizationSortField, SearchPage } from "../../storage/ports.js";
-import { checkLimit, invalidArgument } from "./arguments.js";
-import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor.js";
+import { encodeSearchCursor, parseSearchQuery, type ParsedSearchQuery } from "../../storage/search-query.js";
 
 /** An organization with the derived values search and the indexes need, computed once per write. */
 export interface OrganizationRow {
@@ -33,62 +32,22 @@ function timeOf(iso: string): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-const SORT_FIELDS: readonly OrganizationSortField[] = ["name", "createdAt", "updatedAt"];
-const STATUSES: readonly OrganizationStatus[] = ["active", "discontinued"];
-const DEFAULT_LIMIT = 50;
+/** A validated search for the memory adapter: timestamps in cursors are epoch milliseconds. */
+export type MemorySearchQuery = ParsedSearchQuery<string | number>;
 
-/** A validated search query with defaults applied. */
-export interface ParsedSearchQuery {
-  readonly text: string | null;
-  readonly types: ReadonlySet<string> | null;
-  readonly tags: readonly string[];
-  readonly states: readonly string[];
-  readonly status: OrganizationStatus | null;
-  /** `undefined`: any parent. */
-  readonly parentId: string | null | undefined;
-  readonly sort: OrganizationSortField;
-  readonly direction: "asc" | "desc";
-  readonly limit: number;
-  readonly after: SearchPosition | null;
-}
-
-function stringList(value: unknown, path: string): readonly string[] | null {
-  if (value === undefined) return null;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) throw invalidArgument(path, "must be an array of strings");
-  return value as readonly string[];
+function isCursorValue(sort: OrganizationSortField, value: unknown): value is string | number {
+  return sort === "name" ? typeof value === "string" : typeof value === "number" && Number.isFinite(value);
 }
 
 /** Validates a search query (`VALIDATION_FAILED` with the offending path) and applies defaults. */
-export function parseSearchQuery(query: OrganizationSearchQuery): ParsedSearchQuery {
-  if (typeof query !== "object" || query === null) throw invalidArgument("query", "must be an object");
-  const { text, status, parentId, sort, direction, limit, cursor } = query;
-  if (text !== undefined && typeof text !== "string") throw invalidArgument("text", "must be a string");
-  if (status !== undefined && !STATUSES.includes(status)) throw invalidArgument("status", "must be 'active' or 'discontinued'");
-  if (parentId !== undefined && parentId !== null && typeof parentId !== "string") throw invalidArgument("parentId", "must be a string or null");
-  if (sort !== undefined && !SORT_FIELDS.includes(sort)) throw invalidArgument("sort", `must be one of ${SORT_FIELDS.join(", ")}`);
-  if (direction !== undefined && direction !== "asc" && direction !== "desc") throw invalidArgument("direction", "must be 'asc' or 'desc'");
-  if (cursor !== undefined && cursor !== null && typeof cursor !== "string") throw invalidArgument("cursor", "must be a string or null");
-  const types = stringList(query.types, "types");
-  const resolvedSort = sort ?? "name";
-  const resolvedDirection = direction ?? "asc";
-  return {
-    text: text === undefined || text === "" ? null : text.toLowerCase(),
-    types: types === null ? null : new Set(types),
-    tags: (stringList(query.tags, "tags") ?? []).map((tag) => tag.toLowerCase()),
-    states: stringList(query.states, "states") ?? [],
-    status: status ?? null,
-    parentId,
-    sort: resolvedSort,
-    direction: resolvedDirection,
-    limit: limit === undefined ? DEFAULT_LIMIT : checkLimit(limit),
-    after: cursor === undefined || cursor === null ? null : decodeSearchCursor(cursor, resolvedSort, resolvedDirection),
-  };
+export function parseMemorySearch(query: OrganizationSearchQuery): MemorySearchQuery {
+  return parseSearchQuery(query, isCursorValue);
 }
 
-function matches(row: OrganizationRow, query: ParsedSearchQuery): boolean {
+function matches(row: OrganizationRow, query: MemorySearchQuery): boolean {
   const organization = row.organization;
   if (query.status !== null && organization.status !== query.status) return false;
-  if (query.types !== null && !query.types.has(organization.type)) return false;
+  if (query.types !== null && !query.types.includes(organization.type)) return false;
   for (const state of query.states) if (!organization.states.includes(state)) return false;
   for (const tag of query.tags) if (!row.lowerTags.has(tag)) return false;
   if (query.text !== null) {
@@ -120,7 +79,7 @@ function compareKeys(valueA: string | number, idA: string, valueB: string | numb
  * the candidates, keeping only the `limit` best rows after the cursor in a small sorted
  * buffer (O(n log limit)), and counts the total on the way.
  */
-export function searchOrganizations(candidates: Iterable<OrganizationRow>, query: ParsedSearchQuery): SearchPage<Organization> {
+export function searchOrganizations(candidates: Iterable<OrganizationRow>, query: MemorySearchQuery): SearchPage<Organization> {
   const sign = query.direction === "asc" ? 1 : -1;
   const after = query.after;
   const sortValue = sortValueOf(query.sort);

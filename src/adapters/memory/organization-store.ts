@@ -5,7 +5,7 @@ import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import type { Journal } from "./journal.js";
 import { MultiIndex } from "./multi-index.js";
-import { organizationRow, parseSearchQuery, searchOrganizations, type OrganizationRow } from "./organization-search.js";
+import { organizationRow, parseMemorySearch, searchOrganizations, type OrganizationRow } from "./organization-search.js";
 import { SortedKeys } from "./sorted-keys.js";
 import type { SyncRepository } from "./sync-repository.js";
 
@@ -195,7 +195,7 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
   }
 
   search(query: OrganizationSearchQuery): SearchPage<Organization> {
-    const parsed = parseSearchQuery(query);
+    const parsed = parseMemorySearch(query);
     if (parsed.parentId === undefined) return searchOrganizations(this.rows.values(), parsed);
     const rows = this.rows;
     const ids = this.childIds(parsed.parentId);

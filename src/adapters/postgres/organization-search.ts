@@ -8,59 +8,18 @@ import { match } from "ts-pattern";
 import type { Organization, OrganizationStatus } from "../../domain/organization/schema.js";
 import type { OrganizationSearchQuery, OrganizationSortField, SearchPage } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
-import { decodeSearchCursor, encodeSearchCursor, type SearchPosition } from "./search-cursor.js";
-import { checkLimit, escapeLike, invalidArgument, Parameters, readDocument } from "./sql.js";
+import { encodeSearchCursor, parseSearchQuery, type ParsedSearchQuery } from "../../storage/search-query.js";
+import { escapeLike, Parameters, readDocument } from "./sql.js";
 
-const SORT_FIELDS: readonly OrganizationSortField[] = ["name", "createdAt", "updatedAt"];
-const STATUSES: readonly OrganizationStatus[] = ["active", "discontinued"];
-const DEFAULT_LIMIT = 50;
+/** A validated search for PostgreSQL: timestamps in cursors are the ISO strings stored. */
+type ParsedSearch = ParsedSearchQuery<string>;
 
-/** A validated search with defaults applied; text and tags already lower-cased. */
-interface ParsedSearch {
-  readonly text: string | null;
-  readonly types: readonly string[] | null;
-  readonly tags: readonly string[];
-  readonly states: readonly string[];
-  readonly status: OrganizationStatus | null;
-  /** `undefined`: any parent; `null`: roots. */
-  readonly parentId: string | null | undefined;
-  readonly sort: OrganizationSortField;
-  readonly direction: "asc" | "desc";
-  readonly limit: number;
-  readonly after: SearchPosition | null;
-}
-
-function stringList(value: unknown, path: string): readonly string[] | null {
-  if (value === undefined) return null;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) throw invalidArgument(path, "must be an array of strings");
-  return value as readonly string[];
+function isCursorValue(sort: OrganizationSortField, value: unknown): value is string {
+  return typeof value === "string" && (sort === "name" || !Number.isNaN(Date.parse(value)));
 }
 
 function parseSearch(query: OrganizationSearchQuery): ParsedSearch {
-  if (typeof query !== "object" || query === null) throw invalidArgument("query", "must be an object");
-  const { text, status, parentId, sort, direction, limit, cursor } = query;
-  if (text !== undefined && typeof text !== "string") throw invalidArgument("text", "must be a string");
-  if (status !== undefined && !STATUSES.includes(status)) throw invalidArgument("status", "must be 'active' or 'discontinued'");
-  if (parentId !== undefined && parentId !== null && typeof parentId !== "string") throw invalidArgument("parentId", "must be a string or null");
-  if (sort !== undefined && !SORT_FIELDS.includes(sort)) throw invalidArgument("sort", `must be one of ${SORT_FIELDS.join(", ")}`);
-  if (direction !== undefined && direction !== "asc" && direction !== "desc") throw invalidArgument("direction", "must be 'asc' or 'desc'");
-  if (cursor !== undefined && cursor !== null && typeof cursor !== "string") throw invalidArgument("cursor", "must be a string or null");
-  const resolvedSort = sort ?? "name";
-  const resolvedDirection = direction ?? "asc";
-  return {
-    // Lower-cased here, with JavaScript's Unicode case mapping, like the stored *_lower
-    // columns: matching does not depend on the database's locale.
-    text: text === undefined || text === "" ? null : text.toLowerCase(),
-    types: stringList(query.types, "types"),
-    tags: [...new Set((stringList(query.tags, "tags") ?? []).map((tag) => tag.toLowerCase()))],
-    states: [...new Set(stringList(query.states, "states") ?? [])],
-    status: status ?? null,
-    parentId,
-    sort: resolvedSort,
-    direction: resolvedDirection,
-    limit: limit === undefined ? DEFAULT_LIMIT : checkLimit(limit),
-    after: cursor === undefined || cursor === null ? null : decodeSearchCursor(cursor, resolvedSort, resolvedDirection),
-  };
+  return parseSearchQuery(query, isCursorValue);
 }
 
 /** The column a sort orders by, and the cast its cursor value needs. */

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { validationError, type OrgKitError } from "../../errors.js";
-import type { KeysetOptions } from "../../storage/ports.js";
+import { validationError } from "../../errors.js";
 
 /** The schema orgkit's tables live in unless another is configured. */
 export const DEFAULT_SCHEMA = "orgkit";
@@ -61,32 +60,9 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** `VALIDATION_FAILED` for one bad argument, in the shape the memory adapter uses. */
-export function invalidArgument(path: string, message: string, code = "invalid_argument"): OrgKitError {
-  return validationError(`Invalid ${path}: ${message}`, [{ path, message, code }]);
-}
+import { invalidArgument } from "../../storage/arguments.js";
 
-/** Validates a page size (an integer 1–1000) and returns it. */
-export function checkLimit(limit: unknown, path = "limit"): number {
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw invalidArgument(path, "must be an integer from 1 to 1000", "invalid_limit");
-  }
-  return limit;
-}
-
-/** Validates keyset options: `after` a string key or null/absent, `limit` 1–1000. */
-export function readKeyset(options: KeysetOptions | undefined): { after: string | null; limit: number } {
-  if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
-  const after = options.after ?? null;
-  if (after !== null && typeof after !== "string") throw invalidArgument("after", "must be a string key or null");
-  return { after, limit: checkLimit(options.limit) };
-}
-
-/** Checks that an identifier argument is a string (a number would be sent as text and silently find nothing). */
-export function checkString(value: unknown, path: string): string {
-  if (typeof value !== "string") throw invalidArgument(path, "must be a string");
-  return value;
-}
+export { checkLimit, checkString, invalidArgument, readKeyset } from "../../storage/arguments.js";
 
 /**
  * Splits a composite cursor `a + "\u0000" + b` (the format the ports use for two-part keys)

@@ -1,0 +1,38 @@
+/**
+ * Argument checks every storage adapter makes the same way, so that a bad page size or
+ * key is the same `VALIDATION_FAILED` whichever adapter a host runs on.
+ *
+ * @module
+ */
+import { OrgKitError } from "../errors.js";
+import type { KeysetOptions } from "./ports.js";
+
+/** Largest page any list may return (the ports' `1–1000`). */
+export const MAX_LIMIT = 1000;
+
+/** A `VALIDATION_FAILED` error for one bad argument. */
+export function invalidArgument(path: string, message: string, code = "invalid_argument"): OrgKitError {
+  return new OrgKitError("VALIDATION_FAILED", `Invalid ${path}: ${message}`, { details: { issues: [{ path, message, code }] } });
+}
+
+/** Checks a page size: an integer from 1 to 1000. */
+export function checkLimit(limit: unknown, path = "limit"): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw invalidArgument(path, `must be an integer from 1 to ${MAX_LIMIT}`, "invalid_limit");
+  }
+  return limit;
+}
+
+/** Reads `{ after, limit }`: `after` a string key or null/absent, `limit` 1–1000. */
+export function readKeyset(options: KeysetOptions | undefined): { after: string | null; limit: number } {
+  if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
+  const after = options.after ?? null;
+  if (after !== null && typeof after !== "string") throw invalidArgument("after", "must be a string key or null");
+  return { after, limit: checkLimit(options.limit) };
+}
+
+/** Checks that an identifier argument is a string (a wrong type would silently find nothing). */
+export function checkString(value: unknown, path: string): string {
+  if (typeof value !== "string") throw invalidArgument(path, "must be a string");
+  return value;
+}
