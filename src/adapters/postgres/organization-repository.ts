@@ -8,6 +8,7 @@ import { OrgKitError } from "../../errors.js";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
+import { getDocument, getDocuments } from "./documents.js";
 import type { SqlExecutor } from "./executor.js";
 import { searchOrganizations } from "./organization-search.js";
 import { checkString, invalidArgument, Parameters, readDocument, readKeyset } from "./sql.js";
@@ -114,29 +115,9 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
   }
 
   return {
-    async get(id) {
-      checkString(id, "id");
-      const rows = await executor.rows<DocRow>("organizations.get", `SELECT doc FROM ${table} WHERE id = $1`, [id]);
-      return rows[0] === undefined ? null : readDocument<Organization>(rows[0].doc);
-    },
+    get: (id) => getDocument<Organization>(executor, "organizations.get", table, id),
 
-    async getMany(ids) {
-      if (!Array.isArray(ids)) throw invalidArgument("ids", "must be an array of ids");
-      ids.forEach((id, i) => checkString(id, `ids.${i}`));
-      if (ids.length === 0) return [];
-      const rows = await executor.rows<DocRow>("organizations.getMany", `SELECT doc FROM ${table} WHERE id = ANY($1::text[])`, [[...new Set(ids)]]);
-      const byId = new Map(docs(rows).map((o) => [o.id, o]));
-      const seen = new Set<string>();
-      const out: Organization[] = [];
-      for (const id of ids) {
-        const found = byId.get(id);
-        if (found === undefined) continue;
-        // A repeated id gets its own copy: returned objects never share state.
-        out.push(seen.has(id) ? structuredClone(found) : found);
-        seen.add(id);
-      }
-      return out;
-    },
+    getMany: (ids) => getDocuments<Organization>(executor, "organizations.getMany", table, ids),
 
     async getByExternalId(externalId) {
       checkString(externalId, "externalId");

@@ -7,6 +7,7 @@ import { OrgKitError } from "../../errors.js";
 import type { MemberRuleRecord, User } from "../../domain/membership/model.js";
 import type { UserRepository } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
+import { getDocument, getDocuments } from "./documents.js";
 import type { SqlExecutor } from "./executor.js";
 import { checkString, invalidArgument, Parameters, readDocument, readKeyset } from "./sql.js";
 
@@ -88,28 +89,9 @@ export function createUserRepository(context: RepositoryContext): UserRepository
   }
 
   return {
-    async get(id) {
-      checkString(id, "id");
-      const rows = await executor.rows<DocRow>("users.get", `SELECT doc FROM ${table} WHERE id = $1`, [id]);
-      return rows[0] === undefined ? null : readDocument<User>(rows[0].doc);
-    },
+    get: (id) => getDocument<User>(executor, "users.get", table, id),
 
-    async getMany(ids) {
-      if (!Array.isArray(ids)) throw invalidArgument("ids", "must be an array of ids");
-      ids.forEach((id, i) => checkString(id, `ids.${i}`));
-      if (ids.length === 0) return [];
-      const rows = await executor.rows<DocRow>("users.getMany", `SELECT doc FROM ${table} WHERE id = ANY($1::text[])`, [[...new Set(ids)]]);
-      const byId = new Map(docs(rows).map((u) => [u.id, u]));
-      const seen = new Set<string>();
-      const out: User[] = [];
-      for (const id of ids) {
-        const found = byId.get(id);
-        if (found === undefined) continue;
-        out.push(seen.has(id) ? structuredClone(found) : found);
-        seen.add(id);
-      }
-      return out;
-    },
+    getMany: (ids) => getDocuments<User>(executor, "users.getMany", table, ids),
 
     async insert(user) {
       checkUser(user);
