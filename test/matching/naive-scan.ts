@@ -8,7 +8,6 @@ import {
   safeNormalizeEmail,
   safeNormalizePhone,
   safeNormalizeUsername,
-  type Identity,
   type MatchReason,
   type MemberRule,
   type NormalizeOptions,

@@ -1,5 +1,5 @@
 import { match } from "ts-pattern";
-import type { Organization, OrganizationStatus } from "../../domain/organization/schema.js";
+import type { Organization } from "../../domain/organization/schema.js";
 import type { OrganizationSearchQuery, OrganizationSortField, SearchPage } from "../../storage/ports.js";
 import { encodeSearchCursor, parseSearchQuery, type ParsedSearchQuery } from "../../storage/search-query.js";
 
