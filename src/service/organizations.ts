@@ -128,8 +128,8 @@ export async function assertExternalIdFree(scope: CommandScope, externalId: stri
   }
 }
 
-/** Loads what `assertCanSetParent` needs and runs it. */
-export async function checkMove(scope: CommandScope, childId: string, parentId: string, childIsNew: boolean): Promise<void> {
+/** Loads what `assertCanSetParent` needs and runs it; returns the child's depth after the move. */
+export async function checkMove(scope: CommandScope, childId: string, parentId: string, childIsNew: boolean): Promise<number> {
   const parent = await scope.session.organizations.get(parentId);
   const ancestors = parent ? await scope.session.organizations.ancestors(parentId) : [];
   const height = childIsNew ? 0 : await scope.session.organizations.subtreeHeight(childId);
@@ -141,6 +141,7 @@ export async function checkMove(scope: CommandScope, childId: string, parentId: 
     childSubtreeHeight: height,
     maxDepth: scope.config.maxDepth,
   });
+  return ancestors.length + 1;
 }
 
 export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {

@@ -85,6 +85,16 @@ describe("bulk import (seed 002 Ingestion)", () => {
     expect(await kit.organizations.getByExternalId(admin, "ACME")).toBeNull();
   });
 
+  it("checks depth for parents created earlier in the same batch", async () => {
+    const { kit } = await setup({ maxDepth: 1 });
+    const error = await rejects(kit.organizations.import(admin, batch), "MAX_DEPTH_EXCEEDED");
+    expect((error.details.result as ImportResult).rows[0]).toMatchObject({ status: "failed", error: { code: "MAX_DEPTH_EXCEEDED" } });
+    const shallow = await kit.organizations.import(admin, batch.slice(1), { mode: "per-row" });
+    expect(shallow.rows.map((r) => r.status)).toEqual(["created", "created", "created"]);
+    const deeper = await kit.organizations.import(admin, [{ externalId: "DEEP", name: "Deep", parentExternalId: "EAST" }], { mode: "per-row" });
+    expect(deeper.rows[0]!.error?.code).toBe("MAX_DEPTH_EXCEEDED");
+  });
+
   it("needs the right to create organizations", async () => {
     const { kit } = await setup();
     await kit.users.upsert(admin, { id: "nobody" });
