@@ -80,10 +80,11 @@ export class Policy<P extends string = string> {
   readonly version: number;
   private guestSubject: ResolvedSubject<P> | null = null;
 
-  /** @internal Use {@link compilePolicy}. */
+  // The last subject resolved by id (see resolveId).
   private lastId: string | null = null;
   private lastSubject: ResolvedSubject<P> | null = null;
 
+  /** @internal Use {@link compilePolicy}. */
   constructor(
     /** @internal */ readonly tables: PolicyTables,
     private readonly cache: BoundedCache<string, ResolvedSubject<P>>,
