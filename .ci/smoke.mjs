@@ -49,14 +49,36 @@ const cjs = entries.map((e) => `{ const m = require(${JSON.stringify(e)}); if (O
 writeFileSync(join(scratch, "cjs.cjs"), cjs);
 process.stdout.write(run("node", ["esm.mjs"], scratch));
 process.stdout.write(run("node", ["cjs.cjs"], scratch));
-// The main job works from the tarball too.
+// The main job works from the tarball too, in both module systems: the facade on memory
+// storage, rule linking, and the guards that read packaged data (the free-mail list, the PSL).
+const job = (load) => `${load}
+const kit = createOrgKit({ storage: memoryStorage() });
+const org = await kit.organizations.create(SYSTEM_ACTOR, { name: "Smoke" });
+await kit.rules.add(SYSTEM_ACTOR, org.id, { kind: "domain", value: "smoke.example" });
+await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: ["u1@smoke.example"] });
+if ((await kit.memberships.listByUser(SYSTEM_ACTOR, "u1")).length !== 1) throw new Error("rule did not link");
+for (const [value, code] of [["gmail.com", "DOMAIN_FREE_MAIL"], ["co.uk", "DOMAIN_PUBLIC_SUFFIX"]]) {
+  try { createMemberRule({ id: "r", organizationId: org.id, kind: "domain", value }); throw new Error(value + " accepted"); }
+  catch (error) { if (!isOrgKitError(error, code)) throw error; }
+}
+const policy = compilePolicy({ schemaVersion: 1, version: 1, usergroups: [{ id: "e", permissions: ["kb.read"], builtIn: "everyone" }] });
+if (!policy.can(policy.guest(), "kb.read") || policy.can(policy.guest(), "chat")) throw new Error("policy");
+console.log("main job ok");`;
 writeFileSync(
   join(scratch, "job.mjs"),
-  `import { createOrganization } from "orgkit";
-const { organization } = createOrganization({ name: "Smoke" }, { id: "o1", now: new Date() });
-if (organization.version !== 1) throw new Error("bad organization");
-console.log("created", organization.name);`,
+  job(`import { createOrgKit, SYSTEM_ACTOR, isOrgKitError } from "orgkit";
+import { memoryStorage } from "orgkit/memory";
+import { createMemberRule } from "orgkit/matching";
+import { compilePolicy } from "orgkit/permissions";`),
+);
+writeFileSync(
+  join(scratch, "job.cjs"),
+  `(async () => {${job(`const { createOrgKit, SYSTEM_ACTOR, isOrgKitError } = require("orgkit");
+const { memoryStorage } = require("orgkit/memory");
+const { createMemberRule } = require("orgkit/matching");
+const { compilePolicy } = require("orgkit/permissions");`)}})().catch((error) => { console.error(error); process.exit(1); });`,
 );
 process.stdout.write(run("node", ["job.mjs"], scratch));
+process.stdout.write(run("node", ["job.cjs"], scratch));
 rmSync(scratch, { recursive: true, force: true });
 console.log("smoke test passed for", entries.length, "entries");
