@@ -154,27 +154,54 @@ async function checkInvariants(storage: Storage, policy: MembershipPolicy, remov
   }
 }
 
+/** The reference model: the policy in force, and the users whose rule membership was removed by hand. */
+interface Model {
+  readonly policy: MembershipPolicy;
+  readonly removedByHand: Set<string>;
+}
+
+/** The system under test. */
+interface Real {
+  readonly kit: OrgKit;
+  readonly storage: Storage;
+}
+
+/** One use case by one actor, as a fast-check command: run it, then check rights and invariants. */
+class UseCase implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly step: Step) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, { kit, storage }: Real): Promise<void> {
+    const s = this.step;
+    const permitted = await allowed(storage, s.actor, s.action, model.policy);
+    const before = await storage.events.lastSequence();
+    try {
+      await perform(kit, storage, s);
+      expect(permitted, `${s.actor} did ${JSON.stringify(s.action)} without the right`).toBe(true);
+      if (s.action.type === "removeMembership") model.removedByHand.add(s.action.user);
+    } catch (error) {
+      if (!isOrgKitError(error)) throw error;
+      if (!permitted) expect(error.code).toBe("FORBIDDEN");
+      else expect(error.code).not.toBe("FORBIDDEN");
+      expect(await storage.events.lastSequence(), "a failed use case wrote events").toBe(before);
+    }
+    await checkInvariants(storage, model.policy, model.removedByHand);
+  }
+
+  toString(): string {
+    return `${this.step.actor}: ${JSON.stringify(this.step.action)}`;
+  }
+}
+
 describe.each(["single", "multiple"] as const)("random use-case sequences (%s policy)", (policy) => {
   it("keep the invariants and never let an actor exceed its rights", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
-        const { kit, storage } = await world(policy);
-        const removedByHand = new Set<string>();
-        for (const s of steps) {
-          const permitted = await allowed(storage, s.actor, s.action, policy);
-          const before = await storage.events.lastSequence();
-          try {
-            await perform(kit, storage, s);
-            expect(permitted, `${s.actor} did ${JSON.stringify(s.action)} without the right`).toBe(true);
-            if (s.action.type === "removeMembership") removedByHand.add(s.action.user);
-          } catch (error) {
-            if (!isOrgKitError(error)) throw error;
-            if (!permitted) expect(error.code).toBe("FORBIDDEN");
-            else expect(error.code).not.toBe("FORBIDDEN");
-            expect(await storage.events.lastSequence(), "a failed use case wrote events").toBe(before);
-          }
-          await checkInvariants(storage, policy, removedByHand);
-        }
+      fc.asyncProperty(fc.commands([step.map((s) => new UseCase(s))], { maxCommands: 25 }), async (commands) => {
+        const real = await world(policy);
+        await fc.asyncModelRun(() => ({ model: { policy, removedByHand: new Set<string>() }, real }), commands);
       }),
       { numRuns: 60 },
     );
