@@ -1,4 +1,5 @@
 import { OrgKitError } from "../errors.js";
+import type { Membership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
 import type { ActorRef } from "../storage/ports.js";
 
@@ -20,8 +21,15 @@ export interface ActorAccess {
   readonly isSuperAdmin: boolean;
   canAddOrganization(): boolean;
   canOnOrganization(action: OrganizationAction, organization: Organization): boolean;
-  /** Platform admin, or organization admin of `organizationId`. */
+  /** Platform admin, or organization admin of `organizationId` (about the organization, not a given user: new users, listings). */
   canManageUsersOf(organizationId: string): boolean;
+  /**
+   * May manage this existing user in `organization` (change its membership, role or
+   * profile): platform admins (only super admins manage super admins), or an admin of
+   * that organization when the user is a member of it (`membership`) and holds no
+   * platform role.
+   */
+  canManageUser(target: User, membership: Membership | null, organization: Organization): boolean;
   /** May assign `role` to a member of `organization` (org admins: only its allowed roles). */
   canAssignRole(organization: Organization, role: string): boolean;
   /** Designate or remove organization admins: platform admins only. */

@@ -1,3 +1,4 @@
+import type { Membership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
 import { compilePolicy, type Policy } from "../permissions/policy.js";
 import { POLICY_SNAPSHOT_SCHEMA_VERSION } from "../permissions/snapshot.js";
@@ -13,6 +14,7 @@ const ALLOW_ALL: Omit<ActorAccess, "actor"> = {
   canAddOrganization: () => true,
   canOnOrganization: () => true,
   canManageUsersOf: () => true,
+  canManageUser: () => true,
   canAssignRole: () => true,
   canSetAdmins: () => true,
   canAdministerPlatform: () => true,
@@ -67,6 +69,16 @@ export async function loadActorAccess(session: StorageSession, actor: ActorRef, 
     // Managing users needs admin rights in that organization, which only a membership (already in the slice) or a platform role gives.
     canManageUsersOf: (organizationId: string) =>
       user?.platformRole != null || (knownOrganization(organizationId) && subject.canManageUser(null, organizationId)),
+    canManageUser: (target: User, membership: Membership | null, organization: Organization) => {
+      // Add the target (and its membership there) to the slice, so the evaluator decides with the facts it needs.
+      policy = policy.withChanges([
+        { type: "organization.set", organization: sliceOrganization(organization) },
+        { type: "user.set", user: toPolicyUser(target) },
+        ...(membership ? [{ type: "membership.set" as const, membership: toPolicyMembership(membership) }] : []),
+      ]);
+      subject = policy.subject(actor.id);
+      return subject.canManageUser(target.id, organization.id);
+    },
     canAssignRole: (organization: Organization, role: string) => withOrganization(organization).canAssignRole(organization.id, role),
     canSetAdmins: () => user?.platformRole != null,
     canAdministerPlatform: () => user?.platformRole != null,

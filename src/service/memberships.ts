@@ -109,6 +109,14 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     return membership;
   }
 
+  /** The evaluator's `canManageUser` for an existing user: org admins only for plain members of their organization. */
+  function requireManageUser(scope: CommandScope, target: User, membership: Membership | null, organization: Organization): void {
+    requireAllowed(scope.access.canManageUser(target, membership, organization), scope.actor, `manage user ${target.id} in organization ${organization.id}`, {
+      userId: target.id,
+      organizationId: organization.id,
+    });
+  }
+
   function requireRole(scope: CommandScope, organization: Organization, role: string): void {
     requireAllowed(scope.access.canAssignRole(organization, role), scope.actor, `assign role '${role}' in organization ${organization.id}`, {
       organizationId: organization.id,
@@ -128,8 +136,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         requireRole(scope, organization, data.role);
         if (data.admin) requireAllowed(access.canSetAdmins(), ref, "designate organization admins");
         assertAssignable(organization);
-        await loadUser(scope, data.userId);
+        const target = await loadUser(scope, data.userId);
         const existing = await scope.session.memberships.get(data.userId, organization.id);
+        requireManageUser(scope, target, existing, organization);
         if (existing) {
           throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
             details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
@@ -152,6 +161,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         requireAllowed(scope.access.canManageUsersOf(key.organizationId), ref, `manage users of organization ${key.organizationId}`, { organizationId: key.organizationId });
         const existing = await scope.session.memberships.get(key.userId, key.organizationId);
         if (!existing) return false;
+        const organization = await loadOrganization(scope.session, key.organizationId);
+        const target = await scope.session.users.get(key.userId);
+        if (target) requireManageUser(scope, target, existing, organization);
         await scope.session.memberships.delete(key.userId, key.organizationId);
         scope.record({ type: "membership.removed", organizationId: key.organizationId, data: { userId: key.userId, reason: "removed", source: describeSource(existing.source) } });
         return true;
@@ -167,6 +179,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         requireAllowed(scope.access.canManageUsersOf(organization.id), ref, `manage users of organization ${organization.id}`, { organizationId: organization.id });
         requireRole(scope, organization, value);
         const current = await loadMembership(scope, key.userId, key.organizationId);
+        requireManageUser(scope, await loadUser(scope, key.userId), current, organization);
         const next: Membership = { ...current, role: value, updatedAt: scope.now.toISOString() };
         await scope.session.memberships.put(next);
         scope.record({ type: "membership.role_set", organizationId: organization.id, data: { userId: key.userId, from: current.role, to: value } });
@@ -181,6 +194,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       return runtime.run(ref, async (scope) => {
         requireAllowed(scope.access.canSetAdmins(), ref, "designate organization admins");
         const current = await loadMembership(scope, key.userId, key.organizationId);
+        requireManageUser(scope, await loadUser(scope, key.userId), current, await loadOrganization(scope.session, key.organizationId));
         const next: Membership = { ...current, admin: value, updatedAt: scope.now.toISOString() };
         await scope.session.memberships.put(next);
         scope.record({ type: "membership.admin_set", organizationId: key.organizationId, data: { userId: key.userId, admin: value } });

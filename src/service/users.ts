@@ -148,7 +148,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
           });
           if (current) {
             const member = await session.memberships.get(current.id, organization!.id);
-            requireAllowed(member !== null, ref, `edit user ${current.id}, who is not a member of organization ${organization!.id}`);
+            requireAllowed(member !== null && access.canManageUser(current, member, organization!), ref, `edit user ${current.id} (only plain members of organization ${organization!.id})`);
           }
         }
         const at = scope.now.toISOString();
