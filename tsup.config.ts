@@ -22,4 +22,7 @@ export default defineConfig({
   treeshake: true,
   // vitest is an optional peer used only by orgkit/testing; never bundle it.
   external: ["vitest"],
+  // The free-mail list is data, not code: inline it so the built entries load it the
+  // way every bundler and every Node 20 release understands (no JSON import at run time).
+  noExternal: ["email-providers"],
 });

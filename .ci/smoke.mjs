@@ -80,5 +80,7 @@ const { compilePolicy } = require("orgkit/permissions");`)}})().catch((error) =>
 );
 process.stdout.write(run("node", ["job.mjs"], scratch));
 process.stdout.write(run("node", ["job.cjs"], scratch));
+// 4. Each entry survives bundling into one file, and the quickstart runs from a bundle.
+process.stdout.write(run("node", [join(root, ".ci", "bundle.mjs"), scratch], root));
 rmSync(scratch, { recursive: true, force: true });
 console.log("smoke test passed for", entries.length, "entries");

@@ -2,14 +2,15 @@
  * Runs the Public Suffix List project's own test file against the domain-rule guard:
  * where `registrable` is null the input is a public suffix (or no domain at all) and a
  * domain rule for it must be refused; otherwise the rule is allowed and its value is the
- * normalized input. The file is parsed here, never copied.
+ * normalized input. The file (public domain, CC0) is copied unchanged into
+ * test/fixtures/ with its header; see test/fixtures/README.md.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { isOrgKitError } from "../../src/errors.js";
 import { createMemberRule, normalizeDomain, registrableDomain } from "../../src/domain/matching/index.js";
 
-const FILE = new URL("../../../shared/testdata/test_psl.txt", import.meta.url);
+const FILE = new URL("../fixtures/test_psl.txt", import.meta.url);
 
 interface Vector {
   readonly line: number;

@@ -2,10 +2,13 @@
 // everyday providers such as `googlemail.com` and `hotmail.co.uk`, and a miss here
 // lumps unrelated customers into one organization (a privacy leak: an organization
 // manager sees every member's tickets), while an over-broad entry only costs the host
-// an explicit `allowFreeMail`. The list is loaded from the package at run time, not
-// inlined in our bundle (137 KB in each of the ESM and CJS builds), so a host picks up
-// list updates with its own lockfile.
-import { createRequire } from "node:module";
+// an explicit `allowFreeMail`.
+//
+// The list is a static import, so bundlers (esbuild, webpack, Rollup) see it and a
+// single-file bundle of `orgkit` works; our own build inlines it (tsup `noExternal`),
+// because Node 20.0's ESM loader refuses a bare JSON import without import attributes.
+// Hosts change it at run time with `createFreeMailDomains({ add, remove })`.
+import providerDomains from "email-providers/all.json";
 import { normalizeDomainValue } from "./domain.js";
 import { issueToError } from "./normalize-result.js";
 import { registrableDomainOfHost } from "./public-suffix.js";
@@ -27,16 +30,8 @@ function isReservedName(domain: string): boolean {
   return false;
 }
 
-/**
- * Reads the package's JSON. Not `import … with { type: "json" }`: the build targets
- * Node 20.0, which lacks import attributes, so esbuild drops the attribute and Node
- * then refuses the ESM import. Not a bare `require` either: esbuild's ESM output turns
- * it into a shim that throws. `__filename` exists in the CommonJS build; in ESM (our
- * ESM build, tsx, vitest) `import.meta.url` locates this module instead.
- */
 function loadProviderDomains(): readonly string[] {
-  const here = typeof __filename === "string" ? __filename : import.meta.url;
-  const list: unknown = createRequire(here)("email-providers/all.json");
+  const list: unknown = providerDomains;
   return Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === "string") : [];
 }
 
