@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseInput } from "../domain/validation.js";
+import { idString, parseInput } from "../domain/validation.js";
 import type { ActorRef } from "../storage/ports.js";
 
 /**
@@ -11,8 +11,8 @@ import type { ActorRef } from "../storage/ports.js";
 export type Actor = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id?: string };
 
 const actorSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("user"), id: z.string().trim().min(1).max(128) }).strict(),
-  z.object({ type: z.literal("system"), id: z.string().trim().min(1).max(128).optional() }).strict(),
+  z.object({ type: z.literal("user"), id: idString() }).strict(),
+  z.object({ type: z.literal("system"), id: idString().optional() }).strict(),
 ]);
 
 /** The trusted automation actor. */

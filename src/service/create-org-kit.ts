@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { idSchema } from "../domain/organization/schema.js";
+import { readPlainArguments, readPlainInput } from "../domain/plain-input.js";
+import { validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
 import { compilePolicy, type Policy } from "../permissions/policy.js";
 import type { Decision } from "../permissions/decision.js";
@@ -18,7 +21,7 @@ import { readFullSnapshot } from "./snapshot.js";
 import { createUsersApi, type UsersApi } from "./users.js";
 
 const eventsQuerySchema = z
-  .object({ organizationId: z.string().min(1).optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) })
+  .object({ organizationId: idSchema.optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) })
   .strict();
 
 /** Options of {@link createOrgKit}. */
@@ -87,7 +90,8 @@ export interface OrgKit {
  * await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: ["jane@acme.example"] }); // linked to Acme by the rule
  * ```
  */
-export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
+export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
+  const options = readKitOptions(untrustedOptions);
   const { storage } = parseInput(
     z.object({ storage: z.custom<Storage>((s) => typeof s === "object" && s !== null && typeof (s as Storage).transaction === "function", "must be a Storage") }).passthrough(),
     options,
@@ -125,14 +129,14 @@ export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
   const importOrganizations = createImport(runtime);
   return {
     config,
-    organizations: { ...organizations, import: importOrganizations },
-    users: createUsersApi(runtime),
-    memberships: createMembershipsApi(runtime),
-    rules: createRulesApi(runtime),
-    resources: createResourcesApi(runtime),
-    usergroups: createUsergroupsApi(runtime),
-    profiles: createStaffProfilesApi(runtime),
-    events: {
+    organizations: atTheDoor("organizations", { ...organizations, import: importOrganizations }),
+    users: atTheDoor("users", createUsersApi(runtime)),
+    memberships: atTheDoor("memberships", createMembershipsApi(runtime)),
+    rules: atTheDoor("rules", createRulesApi(runtime)),
+    resources: atTheDoor("resources", createResourcesApi(runtime)),
+    usergroups: atTheDoor("usergroups", createUsergroupsApi(runtime)),
+    profiles: atTheDoor("profiles", createStaffProfilesApi(runtime)),
+    events: atTheDoor("events", {
       async list(actor, listOptions) {
         const ref = parseActor(actor);
         const query = parseInput(
@@ -153,7 +157,7 @@ export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
           });
         });
       },
-    },
+    }),
     policy,
     async can(userId, permission) {
       const p = await policy();
@@ -163,4 +167,51 @@ export function createOrgKit(options: CreateOrgKitOptions): OrgKit {
       return (await policy()).explain(request);
     },
   };
+}
+
+/**
+ * Reads the options once: the storage, clock and id generator are the host's objects and
+ * stay as they are; the configuration is copied into plain data.
+ */
+function readKitOptions(options: unknown): CreateOrgKitOptions {
+  let fields: { storage?: unknown; clock?: unknown; ids?: unknown; config?: unknown };
+  try {
+    if (typeof options !== "object" || options === null) throw new TypeError("must be an object with a storage");
+    const { storage, clock, ids, config } = options as Record<string, unknown>;
+    fields = { storage, clock, ids, config };
+  } catch (error) {
+    throw validationError("Invalid createOrgKit options: could not be read", [
+      { path: "", code: "unreadable", message: error instanceof Error ? error.message : String(error) },
+    ]);
+  }
+  if (fields.clock !== undefined && typeof fields.clock !== "function") {
+    throw validationError("Invalid createOrgKit options at clock: must be a function returning a Date", [{ path: "clock", code: "invalid_type", message: "must be a function" }]);
+  }
+  if (fields.ids !== undefined && typeof fields.ids !== "function") {
+    throw validationError("Invalid createOrgKit options at ids: must be a function", [{ path: "ids", code: "invalid_type", message: "must be a function" }]);
+  }
+  const config = fields.config === undefined ? undefined : readPlainInput(fields.config, "createOrgKit options", { path: ["config"], checkText: false });
+  return { ...fields, config } as CreateOrgKitOptions;
+}
+
+/**
+ * Every use case reads its arguments once, here, into plain data: a getter that throws
+ * or changes its answer, a revoked proxy or a cyclic object is `VALIDATION_FAILED`
+ * before the use case starts, and the use case never holds the caller's objects (so the
+ * caller cannot change what was validated while it runs). Each method returns a promise
+ * that rejects with the error; none throws synchronously.
+ */
+function atTheDoor<Api extends object>(group: string, api: Api): Api {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(api)) {
+    if (typeof method !== "function") {
+      guarded[name] = method;
+      continue;
+    }
+    guarded[name] = async (...args: unknown[]) => {
+      const plain = readPlainArguments(args, `arguments of ${group}.${name}`, { checkText: false, names: ["actor"] });
+      return (method as (...a: unknown[]) => unknown).apply(api, plain);
+    };
+  }
+  return Object.freeze(guarded) as Api;
 }

@@ -28,6 +28,8 @@ const ctx: CommandContext = { now: "2026-03-01T10:00:00.000Z", config };
 type Command = (organization: Organization) => CommandResult;
 
 const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,15}$/);
+// Ids are exact (never trimmed), so an id never ends with white space.
+const idWord = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,15}$/);
 const stateList = fc.subarray([...config.states]);
 
 /** Commands that are valid for any active or discontinued organization (status-changing ones are chosen by state). */
@@ -38,8 +40,8 @@ const validCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.array(word, { maxLength: 4 }).map((tags) => (o: Organization) => removeOrganizationTags(o, tags, ctx)),
   fc.array(word, { maxLength: 3 }).map((roles) => (o: Organization) => setOrganizationAllowedRoles(o, roles, ctx)),
   fc.array(word, { maxLength: 3 }).map((apps) => (o: Organization) => setOrganizationAllowedApps(o, apps, ctx)),
-  fc.array(word, { maxLength: 3 }).map((ids) => (o: Organization) => unlinkOrganizationUsergroups(o, ids, ctx)),
-  fc.array(word, { maxLength: 3 }).map((ids) => (o: Organization) =>
+  fc.array(idWord, { maxLength: 3 }).map((ids) => (o: Organization) => unlinkOrganizationUsergroups(o, ids, ctx)),
+  fc.array(idWord, { maxLength: 3 }).map((ids) => (o: Organization) =>
     o.status === "active" ? linkOrganizationUsergroups(o, ids, ctx) : reactivateOrganization(o, ctx),
   ),
   fc.constant((o: Organization) => (o.status === "active" ? discontinueOrganization(o, ctx) : reactivateOrganization(o, ctx))),

@@ -78,14 +78,14 @@ interface Stores {
 
 function createSession(stores: Stores, run: Runner): StorageSession {
   return Object.freeze({
-    organizations: toRepository<OrganizationRepository>(stores.organizations, ORGANIZATION_METHODS, run),
-    users: toRepository<UserRepository>(stores.users, USER_METHODS, run),
-    memberships: toRepository<MembershipRepository>(stores.memberships, MEMBERSHIP_METHODS, run),
-    rules: toRepository<MemberRuleRepository>(stores.rules, RULE_METHODS, run),
-    usergroups: toRepository<UsergroupRepository>(stores.usergroups, USERGROUP_METHODS, run),
-    profiles: toRepository<StaffProfileRepository>(stores.profiles, PROFILE_METHODS, run),
-    resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run),
-    events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run),
+    organizations: toRepository<OrganizationRepository>(stores.organizations, ORGANIZATION_METHODS, run, "organizations"),
+    users: toRepository<UserRepository>(stores.users, USER_METHODS, run, "users"),
+    memberships: toRepository<MembershipRepository>(stores.memberships, MEMBERSHIP_METHODS, run, "memberships"),
+    rules: toRepository<MemberRuleRepository>(stores.rules, RULE_METHODS, run, "rules"),
+    usergroups: toRepository<UsergroupRepository>(stores.usergroups, USERGROUP_METHODS, run, "usergroups"),
+    profiles: toRepository<StaffProfileRepository>(stores.profiles, PROFILE_METHODS, run, "profiles"),
+    resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run, "resources"),
+    events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run, "events"),
   });
 }
 

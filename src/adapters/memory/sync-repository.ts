@@ -1,3 +1,5 @@
+import { readStorageArguments } from "../../storage/arguments.js";
+
 /**
  * The synchronous form of a repository port: the same methods returning their result
  * directly. The memory stores implement this; the storage wraps each call in its queue
@@ -14,13 +16,24 @@ export type Runner = <T>(op: () => T) => Promise<T>;
 
 /**
  * Builds the asynchronous repository from a synchronous store: every method named in
- * `methods` (the type requires all of them) runs through `run`.
+ * `methods` (the type requires all of them) runs through `run`, on arguments read once
+ * into plain data by {@link readStorageArguments} (so a hostile argument is
+ * `VALIDATION_FAILED`, exactly as on PostgreSQL, and the store never holds the caller's objects).
  */
-export function toRepository<R extends object>(store: SyncRepository<R>, methods: readonly (keyof R & string)[], run: Runner): R {
+export function toRepository<R extends object>(store: SyncRepository<R>, methods: readonly (keyof R & string)[], run: Runner, entity: string): R {
   const repository: Record<string, unknown> = {};
   for (const method of methods) {
     const fn = (store as Record<string, (...args: unknown[]) => unknown>)[method]!;
-    repository[method] = (...args: unknown[]) => run(() => fn.apply(store, args));
+    const what = `arguments of ${entity}.${method}`;
+    repository[method] = (...args: unknown[]) => {
+      let plain: unknown[];
+      try {
+        plain = readStorageArguments(args, what);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return run(() => fn.apply(store, plain));
+    };
   }
   return Object.freeze(repository) as R;
 }

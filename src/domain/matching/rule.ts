@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { OrgKitError } from "../../errors.js";
 import type { MemberRuleKind } from "../organization/schema.js";
-import { parseInput } from "../validation.js";
+import { idProblem, textProblemMessage } from "../plain-input.js";
+import { idString, parseInput } from "../validation.js";
 import { normalizeDomainValue } from "./domain.js";
 import { normalizeEmailValue } from "./email.js";
 import { defaultFreeMailDomains, findFreeMailDomain } from "./free-mail.js";
@@ -62,7 +63,7 @@ export interface MemberRuleOptions extends NormalizeOptions {
   readonly freeMailDomains?: ReadonlySet<string> | undefined;
 }
 
-const id = z.string().trim().min(1, "must not be empty").max(128);
+const id = idString();
 const memberRuleInputSchema = z
   .object({
     id,
@@ -167,9 +168,11 @@ function ruleIssue(path: string, message: string, code: string, extra: Record<st
 }
 
 function checkId(value: unknown, path: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 128 || value.trim() !== value) {
-    throw ruleIssue(path, "must be a trimmed, non-empty string of at most 128 characters", "invalid_id");
+  if (typeof value !== "string" || value.length === 0 || value.length > 128) {
+    throw ruleIssue(path, "must be a non-empty string of at most 128 characters", "invalid_id");
   }
+  const problem = idProblem(value);
+  if (problem !== null) throw ruleIssue(path, textProblemMessage(problem), problem);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idString } from "../validation.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
 import { DEFAULT_ORGANIZATION_CONFIG, type OrganizationConfig } from "./config.js";
 
@@ -12,8 +13,11 @@ export const MEMBER_RULE_KINDS = ["email", "domain", "username", "phone"] as con
 /** One of {@link MEMBER_RULE_KINDS}. */
 export type MemberRuleKind = (typeof MEMBER_RULE_KINDS)[number];
 
-/** Ids: opaque non-empty strings chosen by the host or the id generator. */
-export const idSchema = z.string().trim().min(1, "must not be empty").max(128);
+/**
+ * Ids: opaque strings of 1–128 characters chosen by the host or the id generator,
+ * compared exactly (never trimmed or case-folded; see {@link idString}).
+ */
+export const idSchema = idString();
 
 const text = (max: number) => z.string().trim().max(max);
 const name = z.string().trim().min(1, "must not be empty").max(200);
