@@ -72,6 +72,12 @@ export interface PlainInputOptions {
   readonly allowFunctions?: boolean;
   /** Check every string and property name with {@link textProblem}. Default `true`. */
   readonly checkText?: boolean;
+  /**
+   * Property names whose string values are not checked as text: keyset cursors
+   * (`after`, `cursor`), which are compared, never stored, and join the parts of a
+   * compound key with U+0000. Default: none.
+   */
+  readonly uncheckedKeys?: ReadonlySet<string>;
   /** Path prefix for issues (e.g. `["rows"]`). */
   readonly path?: readonly (string | number)[];
 }
@@ -88,16 +94,17 @@ class InputReader {
   constructor(
     private readonly allowFunctions: boolean,
     private readonly checkText: boolean,
+    private readonly uncheckedKeys: ReadonlySet<string> | undefined,
   ) {}
 
   add(path: readonly (string | number)[], code: string, message: string): void {
     if (this.issues.length < MAX_ISSUES) this.issues.push({ path: path.join("."), code, message });
   }
 
-  read(value: unknown, path: (string | number)[], depth: number): unknown {
+  read(value: unknown, path: (string | number)[], depth: number, checkText = this.checkText): unknown {
     switch (typeof value) {
       case "string": {
-        if (!this.checkText) return value;
+        if (!checkText) return value;
         const problem = textProblem(value);
         if (problem !== null) this.add(path, problem, MESSAGES[problem]);
         return value;
@@ -140,7 +147,8 @@ class InputReader {
       for (const key of Object.keys(value)) {
         const problem = this.checkText ? textProblem(key) : null;
         if (problem !== null) this.add([...path, key], problem, `property name ${MESSAGES[problem]}`);
-        out[key] = this.read((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+        const unchecked = this.uncheckedKeys?.has(key) === true;
+        out[key] = this.read((value as Record<string, unknown>)[key], [...path, key], depth + 1, this.checkText && !unchecked);
       }
       return out;
     } catch (error) {
@@ -164,7 +172,7 @@ class InputReader {
  * control character other than TAB, LF, CR. `details.issues` lists each with its path.
  */
 export function readPlainInput<T = unknown>(value: unknown, what: string, options: PlainInputOptions = {}): T {
-  const reader = new InputReader(options.allowFunctions === true, options.checkText !== false);
+  const reader = new InputReader(options.allowFunctions === true, options.checkText !== false, options.uncheckedKeys);
   const out = reader.read(value, [...(options.path ?? [])], 0);
   if (reader.issues.length > 0) {
     const first = reader.issues[0]!;
@@ -177,10 +185,22 @@ export function readPlainInput<T = unknown>(value: unknown, what: string, option
  * Reads every argument of a call with {@link readPlainInput}; argument `i` is reported
  * at `args.i` unless `names` gives it a name. Functions are allowed (callbacks).
  */
-export function readPlainArguments(args: readonly unknown[], what: string, options: { readonly checkText?: boolean; readonly names?: readonly string[] } = {}): unknown[] {
+export function readPlainArguments(
+  args: readonly unknown[],
+  what: string,
+  options: { readonly checkText?: boolean; readonly names?: readonly string[]; readonly uncheckedKeys?: ReadonlySet<string> } = {},
+): unknown[] {
   const out = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) {
-    out[i] = readPlainInput(args[i], what, { allowFunctions: true, checkText: options.checkText !== false, path: [options.names?.[i] ?? `args.${i}`] });
+    out[i] = readPlainInput(args[i], what, {
+      allowFunctions: true,
+      checkText: options.checkText !== false,
+      path: [options.names?.[i] ?? `args.${i}`],
+      ...(options.uncheckedKeys ? { uncheckedKeys: options.uncheckedKeys } : {}),
+    });
   }
   return out;
 }
+
+/** Keyset cursors: compared, never stored, and compound ones join their parts with U+0000. */
+export const CURSOR_KEYS: ReadonlySet<string> = new Set(["after", "cursor"]);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { validationError, type OrgKitError, type ValidationIssue } from "../errors.js";
-import { idProblem, readPlainInput, textProblemMessage } from "./plain-input.js";
+import { CURSOR_KEYS, idProblem, readPlainInput, textProblemMessage } from "./plain-input.js";
 
 /** Turns zod issues into orgkit's `ValidationIssue`s with dotted paths (an orgkit check's own code replaces zod's `custom`). */
 export function toValidationIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ValidationIssue[] {
@@ -46,7 +46,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   }
   if (!result.success) throw invalid(what, toValidationIssues(result.error.issues, prefix), result.error);
   // Checks the text of what will be used (and stored), with the schema's own paths.
-  readPlainInput(result.data, what, { allowFunctions: true, path: prefix.map(String) });
+  readPlainInput(result.data, what, { allowFunctions: true, path: prefix.map(String), uncheckedKeys: CURSOR_KEYS });
   return result.data as z.output<S>;
 }
 

@@ -15,6 +15,7 @@ import { parseInput } from "../domain/validation.js";
 import type { OrganizationSearchQuery, SearchPage, StorageSession } from "../storage/ports.js";
 import { requireAllowed, type ActorAccess } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
+import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
@@ -79,9 +80,18 @@ export interface OrganizationsApi {
   update(actor: Actor, id: string, patch: UpdateOrganizationInput, options?: WriteOptions): Promise<Organization>;
   /** Renames; the name must be unique among active organizations (case-insensitive) unless configured otherwise. */
   rename(actor: Actor, id: string, name: string, options?: WriteOptions): Promise<Organization>;
-  /** Discontinues (soft delete; needs `delete`): kept, readable, history and memberships kept, no new assignments. */
+  /**
+   * Discontinues (soft delete; needs `delete`): kept, readable, history kept, no new
+   * assignments (its rules link nobody). Its memberships, whatever their source, are kept
+   * *dormant*: they grant nothing, and re-linking users never removes or changes them.
+   */
   discontinue(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
-  /** Reactivates a discontinued organization (needs `delete`, the right that discontinued it). */
+  /**
+   * Reactivates a discontinued organization (needs `delete`, the right that discontinued
+   * it). Its dormant memberships wake up unchanged (role, admin flag, source), and its
+   * member rules run again as when they were added: users who signed up or changed
+   * identity meanwhile and match them are linked (`membership.added`).
+   */
   reactivate(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
   /** Moves an organization (with its subtree) under `parentId`; refusals as in `assertCanSetParent`. */
   setParent(actor: Actor, id: string, parentId: string, options?: WriteOptions): Promise<Organization>;
@@ -149,13 +159,17 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
   const idArg = (id: unknown, path = "id") => parseInput(idSchema, id, "organization id", [path]);
   const options = (value: unknown) => parseInput(writeOptionsSchema, value ?? {}, "options", ["options"]);
 
-  /** Loads, authorizes, applies a pure command, saves with the version check, records events. */
+  /**
+   * Loads, authorizes, applies a pure command, saves with the version check, records
+   * events, then runs `afterSave` (what follows from the saved change) in the same transaction.
+   */
   async function change(
     actor: Actor,
     id: unknown,
     writeOptions: unknown,
     action: "edit" | "delete",
     apply: (organization: Organization, scope: CommandScope, context: { now: Date; config: typeof config.organization; expectedVersion?: number }) => Promise<CommandResult> | CommandResult,
+    afterSave?: (organization: Organization, scope: CommandScope) => Promise<void>,
   ): Promise<Organization> {
     const ref = parseActor(actor);
     const orgId = idArg(id);
@@ -167,6 +181,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       const result = await apply(current, scope, context);
       await scope.session.organizations.update(result.organization, current.version);
       scope.recordDomain(result.events);
+      await afterSave?.(result.organization, scope);
       return result.organization;
     });
   }
@@ -214,11 +229,24 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     },
 
     reactivate(actor, id, writeOptions) {
-      return change(actor, id, writeOptions, "delete", async (current, scope, context) => {
-        const result = reactivateOrganization(current, context);
-        await assertNameFree(scope, current.name, current.id);
-        return result;
-      });
+      return change(
+        actor,
+        id,
+        writeOptions,
+        "delete",
+        async (current, scope, context) => {
+          const result = reactivateOrganization(current, context);
+          await assertNameFree(scope, current.name, current.id);
+          return result;
+        },
+        // Its rules run again, as when they were added: users who signed up or changed identity
+        // meanwhile are linked. Its dormant memberships wake up as they were kept, so members are left alone.
+        async (organization, scope) => {
+          for (const rule of await scope.session.rules.listByOrganization(organization.id)) {
+            await linkUsersMatchingRule(scope, rule, { exceptMembersOf: organization.id });
+          }
+        },
+      );
     },
 
     setParent(actor, id, parentId, writeOptions) {

@@ -14,7 +14,7 @@ import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { canRead } from "./organizations.js";
-import { identityOf, relinkUser } from "./linking.js";
+import { forEachUserMatchingRule, identityOf, linkUsersMatchingRule, relinkUser, settleDormantRuleMembership } from "./linking.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
@@ -68,7 +68,11 @@ export interface RulesApi {
    * ```
    */
   add(actor: Actor, organizationId: string, input: AddMemberRuleInput): Promise<RuleChangeResult>;
-  /** Removes a rule; only the memberships it created end (a user another rule still matches stays, re-sourced). */
+  /**
+   * Removes a rule; only the memberships it created end (a user another rule of the
+   * organization still matches stays, re-sourced). This holds for a discontinued
+   * organization's dormant memberships too: removing its rule is an explicit change.
+   */
   remove(actor: Actor, organizationId: string, ruleId: string): Promise<RuleChangeResult>;
   /** The organization's rules. */
   list(actor: Actor, organizationId: string): Promise<MemberRuleRecord[]>;
@@ -117,20 +121,6 @@ export function createRulesApi(runtime: Runtime): RulesApi {
   const limitOf = (value: unknown) =>
     parseInput(previewOptionsSchema, value ?? {}, "options", ["options"]).limit;
 
-  /** Runs `visit` on every user the rule could match, a page at a time. */
-  async function forEachMatchingUser(session: StorageSession, rule: MemberRule, visit: (user: User) => Promise<boolean | void>): Promise<number> {
-    let count = 0;
-    for (let after: string | null = null; ; ) {
-      const page = await session.users.findMatching(rule, { after, limit: PAGE });
-      for (const user of page) {
-        count++;
-        if ((await visit(user)) === false) return count;
-      }
-      if (page.length < PAGE) return count;
-      after = page[page.length - 1]!.id;
-    }
-  }
-
   async function buildPreview(session: StorageSession, rule: MemberRule, people: User[], action: "add" | "remove", truncated: boolean): Promise<MemberRulePreview> {
     const keys = new Map<string, RuleLookupKey>();
     for (const person of people) {
@@ -140,7 +130,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     const records = keys.size > 0 ? await session.rules.findByKeys([...keys.values()]) : [];
     const owners = await session.organizations.getMany([...new Set(records.map((r) => r.organizationId))]);
     const active = new Set(owners.filter((o) => o.status === "active").map((o) => o.id));
-    const matcher = compileMatcher(records.filter((r) => active.has(r.organizationId) || r.id === rule.id).map(toRule), matcherOptions);
+    // The rule's own organization counts even when discontinued: removing one of its rules re-sources its dormant memberships too.
+    const matcher = compileMatcher(records.filter((r) => active.has(r.organizationId) || r.organizationId === rule.organizationId).map(toRule), matcherOptions);
     const preview = matcher.preview(rule, people.map((p) => ({ ...identityOf(p), id: p.id })), action);
     const sameValue = records.filter((r) => r.kind === rule.kind && r.value === rule.value && r.organizationId !== rule.organizationId);
     return {
@@ -191,7 +182,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
           throw error;
         }
         scope.recordDomain(result.events);
-        const usersRelinked = await forEachMatchingUser(session, rule, (user) => relinkUser(scope, user));
+        const usersRelinked = await linkUsersMatchingRule(scope, rule);
         return { rule: record, organization: result.organization, usersRelinked };
       });
     },
@@ -215,8 +206,12 @@ export function createRulesApi(runtime: Runtime): RulesApi {
           const page = await session.memberships.listBySourceRule(id, { after, limit: PAGE });
           for (const membership of page) {
             const user = await session.users.get(membership.userId);
-            if (user) await relinkUser(scope, user);
-            else await session.memberships.delete(membership.userId, membership.organizationId);
+            if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
+            // A dormant membership is out of re-linking's reach: the removal settles it here, then
+            // re-links the user if it ended (under "single" the user is free to join its best match).
+            else if (organization.status === "discontinued") {
+              if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
+            } else await relinkUser(scope, user);
             usersRelinked++;
           }
           if (page.length < PAGE) break;
@@ -251,7 +246,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
         );
         const people: User[] = [];
         let truncated = false;
-        await forEachMatchingUser(scope.session, rule, async (user) => {
+        await forEachUserMatchingRule(scope.session, rule, async (user) => {
           if (people.length >= limit) {
             truncated = true;
             return false;

@@ -5,7 +5,7 @@
  * @module
  */
 import { OrgKitError } from "../errors.js";
-import { readPlainArguments } from "../domain/plain-input.js";
+import { CURSOR_KEYS, readPlainArguments } from "../domain/plain-input.js";
 import type { KeysetOptions } from "./ports.js";
 
 /** Largest page any list may return (the ports' `1–1000`). */
@@ -42,9 +42,9 @@ export function checkString(value: unknown, path: string): string {
  * Reads a repository call's arguments into plain data, the same way on every adapter:
  * an argument that cannot be read (a throwing getter, a revoked proxy), is cyclic, or
  * holds a string with U+0000, an unpaired surrogate or a control character other than
- * TAB, LF and CR is `VALIDATION_FAILED` (PostgreSQL cannot store U+0000, would store an
+ * TAB, LF and CR (keyset cursors `after`/`cursor` excepted) is `VALIDATION_FAILED` (PostgreSQL cannot store U+0000, would store an
  * unpaired surrogate as U+FFFD, and U+0000 separates the parts of compound keys).
  */
 export function readStorageArguments(args: readonly unknown[], what: string): unknown[] {
-  return readPlainArguments(args, what);
+  return readPlainArguments(args, what, { uncheckedKeys: CURSOR_KEYS });
 }

@@ -2,11 +2,14 @@
  * Model-based property test: random sequences of use cases, by random actors, against
  * memory storage. After every step the stored state must satisfy the invariants, and a
  * step that succeeded must have been within the actor's rights per a simple reference
- * model of who may do what.
+ * model of who may do what. Discontinuing and reactivating are commands of their own:
+ * the model remembers the memberships an organization had when it was discontinued, and
+ * reactivating must restore every one of them unchanged (issue 10, "Nothing is lost"),
+ * unless an actor removed it, or its rule, in between.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isOrgKitError, type MembershipPolicy, type OrgKit, type Storage } from "../../src/index.js";
+import { isOrgKitError, type Membership, type MembershipPolicy, type OrgKit, type Storage } from "../../src/index.js";
 import { admin, as, setup, system } from "./setup.js";
 
 const ORGS = ["o1", "o2", "o3", "o4"] as const;
@@ -46,11 +49,27 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant("reactivate" as const), org }),
 );
 const step: fc.Arbitrary<Step> = fc.record({ actor: fc.constantFrom(...ACTORS), action });
+/**
+ * What a platform admin does to an organization's lifecycle and its users' identities,
+ * drawn as often as all other steps together: losing a dormant membership takes a rule,
+ * a discontinued organization and a re-link of one of its members, in that order.
+ */
+const lifecycleStep: fc.Arbitrary<Step> = fc.record({
+  actor: fc.constant("admin" as const),
+  action: fc.oneof(
+    { arbitrary: fc.record({ type: fc.constant("discontinue" as const), org }), weight: 2 },
+    { arbitrary: fc.record({ type: fc.constant("reactivate" as const), org }), weight: 2 },
+    { arbitrary: fc.record({ type: fc.constant("setEmail" as const), user, domain }), weight: 3 },
+    { arbitrary: fc.record({ type: fc.constant("addRule" as const), org, domain }), weight: 3 },
+  ),
+});
 
 async function world(policy: MembershipPolicy) {
   const { kit, storage } = await setup({ membershipPolicy: policy });
   for (const id of ORGS) await kit.organizations.create(admin, { id, name: id, allowedRoles: ["member"] });
   for (const [i, id] of USERS.entries()) await kit.users.upsert(system, { id, emails: [`${id}@${DOMAINS[i % DOMAINS.length]}`] });
+  // One rule from the start, so that every sequence has rule memberships to keep or lose.
+  await kit.rules.add(admin, "o2", { kind: "domain", value: DOMAINS[0] });
   // orgadmin administers o1; the agent's profile may read and edit organizations without states, never delete or add.
   await kit.users.upsert(admin, { id: "orgadmin" });
   await kit.memberships.add(admin, { userId: "orgadmin", organizationId: "o1", admin: true });
@@ -116,7 +135,8 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
   }
 }
 
-async function checkInvariants(storage: Storage, policy: MembershipPolicy, removedByHand: ReadonlySet<string>): Promise<void> {
+async function checkInvariants(storage: Storage, model: Model): Promise<void> {
+  const { policy, removedByHand } = model;
   // 1. The hierarchy is acyclic.
   for (const id of ORGS) {
     const seen = new Set<string>();
@@ -133,14 +153,23 @@ async function checkInvariants(storage: Storage, policy: MembershipPolicy, remov
     const memberships = await storage.memberships.listByUser(id);
     // 2. The one-organization rule.
     if (policy === "single") expect(memberships.length).toBeLessThanOrEqual(1);
-    // 3. Rule-created memberships are backed by a rule of that organization matching the user.
+    // 3. Rule-created memberships are backed by a rule of that organization, matching the user
+    // unless the membership was kept dormant across a change of the user's identity.
     for (const m of memberships) {
       if (m.source.type !== "rule") continue;
       const ruleId = m.source.ruleId;
       const rule = rules.find((r) => r.id === ruleId);
       expect(rule, `membership of ${id} in ${m.organizationId} cites a missing rule`).toBeDefined();
       expect(rule!.organizationId).toBe(m.organizationId);
-      expect(rule!.value).toBe(host);
+      const dormant = (await storage.organizations.get(m.organizationId))!.status === "discontinued";
+      if (!dormant && !model.keptAcrossIdentityChange.has(pair(id, m.organizationId))) expect(rule!.value).toBe(host);
+    }
+    // Under "single", a user in no organization matches no active organization's rule (it would have joined).
+    if (policy === "single" && memberships.length === 0 && !removedByHand.has(id)) {
+      for (const rule of rules.filter((r) => r.value === host)) {
+        const owner = (await storage.organizations.get(rule.organizationId))!;
+        expect(owner.status, `${id} matches ${rule.organizationId} but belongs nowhere`).not.toBe("active");
+      }
     }
     // Under "multiple", every matching rule of an active organization has linked the user.
     // (A membership removed by hand stays removed until the user is next re-linked: not checked for those users.)
@@ -152,12 +181,49 @@ async function checkInvariants(storage: Storage, policy: MembershipPolicy, remov
       }
     }
   }
+  // 4. Nothing is lost: a discontinued organization's memberships stay exactly as they were kept.
+  for (const [orgId, kept] of model.kept) await expectKept(storage, orgId, kept, "while the organization was discontinued");
 }
 
-/** The reference model: the policy in force, and the users whose rule membership was removed by hand. */
+/** `user|organization`, a key of the model's sets. */
+const pair = (userId: string, organizationId: string) => `${userId}|${organizationId}`;
+
+/** A membership as discontinuing keeps it: what must come back unchanged. */
+type KeptMembership = Pick<Membership, "role" | "admin" | "source" | "createdAt">;
+
+function keptOf(m: Membership): KeptMembership {
+  return { role: m.role, admin: m.admin, source: m.source, createdAt: m.createdAt };
+}
+
+/** Every membership `kept` is stored unchanged; `when` says at which point, for the message. */
+async function expectKept(storage: Storage, orgId: string, kept: ReadonlyMap<string, KeptMembership>, when: string): Promise<void> {
+  for (const [userId, membership] of kept) {
+    const stored = await storage.memberships.get(userId, orgId);
+    expect(stored && keptOf(stored), `the membership of ${userId} in ${orgId} was lost or changed ${when}`).toEqual(membership);
+  }
+}
+
+/** The reference model. */
 interface Model {
+  /** The membership policy in force. */
   readonly policy: MembershipPolicy;
+  /** Users whose rule membership was removed by hand. */
   readonly removedByHand: Set<string>;
+  /**
+   * Per discontinued organization, its memberships (by user id) as discontinuing kept
+   * them, less those an actor has since removed (by hand, by a move under `"single"`, or
+   * by removing their rule).
+   */
+  readonly kept: Map<string, Map<string, KeptMembership>>;
+  /**
+   * `user|organization` rule memberships kept dormant while the user's identity changed:
+   * they may cite a rule the user no longer matches until the user is next re-linked.
+   */
+  readonly keptAcrossIdentityChange: Set<string>;
+}
+
+function emptyModel(policy: MembershipPolicy): Model {
+  return { policy, removedByHand: new Set(), kept: new Map(), keptAcrossIdentityChange: new Set() };
 }
 
 /** The system under test. */
@@ -166,7 +232,11 @@ interface Real {
   readonly storage: Storage;
 }
 
-/** One use case by one actor, as a fast-check command: run it, then check rights and invariants. */
+/**
+ * One use case by one actor, as a fast-check command: run it, then check rights and
+ * invariants. `prepare` reads what the model needs before the step; `apply` updates the
+ * model after a step that succeeded.
+ */
 class UseCase implements fc.AsyncCommand<Model, Real> {
   constructor(readonly step: Step) {}
 
@@ -174,21 +244,66 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
     return true;
   }
 
-  async run(model: Model, { kit, storage }: Real): Promise<void> {
+  async run(model: Model, real: Real): Promise<void> {
+    const { kit, storage } = real;
     const s = this.step;
     const permitted = await allowed(storage, s.actor, s.action);
     const before = await storage.events.lastSequence();
+    const prepared = await this.prepare(model, real);
     try {
       await perform(kit, storage, s);
       expect(permitted, `${s.actor} did ${JSON.stringify(s.action)} without the right`).toBe(true);
-      if (s.action.type === "removeMembership") model.removedByHand.add(s.action.user);
+      await this.apply(model, real, prepared);
+      for (const key of model.keptAcrossIdentityChange) {
+        const [userId, orgId] = key.split("|") as [string, string];
+        if (!(await storage.memberships.get(userId, orgId))) model.keptAcrossIdentityChange.delete(key); // ended: a new one is checked in full
+      }
     } catch (error) {
       if (!isOrgKitError(error)) throw error;
       if (!permitted) expect(error.code).toBe("FORBIDDEN");
       else expect(error.code).not.toBe("FORBIDDEN");
       expect(await storage.events.lastSequence(), "a failed use case wrote events").toBe(before);
     }
-    await checkInvariants(storage, model.policy, model.removedByHand);
+    await checkInvariants(storage, model);
+  }
+
+  protected async prepare(_model: Model, { storage }: Real): Promise<string | null> {
+    const a = this.step.action;
+    // The rule `removeRule` will remove, and the user's email before `setEmail`.
+    if (a.type === "removeRule") return (await storage.rules.listByOrganization(a.org))[0]?.id ?? null;
+    if (a.type === "setEmail") return (await storage.users.get(a.user))!.emails[0] ?? null;
+    return null;
+  }
+
+  protected async apply(model: Model, { storage }: Real, prepared: string | null): Promise<void> {
+    const a = this.step.action;
+    switch (a.type) {
+      case "removeMembership":
+        model.removedByHand.add(a.user);
+        model.kept.get(a.org)?.delete(a.user);
+        return;
+      case "addMembership":
+        // Under "single" adding moves the user: its other memberships, dormant ones too, end by hand.
+        if (model.policy === "single") for (const [orgId, kept] of model.kept) if (orgId !== a.org) kept.delete(a.user);
+        return;
+      case "removeRule": {
+        const kept = model.kept.get(a.org);
+        if (kept) for (const [userId, m] of kept) if (m.source.type === "rule" && m.source.ruleId === prepared) kept.delete(userId);
+        return;
+      }
+      case "setEmail": {
+        if (prepared === `${a.user}@${a.domain}`) return; // no change of identity, no re-link
+        // The re-link settled the user's rule memberships in active organizations; dormant ones stay as they were.
+        for (const m of await storage.memberships.listByUser(a.user)) {
+          const dormant = (await storage.organizations.get(m.organizationId))!.status === "discontinued";
+          if (dormant) model.keptAcrossIdentityChange.add(pair(a.user, m.organizationId));
+          else model.keptAcrossIdentityChange.delete(pair(a.user, m.organizationId));
+        }
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   toString(): string {
@@ -196,12 +311,36 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
   }
 }
 
+/** Discontinuing: the model remembers the organization's memberships as they are kept. */
+class Discontinue extends UseCase {
+  protected override async apply(model: Model, { storage }: Real): Promise<void> {
+    const orgId = (this.step.action as Extract<Action, { type: "discontinue" }>).org;
+    const memberships = await storage.memberships.listByOrganization(orgId, { after: null, limit: 1000 });
+    model.kept.set(orgId, new Map(memberships.map((m) => [m.userId, keptOf(m)])));
+  }
+}
+
+/** Reactivating must restore every membership that discontinuing kept, unchanged. */
+class Reactivate extends UseCase {
+  protected override async apply(model: Model, { storage }: Real): Promise<void> {
+    const orgId = (this.step.action as Extract<Action, { type: "reactivate" }>).org;
+    await expectKept(storage, orgId, model.kept.get(orgId) ?? new Map(), "by reactivation");
+    model.kept.delete(orgId);
+  }
+}
+
+function commandOf(step: Step): UseCase {
+  if (step.action.type === "discontinue") return new Discontinue(step);
+  if (step.action.type === "reactivate") return new Reactivate(step);
+  return new UseCase(step);
+}
+
 describe.each(["single", "multiple"] as const)("random use-case sequences (%s policy)", (policy) => {
   it("keep the invariants and never let an actor exceed its rights", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands([step.map((s) => new UseCase(s))], { maxCommands: 25 }), async (commands) => {
+      fc.asyncProperty(fc.commands([step.map(commandOf), lifecycleStep.map(commandOf)], { maxCommands: 30, size: "max" }), async (commands) => {
         const real = await world(policy);
-        await fc.asyncModelRun(() => ({ model: { policy, removedByHand: new Set<string>() }, real }), commands);
+        await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);
       }),
       { numRuns: 60 },
     );
