@@ -48,6 +48,8 @@ export const ORGKIT_ERROR_CODES = [
   "INVALID_SNAPSHOT",
   /** The storage backend failed; `cause` is the driver's error. */
   "STORAGE_FAILURE",
+  /** The storage backend gave up waiting (a statement, lock or idle-transaction timeout…); `details.reason` says which, `details.commitUnknown` whether the write may have happened. */
+  "STORAGE_TIMEOUT",
 ] as const;
 
 /** A stable, UPPER_SNAKE error code. See {@link ORGKIT_ERROR_CODES} for when each is thrown. */
@@ -110,11 +112,17 @@ export class OrgKitError extends Error {
 /**
  * True when `value` is an {@link OrgKitError}, optionally with the given code. Works
  * across duplicated copies of the package (it checks a global brand, not `instanceof`).
+ * Never throws, whatever `value` is.
  */
 export function isOrgKitError(value: unknown, code?: OrgKitErrorCode): value is OrgKitError {
   if (typeof value !== "object" || value === null) return false;
-  if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
-  return code === undefined || (value as OrgKitError).code === code;
+  try {
+    if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return code === undefined || (value as OrgKitError).code === code;
+  } catch {
+    // A revoked proxy, or one whose traps throw: not an orgkit error, and never a throw.
+    return false;
+  }
 }
 
 /** Builds a `VALIDATION_FAILED` error from a list of issues. */

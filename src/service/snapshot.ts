@@ -54,15 +54,15 @@ function toPolicyResource(r: ResourceOwnership) {
  * last sequence, so a service can tell when to refresh.
  */
 export async function readFullSnapshot(session: StorageSession, states: readonly string[]): Promise<PolicySnapshot> {
+  // One read at a time: the session may be a transaction on a single connection, which
+  // runs one statement at a time anyway (pg warns about, and pg 9 refuses, overlapping ones).
   const version = await session.events.lastSequence();
-  const [organizations, users, memberships, resources, usergroups, profiles] = await Promise.all([
-    scanAll((after) => session.organizations.scan({ after, limit: PAGE }), (o) => o.id),
-    scanAll((after) => session.users.scan({ after, limit: PAGE }), (u) => u.id),
-    scanAll((after) => session.memberships.scan({ after, limit: PAGE }), (m) => `${m.userId}\u0000${m.organizationId}`),
-    scanAll((after) => session.resources.scan({ after, limit: PAGE }), (r) => `${r.kind}\u0000${r.id}`),
-    session.usergroups.list(),
-    session.profiles.list(),
-  ]);
+  const organizations = await scanAll((after) => session.organizations.scan({ after, limit: PAGE }), (o) => o.id);
+  const users = await scanAll((after) => session.users.scan({ after, limit: PAGE }), (u) => u.id);
+  const memberships = await scanAll((after) => session.memberships.scan({ after, limit: PAGE }), (m) => `${m.userId}\u0000${m.organizationId}`);
+  const resources = await scanAll((after) => session.resources.scan({ after, limit: PAGE }), (r) => `${r.kind}\u0000${r.id}`);
+  const usergroups = await session.usergroups.list();
+  const profiles = await session.profiles.list();
   return {
     schemaVersion: POLICY_SNAPSHOT_SCHEMA_VERSION,
     version,

@@ -48,3 +48,35 @@ export function checkString(value: unknown, path: string): string {
 export function readStorageArguments(args: readonly unknown[], what: string): unknown[] {
   return readPlainArguments(args, what, { uncheckedKeys: CURSOR_KEYS });
 }
+
+/**
+ * Wraps every method of a repository so that it reads its arguments with
+ * {@link readStorageArguments} first: a hostile argument rejects with
+ * `VALIDATION_FAILED` before any statement runs, and the repository never holds the
+ * caller's objects.
+ */
+export function guardRepository<R extends object>(repository: R, entity: string): R {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(repository)) {
+    if (typeof method !== "function") {
+      guarded[name] = method;
+      continue;
+    }
+    const what = `arguments of ${entity}.${name}`;
+    guarded[name] = (...args: unknown[]) => {
+      let plain: unknown[];
+      try {
+        plain = readStorageArguments(args, what);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return (method as (...a: unknown[]) => unknown).apply(repository, plain);
+    };
+  }
+  return guarded as R;
+}
+
+/** Checks that a transaction body is a function (`VALIDATION_FAILED` otherwise). */
+export function checkTransactionBody(fn: unknown): void {
+  if (typeof fn !== "function") throw invalidArgument("fn", "must be a function (session) => Promise", "invalid_type");
+}

@@ -153,6 +153,29 @@ async function expectOnlyOrgKitErrors(name: string, call: () => Promise<unknown>
   }
 }
 
+describe("fuzzing the storage factories", () => {
+  it("memoryStorage, postgresStorage and migrate throw only OrgKitError", async () => {
+    await fc.assert(
+      fc.asyncProperty(junk, junk, async (first, second) => {
+        for (const [name, call] of [
+          ["memoryStorage", () => memoryStorage(materialize(first) as never)],
+          ["postgresStorage", () => postgresStorage(materialize(first) as never)],
+          ["postgresStorage(client: junk)", () => postgresStorage({ client: materialize(first) as never, schema: materialize(second) as never })],
+          ["migrate", () => migrate(materialize(first) as never, materialize(second) as never)],
+        ] as const) {
+          tried++;
+          try {
+            await call();
+          } catch (error) {
+            expect(isOrgKitError(error), `${name} threw ${String(error)}`).toBe(true);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe.each(targets)("fuzzing on $name", (target) => {
   let storage: Storage;
   let dump: () => Promise<string>;

@@ -13,6 +13,7 @@ import type {
   UsergroupRepository,
 } from "../../storage/ports.js";
 import { OrgKitError } from "../../errors.js";
+import { readPlainInput } from "../../domain/plain-input.js";
 import { EventStore } from "./event-store.js";
 import { MEMORY_INTERNALS, type MemoryInternals, type MemoryTable, type WithMemoryInternals } from "./internals.js";
 import { Journal } from "./journal.js";
@@ -132,7 +133,13 @@ const noop = () => {};
  * });
  * ```
  */
-export function memoryStorage(options: MemoryStorageOptions = {}): Storage {
+export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Storage {
+  const options = readPlainInput<MemoryStorageOptions | undefined | null>(untrustedOptions, "memoryStorage options") ?? {};
+  if (typeof options !== "object" || (options.uniqueNames !== undefined && typeof options.uniqueNames !== "boolean")) {
+    throw new OrgKitError("VALIDATION_FAILED", "Invalid memoryStorage options: uniqueNames must be a boolean", {
+      details: { issues: [{ path: "uniqueNames", message: "must be a boolean", code: "invalid_type" }] },
+    });
+  }
   const journal = new Journal();
   const stores: Stores = {
     organizations: new OrganizationStore(journal, options.uniqueNames ?? true),

@@ -19,10 +19,28 @@ export interface PostgresQueryable {
   query(text: string, params?: unknown[]): Promise<PostgresQueryResult>;
 }
 
-/** A connection checked out of a pool (`pg.PoolClient`): runs statements, then goes back with `release`. */
+/** Receives a connection's `error` events. */
+export type PostgresConnectionErrorListener = (error: Error) => void;
+
+/**
+ * A connection checked out of a pool (`pg.PoolClient`): runs statements, then goes back
+ * with `release`.
+ *
+ * `on` and `off` are the connection's event subscription (`pg.PoolClient` is an
+ * EventEmitter). `pg` emits `error` on a checked-out connection when the server or the
+ * network drops it while no statement is waiting for an answer, and Node turns an `error`
+ * event nobody listens to into an uncaught exception that ends the process. When both
+ * exist, the adapter listens from `connect()` to `release()`, fails the transaction with
+ * `STORAGE_FAILURE` (reason `connection_lost`) and releases the connection with the
+ * error, so the pool discards it.
+ */
 export interface PostgresPoolConnection extends PostgresQueryable {
   /** Returns the connection to the pool; passing an error (or `true`) makes the pool discard it. */
   release(error?: Error | boolean): void;
+  /** Subscribes to the connection's `error` events. */
+  on?(event: "error", listener: PostgresConnectionErrorListener): unknown;
+  /** Removes a listener added with `on`. */
+  off?(event: "error", listener: PostgresConnectionErrorListener): unknown;
 }
 
 /**

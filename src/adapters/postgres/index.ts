@@ -15,7 +15,15 @@
  *
  * @module orgkit/postgres
  */
-export type { PostgresClient, PostgresPool, PostgresPoolConnection, PostgresQueryable, PostgresQueryResult, PostgresTransactional } from "./client.js";
+export type {
+  PostgresClient,
+  PostgresConnectionErrorListener,
+  PostgresPool,
+  PostgresPoolConnection,
+  PostgresQueryable,
+  PostgresQueryResult,
+  PostgresTransactional,
+} from "./client.js";
 export { migrate, postgresMigrations, type MigrateOptions, type MigrateResult, type PostgresMigration } from "./migrations.js";
 export type { PostgresOrganizationRepository } from "./organization-repository.js";
 export { postgresStorage, type PostgresStorage, type PostgresStorageOptions, type PostgresStorageSession } from "./postgres-storage.js";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { validationError } from "../../errors.js";
 import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction } from "./executor.js";
@@ -240,7 +241,21 @@ async function bootstrap(client: PostgresClient, schema: string): Promise<void> 
  * ```
  */
 export async function migrate(client: PostgresClient, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
+  let schema: string;
+  try {
+    schema = (options ?? {}).schema ?? DEFAULT_SCHEMA;
+  } catch (error) {
+    throw validationError("Invalid migrate options: they could not be read", [{ path: "", message: error instanceof Error ? error.message : String(error), code: "unreadable" }]);
+  }
+  let usable = false;
+  try {
+    usable = typeof client === "object" && client !== null && typeof (client as { query?: unknown }).query === "function";
+  } catch {
+    // A client that cannot even be read is not usable.
+  }
+  if (!usable) {
+    throw validationError("Invalid PostgreSQL client: pass a pg.Pool or a PGlite instance", [{ path: "client", message: "must have query()", code: "invalid_argument" }]);
+  }
   const t = tableNames(schema);
   const migrations = postgresMigrations({ schema });
   await bootstrap(client, schema);

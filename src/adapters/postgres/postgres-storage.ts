@@ -4,6 +4,7 @@
  * @module
  */
 import { validationError } from "../../errors.js";
+import { checkTransactionBody, guardRepository } from "../../storage/arguments.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
 import type { AdapterSettings, RepositoryContext } from "./context.js";
@@ -32,7 +33,10 @@ export interface PostgresStorageOptions {
    * lower-cased name of active rows). Default `true`. With `false` duplicates are stored.
    */
   readonly uniqueNames?: boolean;
-  /** Extra attempts of a transaction after a serialization failure or deadlock. Default 5. */
+  /**
+   * Extra attempts of a transaction after a serialization failure or deadlock, or after a
+   * pooled connection turned out dead at `BEGIN` (nothing had run). Default 5.
+   */
   readonly maxRetries?: number;
   /**
    * Event appends take `LOCK TABLE events IN EXCLUSIVE MODE` until commit, so sequence
@@ -58,7 +62,11 @@ export interface PostgresStorage extends Storage, PostgresStorageSession {
    * (up to `maxRetries` times, with jittered backoff) after a serialization failure or a
    * deadlock, then `CONFLICT` (reason `serialization`). A statement that fails inside
    * `fn` aborts the transaction (PostgreSQL semantics): the transaction then fails with
-   * that error even if `fn` caught it.
+   * that error even if `fn` caught it. A lost connection fails it with `STORAGE_FAILURE`
+   * (reason `connection_lost`, `details.commitUnknown` true when it was lost during
+   * `COMMIT`), a statement, lock or idle-transaction timeout with `STORAGE_TIMEOUT`;
+   * either wins over the error `fn` made of it. The session's statements run one at a
+   * time, in the order they were started, and are refused once the transaction has ended.
    */
   transaction<T>(fn: (session: PostgresStorageSession) => Promise<T>): Promise<T>;
 }
@@ -66,14 +74,14 @@ export interface PostgresStorage extends Storage, PostgresStorageSession {
 function createSession(executor: SqlExecutor, tables: ReturnType<typeof tableNames>, settings: AdapterSettings): PostgresStorageSession {
   const context: RepositoryContext = { executor, tables, settings };
   return {
-    organizations: createOrganizationRepository(context),
-    users: createUserRepository(context),
-    memberships: createMembershipRepository(context),
-    rules: createMemberRuleRepository(context),
-    usergroups: createUsergroupRepository(context),
-    profiles: createStaffProfileRepository(context),
-    resources: createResourceRepository(context),
-    events: createEventRepository(context),
+    organizations: guardRepository(createOrganizationRepository(context), "organizations"),
+    users: guardRepository(createUserRepository(context), "users"),
+    memberships: guardRepository(createMembershipRepository(context), "memberships"),
+    rules: guardRepository(createMemberRuleRepository(context), "rules"),
+    usergroups: guardRepository(createUsergroupRepository(context), "usergroups"),
+    profiles: guardRepository(createStaffProfileRepository(context), "profiles"),
+    resources: guardRepository(createResourceRepository(context), "resources"),
+    events: guardRepository(createEventRepository(context), "events"),
   };
 }
 
@@ -105,12 +113,13 @@ function createSession(executor: SqlExecutor, tables: ReturnType<typeof tableNam
  * const storage = postgresStorage({ client: db });
  * ```
  */
-export function postgresStorage(options: PostgresStorageOptions): PostgresStorage {
-  if (typeof options !== "object" || options === null) {
+export function postgresStorage(untrustedOptions: PostgresStorageOptions): PostgresStorage {
+  if (typeof untrustedOptions !== "object" || untrustedOptions === null) {
     throw validationError("Invalid PostgreSQL storage options", [{ path: "", message: "must be an object with a client", code: "invalid_argument" }]);
   }
+  const options = readOptions(untrustedOptions);
   const { client } = options;
-  if (typeof client !== "object" || client === null || typeof client.query !== "function" || (!isPool(client) && !isTransactional(client))) {
+  if (!isUsableClient(client)) {
     throw validationError("Invalid PostgreSQL client: pass a pg.Pool or a PGlite instance", [
       { path: "client", message: "must have query() and either connect() (a pool) or transaction() (PGlite)", code: "invalid_argument" },
     ]);
@@ -129,7 +138,38 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     ...direct,
     schema,
     transaction(fn) {
+      try {
+        checkTransactionBody(fn);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return runTransaction(client, transactions, "transaction", (executor) => fn(createSession(executor, tables, settings)));
     },
   };
+}
+
+/** Reads the options once (the client stays the host's object); unreadable options are `VALIDATION_FAILED`. */
+function readOptions(options: PostgresStorageOptions): PostgresStorageOptions {
+  try {
+    const { client, schema, uniqueNames, maxRetries, orderedEvents } = options;
+    const out: { -readonly [K in keyof PostgresStorageOptions]: PostgresStorageOptions[K] } = { client };
+    if (schema !== undefined) out.schema = schema;
+    if (uniqueNames !== undefined) out.uniqueNames = uniqueNames;
+    if (maxRetries !== undefined) out.maxRetries = maxRetries;
+    if (orderedEvents !== undefined) out.orderedEvents = orderedEvents;
+    return out;
+  } catch (error) {
+    throw validationError("Invalid PostgreSQL storage options: they could not be read", [
+      { path: "", message: error instanceof Error ? error.message : String(error), code: "unreadable" },
+    ]);
+  }
+}
+
+/** A `pg.Pool` or PGlite-like client; `false` for anything else, also for an object that cannot be read. */
+function isUsableClient(client: unknown): client is PostgresClient {
+  try {
+    return typeof client === "object" && client !== null && typeof (client as PostgresClient).query === "function" && (isPool(client as PostgresClient) || isTransactional(client as PostgresClient));
+  } catch {
+    return false;
+  }
 }

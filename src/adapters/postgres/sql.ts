@@ -30,8 +30,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
  * so the name can be spliced into SQL safely (identifiers cannot be bound as parameters).
  */
 export function quoteSchema(schema: string): string {
-  if (!IDENTIFIER.test(schema)) {
-    throw validationError(`Invalid PostgreSQL schema name "${schema}"`, [
+  if (typeof schema !== "string" || !IDENTIFIER.test(schema)) {
+    throw validationError(`Invalid PostgreSQL schema name${typeof schema === "string" ? ` "${schema}"` : ""}`, [
       { path: "schema", message: "must be a plain identifier: a letter or _, then letters, digits, _ or $ (at most 63)", code: "invalid_argument" },
     ]);
   }
