@@ -5,13 +5,16 @@
  * "snapshot store" standing in for an HTTP endpoint or an object store) and a feed of
  * changes. Each service instance compiles the snapshot once, answers checks from
  * memory, applies changes as they arrive, and reloads the whole snapshot when it
- * falls behind. Run: `npx tsx examples/permission-service.ts`.
+ * falls behind. Requests that arrive as JSON bodies are validated with
+ * `parsePermissionRequest`: a malformed one gets a 400 with its issues, never a 500.
+ * Run: `npx tsx examples/permission-service.ts`.
  */
 import assert from "node:assert/strict";
 // In an application: import { compilePolicy, ... } from "orgkit/permissions";
 import {
   compilePolicy,
   OrgKitError,
+  parsePermissionRequest,
   type Decision,
   type OrganizationAction,
   type Policy,
@@ -131,6 +134,30 @@ class PermissionService {
   report(userId: string, rootOrganizationId: string): string[] {
     return this.policy.visibleOrganizations(userId, rootOrganizationId);
   }
+
+  /**
+   * `POST /permissions/explain` for other services: the body is a permission request as
+   * JSON. Malformed JSON or a malformed request is the caller's mistake (400 with the
+   * issues); a well-formed request gets the decision (200 allowed, 403 denied).
+   */
+  handleExplain(body: string): HttpResponse {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return { status: 400, body: { issues: [{ path: "(root)", code: "invalid_json", message: "the body is not JSON" }] } };
+    }
+    const parsed = parsePermissionRequest<Permission>(json);
+    if (!parsed.ok) return { status: 400, body: { issues: parsed.issues } };
+    const decision = this.policy.explain(parsed.request);
+    return { status: decision.allowed ? 200 : 403, body: decision };
+  }
+}
+
+/** What an HTTP framework would send. */
+interface HttpResponse {
+  readonly status: 200 | 400 | 403;
+  readonly body: unknown;
 }
 
 // ---- a short session -----------------------------------------------------------------------
@@ -155,6 +182,18 @@ try {
 // Org admin scope: ada (admin of acme) invites a technician to acme, but has no rights in the child acme-east.
 service.inviteUser("ada", "acme", "technician");
 assert.throws(() => service.inviteUser("ada", "acme-east", "member"), (e: unknown) => e instanceof OrgKitError && e.code === "FORBIDDEN");
+
+// Requests from other services as JSON bodies: 200/403 with the decision, 400 with the issues.
+const allowed = service.handleExplain(JSON.stringify({ check: "canViewTicket", subject: "bob", ticket: { requesterId: "ada", organizationId: "acme-east" } }));
+assert.equal(allowed.status, 200); // bob is a manager of acme-east
+const guest = service.handleExplain('{ "check": "can", "subject": { "kind": "guest" }, "permission": "chat.support" }');
+assert.equal(guest.status, 403);
+const malformed = service.handleExplain('{ "check": "canViewTicket", "subject": "root" }');
+assert.equal(malformed.status, 400); // not allowed although root is a super_admin: the ticket is missing
+console.log("400 for a request without ticket:", JSON.stringify(malformed.body));
+assert.deepEqual(malformed.body, { issues: [{ path: "ticket", code: "invalid_type", message: "ticket must be an object, got undefined" }] });
+assert.equal(service.handleExplain("{ not json").status, 400);
+assert.equal(service.handleExplain("null").status, 400);
 
 // Roll-up for a report: carla sees both, bob (manager of acme-east) only his organization.
 console.log("carla sees", service.report("carla", "acme"), "| bob sees", service.report("bob", "acme"));

@@ -27,7 +27,7 @@ import {
   resourceKey,
   type ProfileFact,
 } from "./read-facts.js";
-import { invalidSnapshot, readId, readObject, type SnapshotPath } from "./snapshot-reader.js";
+import { invalidSnapshot, readId, readObject, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import type { PolicyMembership, PolicyOrganization, PolicyResource, PolicyStaffProfile, PolicyUser, PolicyUsergroup } from "./snapshot.js";
 import {
   GroupTableBuilder,
@@ -101,10 +101,19 @@ export interface ChangeResult {
  * `changes.2.membership.organizationId` on the first bad one; nothing is applied then).
  */
 export function applyChanges(tables: PolicyTables, changes: unknown, version: number): ChangeResult {
-  if (!Array.isArray(changes)) invalidSnapshot(["changes"], "must be an array", changes);
-  const batch = new ChangeBatch(tables);
-  for (let i = 0; i < changes.length; i++) batch.apply(changes[i], ["changes", i]);
-  return batch.finish(version);
+  let path: SnapshotPath = ["changes"];
+  try {
+    if (!Array.isArray(changes)) invalidSnapshot(path, "must be an array", changes);
+    const batch = new ChangeBatch(tables);
+    for (let i = 0; i < changes.length; i++) {
+      path = ["changes", i];
+      batch.apply(changes[i], path);
+    }
+    return batch.finish(version);
+  } catch (error) {
+    // A getter or proxy trap of an exotic change threw: report which change, as INVALID_SNAPSHOT.
+    return rethrowAsInvalidSnapshot(error, path);
+  }
 }
 
 class ChangeBatch {

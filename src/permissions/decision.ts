@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { PermissionRequestIssue } from "./parse-request.js";
 import type { CheckName, SubjectKind } from "./requests.js";
 import type { NoteRule, OrganizationAction, PlatformRole } from "./snapshot.js";
 
@@ -54,7 +55,8 @@ export type GrantType = Grant["type"];
 /**
  * The answer to a check with its explanation. `allowed` always equals what the
  * matching `can*` method returns. When allowed, `grants` lists the facts that allowed
- * it; when denied, `grants` is empty and `reason` says what was missing.
+ * it; when denied, `grants` is empty and `reason` says what was missing — or, for a
+ * malformed request, `issues` says what was malformed.
  *
  * @example
  * ```json
@@ -68,10 +70,22 @@ export type GrantType = Grant["type"];
  * ```
  */
 export interface Decision {
+  /**
+   * The check asked. For a malformed request (`issues` present) it is the request's
+   * `check` text as given (cut to 512 characters), or `"(invalid)"` when that is not a
+   * string, so it may be outside {@link CheckName}.
+   */
   readonly check: CheckName;
   readonly allowed: boolean;
+  /** The subject the check was about; `{ id: null, kind: "unknown" }` when the request's subject was malformed. */
   readonly subject: { readonly id: string | null; readonly kind: SubjectKind };
   readonly grants: readonly Grant[];
   /** One sentence a person can read in a log or an admin UI. */
   readonly reason: string;
+  /**
+   * Present only when the request was malformed (then `allowed` is false, `grants` is
+   * empty and `reason` joins the messages): each malformed field with its path, as
+   * `parsePermissionRequest` reports it.
+   */
+  readonly issues?: readonly PermissionRequestIssue[];
 }

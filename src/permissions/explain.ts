@@ -9,7 +9,9 @@
 import { hasBit } from "./bitset.js";
 import type { Decision, Grant, UsergroupVia } from "./decision.js";
 import { resourceKey, type ProfileFact } from "./read-facts.js";
+import type { PermissionRequestIssue } from "./parse-request.js";
 import type { CheckName, NoteRef, OrganizationRef, PermissionRequest, ResourceRef, TicketRef } from "./requests.js";
+import { describeThrown } from "./snapshot-reader.js";
 import { MANAGER_ROLE, type NoteRule, type OrganizationAction } from "./snapshot.js";
 import { combinationKeyOfMask } from "./state-combinations.js";
 import { actionBit, findMembership, type ResolvedSubject } from "./subject.js";
@@ -18,8 +20,31 @@ import { ancestorIdsOf } from "./tree.js";
 
 type AnySubject = ResolvedSubject<string>;
 
-/** Explains one request for an already resolved subject. */
-export function explainRequest(subject: AnySubject, request: PermissionRequest<string, unknown>): Decision {
+/**
+ * Explains one well-formed request (plain data, as `readPermissionRequest` returns it)
+ * for an already resolved subject. `allowed` is the fast check's answer, used only if
+ * the explanation cannot be built at all (a reason longer than the engine's maximum
+ * string length, from a pathological snapshot): then the decision keeps that answer,
+ * lists no grants and says why.
+ */
+export function explainRequest(subject: AnySubject, request: PermissionRequest<string, unknown>, allowed: () => boolean): Decision {
+  try {
+    return explainWellFormed(subject, request);
+  } catch (error) {
+    return decision(request.check, subject, allowed(), [], `the explanation could not be built (${describeThrown(error)})`);
+  }
+}
+
+/**
+ * The denial of a malformed request: `issues` lists what is malformed and `reason`
+ * joins their messages. `check` is the request's check text (see `Decision.check`).
+ */
+export function explainMalformed(subject: AnySubject, check: string, issues: readonly PermissionRequestIssue[]): Decision {
+  const reason = issues.map((issue) => issue.message).join("; ");
+  return { check: check as CheckName, allowed: false, subject: { id: subject.id, kind: subject.kind }, grants: [], reason, issues };
+}
+
+function explainWellFormed(subject: AnySubject, request: PermissionRequest<string, unknown>): Decision {
   const check = request.check;
   if (!subject.known) return deny(check, subject, `unknown subject "${subject.id}": the policy holds no such user, so everything is denied`);
   switch (check) {
@@ -64,11 +89,31 @@ function deny(check: CheckName, subject: AnySubject, reason: string): Decision {
 }
 
 function allow(check: CheckName, subject: AnySubject, grants: readonly Grant[]): Decision {
-  return decision(check, subject, true, grants, grants.map(describeGrant).join("; "));
+  return decision(check, subject, true, grants, listText(grants.map(describeGrant), "; ", "grants"));
 }
 
-/** A short human description of a grant, used to build `reason`. */
+/** Most items a reason lists (a request may name any number of permissions; `grants` keeps them all). */
+const MAX_LISTED = 50;
+
+/** `items` joined, at most {@link MAX_LISTED} of them, then how many more `noun`s there are. */
+function listText(items: readonly string[], separator: string, noun: string): string {
+  if (items.length <= MAX_LISTED) return items.join(separator);
+  return `${items.slice(0, MAX_LISTED).join(separator)}${separator}… and ${items.length - MAX_LISTED} more ${noun}`;
+}
+
+/**
+ * A short human description of a grant, used to build `reason`. Never throws: a value
+ * that is not a grant (from untyped code) is described as such.
+ */
 export function describeGrant(grant: Grant): string {
+  try {
+    return describeKnownGrant(grant);
+  } catch {
+    return "(not a grant)";
+  }
+}
+
+function describeKnownGrant(grant: Grant): string {
   switch (grant.type) {
     case "usergroup":
       return `usergroup "${grant.usergroupName}" (${grant.via === "organization" ? `linked to organization "${grant.organizationId}"` : grant.via}) grants "${grant.permission}"`;
@@ -99,8 +144,8 @@ export function describeGrant(grant: Grant): string {
   }
 }
 
-function unreachableGrant(grant: never): never {
-  throw new TypeError(`unhandled grant ${JSON.stringify(grant)}`);
+function unreachableGrant(_grant: never): string {
+  return "(not a grant)";
 }
 
 interface GroupSource {
@@ -176,7 +221,8 @@ function explainCanAll(subject: AnySubject, permissions: readonly string[]): Dec
     grants.push(...found);
   }
   if (missing.length === 0) return allow("canAll", subject, grants);
-  return deny("canAll", subject, `no effective usergroup grants ${missing.map((p) => `"${p}"`).join(", ")} (effective usergroups: ${effectiveGroupNames(subject)})`);
+  const list = listText(missing.map((p) => `"${p}"`), ", ", "permissions");
+  return deny("canAll", subject, `no effective usergroup grants ${list} (effective usergroups: ${effectiveGroupNames(subject)})`);
 }
 
 function organizationOf(subject: AnySubject, ref: OrganizationRef): OrganizationRecord | undefined {

@@ -4,7 +4,8 @@
  * Feed a serializable {@link PolicySnapshot} to {@link compilePolicy}; the resulting
  * {@link Policy} answers usergroup permissions (`can`), staff-profile state permissions
  * (`canOnOrganization`, notes), organization scopes (org admins, resources, tickets,
- * roll-up) and explains every answer.
+ * roll-up) and explains every answer. Checks never throw: anything unknown or
+ * malformed is denied; {@link parsePermissionRequest} validates a request from outside.
  *
  * @example
  * ```ts
@@ -33,6 +34,7 @@ export {
   DEFAULT_MEMBER_ROLE,
   DEFAULT_STATE_FLAGS,
   MANAGER_ROLE,
+  MAX_ID_LENGTH,
   MAX_STATE_FLAGS,
   NO_STATE_KEY,
   NOTE_RULES,
@@ -64,7 +66,20 @@ export { compilePolicy, Policy } from "./policy.js";
 export type { CompilePolicyOptions, PolicyStats, WithChangesOptions } from "./policy.js";
 export type { Subject } from "./subject.js";
 export { CHECK_NAMES } from "./requests.js";
-export type { CheckName, NoteRef, OrganizationHandle, OrganizationRef, PermissionRequest, ResourceRef, SubjectKind, SubjectRef, TicketRef } from "./requests.js";
+export type {
+  CheckName,
+  NoteRef,
+  OrganizationHandle,
+  OrganizationRef,
+  PermissionRequest,
+  ResourceRef,
+  SubjectData,
+  SubjectKind,
+  SubjectRef,
+  TicketRef,
+} from "./requests.js";
+export { parsePermissionRequest } from "./parse-request.js";
+export type { PermissionRequestIssue, PermissionRequestIssueCode, PermissionRequestParseResult } from "./parse-request.js";
 export type { Decision, Grant, GrantType, UsergroupVia } from "./decision.js";
 export { describeGrant } from "./explain.js";
 export { POLICY_CHANGE_TYPES } from "./changes.js";

@@ -3,14 +3,17 @@
  *
  * @module
  */
+import { validationError, type OrgKitError } from "../errors.js";
 import { BoundedCache } from "./bounded-cache.js";
 import { applyChanges, type PolicyChange } from "./changes.js";
 import type { Decision } from "./decision.js";
-import { explainRequest } from "./explain.js";
+import { explainMalformed, explainRequest } from "./explain.js";
+import { readPermissionRequest } from "./parse-request.js";
 import type { NoteRef, OrganizationHandle, OrganizationRef, PermissionRequest, ResourceRef, SubjectRef, TicketRef } from "./requests.js";
-import type { OrganizationAction, PolicySnapshot } from "./snapshot.js";
+import { MAX_ID_LENGTH, type OrganizationAction, type PolicySnapshot } from "./snapshot.js";
+import { invalidSnapshot, rethrowAsInvalidSnapshot } from "./snapshot-reader.js";
 import { compileTables, readVersion, type PolicyTables } from "./tables.js";
-import { ResolvedOrganization, ResolvedSubject, type Subject } from "./subject.js";
+import { isRecord, ResolvedOrganization, ResolvedSubject, type Subject } from "./subject.js";
 
 /** Options of {@link compilePolicy}. */
 export interface CompilePolicyOptions {
@@ -42,8 +45,11 @@ const DEFAULT_SUBJECT_CACHE_SIZE = 10_000;
 /**
  * Validates a policy snapshot and compiles it into a {@link Policy}. Throws
  * `OrgKitError` `INVALID_SNAPSHOT` with `details.path` (e.g.
- * `memberships.3.organizationId`) when the snapshot is malformed. Checks on the result
- * never throw: anything unknown is denied.
+ * `memberships.3.organizationId`) when the snapshot is malformed, whatever the value
+ * (exotic objects too: a getter or proxy trap that throws is reported as
+ * `INVALID_SNAPSHOT`, never as a `TypeError`); malformed `options` (a negative
+ * `subjectCacheSize`…) throw `VALIDATION_FAILED`. Checks on the result never throw:
+ * anything unknown or malformed is denied.
  *
  * `P`, the permission catalogue, is inferred from the snapshot's literal permission
  * names, or given explicitly for a snapshot parsed from JSON.
@@ -58,15 +64,38 @@ const DEFAULT_SUBJECT_CACHE_SIZE = 10_000;
  * ```
  */
 export function compilePolicy<P extends string = string>(snapshot: PolicySnapshot<P>, options: CompilePolicyOptions = {}): Policy<P> {
-  const size = options.subjectCacheSize ?? DEFAULT_SUBJECT_CACHE_SIZE;
-  if (!Number.isInteger(size) || size < 0) throw new RangeError("subjectCacheSize must be a non-negative integer");
+  const size = readSubjectCacheSize(options);
   return new Policy<P>(compileTables(snapshot), new BoundedCache(size));
+}
+
+/** `options.subjectCacheSize`, or `VALIDATION_FAILED` (options are the caller's code, not snapshot data). */
+function readSubjectCacheSize(options: unknown): number {
+  const invalid = (path: string, message: string, code: string, cause?: unknown): OrgKitError =>
+    validationError(`Invalid compilePolicy options: ${path} ${message}`, [{ path, message, code }], cause);
+  if (options === undefined) return DEFAULT_SUBJECT_CACHE_SIZE;
+  if (!isRecord(options)) throw invalid("options", "must be an object", "invalid_type");
+  let size: unknown;
+  try {
+    size = options.subjectCacheSize;
+  } catch (error) {
+    throw invalid("subjectCacheSize", "could not be read", "unreadable", error);
+  }
+  if (size === undefined) return DEFAULT_SUBJECT_CACHE_SIZE;
+  if (typeof size !== "number" || !Number.isInteger(size) || size < 0) throw invalid("subjectCacheSize", "must be a non-negative integer", "invalid_type");
+  return size;
 }
 
 /**
  * A compiled, immutable policy. Every `can*` method takes a subject (a user id, or a
  * handle from {@link Policy.subject} / {@link Policy.guest}) and answers synchronously
  * without throwing; {@link Policy.explain} answers the same question with its reasons.
+ *
+ * No method but {@link Policy.withChanges} throws, whatever it is given: a malformed
+ * argument (`null`, a wrong type, a missing field, an object whose getters throw, a
+ * revoked proxy…) is denied — `false`, an empty list, an unknown handle, or for
+ * `explain` a denial whose `issues` say what was malformed. So a service may pass
+ * untrusted JSON straight in; to answer such input with a 400 instead, parse it first
+ * with `parsePermissionRequest`.
  *
  * How the sources combine (a union, deny by default): platform super_admins and admins
  * may do anything to any organization; an agent's staff profile decides `add` and, by
@@ -79,6 +108,7 @@ export class Policy<P extends string = string> {
   /** The snapshot's data version. */
   readonly version: number;
   private guestSubject: ResolvedSubject<P> | null = null;
+  private malformedSubject: ResolvedSubject<P> | null = null;
 
   // The last subject resolved by id (see resolveId).
   private lastId: string | null = null;
@@ -94,10 +124,11 @@ export class Policy<P extends string = string> {
 
   /**
    * Resolves a user or agent once; the handle's checks skip every lookup. An id the
-   * policy does not hold gives a subject with `known: false` that is denied everything.
+   * policy does not hold (or a value that is not an id) gives a subject with
+   * `known: false` that is denied everything.
    */
   subject(userId: string): Subject<P> {
-    return this.resolveId(userId);
+    return typeof userId === "string" ? this.resolveId(userId) : this.malformed();
   }
 
   /** The guest subject: not signed in, gets only what `everyone` usergroups grant. */
@@ -106,10 +137,11 @@ export class Policy<P extends string = string> {
     return this.guestSubject;
   }
 
-  /** Looks an organization up once, for checks in a loop. Unknown ids give a handle with `known: false`. */
+  /** Looks an organization up once, for checks in a loop. Unknown ids (and values that are not ids) give a handle with `known: false`. */
   organization(organizationId: string): OrganizationHandle {
-    const record = this.tables.organizations.get(organizationId) ?? this.tables.unknownOrganization;
-    return new ResolvedOrganization(organizationId, record, this.tables);
+    const id = typeof organizationId === "string" ? organizationId : "";
+    const record = this.tables.organizations.get(id) ?? this.tables.unknownOrganization;
+    return new ResolvedOrganization(id, record, this.tables);
   }
 
   /** Usergroup permission check: the union of the subject's own, built-in and organization-linked groups. */
@@ -185,8 +217,20 @@ export class Policy<P extends string = string> {
     return this.resolve(subject).visibleOrganizations(rootOrganizationId);
   }
 
-  /** Answers a request given as data (same result as the matching `can*` method). */
+  /**
+   * Answers a request given as data (same result as the matching `can*` method). A
+   * malformed request (anything `parsePermissionRequest` rejects) is denied.
+   */
   check(request: PermissionRequest<P>): boolean {
+    if (!isRecord(request)) return false;
+    try {
+      return this.checkRecord(request);
+    } catch {
+      return false; // a getter or proxy trap of the request itself threw
+    }
+  }
+
+  private checkRecord(request: PermissionRequest<P>): boolean {
     const subject = this.resolve(request.subject);
     switch (request.check) {
       case "can":
@@ -218,7 +262,9 @@ export class Policy<P extends string = string> {
 
   /**
    * Answers a request with its reasons: `allowed` (always equal to {@link Policy.check}),
-   * the grants that allowed it, and a readable `reason`.
+   * the grants that allowed it, and a readable `reason`. A malformed request is denied
+   * with `issues` listing what is wrong (path, code, message; the same issues
+   * `parsePermissionRequest` reports) and a `reason` made of their messages.
    *
    * @example
    * ```ts
@@ -227,7 +273,14 @@ export class Policy<P extends string = string> {
    * ```
    */
   explain(request: PermissionRequest<P>): Decision {
-    return explainRequest(this.resolve(request.subject) as ResolvedSubject<string>, request);
+    // Slower than `check` by design: read the request once into plain data, then explain that.
+    const read = readPermissionRequest(request);
+    if (!read.ok) {
+      const subject = read.subject === undefined ? this.malformed() : this.resolve(read.subject as SubjectRef<P>);
+      return explainMalformed(subject as ResolvedSubject<string>, read.check, read.issues);
+    }
+    const parsed = read.request;
+    return explainRequest(this.resolve(parsed.subject as SubjectRef<P>) as ResolvedSubject<string>, parsed, () => this.check(parsed as PermissionRequest<P>));
   }
 
   /**
@@ -244,8 +297,7 @@ export class Policy<P extends string = string> {
    * ```
    */
   withChanges(changes: readonly PolicyChange<P>[], options: WithChangesOptions = {}): Policy<P> {
-    const version = options.version === undefined ? this.version + 1 : readVersion(options.version, ["version"]);
-    const { tables, invalidation } = applyChanges(this.tables, changes, version);
+    const { tables, invalidation } = applyChanges(this.tables, changes, this.nextVersion(options));
     let cache: BoundedCache<string, ResolvedSubject<P>>;
     if (invalidation.all) {
       cache = new BoundedCache(this.cache.capacity);
@@ -273,11 +325,46 @@ export class Policy<P extends string = string> {
     };
   }
 
+  /** The version `withChanges` gives the result (`INVALID_SNAPSHOT` at `version` when malformed). */
+  private nextVersion(options: unknown): number {
+    if (options === undefined) return this.version + 1;
+    if (!isRecord(options)) return invalidSnapshot(["options"], "must be an object", options);
+    let version: unknown;
+    try {
+      version = options.version;
+    } catch (error) {
+      return rethrowAsInvalidSnapshot(error, ["version"]);
+    }
+    return version === undefined ? this.version + 1 : readVersion(version, ["version"]);
+  }
+
   private resolve(ref: SubjectRef<P>): ResolvedSubject<P> {
     if (typeof ref === "string") return this.resolveId(ref);
-    if (ref instanceof ResolvedSubject && ref.tables === this.tables) return ref as ResolvedSubject<P>;
-    // A handle from another policy version (or a look-alike object): resolve it here.
-    return ref.kind === "guest" ? (this.guest() as ResolvedSubject<P>) : this.resolveId(ref.id ?? "");
+    if (ResolvedSubject.is(ref) && ref.tables === this.tables) return ref as ResolvedSubject<P>;
+    return this.resolveOther(ref);
+  }
+
+  /**
+   * A handle from another policy version, or a look-alike object (a handle or a
+   * decision's `subject` that went through JSON): `kind: "guest"` is the guest, anything
+   * else is looked up by `id`. Anything but a plain object, or an object without a
+   * string `id`, is the malformed subject (denied everything).
+   */
+  private resolveOther(ref: unknown): ResolvedSubject<P> {
+    if (!isRecord(ref)) return this.malformed();
+    try {
+      if (ref.kind === "guest") return this.guest() as ResolvedSubject<P>;
+      const id = ref.id;
+      return typeof id === "string" ? this.resolveId(id) : this.malformed();
+    } catch {
+      return this.malformed(); // a getter or proxy trap threw: malformed, even if `id` alone would read
+    }
+  }
+
+  /** The subject of a malformed reference: unknown, no id, denied everything. */
+  private malformed(): ResolvedSubject<P> {
+    this.malformedSubject ??= new ResolvedSubject<P>(this.tables, null, "unknown", null);
+    return this.malformedSubject;
   }
 
   private resolveId(userId: string): ResolvedSubject<P> {
@@ -289,6 +376,8 @@ export class Policy<P extends string = string> {
       this.lastSubject = cached;
       return cached;
     }
+    // Not an id any snapshot can hold: unknown, and not cached (huge keys would pin memory).
+    if (userId.length === 0 || userId.length > MAX_ID_LENGTH) return new ResolvedSubject<P>(this.tables, userId, "unknown", null);
     const record = this.tables.users.get(userId) ?? null;
     const subject = new ResolvedSubject<P>(this.tables, userId, record === null ? "unknown" : record.kind, record);
     this.cache.set(userId, subject);

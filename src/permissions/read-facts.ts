@@ -183,7 +183,12 @@ export function readResourceFact(value: unknown, path: SnapshotPath): ResourceFa
   };
 }
 
-/** The key of a resource in the ownership table. */
+/**
+ * The key of a resource in the ownership table. The kind's length comes first, so
+ * that no two (kind, id) pairs share a key: a separator character would let kind
+ * `"a\u0000b"` with id `"c"` collide with kind `"a"` and id `"b\u0000c"` (ids may hold
+ * any character).
+ */
 export function resourceKey(kind: string, id: string): string {
-  return `${kind}\u0000${id}`;
+  return `${kind.length}:${kind}${id}`;
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Decision } from "./decision.js";
 import type { OrganizationAction } from "./snapshot.js";
 import type { Subject } from "./subject.js";
 
@@ -40,8 +41,26 @@ export interface OrganizationHandle {
   readonly known: boolean;
 }
 
-/** A subject given by user id, or as a handle from `policy.subject(id)` / `policy.guest()`. */
-export type SubjectRef<P extends string = string> = string | Subject<P>;
+/**
+ * A subject as plain data: what a {@link Decision} reports as its `subject` and what a
+ * subject handle becomes in JSON, so a request can travel as JSON. `kind: "guest"` is
+ * the guest; anything else is the user with this `id` (its `kind` is not trusted).
+ *
+ * @example
+ * ```json
+ * { "check": "can", "subject": { "kind": "guest" }, "permission": "kb.read" }
+ * ```
+ */
+export interface SubjectData {
+  readonly id?: string | null;
+  readonly kind?: SubjectKind;
+}
+
+/**
+ * A subject given by user id, as a handle from `policy.subject(id)` / `policy.guest()`,
+ * or as {@link SubjectData}.
+ */
+export type SubjectRef<P extends string = string> = string | Subject<P> | SubjectData;
 
 /** An organization given by id or by handle. */
 export type OrganizationRef = string | OrganizationHandle;
@@ -67,8 +86,10 @@ export const CHECK_NAMES = [
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /**
- * One check as data. `subject` is a user id, or a subject handle from
- * `policy.subject(id)` / `policy.guest()`.
+ * One check as data. `subject` is a user id, a subject handle from
+ * `policy.subject(id)` / `policy.guest()`, or {@link SubjectData}. A value from outside
+ * (a JSON body) may be anything: `policy.check` and `policy.explain` deny a malformed
+ * one, and `parsePermissionRequest` validates one.
  *
  * @example
  * ```ts

@@ -7,9 +7,16 @@
  * that a path array is only built when something is wrong (a snapshot may hold a
  * million users).
  *
+ * Untrusted input may also be an exotic object: a getter that throws, a revoked
+ * `Proxy`. The readers do not guard every property read; instead the entry points
+ * (`compileTables`, `applyChanges`) catch what escapes and turn it into
+ * `INVALID_SNAPSHOT` with {@link rethrowAsInvalidSnapshot}, so a caller only ever sees
+ * an `OrgKitError`.
+ *
  * @module
  */
 import { OrgKitError } from "../errors.js";
+import { MAX_ID_LENGTH } from "./snapshot.js";
 
 /** A path into the snapshot, as segments (`["memberships", 3, "organizationId"]`). */
 export type SnapshotPath = readonly (string | number)[];
@@ -32,7 +39,43 @@ export function invalidSnapshot(path: SnapshotPath, message: string, value?: unk
   const details: Record<string, unknown> = { path: dotted, message };
   if (value === null || typeof value === "number" || typeof value === "boolean") details.value = value;
   else if (typeof value === "string") details.value = value.length > 200 ? `${value.slice(0, 200)}…` : value;
-  throw new OrgKitError("INVALID_SNAPSHOT", `Invalid policy snapshot at ${dotted}: ${message}`, { details });
+  const error = new OrgKitError("INVALID_SNAPSHOT", `Invalid policy snapshot at ${dotted}: ${message}`, { details });
+  thrownHere.add(error);
+  throw error;
+}
+
+/**
+ * The errors {@link invalidSnapshot} threw. An entry point re-throws these as they are
+ * and wraps anything else; a `WeakSet` lookup never runs a getter or a proxy trap, so
+ * it is safe on whatever a hostile getter threw (`instanceof` and property reads are not).
+ */
+const thrownHere = new WeakSet<object>();
+
+/**
+ * Re-throws `error` when it is an `INVALID_SNAPSHOT` error of ours; otherwise throws
+ * `INVALID_SNAPSHOT` at `path` saying the value could not be read (a getter or a proxy
+ * trap threw, a proxy was revoked…), with the original as `cause`.
+ */
+export function rethrowAsInvalidSnapshot(error: unknown, path: SnapshotPath): never {
+  if (typeof error === "object" && error !== null && thrownHere.has(error)) throw error;
+  const dotted = formatPath(path);
+  const message = `could not be read (${describeThrown(error)})`;
+  const wrapped = new OrgKitError("INVALID_SNAPSHOT", `Invalid policy snapshot at ${dotted}: ${message}`, { details: { path: dotted, message }, cause: error });
+  thrownHere.add(wrapped);
+  throw wrapped;
+}
+
+/** A short description of a thrown value that cannot itself throw. */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const text = `${String(error.name)}: ${String(error.message)}`;
+      return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    }
+  } catch {
+    // A proxy posing as an error, or a throwing getter: fall through.
+  }
+  return `a thrown ${error === null ? "null" : typeof error}`;
 }
 
 function fail(parent: SnapshotPath, key: PathKey | undefined, message: string, value: unknown): never {
@@ -52,11 +95,16 @@ export function readOptionalArray(value: unknown, parent: SnapshotPath, key?: Pa
   return value;
 }
 
-/** A non-empty string of at most 512 characters (ids, permission names, roles, apps). */
+/** True when `value` is an id: a string of 1 to {@link MAX_ID_LENGTH} characters (what {@link readId} accepts). */
+export function isId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+/** A non-empty string of at most {@link MAX_ID_LENGTH} (512) characters (ids, permission names, roles, apps). */
 export function readId(value: unknown, parent: SnapshotPath, key?: PathKey): string {
   if (typeof value !== "string") fail(parent, key, "must be a string", value);
   if (value.length === 0) fail(parent, key, "must not be empty", value);
-  if (value.length > 512) fail(parent, key, "must be at most 512 characters", value);
+  if (value.length > MAX_ID_LENGTH) fail(parent, key, `must be at most ${MAX_ID_LENGTH} characters`, value);
   return value;
 }
 

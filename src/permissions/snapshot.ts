@@ -13,6 +13,13 @@
 /** The snapshot format this version of orgkit reads. Bumped only on incompatible format changes. */
 export const POLICY_SNAPSHOT_SCHEMA_VERSION = 1;
 
+/**
+ * The longest id a snapshot or a request may hold (user, organization, usergroup,
+ * profile and resource ids, permission names, roles, apps). Ids are 1 to 512 characters;
+ * a request naming a longer or empty id is malformed.
+ */
+export const MAX_ID_LENGTH = 512;
+
 /** The organization state flags used unless a snapshot lists others (staff profiles grant by their combination). */
 export const DEFAULT_STATE_FLAGS = ["service", "outreach", "opportunities"] as const;
 

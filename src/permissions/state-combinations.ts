@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { invalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
+import { invalidSnapshot, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import { DEFAULT_STATE_FLAGS, MAX_STATE_FLAGS, NO_STATE_KEY, STATE_KEY_SEPARATOR } from "./snapshot.js";
 
 /** The compiled state flags of a policy. */
@@ -77,7 +77,9 @@ export function combinationKeyOfMask(mask: number, space: StateSpace): string {
 
 /**
  * The canonical combination key of a list of states, for use as a key of a profile's
- * `organizations` table.
+ * `organizations` table. States that are not among `flags` are ignored. Throws
+ * `INVALID_SNAPSHOT` when `states` is not an array or `flags` is not a valid flag list
+ * (see a snapshot's `stateFlags`).
  *
  * @example
  * ```ts
@@ -86,13 +88,23 @@ export function combinationKeyOfMask(mask: number, space: StateSpace): string {
  * ```
  */
 export function stateCombinationKey(states: readonly string[], flags: readonly string[] = DEFAULT_STATE_FLAGS): string {
-  const present = flags.filter((flag) => states.includes(flag));
-  return present.length === 0 ? NO_STATE_KEY : present.join(STATE_KEY_SEPARATOR);
+  let path: SnapshotPath = ["stateFlags"];
+  try {
+    const valid = flags === DEFAULT_STATE_FLAGS ? flags : readStateFlags(flags, path);
+    path = ["states"];
+    if (!Array.isArray(states)) invalidSnapshot(path, "must be an array", states);
+    const present = valid.filter((flag) => states.includes(flag));
+    return present.length === 0 ? NO_STATE_KEY : present.join(STATE_KEY_SEPARATOR);
+  } catch (error) {
+    return rethrowAsInvalidSnapshot(error, path);
+  }
 }
 
 /**
  * Every combination key of a flag list: `"none"` followed by the non-empty subsets
- * (7 for the default three flags), in mask order.
+ * (7 for the default three flags), in mask order. Throws `INVALID_SNAPSHOT` when
+ * `flags` is not a valid flag list (see a snapshot's `stateFlags`: at most 16 distinct,
+ * non-empty flags without `+`, not `none`).
  *
  * @example
  * ```ts
@@ -100,7 +112,13 @@ export function stateCombinationKey(states: readonly string[], flags: readonly s
  * ```
  */
 export function allStateCombinations(flags: readonly string[] = DEFAULT_STATE_FLAGS): string[] {
-  const space = createStateSpace(flags);
+  let valid: readonly string[];
+  try {
+    valid = readStateFlags(flags, ["stateFlags"]);
+  } catch (error) {
+    return rethrowAsInvalidSnapshot(error, ["stateFlags"]);
+  }
+  const space = createStateSpace(valid);
   const keys: string[] = [];
   for (let mask = 0; mask < space.size; mask++) keys.push(combinationKeyOfMask(mask, space));
   return keys;

@@ -10,6 +10,7 @@ import { setBits } from "./bitset.js";
 import type { ProfileFact } from "./read-facts.js";
 import type { NoteRef, OrganizationHandle, OrganizationRef, ResourceRef, SubjectKind, TicketRef } from "./requests.js";
 import { resourceKey } from "./read-facts.js";
+import { isId } from "./snapshot-reader.js";
 import type { NoteRule, OrganizationAction } from "./snapshot.js";
 import { MANAGER_ROLE } from "./snapshot.js";
 import { orGroups, type MembershipRecord, type OrganizationRecord, type PolicyTables, type UserRecord } from "./tables.js";
@@ -17,9 +18,10 @@ import { subtreeOf } from "./tree.js";
 
 /**
  * A subject with its effective rights resolved. Every method is a check that returns
- * a boolean and never throws; see `Policy` for what each check means. A subject
- * belongs to the policy that resolved it: it keeps answering from that policy's facts
- * even after `withChanges` made a newer policy.
+ * a boolean and never throws, whatever it is given (a malformed argument is denied);
+ * see `Policy` for what each check means. A subject belongs to the policy that
+ * resolved it: it keeps answering from that policy's facts even after `withChanges`
+ * made a newer policy.
  *
  * @example
  * ```ts
@@ -70,9 +72,39 @@ export function actionBit(action: OrganizationAction): number {
   return action === "read" ? READ : action === "edit" ? EDIT : action === "delete" ? DELETE : 0;
 }
 
+/**
+ * True when `value` is a plain object: not null, not an array, not a function. Never
+ * throws (`Array.isArray` does, on a revoked proxy).
+ */
+export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `value[key]` of a plain object, or `undefined` when `value` is not one or the read
+ * throws (a getter, a proxy trap). For the rare paths (look-alike handles); the
+ * checks themselves wrap whole reads in one `try`.
+ */
+function fieldOf(value: unknown, key: string): unknown {
+  if (!isRecord(value)) return undefined;
+  try {
+    return value[key];
+  } catch {
+    return undefined;
+  }
+}
+
 /** An {@link OrganizationHandle} with the record it resolved to. */
 export class ResolvedOrganization implements OrganizationHandle {
   readonly known: boolean;
+  // A brand that only real instances carry (a proxy of one does not), unlike `instanceof`.
+  readonly #resolved = true;
+
   /** @internal */
   constructor(
     readonly id: string,
@@ -80,6 +112,16 @@ export class ResolvedOrganization implements OrganizationHandle {
     /** @internal */ readonly tables: PolicyTables,
   ) {
     this.known = record.index >= 0;
+  }
+
+  /** @internal True when `value` is a real handle (never throws, runs no proxy trap). */
+  static is(value: unknown): value is ResolvedOrganization {
+    return typeof value === "object" && value !== null && #resolved in value;
+  }
+
+  /** The handle as data (`{ id, known }`), not the policy tables it points into. */
+  toJSON(): { id: string; known: boolean } {
+    return { id: this.id, known: this.known };
   }
 }
 
@@ -99,6 +141,8 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   /** @internal Admin/manager bits, parallel to `memberOrgs`. */
   readonly memberFlags: Uint8Array;
   private readonly indexOf: ReadonlyMap<string, number>;
+  // A brand that only real instances carry (a proxy of one does not), unlike `instanceof`.
+  readonly #resolved = true;
 
   /** @internal Use `policy.subject(id)` or `policy.guest()`; `reuse` copies another subject's resolved rights. */
   constructor(
@@ -153,6 +197,16 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     this.cells = this.profile?.cells ?? tables.noCells;
   }
 
+  /** @internal True when `value` is a real subject handle (never throws, runs no proxy trap). */
+  static is(value: unknown): value is ResolvedSubject {
+    return typeof value === "object" && value !== null && #resolved in value;
+  }
+
+  /** The handle as data (`{ id, kind, known }`, a valid request subject), not the policy tables it points into. */
+  toJSON(): { id: string | null; kind: SubjectKind; known: boolean } {
+    return { id: this.id, kind: this.kind, known: this.known };
+  }
+
   /**
    * @internal The same subject bound to newer tables, for changes that did not touch
    * it (its user, its organizations' links and status, usergroups and profiles are as
@@ -163,14 +217,20 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   }
 
   can(permission: P): boolean {
+    // No type guard needed: a `Map` lookup of any value (an object, a huge string) is a miss.
     const id = this.indexOf.get(permission);
     return id !== undefined && (this.bits[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
 
   canAll(permissions: readonly P[]): boolean {
-    if (permissions.length === 0) return false;
-    for (const permission of permissions) if (!this.can(permission)) return false;
-    return true;
+    try {
+      // Only a real array: a string would be iterated character by character.
+      if (!Array.isArray(permissions) || permissions.length === 0) return false;
+      for (let i = 0; i < permissions.length; i++) if (!this.can(permissions[i]!)) return false;
+      return true;
+    } catch {
+      return false; // a proxy or an index getter that threw
+    }
   }
 
   permissions(): P[] {
@@ -200,8 +260,9 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   }
 
   canManageUser(targetUserId: string | null, organizationId: string): boolean {
-    const org = this.organization(organizationId);
+    const org = this.organizationById(organizationId);
     if (org.index < 0) return false;
+    // Any value but `null` is looked up, so `undefined` (a missing field) is an unknown user.
     const target = targetUserId === null ? null : this.tables.users.get(targetUserId);
     if (target === undefined) return false;
     if (this.platform) return target === null || target.platformRole !== "super_admin" || this.record!.platformRole === "super_admin";
@@ -212,32 +273,45 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   }
 
   canAssignRole(organizationId: string, role: string): boolean {
-    const org = this.organization(organizationId);
-    if (org.index < 0) return false;
+    const org = this.organizationById(organizationId);
+    // A malformed role is denied before the platform short-cut allows "any role".
+    if (org.index < 0 || !isId(role)) return false;
     return this.platform || (this.isAdminOf(org) && org.allowedRoles.includes(role));
   }
 
   canUseApp(organizationId: string, app: string): boolean {
-    const org = this.organization(organizationId);
-    if (org.index < 0) return false;
+    const org = this.organizationById(organizationId);
+    if (org.index < 0 || !isId(app)) return false;
     return this.platform || (this.isAdminOf(org) && org.allowedApps.includes(app));
   }
 
   canAccessResource(resource: ResourceRef): boolean {
-    const ownerId = this.tables.resources.get(resourceKey(resource.kind, resource.id));
+    if (!isRecord(resource)) return false;
+    let kind: unknown;
+    let id: unknown;
+    try {
+      kind = resource.kind;
+      id = resource.id;
+    } catch {
+      return false; // a getter or proxy trap that threw
+    }
+    // Strings only: `${["asset"]}` would otherwise name the resource "asset".
+    if (typeof kind !== "string" || typeof id !== "string") return false;
+    const ownerId = this.tables.resources.get(resourceKey(kind, id));
     if (ownerId === undefined) return false;
-    const org = this.organization(ownerId);
+    const org = this.organizationById(ownerId);
     if (org.index < 0) return false;
     return this.platform || this.membershipAt(org.index) >= 0;
   }
 
   canViewTicket(ticket: TicketRef): boolean {
-    if (this.record === null) return false;
-    if (this.platform || ticket.requesterId === this.id) return true;
-    const organizationId = ticket.organizationId ?? null;
+    const fields = readTicket(ticket);
+    if (fields === undefined || this.record === null) return false;
+    const { requesterId, organizationId } = fields;
+    if (this.platform || requesterId === this.id) return true;
     // A ticket without an organization is read like an organization without state ("none").
     if (organizationId === null) return (this.cells[0]! & READ) !== 0;
-    const org = this.organization(organizationId);
+    const org = this.organizationById(organizationId);
     if (org.index < 0) return false;
     const at = this.membershipAt(org.index);
     if (at >= 0 && (this.memberFlags[at]! & MEMBER_MANAGER) !== 0) return true;
@@ -246,15 +320,23 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
 
   visibleOrganizations(rootOrganizationId: string): string[] {
     const out: string[] = [];
+    if (typeof rootOrganizationId !== "string") return out;
     for (const org of subtreeOf(this.tables.organizations, rootOrganizationId)) if (this.canRead(org)) out.push(org.id);
     return out;
   }
 
-  /** @internal The record of an organization reference (the "unknown" record when missing). */
+  /** @internal The record of an organization reference (the "unknown" record when missing or malformed). */
   organization(ref: OrganizationRef): OrganizationRecord {
     if (typeof ref === "string") return this.tables.organizations.get(ref) ?? this.tables.unknownOrganization;
-    if (ref instanceof ResolvedOrganization && ref.tables === this.tables) return ref.record;
-    return this.tables.organizations.get(ref.id) ?? this.tables.unknownOrganization;
+    if (ResolvedOrganization.is(ref) && ref.tables === this.tables) return ref.record;
+    // A handle of another policy version, or a look-alike `{ id }` (e.g. a handle that went through JSON).
+    const id = fieldOf(ref, "id");
+    return (typeof id === "string" && this.tables.organizations.get(id)) || this.tables.unknownOrganization;
+  }
+
+  /** @internal The record of an organization given by id only (the "unknown" record when missing or not a string). */
+  organizationById(id: string): OrganizationRecord {
+    return (typeof id === "string" && this.tables.organizations.get(id)) || this.tables.unknownOrganization;
   }
 
   /** @internal Position of the active membership in organization `orgIndex`, or -1. */
@@ -283,14 +365,48 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     return at >= 0 && (this.memberFlags[at]! & MEMBER_ADMIN) !== 0;
   }
 
-  private noteCheck(note: NoteRef, own: NoteRule, any: NoteRule): boolean {
-    const org = this.organization(note.organizationId);
+  private noteCheck(ref: NoteRef, own: NoteRule, any: NoteRule): boolean {
+    const note = readNote(ref);
+    if (note === undefined) return false;
+    const org = this.organizationById(note.organizationId);
     if (org.index < 0) return false;
     if (this.platform) return true;
     const profile = this.profile;
     if (profile === null) return false;
     const rule = profile.notes[any] || (profile.notes[own] && note.authorId === this.id);
     return rule && this.canRead(org);
+  }
+}
+
+/**
+ * The fields of a note reference, read once, or `undefined` when it is malformed (the
+ * same rules as `parsePermissionRequest`): an object with id strings `organizationId`
+ * and `authorId`.
+ */
+function readNote(note: unknown): NoteRef | undefined {
+  if (!isRecord(note)) return undefined;
+  try {
+    const organizationId = note.organizationId;
+    const authorId = note.authorId;
+    return isId(organizationId) && isId(authorId) ? { organizationId, authorId } : undefined;
+  } catch {
+    return undefined; // a getter or proxy trap that threw
+  }
+}
+
+/**
+ * The fields of a ticket reference, read once, or `undefined` when it is malformed (the
+ * same rules as `parsePermissionRequest`): an object with an id string `requesterId`
+ * and an `organizationId` that is an id string, `null` or absent (read as `null`).
+ */
+function readTicket(ticket: unknown): { readonly requesterId: string; readonly organizationId: string | null } | undefined {
+  if (!isRecord(ticket)) return undefined;
+  try {
+    const requesterId = ticket.requesterId;
+    const organizationId = ticket.organizationId ?? null;
+    return isId(requesterId) && (organizationId === null || isId(organizationId)) ? { requesterId, organizationId } : undefined;
+  } catch {
+    return undefined; // a getter or proxy trap that threw
   }
 }
 

@@ -20,7 +20,7 @@ import {
   type UserFact,
   type UsergroupFact,
 } from "./read-facts.js";
-import { invalidSnapshot, readId, readObject, readOptionalArray, type SnapshotPath } from "./snapshot-reader.js";
+import { invalidSnapshot, readId, readObject, readOptionalArray, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import { POLICY_SNAPSHOT_SCHEMA_VERSION, type PlatformRole, type UserKind } from "./snapshot.js";
 import { createStateSpace, readStateFlags, type StateSpace } from "./state-combinations.js";
 
@@ -275,41 +275,70 @@ export function readVersion(value: unknown, path: SnapshotPath): number {
  * References to usergroups and profiles may dangle: they grant nothing.
  */
 export function compileTables(input: unknown): PolicyTables {
+  const at: ReadCursor = { section: null, index: -1 };
+  try {
+    return compileTablesAt(input, at);
+  } catch (error) {
+    // A getter or proxy trap of an exotic input threw: report where, as INVALID_SNAPSHOT.
+    return rethrowAsInvalidSnapshot(error, at.section === null ? [] : at.index < 0 ? [at.section] : [at.section, at.index]);
+  }
+}
+
+/** Where {@link compileTablesAt} is reading: a top-level field and an index in it (-1: the field itself). */
+interface ReadCursor {
+  section: string | null;
+  index: number;
+}
+
+function compileTablesAt(input: unknown, at: ReadCursor): PolicyTables {
   const root = readObject(input, []);
+  at.section = "schemaVersion";
   if (root.schemaVersion !== POLICY_SNAPSHOT_SCHEMA_VERSION) {
     invalidSnapshot(["schemaVersion"], `must be ${POLICY_SNAPSHOT_SCHEMA_VERSION} (this orgkit reads snapshot schema version ${POLICY_SNAPSHOT_SCHEMA_VERSION})`, root.schemaVersion);
   }
+  at.section = "version";
   const version = readVersion(root.version, ["version"]);
+  at.section = "stateFlags";
   const space = createStateSpace(readStateFlags(root.stateFlags, ["stateFlags"]));
 
   let catalogue: Set<string> | null = null;
+  at.section = "permissions";
   if (root.permissions !== undefined) {
     const list = readOptionalArray(root.permissions, [], "permissions");
     catalogue = new Set();
-    for (let i = 0; i < list.length; i++) catalogue.add(readId(list[i], ["permissions"], i));
+    for (let i = 0; i < list.length; i++) {
+      at.index = i;
+      catalogue.add(readId(list[i], ["permissions"], i));
+    }
   }
   const permissions = new PermissionTableBuilder(catalogue);
   const groups = new GroupTableBuilder();
 
+  enter(at, "usergroups");
   const usergroupList = readOptionalArray(root.usergroups, [], "usergroups");
   for (let i = 0; i < usergroupList.length; i++) {
+    at.index = i;
     const fact = readUsergroupFact(usergroupList[i], ["usergroups", i], catalogue);
     if (groups.isDefined(fact.id)) invalidSnapshot(["usergroups", i, "id"], `duplicate usergroup id "${fact.id}"`, fact.id);
     groups.define(fact);
   }
 
   const profiles = new Map<string, ProfileFact>();
+  enter(at, "profiles");
   const profileList = readOptionalArray(root.profiles, [], "profiles");
   for (let i = 0; i < profileList.length; i++) {
+    at.index = i;
     const fact = readProfileFact(profileList[i], ["profiles", i], space);
     if (profiles.has(fact.id)) invalidSnapshot(["profiles", i, "id"], `duplicate profile id "${fact.id}"`, fact.id);
     profiles.set(fact.id, fact);
   }
 
+  enter(at, "organizations");
   const organizationList = readOptionalArray(root.organizations, [], "organizations");
   const orgFacts: OrganizationFact[] = new Array(organizationList.length);
   const orgIndex = new Map<string, number>();
   for (let i = 0; i < organizationList.length; i++) {
+    at.index = i;
     const fact = readOrganizationFact(organizationList[i], ["organizations", i], space);
     if (orgIndex.has(fact.id)) invalidSnapshot(["organizations", i, "id"], `duplicate organization id "${fact.id}"`, fact.id);
     orgIndex.set(fact.id, i);
@@ -330,16 +359,20 @@ export function compileTables(input: unknown): PolicyTables {
 
   // One map holds each user while its memberships are collected, then its record
   // (overwriting values in place): at a million users, a second map costs seconds.
+  enter(at, "users");
   const userList = readOptionalArray(root.users, [], "users");
   const pending = new Map<string, PendingUser | UserRecord>();
   for (let i = 0; i < userList.length; i++) {
+    at.index = i;
     const fact = readUserFact(userList[i], ["users", i]);
     if (pending.has(fact.id)) invalidSnapshot(["users", i, "id"], `duplicate user id "${fact.id}"`, fact.id);
     pending.set(fact.id, { fact, memberships: [] });
   }
 
+  enter(at, "memberships");
   const membershipList = readOptionalArray(root.memberships, [], "memberships");
   for (let i = 0; i < membershipList.length; i++) {
+    at.index = i;
     const fact = readMembershipFact(membershipList[i], ["memberships", i]);
     const user = pending.get(fact.userId) as PendingUser | undefined;
     if (user === undefined) invalidSnapshot(["memberships", i, "userId"], `no user "${fact.userId}" in the snapshot`, fact.userId);
@@ -348,6 +381,7 @@ export function compileTables(input: unknown): PolicyTables {
     user.memberships.push({ organizationId: fact.organizationId, orgIndex: index, role: fact.role, admin: fact.admin });
   }
 
+  enter(at, "memberships"); // a duplicate is looked up again in the raw list
   const refs: GroupRefs = (ids) => groups.refs(ids);
   for (const [id, entry] of pending) {
     const { fact, memberships } = entry as PendingUser;
@@ -359,9 +393,11 @@ export function compileTables(input: unknown): PolicyTables {
   }
   const users = pending as Map<string, UserRecord>;
 
+  enter(at, "resources");
   const resourceList = readOptionalArray(root.resources, [], "resources");
   const resources = new Map<string, string>();
   for (let i = 0; i < resourceList.length; i++) {
+    at.index = i;
     const fact = readResourceFact(resourceList[i], ["resources", i]);
     if (!orgIndex.has(fact.organizationId)) invalidSnapshot(["resources", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
     const key = resourceKey(fact.kind, fact.id);
@@ -385,6 +421,11 @@ export function compileTables(input: unknown): PolicyTables {
     unknownOrganization: unknownOrganizationRecord(space),
     noCells: new Uint8Array(space.size + 1),
   };
+}
+
+function enter(at: ReadCursor, section: string): void {
+  at.section = section;
+  at.index = -1;
 }
 
 /** A user read from the snapshot whose memberships are still being collected. */

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import type {
   OrganizationAction,
+  PermissionRequest,
   PolicyChange,
   PolicyMembership,
   PolicyOrganization,
@@ -13,6 +14,7 @@ import type {
   PolicyStaffProfile,
   PolicyUser,
   PolicyUsergroup,
+  SubjectRef,
 } from "../../src/permissions/index.js";
 import { allStateCombinations } from "../../src/permissions/index.js";
 
@@ -117,4 +119,53 @@ export const changeArb: fc.Arbitrary<PolicyChange> = fc.oneof(
   fc.constantFrom(...ORG_IDS, "o-new").chain((id) => organizationArb(id, ORG_IDS).map((organization): PolicyChange => ({ type: "organization.set", organization }))),
   resourceArb("r-any").chain((r) => fc.constantFrom(...RESOURCE_IDS).map((id): PolicyChange => ({ type: "resource.set", resource: { ...r, id } }))),
   fc.constantFrom(...RESOURCE_IDS).map((id): PolicyChange => ({ type: "resource.remove", kind: "asset", id })),
+);
+
+/**
+ * A subject as a well-formed request may give it without a policy at hand: a user id
+ * (known or not), the guest as data, or a user as data (what a handle becomes in JSON).
+ */
+export const subjectDataArb: fc.Arbitrary<SubjectRef> = fc.oneof(
+  fc.constantFrom(...USER_IDS, "ghost"),
+  fc.constant({ kind: "guest" as const }),
+  fc.constantFrom(...USER_IDS).map((id): SubjectRef => ({ id, kind: "user" })),
+);
+
+/** A well-formed permission request over the universe, every check, known and unknown names alike. */
+export const requestArb: fc.Arbitrary<PermissionRequest> = fc.oneof(
+  fc.record({ check: fc.constant("can" as const), subject: subjectDataArb, permission: fc.constantFrom(...PERMISSIONS, CANARY) }),
+  fc.record({ check: fc.constant("canAll" as const), subject: subjectDataArb, permissions: fc.subarray([...PERMISSIONS, CANARY]) }),
+  fc.record({
+    check: fc.constant("canOnOrganization" as const),
+    subject: subjectDataArb,
+    action: fc.constantFrom(...ACTIONS),
+    organization: fc.oneof(fc.constantFrom(...ORG_IDS, "o-missing"), fc.constantFrom(...ORG_IDS).map((id) => ({ id, known: true }))),
+  }),
+  fc.record({ check: fc.constant("canAddOrganization" as const), subject: subjectDataArb }),
+  fc.record({
+    check: fc.constantFrom("canEditNote" as const, "canDeleteNote" as const),
+    subject: subjectDataArb,
+    note: fc.record({ organizationId: fc.constantFrom(...ORG_IDS, "o-missing"), authorId: fc.constantFrom(...USER_IDS, "someone") }),
+  }),
+  fc.record({
+    check: fc.constant("canManageUser" as const),
+    subject: subjectDataArb,
+    targetUserId: fc.constantFrom(null, ...USER_IDS, "ghost"),
+    organizationId: fc.constantFrom(...ORG_IDS, "o-missing"),
+  }),
+  fc.record({ check: fc.constant("canAssignRole" as const), subject: subjectDataArb, organizationId: fc.constantFrom(...ORG_IDS), role: fc.constantFrom(...ROLES, "other") }),
+  fc.record({ check: fc.constant("canUseApp" as const), subject: subjectDataArb, organizationId: fc.constantFrom(...ORG_IDS), app: fc.constantFrom(...APPS, "a3") }),
+  fc.record({
+    check: fc.constant("canAccessResource" as const),
+    subject: subjectDataArb,
+    resource: fc.record({ kind: fc.constantFrom("asset", "system"), id: fc.constantFrom(...RESOURCE_IDS, "r-missing") }),
+  }),
+  fc.record({
+    check: fc.constant("canViewTicket" as const),
+    subject: subjectDataArb,
+    ticket: fc.record(
+      { requesterId: fc.constantFrom(...USER_IDS, "nobody"), organizationId: fc.constantFrom(null, ...ORG_IDS, "o-missing") },
+      { requiredKeys: ["requesterId"] },
+    ),
+  }),
 );

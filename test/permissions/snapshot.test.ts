@@ -139,7 +139,10 @@ describe("snapshot validation", () => {
     ]);
   });
 
-  it("rejects a bad subject cache size", () => {
-    expect(() => compilePolicy(base(), { subjectCacheSize: -1 })).toThrow(RangeError);
+  it("rejects a bad subject cache size with VALIDATION_FAILED", () => {
+    for (const options of [{ subjectCacheSize: -1 }, { subjectCacheSize: 1.5 }, { subjectCacheSize: "10" }, null]) {
+      expect(() => compilePolicy(base(), options as never)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    }
+    expect(() => compilePolicy(base(), { subjectCacheSize: -1 })).toThrow(expect.objectContaining({ details: { issues: [{ path: "subjectCacheSize", message: "must be a non-negative integer", code: "invalid_type" }] } }));
   });
 });
