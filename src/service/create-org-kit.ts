@@ -42,7 +42,11 @@ export interface OrganizationsFacade extends OrganizationsApi {
    * `"all-or-nothing"` or `"per-row"`; `dryRun`). Re-running a batch changes nothing.
    * In `"all-or-nothing"` mode a failing row throws an `OrgKitError` with the first
    * failing row's code (`VALIDATION_FAILED`, `FORBIDDEN`, `HIERARCHY_CYCLE`…) whose
-   * `details.result` lists every row, and nothing is written.
+   * `details.result` lists every row, and nothing is written. In `"per-row"` mode a
+   * storage fault (`STORAGE_FAILURE`, `STORAGE_TIMEOUT`) is not a failed row: the import
+   * stops with that code, `details.row` / `details.externalId` name the row it stopped
+   * at, and `details.committed` lists the rows committed before it (re-run the import,
+   * which is idempotent, to finish).
    */
   import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;
 }

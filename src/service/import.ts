@@ -269,11 +269,29 @@ export function createImport(runtime: Runtime) {
         // Its own transaction: what earlier rows created is re-checked against storage.
         results.set(row.index, await runtime.run(ref, (scope) => attempt(scope, row, new Map())));
       } catch (error) {
+        // A storage fault is not the row's fault, and after a lost COMMIT the row may even
+        // have been written: stop, and say which rows were committed before it.
+        if (isOrgKitError(error) && (error.code === "STORAGE_FAILURE" || error.code === "STORAGE_TIMEOUT")) {
+          throw stoppedByStorage(error, row, [...results.values()].filter((r) => r.status !== "failed"));
+        }
         fail(row, error);
       }
     }
     return summarize(false);
   };
+}
+
+/**
+ * A per-row import stopped by a storage fault at `row`: the fault's code and details,
+ * plus the row it stopped at and the rows committed before it (`details.committed`).
+ * The stopped row itself is committed only if `details.commitUnknown` is true and the
+ * commit in fact went through; re-running the import (it is idempotent) settles it.
+ */
+function stoppedByStorage(error: OrgKitError, row: PreparedRow, committed: readonly ImportRowResult[]): OrgKitError {
+  return new OrgKitError(error.code, `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`, {
+    details: { ...error.details, row: row.index, externalId: row.externalId, committed },
+    cause: error,
+  });
 }
 
 /** All-or-nothing failure: the first failing row's code (VALIDATION_FAILED, FORBIDDEN, HIERARCHY_CYCLE…), with every row in `details.result`. */

@@ -8,8 +8,13 @@
  * - Returned objects are plain data, detached from the store: mutating them changes nothing.
  * - A unique value already taken, or a stale expected version, throws `OrgKitError`
  *   `CONFLICT` (`details.reason`: `"unique"`, `"version"` or `"serialization"`).
- * - Any other backend failure throws `OrgKitError` `STORAGE_FAILURE` with the driver
- *   error as `cause`.
+ * - A statement, lock or connect timeout throws `OrgKitError` `STORAGE_TIMEOUT`; any
+ *   other backend failure (a lost connection: `details.reason` `"connection_lost"`)
+ *   throws `STORAGE_FAILURE`; both with the driver error as `cause`, and
+ *   `details.commitUnknown: true` when the outcome of a commit is unknown.
+ * - Arguments are read once into plain data; one that cannot be read, or holds a
+ *   string with U+0000, an unpaired surrogate or a control character other than TAB,
+ *   LF and CR (keyset cursors excepted), throws `VALIDATION_FAILED` before anything runs.
  * - Orderings are stated per method; ties are broken by id compared as strings by code unit
  *   (PostgreSQL adapters use `COLLATE "C"`).
  * - Lists that can be large are paginated with `after` (an exclusive key) and `limit`.

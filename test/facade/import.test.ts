@@ -107,3 +107,45 @@ describe("bulk import (seed 002 Ingestion)", () => {
     }
   });
 });
+
+describe("a per-row import and storage faults", () => {
+  it("a storage fault stops a per-row import instead of being reported as a failed row", async () => {
+    const { memoryStorage } = await import("../../src/adapters/memory/index.js");
+    const { OrgKitError } = await import("../../src/errors.js");
+    const real = memoryStorage();
+    let inserts = 0;
+    // A storage whose third organization insert loses its connection (as PostgreSQL would report it).
+    const faulty: typeof real = {
+      ...real,
+      transaction: (fn) =>
+        real.transaction((session) =>
+          fn({
+            ...session,
+            organizations: {
+              ...session.organizations,
+              insert: async (organization) => {
+                if (++inserts === 3) {
+                  throw new OrgKitError("STORAGE_FAILURE", "organizations.insert failed: Connection terminated unexpectedly", {
+                    details: { operation: "organizations.insert", reason: "connection_lost", commitUnknown: true },
+                  });
+                }
+                return session.organizations.insert(organization);
+              },
+            },
+          }),
+        ),
+    };
+    const { kit } = await setup({}, faulty);
+    const rows = [
+      { externalId: "A", name: "Alpha" },
+      { externalId: "B", name: "Beta" },
+      { externalId: "C", name: "Gamma" },
+      { externalId: "D", name: "Delta" },
+    ];
+    const error = await rejects(kit.organizations.import(admin, rows, { mode: "per-row" }), "STORAGE_FAILURE");
+    expect(error.details).toMatchObject({ reason: "connection_lost", commitUnknown: true, row: 2, externalId: "C" });
+    expect((error.details["committed"] as { externalId: string }[]).map((r) => r.externalId)).toEqual(["A", "B"]);
+    // Row D was never attempted: the host re-runs the (idempotent) import to settle C and D.
+    expect(await real.organizations.getByExternalId("D")).toBeNull();
+  });
+});
