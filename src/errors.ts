@@ -125,7 +125,8 @@ export function isOrgKitError(value: unknown, code?: OrgKitErrorCode): value is 
   }
 }
 
-/** Builds a `VALIDATION_FAILED` error from a list of issues. */
+/** Builds a `VALIDATION_FAILED` error from a list of issues. Never throws: a `message` that is not a string is replaced. */
 export function validationError(message: string, issues: readonly ValidationIssue[], cause?: unknown): OrgKitError {
-  return new OrgKitError("VALIDATION_FAILED", message, { details: { issues }, cause });
+  // `Error` converts its message with ToString, which throws for a null-prototype object or a symbol.
+  return new OrgKitError("VALIDATION_FAILED", typeof message === "string" ? message : "Validation failed", { details: { issues }, cause });
 }

@@ -14,8 +14,14 @@ export type IdGenerator = (kind: IdKind) => string;
 
 const PREFIX: Record<IdKind, string> = { organization: "org", rule: "rule", usergroup: "ug", profile: "prof", user: "usr" };
 
-/** The default id generator: `org_<uuid>`, `rule_<uuid>`, … */
-export const randomIds: IdGenerator = (kind) => `${PREFIX[kind]}_${randomUUID()}`;
+/** The default id generator: `org_<uuid>`, `rule_<uuid>`, … Throws `VALIDATION_FAILED` for a kind that is not an {@link IdKind}. */
+export const randomIds: IdGenerator = (kind) => {
+  if (typeof kind !== "string" || !Object.hasOwn(PREFIX, kind)) {
+    const message = `must be one of ${Object.keys(PREFIX).join(", ")}`;
+    throw new OrgKitError("VALIDATION_FAILED", `Invalid id kind: ${message}`, { details: { issues: [{ path: "kind", message, code: "invalid_value" }] } });
+  }
+  return `${PREFIX[kind]}_${randomUUID()}`;
+};
 
 /** Everything a use case sees while it runs inside one transaction. */
 export interface CommandScope {

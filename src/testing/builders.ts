@@ -1,4 +1,6 @@
+import { describeValue, invalidArgument, readFields } from "../domain/argument-guards.js";
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
+import { readPlainInput } from "../domain/plain-input.js";
 import { createOrganization } from "../domain/organization/commands.js";
 import type { OrganizationConfig } from "../domain/organization/config.js";
 import type { CreateOrganizationInput, Organization } from "../domain/organization/schema.js";
@@ -15,6 +17,41 @@ function nextDefault(kind: string): string {
   counters.set(kind, n);
   return `${kind}_build_${String(n).padStart(4, "0")}`;
 }
+
+const WHAT = "builder overrides";
+
+/**
+ * Copies a builder's overrides into plain data, so spreading them can run no getter or
+ * proxy trap: `undefined` is `{}`; anything but a plain object, and anything that cannot
+ * be read or is cyclic, is `VALIDATION_FAILED` at `overrides`. Text is not checked here
+ * (tests build rows with hostile strings on purpose to see storage refuse them).
+ */
+function readOverrides<T>(overrides: unknown): BuildOverrides<T> {
+  if (overrides === undefined) return {};
+  const plain = readPlainInput<unknown>(overrides, WHAT, { path: ["overrides"], checkText: false });
+  // readPlainInput copies plain objects; what it hands back unchanged (or as a Date) was not one.
+  if (typeof plain !== "object" || plain === null || Array.isArray(plain) || plain === overrides || plain instanceof Date) {
+    throw invalidArgument(WHAT, "overrides", `must be a plain object, not ${describeValue(overrides)}`, "invalid_type");
+  }
+  return plain as BuildOverrides<T>;
+}
+
+/** Checks a field the builder needs (an id it cannot make up). */
+function requireString(overrides: Record<string, unknown>, key: string): void {
+  if (typeof overrides[key] !== "string") {
+    throw invalidArgument(WHAT, `overrides.${key}`, `must be a string, not ${describeValue(overrides[key])}`, "invalid_type");
+  }
+}
+
+/** {@link readOverrides} for a builder that needs some fields: `undefined` is refused too, as is a missing field. */
+function readRequired<T extends object>(overrides: T, keys: readonly (keyof T & string)[]): T {
+  if (overrides === undefined) throw invalidArgument(WHAT, "overrides", `must be an object with ${keys.join(" and ")}`, "invalid_type");
+  const plain = readOverrides<T>(overrides) as Record<string, unknown>;
+  for (const key of keys) requireString(plain, key);
+  return plain as T;
+}
+
+const BUILD_ORGANIZATION_OPTION_KEYS = ["config"] as const;
 
 /** The fields `createOrganization` takes as input (validated and normalized there). */
 const ORGANIZATION_INPUT_FIELDS = [
@@ -47,6 +84,9 @@ export interface BuildOrganizationOptions {
  * `memberRules`, `version`, timestamps) overridden as given. Defaults: a sequential id,
  * a name from it, created at 2024-01-01T00:00:00.000Z, version 1.
  *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for input fields `createOrganization`
+ *   refuses, and for overrides or options that are not plain objects or cannot be read.
+ *
  * @example
  * ```ts
  * const acme = buildOrganization({ id: "org_acme", name: "Acme", tags: ["Key"] });
@@ -54,7 +94,9 @@ export interface BuildOrganizationOptions {
  * await storage.organizations.insert(acme);
  * ```
  */
-export function buildOrganization(overrides: BuildOverrides<Organization> = {}, options: BuildOrganizationOptions = {}): Organization {
+export function buildOrganization(overrides?: BuildOverrides<Organization>, options?: BuildOrganizationOptions): Organization {
+  const config = readFields(options, BUILD_ORGANIZATION_OPTION_KEYS, "builder options", "options").config as OrganizationConfig | undefined;
+  overrides = readOverrides<Organization>(overrides);
   const id = overrides.id ?? nextDefault("org");
   const createdAt = overrides.createdAt ?? DEFAULT_TEST_START;
   const input: Record<string, unknown> = { name: `Organization ${id}` };
@@ -62,7 +104,7 @@ export function buildOrganization(overrides: BuildOverrides<Organization> = {}, 
   const { organization } = createOrganization(input as CreateOrganizationInput, {
     id,
     now: createdAt,
-    ...(options.config === undefined ? {} : { config: options.config }),
+    ...(config === undefined ? {} : { config }),
   });
   return Object.freeze({
     ...organization,
@@ -78,12 +120,15 @@ export function buildOrganization(overrides: BuildOverrides<Organization> = {}, 
  * A valid user projection. Defaults: a sequential id, kind `user`, no emails, phones or
  * username, registered, no groups, role or profile, version 1.
  *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for overrides that are not a plain object or cannot be read.
+ *
  * @example
  * ```ts
  * const ann = buildUser({ id: "usr_ann", emails: ["ann@acme.example"] });
  * ```
  */
-export function buildUser(overrides: BuildOverrides<User> = {}): User {
+export function buildUser(overrides?: BuildOverrides<User>): User {
+  overrides = readOverrides<User>(overrides);
   return Object.freeze({
     id: nextDefault("usr"),
     kind: "user",
@@ -105,12 +150,16 @@ export function buildUser(overrides: BuildOverrides<User> = {}): User {
  * A membership of `userId` in `organizationId`. Defaults: role `member`, not admin,
  * source `manual`, created at 2024-01-01T00:00:00.000Z.
  *
+ * @throws `OrgKitError` `VALIDATION_FAILED` without string `userId` and
+ *   `organizationId`, and for overrides that are not a plain object or cannot be read.
+ *
  * @example
  * ```ts
  * const m = buildMembership({ userId: "usr_ann", organizationId: "org_acme", role: "manager" });
  * ```
  */
 export function buildMembership(overrides: BuildOverrides<Membership> & Pick<Membership, "userId" | "organizationId">): Membership {
+  overrides = readRequired(overrides, ["userId", "organizationId"]);
   return Object.freeze({
     role: "member",
     admin: false,
@@ -124,18 +173,33 @@ export function buildMembership(overrides: BuildOverrides<Membership> & Pick<Mem
 /**
  * A member rule record owned by `organizationId`. Defaults: a sequential id, kind
  * `domain`, value `example.com`, no subdomains, not exclusive.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` without a string `organizationId`, and
+ *   for overrides that are not a plain object or cannot be read.
  */
 export function buildMemberRule(overrides: BuildOverrides<MemberRuleRecord> & Pick<MemberRuleRecord, "organizationId">): MemberRuleRecord {
+  overrides = readRequired(overrides, ["organizationId"]);
   return Object.freeze({ id: nextDefault("rule"), kind: "domain", value: "example.com", includeSubdomains: false, exclusive: false, ...overrides });
 }
 
-/** A resource owned by `organizationId`. Defaults: kind `asset`, a sequential id. */
+/**
+ * A resource owned by `organizationId`. Defaults: kind `asset`, a sequential id.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` without a string `organizationId`, and
+ *   for overrides that are not a plain object or cannot be read.
+ */
 export function buildResource(overrides: BuildOverrides<ResourceOwnership> & Pick<ResourceOwnership, "organizationId">): ResourceOwnership {
+  overrides = readRequired(overrides, ["organizationId"]);
   return Object.freeze({ kind: "asset", id: nextDefault("asset"), assignedAt: DEFAULT_TEST_START, ...overrides });
 }
 
-/** A usergroup. Defaults: a sequential id, a name from it, no permissions, not built in, version 1. */
-export function buildUsergroup(overrides: BuildOverrides<UsergroupRecord> = {}): UsergroupRecord {
+/**
+ * A usergroup. Defaults: a sequential id, a name from it, no permissions, not built in, version 1.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for overrides that are not a plain object or cannot be read.
+ */
+export function buildUsergroup(overrides?: BuildOverrides<UsergroupRecord>): UsergroupRecord {
+  overrides = readOverrides<UsergroupRecord>(overrides);
   const id = overrides.id ?? nextDefault("ug");
   return Object.freeze({
     id,
@@ -149,8 +213,13 @@ export function buildUsergroup(overrides: BuildOverrides<UsergroupRecord> = {}):
   });
 }
 
-/** A staff profile. Defaults: a sequential id, a name from it, empty grants, version 1. */
-export function buildStaffProfile(overrides: BuildOverrides<StaffProfileRecord> = {}): StaffProfileRecord {
+/**
+ * A staff profile. Defaults: a sequential id, a name from it, empty grants, version 1.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for overrides that are not a plain object or cannot be read.
+ */
+export function buildStaffProfile(overrides?: BuildOverrides<StaffProfileRecord>): StaffProfileRecord {
+  overrides = readOverrides<StaffProfileRecord>(overrides);
   const id = overrides.id ?? nextDefault("prof");
   return Object.freeze({
     id,
@@ -163,8 +232,13 @@ export function buildStaffProfile(overrides: BuildOverrides<StaffProfileRecord> 
   });
 }
 
-/** An audit event to append. Defaults: type `test.event`, no organization, the `system` actor `test`, empty data. */
-export function buildAuditEvent(overrides: BuildOverrides<Omit<AuditEvent, "sequence">> = {}): NewAuditEvent {
+/**
+ * An audit event to append. Defaults: type `test.event`, no organization, the `system` actor `test`, empty data.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for overrides that are not a plain object or cannot be read.
+ */
+export function buildAuditEvent(overrides?: BuildOverrides<Omit<AuditEvent, "sequence">>): NewAuditEvent {
+  overrides = readOverrides<Omit<AuditEvent, "sequence">>(overrides);
   return Object.freeze({
     type: "test.event",
     organizationId: null,

@@ -1,4 +1,5 @@
 import { OrgKitError } from "../errors.js";
+import { describeValue, invalidArgument, optionalOfType, readFields, unreadable } from "../domain/argument-guards.js";
 
 /** A deterministic clock for tests: see {@link createTestClock}. */
 export interface TestClock {
@@ -21,17 +22,31 @@ export interface TestClockOptions {
 /** The default start of a test clock. */
 export const DEFAULT_TEST_START = "2024-01-01T00:00:00.000Z";
 
-function toMs(time: string | Date, path: string): number {
-  const ms = time instanceof Date ? time.getTime() : Date.parse(time);
+function toMs(time: unknown, path: string): number {
+  let ms: number;
+  try {
+    if (typeof time === "string") ms = Date.parse(time);
+    else if (time instanceof Date) ms = time.getTime();
+    else throw invalidArgument("time", path, `must be an ISO 8601 string or a Date, not ${describeValue(time)}`, "invalid_type");
+  } catch (error) {
+    // `instanceof` on a revoked proxy throws.
+    throw unreadable(error, "time", path);
+  }
   if (Number.isNaN(ms)) {
     throw new OrgKitError("VALIDATION_FAILED", `Invalid ${path}: not a date`, { details: { issues: [{ path, message: "not a date", code: "invalid_date" }] } });
   }
   return ms;
 }
 
+const OPTION_KEYS = ["stepMs"] as const;
+
 /**
  * A deterministic clock: `now()` returns `start`, then `start + step`, `start + 2·step`…
  * (each call returns a fresh `Date`). Pass it where orgkit takes a clock.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` for a `start` that is not a date (an ISO
+ *   8601 string or a `Date`), a `stepMs` that is not a finite number, or options that are
+ *   not an object or cannot be read; `set` and `advance` check their argument the same way.
  *
  * @example
  * ```ts
@@ -42,8 +57,8 @@ function toMs(time: string | Date, path: string): number {
  * clock.advance(60_000);
  * ```
  */
-export function createTestClock(start: string = DEFAULT_TEST_START, options: TestClockOptions = {}): TestClock {
-  const step = options.stepMs ?? 1000;
+export function createTestClock(start: string = DEFAULT_TEST_START, options?: TestClockOptions): TestClock {
+  const step = optionalOfType(readFields(options, OPTION_KEYS, "test clock options", "options").stepMs, "number", "test clock options", "stepMs") ?? 1000;
   if (!Number.isFinite(step)) {
     throw new OrgKitError("VALIDATION_FAILED", "Invalid stepMs: must be a finite number", {
       details: { issues: [{ path: "stepMs", message: "must be a finite number", code: "invalid_type" }] },

@@ -1,4 +1,6 @@
 import { OrgKitError, validationError } from "../../errors.js";
+import { describeValue, invalidArgument, readFields } from "../argument-guards.js";
+import { readPlainInput } from "../plain-input.js";
 import type { HierarchyStatus } from "./types.js";
 
 /**
@@ -42,8 +44,10 @@ export interface SetParentCheckInput {
  *    `childSubtreeHeight`. `details: { childId, parentId, maxDepth, depth, childDepth, childSubtreeHeight }`.
  *
  * Malformed input (a negative height, a `parent.id` that is not `parentId`, a bad
- * `maxDepth`) throws `VALIDATION_FAILED`. The function is pure and never mutates
- * anything, so a refusal leaves every caller's state as it was.
+ * `maxDepth`, an id that is not a string, a `parent.status` that is neither `"active"`
+ * nor `"discontinued"`, input that is not an object or cannot be read) throws
+ * `VALIDATION_FAILED` with the path of the bad field. The function is pure and never
+ * mutates anything, so a refusal leaves every caller's state as it was.
  *
  * Concurrency note for storage-backed callers: the inputs must be read in the same
  * transaction that writes the move (and that transaction must serialize against other
@@ -71,9 +75,54 @@ export interface SetParentCheckInput {
  * ```
  */
 export function assertCanSetParent(input: SetParentCheckInput): void {
+  checkSetParent(readSetParentCheckInput(input));
+}
+
+const WHAT = "set-parent check";
+const INPUT_KEYS = ["childId", "parent", "parentId", "parentAncestorIds", "childSubtreeHeight", "maxDepth"] as const;
+const PARENT_KEYS = ["id", "status"] as const;
+
+function requireString(value: unknown, path: string): string {
+  if (typeof value !== "string") throw invalidArgument(WHAT, path, `must be an organization id (a string), not ${describeValue(value)}`, "invalid_type");
+  return value;
+}
+
+/** Reads the (untrusted) input of {@link assertCanSetParent} into a checked copy; `VALIDATION_FAILED` with the field's path otherwise. */
+function readSetParentCheckInput(input: unknown): SetParentCheckInput {
+  const fields = readFields(input, INPUT_KEYS, WHAT, "input", false);
+  const childId = requireString(fields.childId, "childId");
+  const parentId = requireString(fields.parentId, "parentId");
+  let parent: SetParentCheckInput["parent"] = null;
+  if (fields.parent !== null) {
+    const row = readFields(fields.parent, PARENT_KEYS, WHAT, "parent", false);
+    if (row.status !== "active" && row.status !== "discontinued") {
+      throw invalidArgument(WHAT, "parent.status", `must be "active" or "discontinued", not ${describeValue(row.status)}`, "invalid_status");
+    }
+    parent = { id: requireString(row.id, "parent.id"), status: row.status };
+  }
+  // A copy: the loop check below reads the list more than once.
+  const ancestors = readPlainInput<unknown>(fields.parentAncestorIds, WHAT, { path: ["parentAncestorIds"], checkText: false });
+  if (!Array.isArray(ancestors) || !ancestors.every((id) => typeof id === "string")) {
+    throw invalidArgument(WHAT, "parentAncestorIds", "must be an array of organization ids (strings)", "invalid_type");
+  }
+  return {
+    childId,
+    parent,
+    parentId,
+    parentAncestorIds: ancestors as string[],
+    childSubtreeHeight: fields.childSubtreeHeight as number,
+    maxDepth: fields.maxDepth as number | undefined,
+  };
+}
+
+/**
+ * {@link assertCanSetParent} on input already known to be well typed (the hierarchy
+ * index's own facts): no reading of untrusted input.
+ */
+export function checkSetParent(input: SetParentCheckInput): void {
   const { childId, parent, parentId, parentAncestorIds, childSubtreeHeight, maxDepth } = input;
   assertValidMaxDepth(maxDepth);
-  if (!Number.isInteger(childSubtreeHeight) || childSubtreeHeight < 0) {
+  if (typeof childSubtreeHeight !== "number" || !Number.isInteger(childSubtreeHeight) || childSubtreeHeight < 0) {
     throw validationError("Invalid subtree height: must be a non-negative integer", [
       { path: "childSubtreeHeight", message: "must be a non-negative integer", code: "invalid_height" },
     ]);
@@ -123,8 +172,8 @@ export function assertCanSetParent(input: SetParentCheckInput): void {
 }
 
 /** Throws `VALIDATION_FAILED` unless `maxDepth` is absent or a non-negative integer. */
-export function assertValidMaxDepth(maxDepth: number | undefined): void {
-  if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 0)) {
+export function assertValidMaxDepth(maxDepth: unknown): asserts maxDepth is number | undefined {
+  if (maxDepth !== undefined && (typeof maxDepth !== "number" || !Number.isInteger(maxDepth) || maxDepth < 0)) {
     throw validationError("Invalid maxDepth: must be a non-negative integer", [
       { path: "maxDepth", message: "must be a non-negative integer", code: "invalid_max_depth" },
     ]);

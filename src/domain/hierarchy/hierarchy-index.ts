@@ -1,5 +1,6 @@
 import { OrgKitError, validationError } from "../../errors.js";
-import { assertCanSetParent, assertValidMaxDepth } from "./assert-can-set-parent.js";
+import { describeValue, invalidArgument, readFields, unreadable } from "../argument-guards.js";
+import { assertValidMaxDepth, checkSetParent, type assertCanSetParent } from "./assert-can-set-parent.js";
 import type { DescendantsOptions, DiscontinuedFilter, HierarchyEntry, HierarchyIndexOptions, HierarchyMove, HierarchyStatus } from "./types.js";
 
 /**
@@ -12,7 +13,9 @@ import type { DescendantsOptions, DiscontinuedFilter, HierarchyEntry, HierarchyI
  * organization also has a *handle*, a dense integer (0, 1, 2, … in the order the
  * organizations were added) that stays the same for the life of the index; hot loops
  * resolve ids once with {@link HierarchyIndex.handleOf} and then call
- * {@link HierarchyIndex.isAncestorByHandle}. Unknown ids throw `NOT_FOUND`.
+ * {@link HierarchyIndex.isAncestorByHandle}. Unknown ids throw `NOT_FOUND`; an id that is
+ * not a string at all (a number, an object) throws `VALIDATION_FAILED`, and so does any
+ * other argument outside its type: no method throws a `TypeError`.
  *
  * **Order.** Children, roots and descendants are listed in handle order (the order the
  * organizations were given to the index), whatever moves happened since: an index
@@ -55,7 +58,7 @@ export interface HierarchyIndex {
   has(id: string): boolean;
   /** The dense handle of an organization (stable for the life of the index). Throws `NOT_FOUND`. */
   handleOf(id: string): number;
-  /** The id behind a handle. Throws `NOT_FOUND` for a number that is not a handle of this index. */
+  /** The id behind a handle. Throws `NOT_FOUND` for a number that is not a handle of this index, `VALIDATION_FAILED` for a value that is not a number. */
   idOf(handle: number): string;
   /** The organization's status in the index. Throws `NOT_FOUND`. */
   statusOf(id: string): HierarchyStatus;
@@ -80,14 +83,15 @@ export interface HierarchyIndex {
   /**
    * {@link HierarchyIndex.isAncestor} on handles from {@link HierarchyIndex.handleOf}:
    * no id lookups, for hot loops. Returns false (never throws) for numbers that are not
-   * handles of this index.
+   * handles of this index, and for values that are not numbers.
    */
   isAncestorByHandle(ancestor: number, descendant: number): boolean;
   /**
    * All organizations below `id` (not `id` itself), depth-first: each organization is
    * followed by its own subtree, siblings in handle order. `options.discontinued`
    * includes, skips or prunes discontinued ones (see {@link DiscontinuedFilter}).
-   * Throws `NOT_FOUND`, or `VALIDATION_FAILED` for an unknown filter.
+   * Throws `NOT_FOUND`, or `VALIDATION_FAILED` for an unknown filter or options that are
+   * not an object.
    */
   descendants(id: string, options?: DescendantsOptions): string[];
   /** The organization plus all its descendants, counted: 1 for a leaf. O(1). Throws `NOT_FOUND`. */
@@ -108,6 +112,7 @@ export interface HierarchyIndex {
    * `MAX_DEPTH_EXCEEDED`), or `NOT_FOUND` for an unknown child, and then changes
    * nothing. The rules apply even when the parent is unchanged (re-confirming a child
    * under a discontinued parent is refused); skip the call when nothing changes.
+   * `VALIDATION_FAILED` when `parentId` is neither a string nor `null`.
    */
   setParent(childId: string, parentId: string | null): HierarchyMove;
   /** Makes `childId` a root (standalone), keeping its subtree. Never refused except `NOT_FOUND`. */
@@ -116,6 +121,8 @@ export interface HierarchyIndex {
    * Adds a new organization (as a leaf, or a root when `parentId` is absent). Refuses a
    * duplicate id (`CONFLICT`, `details.reason: "duplicate_id"`) and a parent that
    * {@link assertCanSetParent} refuses; then changes nothing. Returns its handle.
+   * `VALIDATION_FAILED` for an entry that is not an object (or cannot be read), an empty
+   * or non-string id, a `parentId` that is not a string, `null` or absent, or an unknown status.
    */
   add(entry: HierarchyEntry): number;
   /** Records that an organization was discontinued or reactivated. Throws `NOT_FOUND`. */
@@ -132,7 +139,13 @@ const DISCONTINUED = 1;
  */
 const STALE_WORK_FACTOR = 2;
 
-function notFound(id: string): OrgKitError {
+/**
+ * `NOT_FOUND` for an id the index does not hold. Built only after a lookup missed, so the
+ * hot paths pay nothing for the type check: a value that is not a string (which can
+ * never be an id) is `VALIDATION_FAILED` instead, with a message that cannot throw.
+ */
+function notFound(id: unknown): OrgKitError {
+  if (typeof id !== "string") return invalidArgument("organization id", "id", `must be a string, not ${describeValue(id)}`, "invalid_type");
   return new OrgKitError("NOT_FOUND", `No organization ${id} in the hierarchy`, { details: { entity: "organization", id } });
 }
 
@@ -147,14 +160,20 @@ function statusCode(status: unknown, position: number): number {
   ]);
 }
 
-/** Checks a (possibly untyped) `discontinued` option; absent means `"include"`. */
-function discontinuedFilter(value: DiscontinuedFilter | undefined): DiscontinuedFilter {
+/** Checks the (possibly untyped) options of `descendants`; an absent filter means `"include"`. */
+function discontinuedFilter(options: DescendantsOptions | undefined): DiscontinuedFilter {
+  if (options === undefined) return "include";
+  const value = readFields(options, DESCENDANTS_OPTION_KEYS, "descendants options", "options").discontinued;
   if (value === undefined) return "include";
   if (value === "include" || value === "skip" || value === "prune") return value;
-  throw validationError(`Invalid discontinued filter ${String(value)}`, [
+  throw validationError(`Invalid discontinued filter ${describeValue(value)}`, [
     { path: "discontinued", message: 'must be "include", "skip" or "prune"', code: "invalid_filter" },
   ]);
 }
+
+const DESCENDANTS_OPTION_KEYS = ["discontinued"] as const;
+const ENTRY_KEYS = ["id", "parentId", "status"] as const;
+const INDEX_OPTION_KEYS = ["maxDepth"] as const;
 
 /** `position` as for {@link statusCode}. */
 function checkId(id: unknown, position: number): string {
@@ -165,6 +184,16 @@ function checkId(id: unknown, position: number): string {
     ]);
   }
   return id;
+}
+
+/** Checks a parent id read from an entry: a string, or `null`/`undefined` for a root. `position` as for {@link statusCode}. */
+function checkParentId(parentId: unknown, position: number): string | null {
+  if (parentId === null || parentId === undefined) return null;
+  if (typeof parentId === "string") return parentId;
+  const path = position < 0 ? "parentId" : `entries.${position}.parentId`;
+  throw validationError(`Invalid parent id at ${path}: must be an organization id (a string) or null`, [
+    { path, message: `must be an organization id (a string) or null, not ${describeValue(parentId)}`, code: "invalid_type" },
+  ]);
 }
 
 function duplicate(id: string): OrgKitError {
@@ -206,7 +235,8 @@ class ArrayHierarchyIndex implements HierarchyIndex {
   // exceeds STALE_WORK_FACTOR * count, renumbering is cheaper than walking on.
   private staleWork = 0;
 
-  constructor(entries: readonly HierarchyEntry[], maxDepth: number | undefined) {
+  /** `entries` is untrusted: each entry is read once, and what cannot be read is `VALIDATION_FAILED` at its position. */
+  constructor(entries: readonly unknown[], maxDepth: number | undefined) {
     this.maxDepth = maxDepth;
     const n = entries.length;
     this.capacity = Math.max(n, 16);
@@ -222,19 +252,29 @@ class ArrayHierarchyIndex implements HierarchyIndex {
     this.depthOf = new Int32Array(this.capacity);
 
     const { ids, handles, parent, status } = this;
-    for (let h = 0; h < n; h++) {
-      const entry = entries[h]!;
-      const id = checkId(entry.id, h);
-      const sizeBefore = handles.size;
-      handles.set(id, h);
-      // One map operation instead of has+set: a duplicate leaves the size unchanged.
-      if (handles.size === sizeBefore) throw duplicate(id);
-      ids.push(id);
-      status[h] = statusCode(entry.status, h);
+    // Each entry is read once, here; the parent ids wait in `parentIds` until every id is known.
+    const parentIds = new Array<string | null>(n);
+    let h = 0;
+    try {
+      for (; h < n; h++) {
+        const entry = entries[h];
+        if (typeof entry !== "object" || entry === null) throw invalidArgument("hierarchy entries", `entries.${h}`, `must be an entry object, not ${describeValue(entry)}`, "invalid_type");
+        const id = checkId((entry as HierarchyEntry).id, h);
+        const sizeBefore = handles.size;
+        handles.set(id, h);
+        // One map operation instead of has+set: a duplicate leaves the size unchanged.
+        if (handles.size === sizeBefore) throw duplicate(id);
+        ids.push(id);
+        parentIds[h] = checkParentId((entry as HierarchyEntry).parentId, h);
+        status[h] = statusCode((entry as HierarchyEntry).status, h);
+      }
+    } catch (error) {
+      // A getter that threw, a revoked proxy: the entry at `h` could not be read.
+      throw unreadable(error, "hierarchy entries", `entries.${h}`);
     }
     for (let h = 0; h < n; h++) {
-      const parentId = entries[h]!.parentId;
-      if (parentId === null || parentId === undefined) {
+      const parentId = parentIds[h]!;
+      if (parentId === null) {
         parent[h] = NONE;
         continue;
       }
@@ -277,6 +317,7 @@ class ArrayHierarchyIndex implements HierarchyIndex {
   }
 
   idOf(handle: number): string {
+    if (typeof handle !== "number") throw invalidArgument("handle", "handle", `must be a number, not ${describeValue(handle)}`, "invalid_type");
     if (!Number.isInteger(handle) || handle < 0 || handle >= this.count) {
       throw new OrgKitError("NOT_FOUND", `No organization with handle ${handle} in the hierarchy`, { details: { entity: "organization", handle } });
     }
@@ -329,6 +370,9 @@ class ArrayHierarchyIndex implements HierarchyIndex {
   }
 
   isAncestorByHandle(ancestor: number, descendant: number): boolean {
+    // Only numbers may index the arrays: an object key would be converted (and a revoked
+    // proxy throws on conversion). Two typeof checks cost nothing measurable here.
+    if (typeof ancestor !== "number" || typeof descendant !== "number") return false;
     if (this.stale) return this.isAncestorWhileStale(ancestor, descendant);
     // Proper ancestor: b's entry lies strictly inside a's [enter, exit) interval. For a
     // non-handle the typed-array reads give undefined, and every comparison is false.
@@ -336,9 +380,9 @@ class ArrayHierarchyIndex implements HierarchyIndex {
     return this.enter[ancestor]! < b && b < this.exit[ancestor]!;
   }
 
-  descendants(id: string, options: DescendantsOptions = {}): string[] {
+  descendants(id: string, options?: DescendantsOptions): string[] {
     const h = this.handleOf(id);
-    const mode = discontinuedFilter(options.discontinued);
+    const mode = discontinuedFilter(options);
     const out: string[] = [];
     if (this.stale) {
       this.charge(this.walkSubtree(h, mode, out));
@@ -413,6 +457,9 @@ class ArrayHierarchyIndex implements HierarchyIndex {
 
   setParent(childId: string, parentId: string | null): HierarchyMove {
     if (parentId === null) return this.detach(childId);
+    if (typeof parentId !== "string") {
+      throw invalidArgument("hierarchy move", "parentId", `must be an organization id (a string) or null, not ${describeValue(parentId)}`, "invalid_type");
+    }
     const c = this.handleOf(childId);
     const p = this.handles.get(parentId);
     this.checkPlacement(childId, p, parentId, this.maxDepth === undefined ? 0 : this.subtreeHeight(c));
@@ -435,10 +482,11 @@ class ArrayHierarchyIndex implements HierarchyIndex {
   }
 
   add(entry: HierarchyEntry): number {
-    const id = checkId(entry.id, -1);
+    const fields = readFields(entry, ENTRY_KEYS, "hierarchy entry", "entry", false);
+    const id = checkId(fields.id, -1);
     if (this.handles.has(id)) throw duplicate(id);
-    const code = statusCode(entry.status, -1);
-    const parentId = entry.parentId ?? null;
+    const code = statusCode(fields.status, -1);
+    const parentId = checkParentId(fields.parentId, -1);
     const p = parentId === null ? undefined : this.handles.get(parentId);
     // A new organization has no descendants: height 0, and it cannot close a loop.
     if (parentId !== null) this.checkPlacement(id, p, parentId, 0);
@@ -466,7 +514,7 @@ class ArrayHierarchyIndex implements HierarchyIndex {
   private checkPlacement(childId: string, p: number | undefined, parentId: string, childSubtreeHeight: number): void {
     const parentAncestorIds: string[] = [];
     if (p !== undefined) for (let a = this.parent[p]!; a !== NONE; a = this.parent[a]!) parentAncestorIds.push(this.ids[a]!);
-    assertCanSetParent({
+    checkSetParent({
       childId,
       parent: p === undefined ? null : { id: parentId, status: this.status[p] === DISCONTINUED ? "discontinued" : "active" },
       parentId,
@@ -685,13 +733,30 @@ class ArrayHierarchyIndex implements HierarchyIndex {
 }
 
 /**
+ * Checks that `value` offers the `methods` of a {@link HierarchyIndex} a helper is about
+ * to call (any implementation of the interface will do); `VALIDATION_FAILED` at `index`
+ * otherwise, also when it cannot even be read.
+ */
+export function readHierarchyIndex(value: unknown, methods: readonly (keyof HierarchyIndex)[]): void {
+  const read = readFields(value, methods, "hierarchy index", "index", false);
+  for (const method of methods) {
+    if (typeof read[method] !== "function") {
+      throw invalidArgument("hierarchy index", "index", `must be a hierarchy index (from createHierarchyIndex), not ${describeValue(value)}`, "invalid_type");
+    }
+  }
+}
+
+/**
  * Builds a {@link HierarchyIndex} from `(id, parentId, status)` entries in one O(n)
  * pass; the entries may come in any order (a child before its parent is fine). Refuses
  * input that is not a forest: a repeated id (`CONFLICT`, `details.reason:
  * "duplicate_id"`), a parent id that is not among the entries (`PARENT_NOT_FOUND`), a
- * loop (`HIERARCHY_CYCLE` with `details.path`), an empty id or unknown status
- * (`VALIDATION_FAILED`). It does not apply the rules for *changes*: existing children
- * of a discontinued parent, or a tree deeper than `maxDepth`, are accepted as they are.
+ * loop (`HIERARCHY_CYCLE` with `details.path`), an empty id, a parent id that is not
+ * a string or `null`, or an unknown status (`VALIDATION_FAILED`). Input that is not a
+ * list of entry objects, or cannot be read (a throwing getter, a revoked proxy), is
+ * `VALIDATION_FAILED` with the position (`entries.3`), and so are bad `options`. It does
+ * not apply the rules for *changes*: existing children of a discontinued parent, or a
+ * tree deeper than `maxDepth`, are accepted as they are.
  *
  * @example
  * ```ts
@@ -713,7 +778,18 @@ class ArrayHierarchyIndex implements HierarchyIndex {
  * index.isAncestorByHandle(acme, west); // true
  * ```
  */
-export function createHierarchyIndex(entries: Iterable<HierarchyEntry>, options: HierarchyIndexOptions = {}): HierarchyIndex {
-  assertValidMaxDepth(options.maxDepth);
-  return new ArrayHierarchyIndex(Array.isArray(entries) ? (entries as readonly HierarchyEntry[]) : Array.from(entries), options.maxDepth);
+export function createHierarchyIndex(entries: Iterable<HierarchyEntry>, options?: HierarchyIndexOptions): HierarchyIndex {
+  const { maxDepth } = readFields(options, INDEX_OPTION_KEYS, "hierarchy options", "options");
+  assertValidMaxDepth(maxDepth);
+  try {
+    let list: readonly unknown[];
+    if (Array.isArray(entries)) list = entries;
+    else if (typeof entries === "object" && entries !== null && typeof (entries as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") list = Array.from(entries);
+    else throw invalidArgument("hierarchy entries", "entries", `must be a list of entries, not ${describeValue(entries)}`, "invalid_type");
+    return new ArrayHierarchyIndex(list, maxDepth);
+  } catch (error) {
+    // Array.isArray and Array.from throw on a revoked proxy, an iterator or a proxied
+    // array's `length` may throw too. (Each entry's own failures carry its position.)
+    throw unreadable(error, "hierarchy entries", "entries");
+  }
 }

@@ -1,5 +1,11 @@
-import type { HierarchyIndex } from "./hierarchy-index.js";
+import { invalidArgument, readFields } from "../argument-guards.js";
+import { readHierarchyIndex, type HierarchyIndex } from "./hierarchy-index.js";
 import type { DiscontinuedFilter } from "./types.js";
+
+const WHAT = "roll-up";
+const ROLL_UP_METHODS = ["statusOf", "descendants"] as const;
+const OPTION_KEYS = ["canSee", "value", "combine", "initial", "discontinued"] as const;
+const CALLBACKS = ["canSee", "value", "combine"] as const;
 
 /** Options of {@link rollUp}. */
 export interface RollUpOptions<T> {
@@ -33,7 +39,10 @@ export interface RollUpResult<T> {
  * organizations, so it may load data lazily without leaking hidden ones.
  *
  * Cost: O(size of the subtree) calls of `canSee`, plus one `value` and `combine` per
- * included organization. Throws `NOT_FOUND` for an unknown root.
+ * included organization. Throws `NOT_FOUND` for an unknown root, and `VALIDATION_FAILED`
+ * when `index` is not a hierarchy index, `options` is not an object, `canSee`, `value` or
+ * `combine` is not a function, or `discontinued` is not a known filter. An error a
+ * callback throws itself (a failed load in `value`) passes unchanged.
  *
  * @example
  * ```ts
@@ -49,18 +58,25 @@ export interface RollUpResult<T> {
  * ```
  */
 export function rollUp<T>(index: HierarchyIndex, rootId: string, options: RollUpOptions<T>): RollUpResult<T> {
-  const discontinued = options.discontinued ?? "include";
+  readHierarchyIndex(index, ROLL_UP_METHODS);
+  // Read once, then only the callbacks are called.
+  const read = readFields(options, OPTION_KEYS, WHAT, "options", false);
+  for (const key of CALLBACKS) {
+    if (typeof read[key] !== "function") throw invalidArgument(WHAT, key, "must be a function", "invalid_type");
+  }
+  const callbacks = read as RollUpOptions<T>;
+  const discontinued = (read.discontinued ?? "include") as DiscontinuedFilter;
   const rootDiscontinued = index.statusOf(rootId) === "discontinued";
   // A pruned root takes its whole subtree with it.
-  if (rootDiscontinued && discontinued === "prune") return { value: options.initial, includedIds: [] };
+  if (rootDiscontinued && discontinued === "prune") return { value: callbacks.initial, includedIds: [] };
   const candidates = index.descendants(rootId, { discontinued });
   if (!(rootDiscontinued && discontinued === "skip")) candidates.unshift(rootId);
-  let total = options.initial;
+  let total = callbacks.initial;
   const includedIds: string[] = [];
   for (const id of candidates) {
-    if (!options.canSee(id)) continue;
+    if (!callbacks.canSee(id)) continue;
     includedIds.push(id);
-    total = options.combine(total, options.value(id));
+    total = callbacks.combine(total, callbacks.value(id));
   }
   return { value: total, includedIds };
 }

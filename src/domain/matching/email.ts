@@ -1,3 +1,5 @@
+import { OrgKitError } from "../../errors.js";
+import { readFields } from "../argument-guards.js";
 import { normalizeDomainValue } from "./domain.js";
 import { issue, toResult, unwrap, type Normalized, type NormalizeIssue, type NormalizeResult } from "./normalize-result.js";
 
@@ -185,7 +187,9 @@ export function normalizeEmailValue(value: unknown, lowerCaseLocalPart = true): 
  *
  * @throws {@link OrgKitError} `INVALID_EMAIL`, with `details.reason` (`empty`,
  *   `missing_at`, `empty_local_part`, `empty_domain`, `invalid_local_part`, `quoted_local_part`,
- *   `local_part_too_long`, `too_long`, `invalid_domain:<domain reason>`, `not_a_string`).
+ *   `local_part_too_long`, `too_long`, `invalid_domain:<domain reason>`, `not_a_string`);
+ *   `VALIDATION_FAILED` when `options` is not an object, cannot be read, or has a
+ *   `lowerCaseLocalPart` that is not a boolean.
  *
  * @example
  * ```ts
@@ -193,11 +197,25 @@ export function normalizeEmailValue(value: unknown, lowerCaseLocalPart = true): 
  * normalizeEmail("JSmith@Example.com", { lowerCaseLocalPart: false }); // "JSmith@example.com"
  * ```
  */
-export function normalizeEmail(value: string, options: EmailNormalizeOptions = {}): string {
-  return unwrap(normalizeEmailValue(value, options.lowerCaseLocalPart ?? true), value);
+export function normalizeEmail(value: string, options?: EmailNormalizeOptions): string {
+  return unwrap(normalizeEmailValue(value, lowerCaseLocalPartOf(options)), value);
 }
 
-/** As {@link normalizeEmail}, but returns `{ success, data | error }` instead of throwing. */
-export function safeNormalizeEmail(value: unknown, options: EmailNormalizeOptions = {}): NormalizeResult {
-  return toResult(normalizeEmailValue(value, options.lowerCaseLocalPart ?? true));
+/** As {@link normalizeEmail}, but returns `{ success, data | error }` instead of throwing (bad `options` still throw `VALIDATION_FAILED`). */
+export function safeNormalizeEmail(value: unknown, options?: EmailNormalizeOptions): NormalizeResult {
+  return toResult(normalizeEmailValue(value, lowerCaseLocalPartOf(options)));
+}
+
+const OPTION_KEYS = ["lowerCaseLocalPart"] as const;
+
+/** The checked `lowerCaseLocalPart` option (default `true`); absent options cost one comparison. */
+function lowerCaseLocalPartOf(options: EmailNormalizeOptions | undefined): boolean {
+  if (options === undefined) return true;
+  const value = readFields(options, OPTION_KEYS, "email options", "options").lowerCaseLocalPart ?? true;
+  if (typeof value !== "boolean") {
+    throw new OrgKitError("VALIDATION_FAILED", "Invalid lowerCaseLocalPart: must be a boolean", {
+      details: { issues: [{ path: "lowerCaseLocalPart", message: "must be a boolean", code: "invalid_type" }] },
+    });
+  }
+  return value;
 }

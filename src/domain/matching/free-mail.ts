@@ -9,6 +9,7 @@
 // because Node 20.0's ESM loader refuses a bare JSON import without import attributes.
 // Hosts change it at run time with `createFreeMailDomains({ add, remove })`.
 import providerDomains from "email-providers/all.json";
+import { forEachItem, invalidArgument, optionalOfType, readFields } from "../argument-guards.js";
 import { normalizeDomainValue } from "./domain.js";
 import { issueToError } from "./normalize-result.js";
 import { registrableDomainOfHost } from "./public-suffix.js";
@@ -70,9 +71,17 @@ function normalizeListed(domain: string, option: "add" | "remove", index: number
   throw issueToError(normalized, domain, { path: `${option}.${index}` });
 }
 
+const OPTION_KEYS = ["add", "remove", "includeDefaults"] as const;
+const WHAT = "free-mail options";
+
 /**
  * Builds a free-mail list for {@link MemberRuleOptions.freeMailDomains}: the built-in
  * list extended (or replaced) by the host's own.
+ *
+ * @throws {@link OrgKitError} `INVALID_DOMAIN` (with `details.path`, e.g. `add.2`) for a
+ *   listed domain that cannot be normalized; `VALIDATION_FAILED` when `options` is not an
+ *   object or cannot be read, `add` or `remove` is not a list (an array or another
+ *   iterable; a single string is refused), or `includeDefaults` is not a boolean.
  *
  * @example
  * ```ts
@@ -81,14 +90,27 @@ function normalizeListed(domain: string, option: "add" | "remove", index: number
  * // throws DOMAIN_FREE_MAIL
  * ```
  */
-export function createFreeMailDomains(options: FreeMailDomainsOptions = {}): ReadonlySet<string> {
-  const set = new Set<string>(options.includeDefaults === false ? [] : defaultFreeMailDomains());
-  let index = 0;
-  for (const domain of options.add ?? []) set.add(normalizeListed(domain, "add", index++));
-  index = 0;
-  for (const domain of options.remove ?? []) set.delete(normalizeListed(domain, "remove", index++));
+export function createFreeMailDomains(options?: FreeMailDomainsOptions): ReadonlySet<string> {
+  const read = readFields(options, OPTION_KEYS, WHAT, "options");
+  const includeDefaults = optionalOfType(read.includeDefaults, "boolean", WHAT, "includeDefaults");
+  const set = new Set<string>(includeDefaults === false ? [] : defaultFreeMailDomains());
+  if (read.add !== undefined) forEachItem<string>(read.add, WHAT, "add", (domain, index) => set.add(normalizeListed(domain, "add", index)));
+  if (read.remove !== undefined) forEachItem<string>(read.remove, WHAT, "remove", (domain, index) => set.delete(normalizeListed(domain, "remove", index)));
   return set;
 }
+
+/**
+ * Checks a free-mail list handed in by a host (a `Set`, or anything with a `has` method),
+ * reading it once; `VALIDATION_FAILED` at `path` for anything else.
+ */
+export function checkFreeMailDomains(value: unknown, path: string): ReadonlySet<string> {
+  if (typeof readFields(value, HAS_KEYS, "free-mail domains", path, false).has !== "function") {
+    throw invalidArgument("free-mail domains", path, "must be a set of domains (from createFreeMailDomains)", "invalid_type");
+  }
+  return value as ReadonlySet<string>;
+}
+
+const HAS_KEYS = ["has"] as const;
 
 /**
  * The listed free-mail domain that `host` (already normalized) is, or lies under, down
@@ -109,7 +131,8 @@ export function findFreeMailDomain(host: string, freeMailDomains: ReadonlySet<st
  * True when `domain` (normalized first) is a free-mail provider's domain or lies under
  * one, per `freeMailDomains` (default: {@link defaultFreeMailDomains}).
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized.
+ * @throws {@link OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized;
+ *   `VALIDATION_FAILED` when `freeMailDomains` is not a set.
  *
  * @example
  * ```ts
@@ -117,8 +140,9 @@ export function findFreeMailDomain(host: string, freeMailDomains: ReadonlySet<st
  * isFreeMailDomain("smartertools.com"); // false
  * ```
  */
-export function isFreeMailDomain(domain: string, freeMailDomains: ReadonlySet<string> = defaultFreeMailDomains()): boolean {
+export function isFreeMailDomain(domain: string, freeMailDomains?: ReadonlySet<string>): boolean {
+  const list = freeMailDomains === undefined ? defaultFreeMailDomains() : checkFreeMailDomains(freeMailDomains, "freeMailDomains");
   const normalized = normalizeDomainValue(domain);
   if (typeof normalized !== "string") throw issueToError(normalized, domain);
-  return findFreeMailDomain(normalized, freeMailDomains) !== null;
+  return findFreeMailDomain(normalized, list) !== null;
 }

@@ -26,8 +26,9 @@ export interface IdentityLookupKeys {
  * them, which matches exactly as a matcher over all rules would: no operation loads
  * every rule to match one person.
  *
- * Never throws on identity input (bad parts are in `skipped`); throws
- * `VALIDATION_FAILED` for bad options.
+ * Never throws on identity input (bad parts are in `skipped`, unreadable ones with
+ * reason `unreadable`); throws `VALIDATION_FAILED` for bad options, options that are not
+ * an object, and options that cannot be read.
  *
  * @example
  * ```ts

@@ -1,9 +1,10 @@
 import { OrgKitError } from "../../errors.js";
+import { describeValue, forEachItem, invalidArgument, readFields } from "../argument-guards.js";
 import { visitIdentity, type Identity, type IdentityVisitor, type SkippedIdentityPart } from "./identity.js";
 import { resolveNormalizeOptions, type NormalizeOptions, type ResolvedNormalizeOptions } from "./options.js";
 import { diffMatches, type RulePreview } from "./preview.js";
 import { registrableDomainOfHost } from "./public-suffix.js";
-import { KIND_PRECEDENCE, checkNormalizedRule, type MemberRule, type MemberRuleKind } from "./rule.js";
+import { KIND_PRECEDENCE, RULE_KINDS_BY_PRECEDENCE, checkNormalizedRule, type MemberRule, type MemberRuleKind } from "./rule.js";
 import { rankCandidates, valueCandidate, type Candidate, type OrganizationMatch } from "./ranking.js";
 
 /**
@@ -43,11 +44,15 @@ export interface Matcher {
    * policy when another organization has a rule with the same kind and value.
    */
   add(rule: MemberRule): void;
-  /** Removes the rule with this id; returns it, or `null` when there was none. */
+  /** Removes the rule with this id; returns it, or `null` when there was none (also for an id that is not a string). */
   remove(ruleId: string): MemberRule | null;
-  /** The rule with this id, or `null`. */
+  /** The rule with this id, or `null` (also for an id that is not a string). */
   get(ruleId: string): MemberRule | null;
-  /** Rules of other organizations with the same kind and value as `rule` (what `"reject"` refuses). */
+  /**
+   * Rules of other organizations with the same kind and value as `rule` (what `"reject"`
+   * refuses). `VALIDATION_FAILED` when `rule` is not an object with string `id`,
+   * `organizationId` and `value` and a rule `kind`, or cannot be read.
+   */
   conflictsOf(rule: Pick<MemberRule, "id" | "organizationId" | "kind" | "value">): readonly MemberRule[];
   /** Every rule, in insertion order. */
   rules(): IterableIterator<MemberRule>;
@@ -60,7 +65,9 @@ export interface Matcher {
    * `people`: who would start or stop matching an organization, and whose top-ranked
    * organization would change. Adding a rule whose id exists previews replacing it. The
    * matcher is unchanged afterwards; a conflict is reported (`conflicts`, `rejected`)
-   * rather than thrown. `NOT_FOUND` when removing an unknown rule.
+   * rather than thrown. `NOT_FOUND` when removing an unknown rule; `VALIDATION_FAILED`
+   * for a rule as {@link Matcher.add} refuses it, `people` that is not a list (or cannot be
+   * read), or an `action` other than `"add"` and `"remove"`.
    */
   preview<P extends Identity>(rule: MemberRule, people: Iterable<P>, action?: "add" | "remove"): RulePreview<P>;
 }
@@ -79,6 +86,20 @@ function suffixHash(value: string, start: number): number {
   return hash & SMI_MASK;
 }
 
+const MATCHER_OPTION_KEYS = ["lowerCaseLocalPart", "defaultRegion", "conflictPolicy"] as const;
+const CONFLICT_KEYS = ["id", "organizationId", "kind", "value"] as const;
+const KINDS: ReadonlySet<unknown> = new Set(RULE_KINDS_BY_PRECEDENCE);
+
+/** Reads the (untrusted) argument of the public `conflictsOf` once, checking its types. */
+function readConflictQuery(rule: unknown): Pick<MemberRule, "id" | "organizationId" | "kind" | "value"> {
+  const read = readFields(rule, CONFLICT_KEYS, "member rule", "rule", false);
+  if (!KINDS.has(read.kind)) throw invalidArgument("member rule", "rule.kind", `must be one of ${RULE_KINDS_BY_PRECEDENCE.join(", ")}, not ${describeValue(read.kind)}`, "invalid_value");
+  for (const key of ["id", "organizationId", "value"] as const) {
+    if (typeof read[key] !== "string") throw invalidArgument("member rule", `rule.${key}`, `must be a string, not ${describeValue(read[key])}`, "invalid_type");
+  }
+  return read as Pick<MemberRule, "id" | "organizationId" | "kind" | "value">;
+}
+
 const EMPTY_SKIPPED: readonly SkippedIdentityPart[] = Object.freeze([]);
 const NO_RULES: readonly MemberRule[] = Object.freeze([]);
 const NO_MATCH: MatchResult = Object.freeze({ matches: Object.freeze([]) as readonly OrganizationMatch[], skipped: EMPTY_SKIPPED });
@@ -94,7 +115,8 @@ const NO_MATCH: MatchResult = Object.freeze({ matches: Object.freeze([]) as read
  * across a public suffix into names other people registered.
  *
  * @throws {@link OrgKitError} as {@link Matcher.add}, with the failing rule's position in
- *   `details` (`path: "rules.3.value"`), and `VALIDATION_FAILED` for bad options.
+ *   `details` (`path: "rules.3.value"`); `VALIDATION_FAILED` for bad options, `rules` that
+ *   is not a list, and input that cannot be read (a throwing getter, a revoked proxy).
  *
  * @example
  * ```ts
@@ -111,11 +133,12 @@ const NO_MATCH: MatchResult = Object.freeze({ matches: Object.freeze([]) as read
  * skipped[0].reason;         // "not_a_number"
  * ```
  */
-export function compileMatcher(rules: Iterable<MemberRule>, options: MatcherOptions = {}): Matcher {
-  const normalize: ResolvedNormalizeOptions = resolveNormalizeOptions(options);
-  const conflictPolicy = options.conflictPolicy ?? "reject";
+export function compileMatcher(rules: Iterable<MemberRule>, options?: MatcherOptions): Matcher {
+  const read = readFields(options, MATCHER_OPTION_KEYS, "matcher options", "options");
+  const normalize: ResolvedNormalizeOptions = resolveNormalizeOptions(read as NormalizeOptions);
+  const conflictPolicy = read.conflictPolicy ?? "reject";
   if (conflictPolicy !== "reject" && conflictPolicy !== "allow") {
-    throw new OrgKitError("VALIDATION_FAILED", `Invalid conflictPolicy: ${JSON.stringify(conflictPolicy)} (expected "reject" or "allow")`, {
+    throw new OrgKitError("VALIDATION_FAILED", `Invalid conflictPolicy: ${describeValue(conflictPolicy)} (expected "reject" or "allow")`, {
       details: { issues: [{ path: "conflictPolicy", message: 'must be "reject" or "allow"', code: "invalid_value" }] },
     });
   }
@@ -268,12 +291,14 @@ export function compileMatcher(rules: Iterable<MemberRule>, options: MatcherOpti
   }
 
   function preview<P extends Identity>(candidate: MemberRule, people: Iterable<P>, action: "add" | "remove" = "add"): RulePreview<P> {
+    if (action !== "add" && action !== "remove") throw invalidArgument("rule preview", "action", `must be "add" or "remove", not ${describeValue(action)}`, "invalid_value");
     const rule = checkNormalizedRule(candidate, "rule", normalize);
     const existing = byId.get(rule.id) ?? null;
     if (action === "remove" && existing === null) {
       throw new OrgKitError("NOT_FOUND", `Member rule ${rule.id} is not in the matcher`, { details: { entity: "memberRule", id: rule.id } });
     }
-    const list = [...people];
+    const list: P[] = [];
+    forEachItem<P>(people, "rule preview", "people", (person) => list.push(person));
     const before = list.map(match);
     const conflicts = action === "add" ? conflictsOf(rule) : [];
     // Apply the change, match again, and restore exactly, whatever happens.
@@ -296,11 +321,7 @@ export function compileMatcher(rules: Iterable<MemberRule>, options: MatcherOpti
     };
   }
 
-  let position = 0;
-  for (const rule of rules) {
-    checkAndInsert(rule, `rules.${position}`);
-    position++;
-  }
+  forEachItem(rules, "member rules", "rules", (rule, position) => checkAndInsert(rule, `rules.${position}`));
 
   return {
     match,
@@ -313,7 +334,7 @@ export function compileMatcher(rules: Iterable<MemberRule>, options: MatcherOpti
       return rule;
     },
     get: (ruleId) => byId.get(ruleId) ?? null,
-    conflictsOf,
+    conflictsOf: (rule) => conflictsOf(readConflictQuery(rule)),
     rules: () => byId.values(),
     get size() {
       return byId.size;

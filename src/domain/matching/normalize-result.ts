@@ -1,4 +1,5 @@
 import { OrgKitError } from "../../errors.js";
+import { describeValue } from "../argument-guards.js";
 
 /** The error codes a normalizer reports, one per kind of value. */
 export type NormalizeErrorCode = "INVALID_EMAIL" | "INVALID_DOMAIN" | "INVALID_USERNAME" | "INVALID_PHONE";
@@ -42,8 +43,14 @@ export function unwrap(result: Normalized, value: unknown): string {
   throw issueToError(result, value);
 }
 
-/** Turns an issue into the {@link OrgKitError} the throwing normalizers raise. */
+/**
+ * Turns an issue into the {@link OrgKitError} the throwing normalizers raise. `details.value`
+ * is the value itself when it is a string, number, boolean, `null` or `undefined`, and a
+ * description otherwise: an object (perhaps a revoked proxy) or a BigInt kept in an error
+ * would make logging it throw.
+ */
 export function issueToError(failure: NormalizeIssue, value: unknown, extra: Record<string, unknown> = {}): OrgKitError {
-  const shown = typeof value === "string" ? JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value) : typeof value;
-  return new OrgKitError(failure.code, `${failure.message}: ${shown}`, { details: { value, reason: failure.reason, ...extra } });
+  const shown = typeof value === "string" ? describeValue(value) : typeof value;
+  const kept = value === null || ["string", "number", "boolean", "undefined"].includes(typeof value) ? value : describeValue(value);
+  return new OrgKitError(failure.code, `${failure.message}: ${shown}`, { details: { value: kept, reason: failure.reason, ...extra } });
 }

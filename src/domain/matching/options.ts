@@ -1,4 +1,5 @@
 import { OrgKitError } from "../../errors.js";
+import { readFields } from "../argument-guards.js";
 import type { EmailNormalizeOptions } from "./email.js";
 import { assertPhoneRegion, type PhoneNormalizeOptions, type PhoneRegion } from "./phone.js";
 
@@ -15,14 +16,22 @@ export interface ResolvedNormalizeOptions {
   readonly defaultRegion: PhoneRegion | undefined;
 }
 
-/** Applies defaults and checks the options; throws `VALIDATION_FAILED` on a bad value. */
+const KEYS = ["lowerCaseLocalPart", "defaultRegion"] as const;
+
+/**
+ * Applies defaults and checks the options (read once each, whatever `options` is);
+ * throws `VALIDATION_FAILED` on a bad value, on options that are not an object, and on
+ * options that cannot be read (a throwing getter, a revoked proxy).
+ */
 export function resolveNormalizeOptions(options: NormalizeOptions | undefined): ResolvedNormalizeOptions {
-  const lowerCaseLocalPart = options?.lowerCaseLocalPart ?? true;
+  const read = readFields(options, KEYS, "normalize options", "options");
+  const lowerCaseLocalPart = read.lowerCaseLocalPart ?? true;
   if (typeof lowerCaseLocalPart !== "boolean") {
     throw new OrgKitError("VALIDATION_FAILED", "Invalid lowerCaseLocalPart: must be a boolean", {
       details: { issues: [{ path: "lowerCaseLocalPart", message: "must be a boolean", code: "invalid_type" }] },
     });
   }
-  assertPhoneRegion(options?.defaultRegion);
-  return { lowerCaseLocalPart, defaultRegion: options?.defaultRegion };
+  const defaultRegion = read.defaultRegion;
+  assertPhoneRegion(defaultRegion);
+  return { lowerCaseLocalPart, defaultRegion };
 }

@@ -1,5 +1,6 @@
 import { isSupportedCountry, parsePhoneNumberWithError, ParseError, type CountryCode } from "libphonenumber-js";
 import { OrgKitError } from "../../errors.js";
+import { describeValue, readFields } from "../argument-guards.js";
 import { issue, toResult, unwrap, type Normalized, type NormalizeResult } from "./normalize-result.js";
 
 /** An ISO 3166-1 alpha-2 region code libphonenumber knows (`"US"`, `"GB"`…). */
@@ -38,7 +39,7 @@ const INVALID_NUMBER = fail("invalid_number", "The phone number is not a valid n
 export function assertPhoneRegion(region: unknown, path = "defaultRegion"): asserts region is PhoneRegion | undefined {
   if (region === undefined) return;
   if (typeof region !== "string" || !isSupportedCountry(region)) {
-    throw new OrgKitError("VALIDATION_FAILED", `Invalid ${path}: ${JSON.stringify(region)} is not a region code libphonenumber supports (e.g. "US")`, {
+    throw new OrgKitError("VALIDATION_FAILED", `Invalid ${path}: ${describeValue(region)} is not a region code libphonenumber supports (e.g. "US")`, {
       details: { issues: [{ path, message: "must be a supported ISO 3166-1 alpha-2 region code", code: "invalid_region" }] },
     });
   }
@@ -87,7 +88,7 @@ export function normalizePhoneValue(value: unknown, region: PhoneRegion | undefi
  * @throws {@link OrgKitError} `INVALID_PHONE`, with `details.reason` (`empty`,
  *   `not_a_number`, `missing_region`, `invalid_country`, `too_short`, `too_long`,
  *   `invalid_length`, `invalid_number`, `not_a_string`); `VALIDATION_FAILED` for an
- *   unknown `defaultRegion`.
+ *   unknown `defaultRegion`, and for `options` that are not an object or cannot be read.
  *
  * @example
  * ```ts
@@ -95,15 +96,23 @@ export function normalizePhoneValue(value: unknown, region: PhoneRegion | undefi
  * normalizePhone("+44 20 7946 0958");                         // "+442079460958"
  * ```
  */
-export function normalizePhone(value: string, options: PhoneNormalizeOptions = {}): string {
-  assertPhoneRegion(options.defaultRegion);
-  return unwrap(normalizePhoneValue(value, options.defaultRegion), value);
+export function normalizePhone(value: string, options?: PhoneNormalizeOptions): string {
+  return unwrap(normalizePhoneValue(value, defaultRegionOf(options)), value);
 }
 
-/** As {@link normalizePhone}, but returns `{ success, data | error }` instead of throwing (an unknown `defaultRegion` still throws). */
-export function safeNormalizePhone(value: unknown, options: PhoneNormalizeOptions = {}): NormalizeResult {
-  assertPhoneRegion(options.defaultRegion);
-  return toResult(normalizePhoneValue(value, options.defaultRegion));
+/** As {@link normalizePhone}, but returns `{ success, data | error }` instead of throwing (an unknown `defaultRegion` or unreadable `options` still throw `VALIDATION_FAILED`). */
+export function safeNormalizePhone(value: unknown, options?: PhoneNormalizeOptions): NormalizeResult {
+  return toResult(normalizePhoneValue(value, defaultRegionOf(options)));
+}
+
+const OPTION_KEYS = ["defaultRegion"] as const;
+
+/** The checked `defaultRegion` option, read once. */
+function defaultRegionOf(options: PhoneNormalizeOptions | undefined): PhoneRegion | undefined {
+  if (options === undefined) return undefined;
+  const region = readFields(options, OPTION_KEYS, "phone options", "options").defaultRegion;
+  assertPhoneRegion(region);
+  return region;
 }
 
 /** True for strings shaped like E.164 (`+`, a non-zero digit, at most 15 digits in all). */

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { OrgKitError } from "../../errors.js";
 import type { MemberRuleKind } from "../organization/schema.js";
+import { describeValue, invalidArgument, optionalOfType, readFields, unreadable } from "../argument-guards.js";
 import { idProblem, textProblemMessage } from "../plain-input.js";
 import { idString, parseInput } from "../validation.js";
 import { normalizeDomainValue } from "./domain.js";
 import { normalizeEmailValue } from "./email.js";
-import { defaultFreeMailDomains, findFreeMailDomain } from "./free-mail.js";
+import { checkFreeMailDomains, defaultFreeMailDomains, findFreeMailDomain } from "./free-mail.js";
 import { issueToError, type Normalized } from "./normalize-result.js";
 import { resolveNormalizeOptions, type NormalizeOptions, type ResolvedNormalizeOptions } from "./options.js";
 import { looksLikeE164, normalizePhoneValue } from "./phone.js";
@@ -98,9 +99,14 @@ export function normalizeValueOfKind(kind: MemberRuleKind, value: unknown, optio
  * free-mail guard: see {@link createMemberRule}). Handy for normalizing a user's
  * identity before storing it.
  *
- * @throws {@link OrgKitError} `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` or `INVALID_PHONE`.
+ * @throws {@link OrgKitError} `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` or
+ *   `INVALID_PHONE`; `VALIDATION_FAILED` for a `kind` that is not a rule kind, and for bad
+ *   or unreadable `options`.
  */
-export function normalizeMemberRuleValue(kind: MemberRuleKind, value: string, options: NormalizeOptions = {}): string {
+export function normalizeMemberRuleValue(kind: MemberRuleKind, value: string, options?: NormalizeOptions): string {
+  if (typeof kind !== "string" || !KIND_SET.has(kind)) {
+    throw invalidArgument("member rule kind", "kind", `must be one of ${RULE_KINDS_BY_PRECEDENCE.join(", ")}, not ${describeValue(kind)}`, "invalid_value");
+  }
   const normalized = normalizeValueOfKind(kind, value, resolveNormalizeOptions(options));
   if (typeof normalized === "string") return normalized;
   throw issueToError(normalized, value, { kind });
@@ -123,9 +129,10 @@ export function assertNotPublicSuffix(domain: string, extra: Record<string, unkn
  * Conflicts with other organizations' rules are checked by the matcher (and storage),
  * not here.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` (bad shape; `details.issues` has the
- *   paths), `INVALID_EMAIL` / `INVALID_DOMAIN` / `INVALID_USERNAME` / `INVALID_PHONE`
- *   (bad value), `DOMAIN_PUBLIC_SUFFIX`, `DOMAIN_FREE_MAIL`.
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` (bad shape, or input that cannot be
+ *   read; `details.issues` has the paths; also bad or unreadable `options`, and a
+ *   `freeMailDomains` that is not a set), `INVALID_EMAIL` / `INVALID_DOMAIN` /
+ *   `INVALID_USERNAME` / `INVALID_PHONE` (bad value), `DOMAIN_PUBLIC_SUFFIX`, `DOMAIN_FREE_MAIL`.
  *
  * @example
  * ```ts
@@ -136,15 +143,18 @@ export function assertNotPublicSuffix(domain: string, extra: Record<string, unkn
  * createMemberRule({ id: "r3", organizationId: "org_x", kind: "domain", value: "gmail.com" }); // throws DOMAIN_FREE_MAIL
  * ```
  */
-export function createMemberRule(input: MemberRuleInput, options: MemberRuleOptions = {}): MemberRule {
+export function createMemberRule(input: MemberRuleInput, options?: MemberRuleOptions): MemberRule {
   const data = parseInput(memberRuleInputSchema, input, "member rule");
-  const resolved = resolveNormalizeOptions(options);
+  const read = readFields(options, RULE_OPTION_KEYS, "member rule options", "options");
+  const resolved = resolveNormalizeOptions(read as NormalizeOptions);
+  const allowFreeMail = optionalOfType(read.allowFreeMail, "boolean", "member rule options", "allowFreeMail");
+  const freeMailDomains = read.freeMailDomains === undefined ? undefined : checkFreeMailDomains(read.freeMailDomains, "freeMailDomains");
   const value = normalizeValueOfKind(data.kind, data.value, resolved);
   if (typeof value !== "string") throw issueToError(value, data.value, { path: "value", kind: data.kind, ruleId: data.id });
   if (data.kind === "domain") {
     assertNotPublicSuffix(value, { ruleId: data.id });
-    if (options.allowFreeMail !== true) {
-      const provider = findFreeMailDomain(value, options.freeMailDomains ?? defaultFreeMailDomains());
+    if (allowFreeMail !== true) {
+      const provider = findFreeMailDomain(value, freeMailDomains ?? defaultFreeMailDomains());
       if (provider !== null) {
         throw new OrgKitError(
           "DOMAIN_FREE_MAIL",
@@ -162,6 +172,8 @@ export function createMemberRule(input: MemberRuleInput, options: MemberRuleOpti
     includeSubdomains: data.includeSubdomains ?? false,
   });
 }
+
+const RULE_OPTION_KEYS = ["lowerCaseLocalPart", "defaultRegion", "allowFreeMail", "freeMailDomains"] as const;
 
 function ruleIssue(path: string, message: string, code: string, extra: Record<string, unknown> = {}): OrgKitError {
   return new OrgKitError("VALIDATION_FAILED", `Invalid member rule at ${path}: ${message}`, { details: { issues: [{ path, message, code }], ...extra } });
@@ -184,20 +196,29 @@ const KIND_SET: ReadonlySet<string> = new Set(RULE_KINDS_BY_PRECEDENCE);
  * username values are already normalized, that a domain is no public suffix, and that
  * a phone is E.164-shaped. Phones are not re-parsed: libphonenumber costs ~8 µs a
  * number, and a phone value that is not a valid number simply never matches (identity
- * phones are fully parsed). Returns a frozen copy.
+ * phones are fully parsed). Returns a frozen copy. Each field is read once; a rule that
+ * cannot be read (a throwing getter, a revoked proxy) is `VALIDATION_FAILED` at `path`.
  */
 export function checkNormalizedRule(rule: unknown, path: string, options: ResolvedNormalizeOptions): MemberRule {
   if (typeof rule !== "object" || rule === null) throw ruleIssue(path, "must be an object", "invalid_type");
-  const record = rule as Record<string, unknown>;
-  const ruleId = checkId(record.id, `${path}.id`);
-  const organizationId = checkId(record.organizationId, `${path}.organizationId`);
-  const kind = record.kind;
+  // Each field is read once, here: a getter cannot answer differently to the checks and to the copy.
+  let id: unknown, organizationIdValue: unknown, kind: unknown, includeSubdomains: unknown, value: unknown;
+  try {
+    const record = rule as Record<string, unknown>;
+    id = record.id;
+    organizationIdValue = record.organizationId;
+    kind = record.kind;
+    includeSubdomains = record.includeSubdomains ?? false;
+    value = record.value;
+  } catch (error) {
+    throw unreadable(error, "member rule", path);
+  }
+  const ruleId = checkId(id, `${path}.id`);
+  const organizationId = checkId(organizationIdValue, `${path}.organizationId`);
   if (typeof kind !== "string" || !KIND_SET.has(kind)) throw ruleIssue(`${path}.kind`, `must be one of ${RULE_KINDS_BY_PRECEDENCE.join(", ")}`, "invalid_value");
   const typedKind = kind as MemberRuleKind;
-  const includeSubdomains = record.includeSubdomains ?? false;
   if (typeof includeSubdomains !== "boolean") throw ruleIssue(`${path}.includeSubdomains`, "must be a boolean", "invalid_type");
   if (includeSubdomains && typedKind !== "domain") throw ruleIssue(`${path}.includeSubdomains`, `applies to domain rules only, not ${typedKind}`, "custom");
-  const value = record.value;
   if (typeof value !== "string") throw ruleIssue(`${path}.value`, "must be a string", "invalid_type");
   if (typedKind === "phone") {
     if (!looksLikeE164(value)) throw ruleIssue(`${path}.value`, "a phone rule's value must be in E.164 (create rules with createMemberRule)", "not_normalized", { ruleId });

@@ -1,14 +1,17 @@
 import { produce, type Draft } from "immer";
 import { z } from "zod";
 import { OrgKitError } from "../../errors.js";
+import { describeValue, invalidArgument, readFields } from "../argument-guards.js";
+import { parseUntrustedInput } from "../parse-untrusted-input.js";
 import { parseInput } from "../validation.js";
-import { DEFAULT_ORGANIZATION_CONFIG, type OrganizationConfig } from "./config.js";
+import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
 import type { OrganizationEvent, OrganizationEventType } from "./events.js";
 import {
   createOrganizationInputSchema,
   idSchema,
   memberRuleSchema,
+  ORGANIZATION_STATUSES,
   organizationSchema,
   statesSchema,
   tagsSchema,
@@ -19,7 +22,17 @@ import {
   type UpdateOrganizationInput,
 } from "./schema.js";
 
-/** What every command needs besides its input: the time, and optionally the configuration and the version the caller last saw. */
+/**
+ * What every command needs besides its input: the time, and optionally the configuration
+ * and the version the caller last saw.
+ *
+ * Every command reads its arguments once, at the door, and throws `VALIDATION_FAILED`
+ * (with `details.issues`) for anything outside their types, besides its own errors: an
+ * organization that is not an organization object (paths under `organization`), a
+ * context that is not an object (`context`), a bad `now`, an `expectedVersion` that is
+ * not a non-negative integer, a bad `config` (paths under `config`), and input that
+ * cannot be read at all (a throwing getter, a revoked proxy, cyclic data).
+ */
 export interface CommandContext {
   /** The time of the change (commands never read a clock). */
   readonly now: Date | string;
@@ -44,7 +57,60 @@ const customFieldsPatchSchema = z.record(z.string(), z.unknown());
 const parentIdSchema = idSchema.nullable();
 const nowSchema = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
-function toIso(now: Date | string): string {
+/**
+ * What the commands read of the organization they change. Only the types are checked,
+ * not the configured rules (types, states, custom fields): the organization met those
+ * when it was stored, and a configuration changed since must not lock it. Other fields
+ * pass as they are.
+ */
+const currentOrganizationSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(ORGANIZATION_STATUSES),
+  version: z.number().int().min(1),
+  parentId: z.string().nullable(),
+  address: z.looseObject({}),
+  contact: z.looseObject({}),
+  tags: z.array(z.string()),
+  states: z.array(z.string()),
+  memberRules: z.array(z.looseObject({ id: z.string(), kind: z.string(), value: z.string() })),
+  usergroupIds: z.array(z.string()),
+  allowedRoles: z.array(z.string()),
+  allowedApps: z.array(z.string()),
+  customFields: z.record(z.string(), z.unknown()),
+});
+
+/** Copies the organization a command changes into checked plain data: nothing after this reads the caller's object. */
+function readCurrent(organization: unknown): Organization {
+  return parseUntrustedInput(currentOrganizationSchema, organization, "organization", ["organization"]) as unknown as Organization;
+}
+
+/** A command's context, read once: `now` as an ISO string, the checked configuration, the expected version. */
+interface ReadContext {
+  readonly at: string;
+  readonly config: OrganizationConfig;
+  readonly expectedVersion: number | undefined;
+  readonly id: unknown;
+}
+
+const CONTEXT_KEYS = ["now", "config", "expectedVersion", "id"] as const;
+
+function readContext(context: unknown): ReadContext {
+  const read = readFields(context, CONTEXT_KEYS, "command context", "context", false);
+  const expectedVersion = read.expectedVersion;
+  if (expectedVersion !== undefined && (typeof expectedVersion !== "number" || !Number.isInteger(expectedVersion) || expectedVersion < 0)) {
+    throw invalidArgument("command context", "expectedVersion", `must be a non-negative integer, not ${describeValue(expectedVersion)}`, "invalid_type");
+  }
+  return {
+    at: toIso(read.now),
+    // `??`: a null config has always meant the default one.
+    config: checkOrganizationConfig(read.config ?? undefined),
+    expectedVersion,
+    id: read.id,
+  };
+}
+
+function toIso(now: unknown): string {
   const value = parseInput(nowSchema, now, "time (now)", ["now"]);
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) {
@@ -63,7 +129,7 @@ function event(type: OrganizationEventType, organization: Organization, at: stri
  * Creates an organization at version 1. Validates and normalizes the input (trimmed
  * strings, tags de-duplicated case-insensitively, states in configured order, custom
  * fields checked against their definitions); throws `VALIDATION_FAILED` with the path
- * of every bad field.
+ * of every bad field (and for a bad context, as every command: see {@link CommandContext}).
  *
  * @example
  * ```ts
@@ -76,9 +142,8 @@ function event(type: OrganizationEventType, organization: Organization, at: stri
  * ```
  */
 export function createOrganization(input: CreateOrganizationInput, context: CreateContext): CommandResult {
-  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
-  const at = toIso(context.now);
-  const id = parseInput(idSchema, context.id, "organization id", ["id"]);
+  const { at, config, id: givenId } = readContext(context);
+  const id = parseInput(idSchema, givenId, "organization id", ["id"]);
   const data = parseInput(createOrganizationInputSchema(config), input, "organization");
   const organization: Organization = Object.freeze({
     id,
@@ -109,16 +174,16 @@ export function createOrganization(input: CreateOrganizationInput, context: Crea
 /** Checks the expected version, applies `recipe` with immer, bumps version and updatedAt, and emits one event. */
 function change(
   organization: Organization,
-  context: CommandContext,
+  context: ReadContext,
   type: OrganizationEventType,
   recipe: (draft: Draft<Organization>) => Record<string, unknown>,
 ): CommandResult {
-  const at = toIso(context.now);
-  if (context.expectedVersion !== undefined && context.expectedVersion !== organization.version) {
+  const { at, expectedVersion } = context;
+  if (expectedVersion !== undefined && expectedVersion !== organization.version) {
     throw new OrgKitError(
       "CONFLICT",
-      `Organization ${organization.id} is at version ${organization.version}, not the expected ${context.expectedVersion}`,
-      { details: { reason: "version", id: organization.id, expectedVersion: context.expectedVersion, actualVersion: organization.version } },
+      `Organization ${organization.id} is at version ${organization.version}, not the expected ${expectedVersion}`,
+      { details: { reason: "version", id: organization.id, expectedVersion, actualVersion: organization.version } },
     );
   }
   let data: Record<string, unknown> = {};
@@ -130,14 +195,24 @@ function change(
   return { organization: next, events: [event(type, next, at, data)] };
 }
 
+const ASSIGNABLE_KEYS = ["id", "name", "status"] as const;
+
 /**
  * Throws `ORGANIZATION_DISCONTINUED` when the organization is discontinued. Call it
  * before assigning anything (members, resources, children, rules) to an organization.
+ * `VALIDATION_FAILED` when `organization` is not an object with a known `status`, or
+ * cannot be read.
  */
 export function assertAssignable(organization: Organization): void {
-  if (organization.status === "discontinued") {
-    throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${organization.id} (${organization.name}) is discontinued and accepts no new assignments`, {
-      details: { id: organization.id },
+  const { id, name, status } = readFields(organization, ASSIGNABLE_KEYS, "organization", "organization", false);
+  if (status !== "active" && status !== "discontinued") {
+    throw invalidArgument("organization", "organization.status", `must be "active" or "discontinued", not ${describeValue(status)}`, "invalid_value");
+  }
+  if (status === "discontinued") {
+    const shownId = typeof id === "string" ? id : describeValue(id);
+    const shownName = typeof name === "string" ? name : describeValue(name);
+    throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${shownId} (${shownName}) is discontinued and accepts no new assignments`, {
+      details: { id },
     });
   }
 }
@@ -162,7 +237,9 @@ function mergeCustomFields(
  * `organization.updated` with `{ changes: { field: { from, to } } }`.
  */
 export function updateOrganization(organization: Organization, patch: UpdateOrganizationInput, context: CommandContext): CommandResult {
-  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
+  const { config } = ctx;
   const data = parseInput(updateOrganizationInputSchema(config), patch, "organization patch");
   const next: Record<string, unknown> = {};
   if (data.externalId !== undefined) next.externalId = data.externalId;
@@ -170,18 +247,18 @@ export function updateOrganization(organization: Organization, patch: UpdateOrga
   if (data.description !== undefined) next.description = data.description;
   if (data.summary !== undefined) next.summary = data.summary;
   if (data.industry !== undefined) next.industry = data.industry;
-  if (data.address !== undefined) next.address = { ...organization.address, ...stripUndefined(data.address) };
-  if (data.contact !== undefined) next.contact = { ...organization.contact, ...stripUndefined(data.contact) };
+  if (data.address !== undefined) next.address = { ...current.address, ...stripUndefined(data.address) };
+  if (data.contact !== undefined) next.contact = { ...current.contact, ...stripUndefined(data.contact) };
   if (data.tags !== undefined) next.tags = data.tags;
   if (data.states !== undefined) next.states = data.states;
   if (data.usergroupIds !== undefined) next.usergroupIds = data.usergroupIds;
   if (data.allowedRoles !== undefined) next.allowedRoles = data.allowedRoles;
   if (data.allowedApps !== undefined) next.allowedApps = data.allowedApps;
-  if (data.customFields !== undefined) next.customFields = mergeCustomFields(organization.customFields, data.customFields, config, "customFields");
-  return change(organization, context, "organization.updated", (draft) => {
+  if (data.customFields !== undefined) next.customFields = mergeCustomFields(current.customFields, data.customFields, config, "customFields");
+  return change(current, ctx, "organization.updated", (draft) => {
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const [key, value] of Object.entries(next)) {
-      changes[key] = { from: organization[key as keyof Organization], to: value };
+      changes[key] = { from: current[key as keyof Organization], to: value };
       (draft as Record<string, unknown>)[key] = value;
     }
     return { changes };
@@ -196,28 +273,34 @@ const nameSchema = z.string().trim().min(1, "must not be empty").max(200);
 
 /** Renames an organization (uniqueness among active organizations is the service's job). */
 export function renameOrganization(organization: Organization, name: string, context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(nameSchema, name, "organization name", ["name"]);
-  return change(organization, context, "organization.renamed", (draft) => {
+  return change(current, ctx, "organization.renamed", (draft) => {
     draft.name = value;
-    return { from: organization.name, to: value };
+    return { from: current.name, to: value };
   });
 }
 
 /** Replaces the organization's state flags (unknown flags are refused; order follows the configuration). */
 export function setOrganizationStates(organization: Organization, states: readonly string[], context: CommandContext): CommandResult {
-  const value = parseInput(statesSchema(context.config), states, "organization states", ["states"]);
-  return change(organization, context, "organization.states_set", (draft) => {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
+  const value = parseInput(statesSchema(ctx.config), states, "organization states", ["states"]);
+  return change(current, ctx, "organization.states_set", (draft) => {
     draft.states = value;
-    return { from: organization.states, to: value };
+    return { from: current.states, to: value };
   });
 }
 
 /** Adds tags; a tag already present in any letter case is not added twice. */
 export function addOrganizationTags(organization: Organization, tags: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(tagsSchema, tags, "tags", ["tags"]);
-  const present = new Set(organization.tags.map((t) => t.toLowerCase()));
+  const present = new Set(current.tags.map((t) => t.toLowerCase()));
   const added = value.filter((t) => !present.has(t.toLowerCase()));
-  return change(organization, context, "organization.tags_added", (draft) => {
+  return change(current, ctx, "organization.tags_added", (draft) => {
     draft.tags.push(...added);
     return { tags: added };
   });
@@ -225,11 +308,13 @@ export function addOrganizationTags(organization: Organization, tags: readonly s
 
 /** Removes tags, matched case-insensitively. */
 export function removeOrganizationTags(organization: Organization, tags: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(tagsSchema, tags, "tags", ["tags"]);
   const remove = new Set(value.map((t) => t.toLowerCase()));
-  const removed = organization.tags.filter((t) => remove.has(t.toLowerCase()));
-  return change(organization, context, "organization.tags_removed", (draft) => {
-    draft.tags = organization.tags.filter((t) => !remove.has(t.toLowerCase()));
+  const removed = current.tags.filter((t) => remove.has(t.toLowerCase()));
+  return change(current, ctx, "organization.tags_removed", (draft) => {
+    draft.tags = current.tags.filter((t) => !remove.has(t.toLowerCase()));
     return { tags: removed };
   });
 }
@@ -238,10 +323,12 @@ const idListSchema = z.array(idSchema).max(1000);
 
 /** Links usergroups: the organization's members get their permissions. Refused on a discontinued organization. */
 export function linkOrganizationUsergroups(organization: Organization, usergroupIds: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const ids = parseInput(idListSchema, usergroupIds, "usergroup ids", ["usergroupIds"]);
-  assertAssignable(organization);
-  const added = [...new Set(ids)].filter((id) => !organization.usergroupIds.includes(id));
-  return change(organization, context, "organization.usergroups_linked", (draft) => {
+  assertAssignable(current);
+  const added = [...new Set(ids)].filter((id) => !current.usergroupIds.includes(id));
+  return change(current, ctx, "organization.usergroups_linked", (draft) => {
     draft.usergroupIds.push(...added);
     return { usergroupIds: added };
   });
@@ -249,10 +336,12 @@ export function linkOrganizationUsergroups(organization: Organization, usergroup
 
 /** Unlinks usergroups. */
 export function unlinkOrganizationUsergroups(organization: Organization, usergroupIds: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const ids = new Set(parseInput(idListSchema, usergroupIds, "usergroup ids", ["usergroupIds"]));
-  const removed = organization.usergroupIds.filter((id) => ids.has(id));
-  return change(organization, context, "organization.usergroups_unlinked", (draft) => {
-    draft.usergroupIds = organization.usergroupIds.filter((id) => !ids.has(id));
+  const removed = current.usergroupIds.filter((id) => ids.has(id));
+  return change(current, ctx, "organization.usergroups_unlinked", (draft) => {
+    draft.usergroupIds = current.usergroupIds.filter((id) => !ids.has(id));
     return { usergroupIds: removed };
   });
 }
@@ -261,19 +350,23 @@ const labelListSchema = z.array(z.string().trim().min(1, "must not be empty").ma
 
 /** Replaces the roles this organization's admins may assign. */
 export function setOrganizationAllowedRoles(organization: Organization, roles: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(labelListSchema, roles, "allowed roles", ["allowedRoles"]);
-  return change(organization, context, "organization.allowed_roles_set", (draft) => {
+  return change(current, ctx, "organization.allowed_roles_set", (draft) => {
     draft.allowedRoles = value;
-    return { from: organization.allowedRoles, to: value };
+    return { from: current.allowedRoles, to: value };
   });
 }
 
 /** Replaces the apps this organization's admins may use. */
 export function setOrganizationAllowedApps(organization: Organization, apps: readonly string[], context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(labelListSchema, apps, "allowed apps", ["allowedApps"]);
-  return change(organization, context, "organization.allowed_apps_set", (draft) => {
+  return change(current, ctx, "organization.allowed_apps_set", (draft) => {
     draft.allowedApps = value;
-    return { from: organization.allowedApps, to: value };
+    return { from: current.allowedApps, to: value };
   });
 }
 
@@ -283,10 +376,11 @@ export function setOrganizationCustomFields(
   values: Readonly<Record<string, CustomFieldValue | null>>,
   context: CommandContext,
 ): CommandResult {
-  const config = context.config ?? DEFAULT_ORGANIZATION_CONFIG;
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const patch = parseInput(customFieldsPatchSchema, values, "custom fields", ["customFields"]);
-  const merged = mergeCustomFields(organization.customFields, patch, config, "customFields");
-  return change(organization, context, "organization.custom_fields_set", (draft) => {
+  const merged = mergeCustomFields(current.customFields, patch, ctx.config, "customFields");
+  return change(current, ctx, "organization.custom_fields_set", (draft) => {
     draft.customFields = merged as Draft<Organization>["customFields"];
     return { values: patch };
   });
@@ -298,30 +392,35 @@ export function setOrganizationCustomFields(
  * or the same kind and value.
  */
 export function addOrganizationMemberRule(organization: Organization, rule: OrganizationMemberRule, context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(memberRuleSchema, rule, "member rule", ["memberRules"]);
-  assertAssignable(organization);
-  const clash = organization.memberRules.find((r) => r.id === value.id || (r.kind === value.kind && r.value === value.value));
+  assertAssignable(current);
+  const clash = current.memberRules.find((r) => r.id === value.id || (r.kind === value.kind && r.value === value.value));
   if (clash) {
-    throw new OrgKitError("RULE_CONFLICT", `Organization ${organization.id} already has a ${clash.kind} rule '${clash.value}' (${clash.id})`, {
-      details: { organizationId: organization.id, existingRule: clash },
+    throw new OrgKitError("RULE_CONFLICT", `Organization ${current.id} already has a ${clash.kind} rule '${clash.value}' (${clash.id})`, {
+      details: { organizationId: current.id, existingRule: clash },
     });
   }
-  return change(organization, context, "organization.member_rule_added", (draft) => {
+  return change(current, ctx, "organization.member_rule_added", (draft) => {
     draft.memberRules.push(value);
     return { rule: value };
   });
 }
 
-/** Removes a member rule by id; throws `NOT_FOUND` when the organization has no such rule. */
+/** Removes a member rule by id; throws `NOT_FOUND` when the organization has no such rule, `VALIDATION_FAILED` when `ruleId` is not a string. */
 export function removeOrganizationMemberRule(organization: Organization, ruleId: string, context: CommandContext): CommandResult {
-  const rule = organization.memberRules.find((r) => r.id === ruleId);
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
+  if (typeof ruleId !== "string") throw invalidArgument("member rule id", "ruleId", `must be a string, not ${describeValue(ruleId)}`, "invalid_type");
+  const rule = current.memberRules.find((r) => r.id === ruleId);
   if (!rule) {
-    throw new OrgKitError("NOT_FOUND", `Organization ${organization.id} has no member rule ${ruleId}`, {
-      details: { entity: "memberRule", id: ruleId, organizationId: organization.id },
+    throw new OrgKitError("NOT_FOUND", `Organization ${current.id} has no member rule ${ruleId}`, {
+      details: { entity: "memberRule", id: ruleId, organizationId: current.id },
     });
   }
-  return change(organization, context, "organization.member_rule_removed", (draft) => {
-    draft.memberRules = organization.memberRules.filter((r) => r.id !== ruleId);
+  return change(current, ctx, "organization.member_rule_removed", (draft) => {
+    draft.memberRules = current.memberRules.filter((r) => r.id !== ruleId);
     return { rule };
   });
 }
@@ -332,17 +431,21 @@ export function removeOrganizationMemberRule(organization: Organization, ruleId:
  * before calling this.
  */
 export function setOrganizationParent(organization: Organization, parentId: string | null, context: CommandContext): CommandResult {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
   const value = parseInput(parentIdSchema, parentId, "parent id", ["parentId"]);
-  return change(organization, context, value === null ? "organization.detached" : "organization.parent_set", (draft) => {
+  return change(current, ctx, value === null ? "organization.detached" : "organization.parent_set", (draft) => {
     draft.parentId = value;
-    return { from: organization.parentId, to: value };
+    return { from: current.parentId, to: value };
   });
 }
 
 /** Discontinues (soft-deletes) an organization: kept and readable, no new assignments. Throws `ORGANIZATION_DISCONTINUED` if it already is. */
 export function discontinueOrganization(organization: Organization, context: CommandContext): CommandResult {
-  assertAssignable(organization);
-  return change(organization, context, "organization.discontinued", (draft) => {
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
+  assertAssignable(current);
+  return change(current, ctx, "organization.discontinued", (draft) => {
     draft.status = "discontinued";
     return {};
   });
@@ -350,10 +453,12 @@ export function discontinueOrganization(organization: Organization, context: Com
 
 /** Reactivates a discontinued organization. Throws `CONFLICT` (reason `status`) if it is active. */
 export function reactivateOrganization(organization: Organization, context: CommandContext): CommandResult {
-  if (organization.status === "active") {
-    throw new OrgKitError("CONFLICT", `Organization ${organization.id} is already active`, { details: { reason: "status", id: organization.id } });
+  const current = readCurrent(organization);
+  const ctx = readContext(context);
+  if (current.status === "active") {
+    throw new OrgKitError("CONFLICT", `Organization ${current.id} is already active`, { details: { reason: "status", id: current.id } });
   }
-  return change(organization, context, "organization.reactivated", (draft) => {
+  return change(current, ctx, "organization.reactivated", (draft) => {
     draft.status = "active";
     return {};
   });
@@ -362,8 +467,9 @@ export function reactivateOrganization(organization: Organization, context: Comm
 /**
  * Checks that a value is a well-formed stored organization for the configuration
  * (for data read back from storage or received from elsewhere). Throws
- * `VALIDATION_FAILED` with paths.
+ * `VALIDATION_FAILED` with paths, also for a value that cannot be read (a throwing
+ * getter, a revoked proxy, cyclic data) and for a bad configuration (paths under `config`).
  */
-export function validateOrganization(value: unknown, config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG): Organization {
+export function validateOrganization(value: unknown, config?: OrganizationConfig): Organization {
   return parseInput(organizationSchema(config), value, "organization") as Organization;
 }

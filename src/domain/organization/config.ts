@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseUntrustedInput } from "../parse-untrusted-input.js";
 import { parseInput } from "../validation.js";
 import { customFieldDefinitionSchema, type CustomFieldDefinition, type CustomFieldDefinitionInput } from "./custom-fields.js";
 
@@ -64,7 +65,34 @@ const configSchema = z
  * ```
  */
 export function resolveOrganizationConfig(input: OrganizationConfigInput = {}): OrganizationConfig {
-  return Object.freeze(parseInput(configSchema, input, "organization config")) as OrganizationConfig;
+  const config = Object.freeze(parseInput(configSchema, input, "organization config")) as OrganizationConfig;
+  checkedConfigs.set(config, config);
+  return config;
+}
+
+/** Each configuration object handed in, mapped to its checked copy (a resolved configuration maps to itself). */
+const checkedConfigs = new WeakMap<object, OrganizationConfig>();
+
+/**
+ * The configuration the commands and schema factories work with: `config` checked (as
+ * {@link resolveOrganizationConfig} checks an input) once per object and remembered, so
+ * the hot path is one `WeakMap` lookup. `undefined` is the default configuration. The
+ * checked copy is what the schemas are built from and memoized by, so a configuration
+ * is never read again after it was checked.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `config`) when `config`
+ *   is not a valid configuration or cannot be read (a throwing getter, a revoked proxy).
+ * @internal
+ */
+export function checkOrganizationConfig(config: unknown): OrganizationConfig {
+  if (config === undefined) return DEFAULT_ORGANIZATION_CONFIG;
+  // WeakMap.get takes any value (a primitive or a revoked proxy is simply not found).
+  const known = checkedConfigs.get(config as object);
+  if (known !== undefined) return known;
+  const checked = Object.freeze(parseUntrustedInput(configSchema, config, "organization config", ["config"])) as OrganizationConfig;
+  checkedConfigs.set(config as object, checked);
+  checkedConfigs.set(checked, checked);
+  return checked;
 }
 
 /** The default configuration (default types and states, no custom fields). */

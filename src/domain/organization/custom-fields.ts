@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { match } from "ts-pattern";
+import { parseUntrustedInput } from "../parse-untrusted-input.js";
 
 /** The kinds of value a custom field can hold. */
 export const CUSTOM_FIELD_TYPES = ["text", "number", "boolean", "date", "select", "multiselect", "url", "email"] as const;
@@ -44,8 +45,18 @@ export type CustomFieldDefinitionInput = z.input<typeof customFieldDefinitionSch
 
 const isoDate = z.iso.date();
 
-/** The zod schema that one field's value must satisfy. */
+/**
+ * The zod schema that one field's value must satisfy.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `field`) when `field` is not
+ *   a valid definition (see {@link customFieldDefinitionSchema}) or cannot be read.
+ */
 export function customFieldValueSchema(field: CustomFieldDefinition): z.ZodType<CustomFieldValue> {
+  return buildValueSchema(parseUntrustedInput(customFieldDefinitionSchema, field, "custom field definition", ["field"]));
+}
+
+/** {@link customFieldValueSchema} for a definition already checked. */
+function buildValueSchema(field: CustomFieldDefinition): z.ZodType<CustomFieldValue> {
   const options = field.options ?? [];
   return match(field.type)
     .with("text", () => z.string().trim().max(10_000))
@@ -66,22 +77,27 @@ export function customFieldValueSchema(field: CustomFieldDefinition): z.ZodType<
 /**
  * Builds the schema of a whole `customFields` object for the given definitions: unknown
  * keys are refused, required fields must be present, each value must fit its type.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `definitions`) when
+ *   `definitions` is not an array of valid definitions or cannot be read.
  */
 export function customFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {
-  // Configurations are frozen and reused, so the schema is built once per definition list.
+  // Configurations are frozen and reused, so the schema is built (and the definitions
+  // checked) once per definition list. WeakMap.get takes any value, even a revoked proxy.
   const cached = schemaCache.get(definitions);
   if (cached) return cached;
-  const schema = buildCustomFieldsSchema(definitions);
+  const schema = buildCustomFieldsSchema(parseUntrustedInput(definitionListSchema, definitions, "custom field definitions", ["definitions"]));
   schemaCache.set(definitions, schema);
   return schema;
 }
 
-const schemaCache = new WeakMap<readonly CustomFieldDefinition[], z.ZodType<Record<string, CustomFieldValue>>>();
+const definitionListSchema = z.array(customFieldDefinitionSchema);
+const schemaCache = new WeakMap<object, z.ZodType<Record<string, CustomFieldValue>>>();
 
 function buildCustomFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {
   const shape: Record<string, z.ZodType> = {};
   for (const field of definitions) {
-    const value = customFieldValueSchema(field);
+    const value = buildValueSchema(field);
     shape[field.key] = field.required ? value : value.optional();
   }
   return z.strictObject(shape) as unknown as z.ZodType<Record<string, CustomFieldValue>>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { idString } from "../validation.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
-import { DEFAULT_ORGANIZATION_CONFIG, type OrganizationConfig } from "./config.js";
+import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
 
 /** An organization is active, or discontinued (soft-deleted: kept, readable, not assignable). */
 export const ORGANIZATION_STATUSES = ["active", "discontinued"] as const;
@@ -15,7 +15,8 @@ export type MemberRuleKind = (typeof MEMBER_RULE_KINDS)[number];
 
 /**
  * Ids: opaque strings of 1–128 characters chosen by the host or the id generator,
- * compared exactly (never trimmed or case-folded; see {@link idString}).
+ * compared exactly (never trimmed or case-folded); white space at either end, control
+ * characters, U+0000 and unpaired surrogates are refused.
  */
 export const idSchema = idString();
 
@@ -151,22 +152,31 @@ export interface Organization {
 }
 
 /**
- * Memoizes a schema builder per configuration object: building a zod schema costs far
- * more than using one, and commands run with the same (frozen) configuration every time.
+ * Memoizes a schema builder per configuration: building a zod schema costs far more than
+ * using one, and commands run with the same (frozen) configuration every time. The
+ * configuration is checked first (once per object), so a bad one is `VALIDATION_FAILED`,
+ * never a `TypeError` from the builder.
  */
 function perConfig<T>(build: (config: OrganizationConfig) => T): (config?: OrganizationConfig) => T {
   const cache = new WeakMap<OrganizationConfig, T>();
-  return (config = DEFAULT_ORGANIZATION_CONFIG) => {
-    let schema = cache.get(config);
+  return (config) => {
+    const checked = checkOrganizationConfig(config);
+    let schema = cache.get(checked);
     if (schema === undefined) {
-      schema = build(config);
-      cache.set(config, schema);
+      schema = build(checked);
+      cache.set(checked, schema);
     }
     return schema;
   };
 }
 
-/** Builds the schema of a stored organization for a configuration. */
+/**
+ * Builds the schema of a stored organization for a configuration (default: the default
+ * configuration).
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `config`) when `config` is
+ *   not a valid configuration (see {@link resolveOrganizationConfig}) or cannot be read.
+ */
 export const organizationSchema = perConfig((config) =>
   z
     .object({
@@ -195,14 +205,23 @@ export const organizationSchema = perConfig((config) =>
     .strict(),
 );
 
-/** Schema of a state-flag list for a configuration: known flags only, de-duplicated, in configured order. */
+/**
+ * Schema of a state-flag list for a configuration: known flags only, de-duplicated, in
+ * configured order.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ */
 export const statesSchema = perConfig((config) => {
   const order = config.states;
   const flag = config.states.length > 0 ? z.enum(order as [string, ...string[]]) : z.never();
   return z.array(flag).transform((states) => order.filter((s) => states.includes(s)));
 });
 
-/** Builds the schema of the input to `createOrganization` for a configuration. */
+/**
+ * Builds the schema of the input to `createOrganization` for a configuration.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ */
 export const createOrganizationInputSchema = perConfig((config) =>
   z
     .object({
@@ -232,6 +251,8 @@ export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizati
  * fields; `address` and `contact` are merged part by part, `customFields` key by key
  * (`null` removes an optional field). Name, parent, status and member rules have
  * their own commands.
+ *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
  */
 export const updateOrganizationInputSchema = perConfig((config) =>
   z
@@ -259,13 +280,15 @@ export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizati
  * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,
  * for hosts that validate HTTP payloads outside TypeScript.
  *
+ * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ *
  * @example
  * ```ts
  * const { createOrganizationInput } = organizationJsonSchemas();
  * ajv.compile(createOrganizationInput);
  * ```
  */
-export function organizationJsonSchemas(config: OrganizationConfig = DEFAULT_ORGANIZATION_CONFIG): {
+export function organizationJsonSchemas(config?: OrganizationConfig): {
   organization: Record<string, unknown>;
   createOrganizationInput: Record<string, unknown>;
   updateOrganizationInput: Record<string, unknown>;
