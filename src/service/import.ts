@@ -11,7 +11,7 @@ import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, 
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
-import { assertNameFree, checkMove } from "./organizations.js";
+import { assertNameFree, assertPlatformFieldsAllowed, checkMove } from "./organizations.js";
 import type { CommandScope, Runtime } from "./runtime.js";
 
 /**
@@ -133,6 +133,7 @@ export function createImport(runtime: Runtime) {
       requireAllowed(access.canAddOrganization(), scope.actor, "create organizations");
       const id = scope.ids("organization");
       const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
+      await assertPlatformFieldsAllowed(scope, null, organization);
       const parentDepth = organization.parentId === null ? -1 : createdDepths.get(organization.parentId);
       let depth: number;
       if (parentDepth !== undefined) {
@@ -149,6 +150,14 @@ export function createImport(runtime: Runtime) {
       idsByExternalId.set(row.externalId, id);
       return { row: row.index, externalId: row.externalId, status: "created", id, error: null };
     }
+    // Authorized before anything is compared: an "unchanged" answer must not tell an actor
+    // what an organization it may not see holds. One it may not even read is refused
+    // exactly as a new row would be, so the answer does not reveal that it exists.
+    if (!access.canOnOrganization("read", existing)) {
+      // An actor who could create the row learns only that the external id is taken (as any unique key tells).
+      requireAllowed(false, scope.actor, access.canAddOrganization() ? `import external id ${row.externalId} (taken by an organization you may not read)` : "create organizations");
+    }
+    requireAllowed(access.canOnOrganization("edit", existing), scope.actor, `edit organization ${existing.id}`);
     idsByExternalId.set(row.externalId, existing.id);
     // Build the target state with the pure commands, then write once if anything differs.
     const { name, ...patch } = row.fields;
@@ -162,7 +171,8 @@ export function createImport(runtime: Runtime) {
     if (name.trim() !== current.name) step(renameOrganization(current, name, context));
     if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
     if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
-    requireAllowed(access.canOnOrganization("edit", existing) && access.canOnOrganization("edit", current), scope.actor, `edit organization ${existing.id}`);
+    requireAllowed(access.canOnOrganization("edit", current), scope.actor, `edit organization ${existing.id}`);
+    await assertPlatformFieldsAllowed(scope, existing, current);
     if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
     if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);
     // One stored version per row: collapse the steps' version bumps into one.

@@ -16,7 +16,7 @@ import type { OrganizationSearchQuery, SearchPage, StorageSession } from "../sto
 import { requireAllowed, type ActorAccess } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
-import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
 export type CreateOrganizationRequest = CreateOrganizationInput & {
@@ -117,6 +117,38 @@ export async function canRead(session: StorageSession, access: ActorAccess, orga
 }
 
 /** Throws CONFLICT when another active organization already has this name (case-insensitive). */
+/**
+ * What an organization grants its members (linked usergroups) and what its org admins may
+ * hand out (allowed roles and apps) is platform administration, not an edit: changing any
+ * of it needs a platform admin (or the system actor), whichever use case carries the
+ * change (`create`, `update`, `import`). Newly linked usergroups must exist (`NOT_FOUND`),
+ * and a discontinued organization takes no new links (`ORGANIZATION_DISCONTINUED`).
+ * `before` is `null` for a new organization.
+ */
+export async function assertPlatformFieldsAllowed(scope: CommandScope, before: Organization | null, after: Organization): Promise<void> {
+  const changed = (field: "usergroupIds" | "allowedRoles" | "allowedApps") => !sameSet(before?.[field] ?? [], after[field]);
+  const fields = (["usergroupIds", "allowedRoles", "allowedApps"] as const).filter(changed);
+  if (fields.length === 0) return;
+  requireAllowed(scope.access.canAdministerPlatform(), scope.actor, `set ${fields.join(", ")} of organizations (platform administration)`, {
+    organizationId: after.id,
+    fields,
+  });
+  const added = after.usergroupIds.filter((id) => !(before?.usergroupIds ?? []).includes(id));
+  if (added.length === 0) return;
+  if (after.status === "discontinued") {
+    throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${after.id} is discontinued and takes no new usergroup links`, { details: { id: after.id } });
+  }
+  for (const groupId of added) {
+    if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((value) => set.has(value));
+}
+
 export async function assertNameFree(scope: CommandScope, name: string, selfId: string | null): Promise<void> {
   if (!scope.config.uniqueNames) return;
   const clash = await scope.session.organizations.findActiveByName(name);
@@ -195,6 +227,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         requireAllowed(scope.access.canAddOrganization(), ref, "create organizations");
         const id = ownId ?? scope.ids("organization");
         const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+        await assertPlatformFieldsAllowed(scope, null, organization);
         if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
         await assertNameFree(scope, organization.name, null);
         await assertExternalIdFree(scope, organization.externalId, null);
@@ -208,6 +241,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
         const result = updateOrganization(current, patch, context);
         const next = result.organization;
+        await assertPlatformFieldsAllowed(scope, current, next);
         if (next.states.join() !== current.states.join()) {
           requireAllowed(scope.access.canOnOrganization("edit", next), scope.actor, `move organization ${current.id} into states [${next.states.join(", ")}]`);
         }
