@@ -23,6 +23,10 @@ export type TextProblem =
   /** White space at the start or end of an id (ids are compared exactly, never trimmed). */
   | "edge_whitespace";
 
+// One test rules out every problem for ordinary text (the common case); only a string
+// that has a control character or a surrogate is looked at closely.
+const SUSPICIOUS = /[\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]/;
+
 // Controls allowed in free text: TAB, LF, CR. Everything else in C0, DEL and C1 is refused.
 const TEXT_CONTROL = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const ANY_CONTROL = /[\u0001-\u001F\u007F-\u009F]/;
@@ -47,6 +51,7 @@ export function textProblemMessage(problem: TextProblem): string {
  * are refused.
  */
 export function textProblem(value: string): TextProblem | null {
+  if (!SUSPICIOUS.test(value)) return null;
   if (value.includes("\u0000")) return "nul_character";
   if (LONE_SURROGATE.test(value)) return "lone_surrogate";
   if (TEXT_CONTROL.test(value)) return "control_character";
@@ -80,6 +85,11 @@ export interface PlainInputOptions {
   readonly uncheckedKeys?: ReadonlySet<string>;
   /** Path prefix for issues (e.g. `["rows"]`). */
   readonly path?: readonly (string | number)[];
+  /**
+   * Return a copy (default `true`). `false` only checks, and returns `value` itself: for
+   * data that is plain already, such as what a schema just produced.
+   */
+  readonly copy?: boolean;
 }
 
 /** Deeper than any orgkit input; deeper data is refused rather than walked. */
@@ -87,76 +97,108 @@ const MAX_DEPTH = 32;
 /** Issues reported at most, so a huge hostile input cannot make a huge error. */
 const MAX_ISSUES = 20;
 
+/** The message of whatever was thrown; never throws itself (a thrown revoked proxy has none). */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "an unreadable value was thrown";
+  }
+}
+
+/**
+ * Walks input once. The path is one mutable stack (joined only when an issue is
+ * reported) and the open objects another, so reading ordinary input allocates nothing
+ * but the copy (and not even that when `copy` is off).
+ */
 class InputReader {
   readonly issues: ValidationIssue[] = [];
-  private readonly open = new Set<object>();
+  private readonly open: object[] = [];
+  private readonly path: (string | number)[];
 
   constructor(
     private readonly allowFunctions: boolean,
     private readonly checkText: boolean,
     private readonly uncheckedKeys: ReadonlySet<string> | undefined,
-  ) {}
-
-  add(path: readonly (string | number)[], code: string, message: string): void {
-    if (this.issues.length < MAX_ISSUES) this.issues.push({ path: path.join("."), code, message });
+    private readonly copy: boolean,
+    prefix: readonly (string | number)[],
+  ) {
+    this.path = [...prefix];
   }
 
-  read(value: unknown, path: (string | number)[], depth: number, checkText = this.checkText): unknown {
+  private add(code: string, message: string): void {
+    if (this.issues.length < MAX_ISSUES) this.issues.push({ path: this.path.join("."), code, message });
+  }
+
+  private checkString(value: string, what = ""): void {
+    if (!SUSPICIOUS.test(value)) return;
+    const problem = textProblem(value);
+    if (problem !== null) this.add(problem, `${what}${MESSAGES[problem]}`);
+  }
+
+  read(value: unknown, depth: number, checkText: boolean): unknown {
     switch (typeof value) {
-      case "string": {
-        if (!checkText) return value;
-        const problem = textProblem(value);
-        if (problem !== null) this.add(path, problem, MESSAGES[problem]);
+      case "string":
+        if (checkText) this.checkString(value);
         return value;
-      }
       case "function":
-        if (!this.allowFunctions) this.add(path, "invalid_type", "must be data, not a function");
+        if (!this.allowFunctions) this.add("invalid_type", "must be data, not a function");
         return value;
       case "object":
-        return value === null ? null : this.readObject(value, path, depth);
+        return value === null ? null : this.readObject(value, depth);
       default:
         return value;
     }
   }
 
-  private readObject(value: object, path: (string | number)[], depth: number): unknown {
+  private readObject(value: object, depth: number): unknown {
     if (depth >= MAX_DEPTH) {
-      this.add(path, "too_deep", `must not nest deeper than ${MAX_DEPTH} levels`);
+      this.add("too_deep", `must not nest deeper than ${MAX_DEPTH} levels`);
       return undefined;
     }
-    if (this.open.has(value)) {
-      this.add(path, "cyclic", "must not contain itself (cyclic data)");
+    if (this.open.includes(value)) {
+      this.add("cyclic", "must not contain itself (cyclic data)");
       return undefined;
     }
+    const { path } = this;
+    const size = path.length;
+    this.open.push(value);
     try {
-      this.open.add(value);
       if (Array.isArray(value)) {
         const length = value.length;
-        const out = new Array<unknown>(length);
-        for (let i = 0; i < length; i++) out[i] = this.read(value[i], [...path, i], depth + 1);
-        return out;
+        const out = this.copy ? new Array<unknown>(length) : undefined;
+        for (let i = 0; i < length; i++) {
+          path.push(i);
+          const item = this.read(value[i], depth + 1, this.checkText);
+          path.pop();
+          if (out) out[i] = item;
+        }
+        return out ?? value;
       }
-      if (value instanceof Date) return new Date(value.getTime());
+      if (value instanceof Date) return this.copy ? new Date(value.getTime()) : value;
       const prototype: unknown = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) {
         // Not plain data (a Map, a class instance, a storage object): passed on as it is,
         // for the schema to accept or refuse; it is never walked.
         return value;
       }
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> | undefined = this.copy ? {} : undefined;
       for (const key of Object.keys(value)) {
-        const problem = this.checkText ? textProblem(key) : null;
-        if (problem !== null) this.add([...path, key], problem, `property name ${MESSAGES[problem]}`);
-        const unchecked = this.uncheckedKeys?.has(key) === true;
-        out[key] = this.read((value as Record<string, unknown>)[key], [...path, key], depth + 1, this.checkText && !unchecked);
+        path.push(key);
+        if (this.checkText) this.checkString(key, "property name ");
+        const checkValue = this.checkText && this.uncheckedKeys?.has(key) !== true;
+        const item = this.read((value as Record<string, unknown>)[key], depth + 1, checkValue);
+        path.pop();
+        if (out) out[key] = item;
       }
-      return out;
+      return out ?? value;
     } catch (error) {
       // A throwing getter, a revoked proxy, a proxy trap that throws.
-      this.add(path, "unreadable", `could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      path.length = size;
+      this.add("unreadable", `could not be read: ${describeError(error)}`);
       return undefined;
     } finally {
-      this.open.delete(value);
+      this.open.pop();
     }
   }
 }
@@ -172,8 +214,8 @@ class InputReader {
  * control character other than TAB, LF, CR. `details.issues` lists each with its path.
  */
 export function readPlainInput<T = unknown>(value: unknown, what: string, options: PlainInputOptions = {}): T {
-  const reader = new InputReader(options.allowFunctions === true, options.checkText !== false, options.uncheckedKeys);
-  const out = reader.read(value, [...(options.path ?? [])], 0);
+  const reader = new InputReader(options.allowFunctions === true, options.checkText !== false, options.uncheckedKeys, options.copy !== false, options.path ?? []);
+  const out = reader.read(value, 0, options.checkText !== false);
   if (reader.issues.length > 0) {
     const first = reader.issues[0]!;
     throw new OrgKitError("VALIDATION_FAILED", `Invalid ${what} at ${first.path || "(root)"}: ${first.message}`, { details: { issues: reader.issues } });
@@ -187,12 +229,19 @@ export function readPlainInput<T = unknown>(value: unknown, what: string, option
  */
 export function readPlainArguments(
   args: readonly unknown[],
-  what: string,
-  options: { readonly checkText?: boolean; readonly names?: readonly string[]; readonly uncheckedKeys?: ReadonlySet<string> } = {},
+  what: string | (() => string),
+  options: { readonly checkText?: boolean; readonly names?: readonly string[]; readonly uncheckedKeys?: ReadonlySet<string>; readonly copy?: boolean } = {},
 ): unknown[] {
   const out = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) {
-    out[i] = readPlainInput(args[i], what, {
+    const arg = args[i];
+    // The common case, an id or a number: nothing to copy, one test to check.
+    if (typeof arg !== "object" && typeof arg !== "function" && (typeof arg !== "string" || options.checkText === false || !SUSPICIOUS.test(arg))) {
+      out[i] = arg;
+      continue;
+    }
+    out[i] = readPlainInput(arg, typeof what === "string" ? what : what(), {
+      copy: options.copy !== false,
       allowFunctions: true,
       checkText: options.checkText !== false,
       path: [options.names?.[i] ?? `args.${i}`],

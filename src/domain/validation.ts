@@ -46,7 +46,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   }
   if (!result.success) throw invalid(what, toValidationIssues(result.error.issues, prefix), result.error);
   // Checks the text of what will be used (and stored), with the schema's own paths.
-  readPlainInput(result.data, what, { allowFunctions: true, path: prefix.map(String), uncheckedKeys: CURSOR_KEYS });
+  readPlainInput(result.data, what, { allowFunctions: true, path: prefix.map(String), uncheckedKeys: CURSOR_KEYS, copy: false });
   return result.data as z.output<S>;
 }
 

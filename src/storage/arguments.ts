@@ -45,8 +45,8 @@ export function checkString(value: unknown, path: string): string {
  * TAB, LF and CR (keyset cursors `after`/`cursor` excepted) is `VALIDATION_FAILED` (PostgreSQL cannot store U+0000, would store an
  * unpaired surrogate as U+FFFD, and U+0000 separates the parts of compound keys).
  */
-export function readStorageArguments(args: readonly unknown[], what: string): unknown[] {
-  return readPlainArguments(args, what, { uncheckedKeys: CURSOR_KEYS });
+export function readStorageArguments(args: readonly unknown[], what: string | (() => string), options: { readonly copy?: boolean } = {}): unknown[] {
+  return readPlainArguments(args, what, { uncheckedKeys: CURSOR_KEYS, copy: options.copy !== false });
 }
 
 /**

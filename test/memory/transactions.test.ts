@@ -92,12 +92,11 @@ describe("memoryStorage transactions", () => {
     expect(await storage.organizations.get("org_1")).toBeNull();
   });
 
-  it("a value the store cannot copy is a STORAGE_FAILURE with the cause, and writes nothing", async () => {
+  it("a value the store cannot copy (a function) is VALIDATION_FAILED, and writes nothing", async () => {
     const storage = memoryStorage();
     const bad = { ...buildUser({ id: "usr_1" }), callback: () => 1 };
     const error = await failure(storage.users.insert(bad));
-    expect(error.code).toBe("STORAGE_FAILURE");
-    expect(error.cause).toBeDefined();
+    expect(error.code).toBe("VALIDATION_FAILED");
     expect(await storage.users.get("usr_1")).toBeNull();
   });
 

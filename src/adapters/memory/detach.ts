@@ -1,3 +1,5 @@
+import { validationError } from "../../errors.js";
+import { textProblem, textProblemMessage } from "../../domain/plain-input.js";
 /**
  * Stored values are deep-frozen copies: the store never mutates them (a write replaces
  * the whole value), so they can be handed out as-is and stay detached — a caller cannot
@@ -10,6 +12,7 @@
  * @internal
  */
 export function freezeCopy<T>(value: T): T {
+  // (Strings are checked as they are copied: see textProblem.)
   return copy(value, 0) as T;
 }
 
@@ -18,7 +21,14 @@ const MAX_PLAIN_DEPTH = 64;
 
 function copy(value: unknown, depth: number): unknown {
   if (typeof value !== "object" || value === null) {
-    if (typeof value === "function" || typeof value === "symbol") throw new TypeError(`A ${typeof value} cannot be stored`);
+    if (typeof value === "string") {
+      const problem = textProblem(value);
+      if (problem !== null) throw validationError(`A stored string ${textProblemMessage(problem)}`, [{ path: "", code: problem, message: textProblemMessage(problem) }]);
+      return value;
+    }
+    if (typeof value === "function" || typeof value === "symbol") {
+      throw validationError(`A ${typeof value} cannot be stored`, [{ path: "", code: "invalid_type", message: "must be data" }]);
+    }
     return value;
   }
   if (depth < MAX_PLAIN_DEPTH) {

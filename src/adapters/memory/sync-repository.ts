@@ -1,3 +1,5 @@
+import { isOrgKitError, validationError } from "../../errors.js";
+import { describeError } from "../../domain/plain-input.js";
 import { readStorageArguments } from "../../storage/arguments.js";
 
 /**
@@ -26,13 +28,23 @@ export function toRepository<R extends object>(store: SyncRepository<R>, methods
     const fn = (store as Record<string, (...args: unknown[]) => unknown>)[method]!;
     const what = `arguments of ${entity}.${method}`;
     repository[method] = (...args: unknown[]) => {
-      let plain: unknown[];
       try {
-        plain = readStorageArguments(args, what);
+        // Checked, not copied: what a store keeps it copies itself (freezeCopy), checking
+        // its text again, so a getter that answers differently the second time is caught there.
+        readStorageArguments(args, what, { copy: false });
       } catch (error) {
         return Promise.reject(error);
       }
-      return run(() => fn.apply(store, plain));
+      return run(() => {
+        try {
+          return fn.apply(store, args);
+        } catch (error) {
+          // Only input that changed after it was checked (a proxy, a getter) throws anything
+          // but an OrgKitError here; the call is atomic, so nothing of it was written.
+          if (isOrgKitError(error)) throw error;
+          throw validationError(`Invalid ${what}: could not be read`, [{ path: "", code: "unreadable", message: describeError(error) }], error);
+        }
+      });
     };
   }
   return Object.freeze(repository) as R;
