@@ -3,38 +3,18 @@
  * read is refused: the same `VALIDATION_FAILED` on memory and on PostgreSQL (PGlite),
  * never a `TypeError`, never a `STORAGE_FAILURE`, and nothing written.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
 import { buildMembership, buildOrganization, buildUser } from "../../src/testing/builders.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
+import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
 
 const system = SYSTEM_ACTOR;
 
-let db: PGlite;
-let schemas = 0;
-beforeAll(async () => {
-  db = await PGlite.create();
-});
-afterAll(async () => {
-  await db?.close();
-});
-
-const targets: readonly { name: string; storage: () => Promise<Storage> }[] = [
-  { name: "memory", storage: async () => memoryStorage() },
-  {
-    name: "PGlite",
-    storage: async () => {
-      const schema = `hostile_${++schemas}`;
-      await migrate(db, { schema });
-      return postgresStorage({ client: db, schema });
-    },
-  },
-];
+const targets = storageTargets();
 
 async function world(storage: Storage): Promise<OrgKit> {
   const kit = createOrgKit({ storage, clock: createTestClock().now, ids: createTestIds() });
@@ -45,18 +25,7 @@ async function world(storage: Storage): Promise<OrgKit> {
   return kit;
 }
 
-/** Everything stored, for "nothing was written" checks. */
-async function dump(storage: Storage): Promise<string> {
-  const page = { after: null, limit: 1000 };
-  return JSON.stringify([
-    await storage.organizations.scan(page),
-    await storage.users.scan(page),
-    await storage.memberships.scan(page),
-    await storage.rules.scan(page),
-    await storage.resources.scan(page),
-    await storage.events.lastSequence(),
-  ]);
-}
+const dump = dumpThroughPorts;
 
 /** Objects that break naive readers. */
 function exotic(): Record<string, unknown> {

@@ -6,39 +6,18 @@
  * `import`; and no one links a usergroup that does not exist, or links anything to a
  * discontinued organization. Runs on memory and PGlite.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
-import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
+import { storageTargets } from "./storage-targets.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;
 const agent = { type: "user", id: "agent" } as const;
 
-let db: PGlite;
-let schemas = 0;
-beforeAll(async () => {
-  db = await PGlite.create();
-});
-afterAll(async () => {
-  await db?.close();
-});
-
-const targets: readonly { name: string; storage: () => Promise<Storage> }[] = [
-  { name: "memory", storage: async () => memoryStorage() },
-  {
-    name: "PGlite",
-    storage: async () => {
-      const schema = `escalation_${++schemas}`;
-      await migrate(db, { schema });
-      return postgresStorage({ client: db, schema });
-    },
-  },
-];
+const targets = storageTargets();
 
 /** A platform admin, a "power" usergroup, and an agent whose profile may add and edit organizations. */
 async function world(storage: Storage): Promise<OrgKit> {

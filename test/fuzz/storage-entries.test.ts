@@ -17,6 +17,7 @@ import { migrate, postgresStorage, type PostgresQueryable } from "../../src/adap
 import { tableNames } from "../../src/adapters/postgres/sql.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
+import { dumpThroughPorts } from "../facade/storage-targets.js";
 import { hostileString, junk, materialize } from "./hostile-values.js";
 
 const system = SYSTEM_ACTOR;
@@ -28,21 +29,6 @@ interface Target {
   readonly name: string;
   storage(): Promise<{ storage: Storage; dump: () => Promise<string> }>;
   close(): Promise<void>;
-}
-
-/** Everything the repositories hold, read through them (memory has no other reader). */
-async function dumpThroughPorts(storage: Storage): Promise<string> {
-  const page = { after: null, limit: 1000 };
-  return JSON.stringify([
-    await storage.organizations.scan(page),
-    await storage.users.scan(page),
-    await storage.memberships.scan(page),
-    await storage.rules.scan(page),
-    await storage.resources.scan(page),
-    await storage.usergroups.list(),
-    await storage.profiles.list(),
-    await storage.events.list({ limit: 1000 }),
-  ]);
 }
 
 /** Every row of every table, read with SQL. */

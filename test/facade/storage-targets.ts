@@ -1,0 +1,54 @@
+/**
+ * The storages a facade test runs on: memory, and PostgreSQL on one PGlite instance per
+ * test file (it takes seconds to start), each storage in a fresh schema. Call
+ * `storageTargets()` at the top of a test file and use `describe.each(targets)`.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll } from "vitest";
+import type { Storage } from "../../src/index.js";
+import { memoryStorage } from "../../src/adapters/memory/index.js";
+import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
+
+/** One storage to run a suite on. */
+export interface StorageTarget {
+  readonly name: "memory" | "PGlite";
+  /** A new, empty storage. */
+  storage(): Promise<Storage>;
+}
+
+/** Memory and PGlite targets; the PGlite instance starts on first use and closes after the file. */
+export function storageTargets(): readonly StorageTarget[] {
+  let db: Promise<PGlite> | undefined;
+  let schemas = 0;
+  afterAll(async () => {
+    if (db) await (await db).close();
+  });
+  return [
+    { name: "memory", storage: async () => memoryStorage() },
+    {
+      name: "PGlite",
+      async storage() {
+        db ??= PGlite.create();
+        const client = await db;
+        const schema = `facade_${++schemas}`;
+        await migrate(client, { schema });
+        return postgresStorage({ client, schema });
+      },
+    },
+  ];
+}
+
+/** Everything the repositories hold, read through them, for "nothing was written" checks. */
+export async function dumpThroughPorts(storage: Storage): Promise<string> {
+  const page = { after: null, limit: 1000 };
+  return JSON.stringify([
+    await storage.organizations.scan(page),
+    await storage.users.scan(page),
+    await storage.memberships.scan(page),
+    await storage.rules.scan(page),
+    await storage.resources.scan(page),
+    await storage.usergroups.list(),
+    await storage.profiles.list(),
+    await storage.events.list({ limit: 1000 }),
+  ]);
+}
