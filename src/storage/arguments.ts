@@ -80,3 +80,17 @@ export function guardRepository<R extends object>(repository: R, entity: string)
 export function checkTransactionBody(fn: unknown): void {
   if (typeof fn !== "function") throw invalidArgument("fn", "must be a function (session) => Promise", "invalid_type");
 }
+
+/** Reads an optional options object: absent (or `null`) is `{}`; anything but an object is `VALIDATION_FAILED`. */
+export function readOptions<T extends object>(options: T | null | undefined, path = "options"): Partial<T> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object" || Array.isArray(options)) throw invalidArgument(path, "must be an object");
+  return options;
+}
+
+/** `options.includeDiscontinued` of `descendants`: a boolean, default `true`. */
+export function readIncludeDiscontinued(options: { readonly includeDiscontinued?: boolean } | null | undefined): boolean {
+  const value = readOptions(options).includeDiscontinued;
+  if (value !== undefined && typeof value !== "boolean") throw invalidArgument("options.includeDiscontinued", "must be a boolean");
+  return value ?? true;
+}

@@ -1,6 +1,6 @@
 import type { Organization } from "../../domain/organization/schema.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
-import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readKeyset } from "./arguments.js";
+import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readIncludeDiscontinued, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import type { Journal } from "./journal.js";
@@ -155,7 +155,7 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
 
   descendants(id: string, options: { readonly includeDiscontinued?: boolean } = {}): Organization[] {
     checkString(id, "id");
-    const includeDiscontinued = options.includeDiscontinued ?? true;
+    const includeDiscontinued = readIncludeDiscontinued(options);
     const out: Organization[] = [];
     if (!this.rows.has(id)) return out;
     const seen = new Set<string>([id]);

@@ -12,6 +12,7 @@ import { getDocument, getDocuments } from "./documents.js";
 import type { SqlExecutor } from "./executor.js";
 import { searchOrganizations } from "./organization-search.js";
 import { checkString, invalidArgument, Parameters, readDocument, readKeyset } from "./sql.js";
+import { readIncludeDiscontinued, readOptions } from "../../storage/arguments.js";
 
 /**
  * The organization repository of the PostgreSQL adapter: the port, plus a batched
@@ -142,7 +143,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     async insertMany(organizations, options = {}) {
       if (!Array.isArray(organizations)) throw invalidArgument("organizations", "must be an array of organizations");
       organizations.forEach((o, i) => checkOrganization(o, `organizations.${i}`));
-      const chunkSize = options.chunkSize ?? 1000;
+      const chunkSize = readOptions(options).chunkSize ?? 1000;
       if (!Number.isInteger(chunkSize) || chunkSize < 1) throw invalidArgument("chunkSize", "must be a positive integer");
       if (organizations.length === 0) return;
       if (organizations.length <= chunkSize) return insertChunk(executor, organizations, "organizations.insertMany");
@@ -211,7 +212,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
 
     async descendants(id, options = {}) {
       checkString(id, "id");
-      const includeDiscontinued = options.includeDiscontinued ?? true;
+      const includeDiscontinued = readIncludeDiscontinued(options);
       const active = includeDiscontinued ? "" : " AND o.status = 'active'";
       // Each row carries the path of ids from `id` down to it; ordering by that array
       // (ids COLLATE "C") is exactly depth-first pre-order with siblings by id. Excluding

@@ -1,7 +1,7 @@
 import { expect } from "./test-api.js";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { Storage } from "../../storage/ports.js";
-import { expectDetached, expectStrictlyIncreasing, readAllPages } from "./assertions.js";
+import { expectDetached, expectOrgKitError, expectStrictlyIncreasing, readAllPages } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
 import { idsOf, org } from "./fixtures.js";
 
@@ -96,6 +96,14 @@ export const hierarchyQueriesSuite: ConformanceSuite = {
       expect(await organizations.descendants(`${ns}-r-a-1-i`)).toEqual([]);
       expect(await organizations.descendants(`${ns}-missing`)).toEqual([]);
       await expectDetached(all, () => organizations.descendants(`${ns}-r`));
+    });
+
+    ctx.test("descendants(id, null) means no options; a non-boolean includeDiscontinued is VALIDATION_FAILED", async () => {
+      const ns = ctx.namespace();
+      await plantTree(ctx.storage, ns);
+      const { organizations } = ctx.storage;
+      expect(idsOf(await organizations.descendants(`${ns}-r-a`, null as never))).toEqual(ids(ns, "r-a-1", "r-a-1-i"));
+      await expectOrgKitError(organizations.descendants(`${ns}-r-a`, { includeDiscontinued: "no" as never }), "VALIDATION_FAILED");
     });
 
     ctx.test("descendants with includeDiscontinued false leave out discontinued organizations and their subtrees", async () => {
