@@ -12,6 +12,7 @@
  * @module
  */
 import { isOrgKitError, OrgKitError, validationError } from "../errors.js";
+import { describeError } from "./plain-input.js";
 
 /** Longest string quoted whole in a message; longer ones are cut. */
 const MAX_SHOWN = 100;
@@ -60,13 +61,6 @@ function isOwnError(error: unknown): error is OrgKitError {
   }
 }
 
-function errorMessage(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : describeValue(error);
-  } catch {
-    return "an unknown error";
-  }
-}
 
 /**
  * The error to throw for `error`, caught while reading an argument at `path`: an
@@ -76,7 +70,7 @@ function errorMessage(error: unknown): string {
  */
 export function unreadable(error: unknown, what: string, path: string): OrgKitError {
   if (isOwnError(error)) return error;
-  return invalidArgument(what, path, `could not be read: ${errorMessage(error)}`, "unreadable", error);
+  return invalidArgument(what, path, `could not be read: ${describeError(error)}`, "unreadable", error);
 }
 
 /** The options-like fields `keys` of an object, read once. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { validationError, type OrgKitError, type ValidationIssue } from "../errors.js";
-import { CURSOR_KEYS, idProblem, readPlainInput, textProblemMessage } from "./plain-input.js";
+import { CURSOR_KEYS, describeError, idProblem, readPlainInput, textProblemMessage } from "./plain-input.js";
 
 /** Turns zod issues into orgkit's `ValidationIssue`s with dotted paths (an orgkit check's own code replaces zod's `custom`). */
 export function toValidationIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ValidationIssue[] {
@@ -42,7 +42,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   try {
     result = schema.safeParse(input) as ReturnType<S["safeParse"]>;
   } catch (error) {
-    throw invalid(what, [{ path: prefix.map(String).join("."), code: "unreadable", message: `could not be read: ${error instanceof Error ? error.message : String(error)}` }], error);
+    throw invalid(what, [{ path: prefix.map(String).join("."), code: "unreadable", message: `could not be read: ${describeError(error)}` }], error);
   }
   if (!result.success) throw invalid(what, toValidationIssues(result.error.issues, prefix), result.error);
   // Checks the text of what will be used (and stored), with the schema's own paths.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { idSchema } from "../domain/organization/schema.js";
-import { readPlainArguments, readPlainInput } from "../domain/plain-input.js";
+import { describeError, readPlainArguments, readPlainInput } from "../domain/plain-input.js";
 import { validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
 import { compilePolicy, type Policy } from "../permissions/policy.js";
@@ -185,7 +185,7 @@ function readKitOptions(options: unknown): CreateOrgKitOptions {
     fields = { storage, clock, ids, config };
   } catch (error) {
     throw validationError("Invalid createOrgKit options: could not be read", [
-      { path: "", code: "unreadable", message: error instanceof Error ? error.message : String(error) },
+      { path: "", code: "unreadable", message: describeError(error) },
     ]);
   }
   if (fields.clock !== undefined && typeof fields.clock !== "function") {

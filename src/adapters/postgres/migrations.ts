@@ -4,6 +4,7 @@
  * @module
  */
 import { validationError } from "../../errors.js";
+import { describeError } from "../../domain/plain-input.js";
 import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction } from "./executor.js";
@@ -245,7 +246,7 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
   try {
     schema = (options ?? {}).schema ?? DEFAULT_SCHEMA;
   } catch (error) {
-    throw validationError("Invalid migrate options: they could not be read", [{ path: "", message: error instanceof Error ? error.message : String(error), code: "unreadable" }]);
+    throw validationError("Invalid migrate options: they could not be read", [{ path: "", message: describeError(error), code: "unreadable" }]);
   }
   let usable = false;
   try {

@@ -5,6 +5,7 @@
  */
 import { validationError } from "../../errors.js";
 import { checkTransactionBody, guardRepository } from "../../storage/arguments.js";
+import { describeError } from "../../domain/plain-input.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
 import type { AdapterSettings, RepositoryContext } from "./context.js";
@@ -160,7 +161,7 @@ function readOptions(options: PostgresStorageOptions): PostgresStorageOptions {
     return out;
   } catch (error) {
     throw validationError("Invalid PostgreSQL storage options: they could not be read", [
-      { path: "", message: error instanceof Error ? error.message : String(error), code: "unreadable" },
+      { path: "", message: describeError(error), code: "unreadable" },
     ]);
   }
 }
