@@ -363,6 +363,7 @@ function explainManageUser(subject: AnySubject, targetUserId: string | null, org
   if (target.platformRole !== null) return deny(check, subject, `"${target.id}" is a platform ${target.platformRole}; org admins never manage platform admins`);
   const targetMembership = findMembership(target.memberships, org.index);
   if (targetMembership === undefined) return deny(check, subject, `"${target.id}" is not a member of "${org.id}"; org admins manage only their own organization's users`);
+  if (targetMembership.admin) return deny(check, subject, `"${target.id}" is an admin of "${org.id}"; org admins manage only plain members (admins are designated and removed by platform admins)`);
   return allow(check, subject, [membershipGrant(admin), { type: "target-membership", userId: target.id, organizationId: org.id, role: targetMembership.role }]);
 }
 

@@ -268,8 +268,10 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (this.platform) return target === null || target.platformRole !== "super_admin" || this.record!.platformRole === "super_admin";
     if (!this.isAdminOf(org)) return false;
     if (target === null) return true;
-    // An org admin never manages platform admins, nor users outside its organization.
-    return target.platformRole === null && findMembership(target.memberships, org.index) !== undefined;
+    // An org admin manages only its organization's plain members: never platform admins,
+    // users outside it, or its admins (designating and removing admins is platform work).
+    const membership = target.platformRole === null ? findMembership(target.memberships, org.index) : undefined;
+    return membership !== undefined && !membership.admin;
   }
 
   canAssignRole(organizationId: string, role: string): boolean {

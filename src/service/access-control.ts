@@ -216,11 +216,17 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
     async get(actor, id) {
       const ref = parseActor(actor);
       const groupId = idOf(id);
-      return runtime.read(ref, (scope) => scope.session.usergroups.get(groupId));
+      return runtime.read(ref, (scope) => {
+        admin(scope, "read usergroups");
+        return scope.session.usergroups.get(groupId);
+      });
     },
     async list(actor) {
       const ref = parseActor(actor);
-      return runtime.read(ref, (scope) => scope.session.usergroups.list());
+      return runtime.read(ref, (scope) => {
+        admin(scope, "list usergroups");
+        return scope.session.usergroups.list();
+      });
     },
     linkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, true),
     unlinkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, false),
@@ -299,11 +305,17 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
     async get(actor, id) {
       const ref = parseActor(actor);
       const profileId = idOf(id);
-      return runtime.read(ref, (scope) => scope.session.profiles.get(profileId));
+      return runtime.read(ref, (scope) => {
+        admin(scope, "read staff profiles");
+        return scope.session.profiles.get(profileId);
+      });
     },
     async list(actor) {
       const ref = parseActor(actor);
-      return runtime.read(ref, (scope) => scope.session.profiles.list());
+      return runtime.read(ref, (scope) => {
+        admin(scope, "list staff profiles");
+        return scope.session.profiles.list();
+      });
     },
   };
 }

@@ -11,7 +11,7 @@ import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, 
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
-import { assertNameFree, assertPlatformFieldsAllowed, checkMove } from "./organizations.js";
+import { assertMayHold, assertNameFree, assertPlatformFieldsAllowed, checkMove } from "./organizations.js";
 import type { CommandScope, Runtime } from "./runtime.js";
 
 /**
@@ -133,6 +133,7 @@ export function createImport(runtime: Runtime) {
       requireAllowed(access.canAddOrganization(), scope.actor, "create organizations");
       const id = scope.ids("organization");
       const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
+      assertMayHold(scope, organization);
       await assertPlatformFieldsAllowed(scope, null, organization);
       const parentDepth = organization.parentId === null ? -1 : createdDepths.get(organization.parentId);
       let depth: number;

@@ -143,6 +143,16 @@ export async function assertPlatformFieldsAllowed(scope: CommandScope, before: O
   }
 }
 
+/**
+ * `add` lets an agent create organizations, but not in a state combination its profile
+ * grants no right on: the new organization must be one the actor can at least read.
+ */
+export function assertMayHold(scope: CommandScope, organization: Organization): void {
+  requireAllowed(scope.access.canOnOrganization("read", organization), scope.actor, `create organizations in states [${organization.states.join(", ")}]`, {
+    states: organization.states,
+  });
+}
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const set = new Set(a);
@@ -172,7 +182,10 @@ export async function assertExternalIdFree(scope: CommandScope, externalId: stri
 
 /** Loads what `assertCanSetParent` needs and runs it; returns the child's depth after the move. */
 export async function checkMove(scope: CommandScope, childId: string, parentId: string, childIsNew: boolean): Promise<number> {
-  const parent = await scope.session.organizations.get(parentId);
+  const stored = await scope.session.organizations.get(parentId);
+  // Nobody nests an organization under one it may not read; such a parent is reported
+  // exactly as a missing one (PARENT_NOT_FOUND), so the refusal does not reveal it exists.
+  const parent = stored && scope.access.canOnOrganization("read", stored) ? stored : null;
   const ancestors = parent ? await scope.session.organizations.ancestors(parentId) : [];
   const height = childIsNew ? 0 : await scope.session.organizations.subtreeHeight(childId);
   assertCanSetParent({
@@ -227,6 +240,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         requireAllowed(scope.access.canAddOrganization(), ref, "create organizations");
         const id = ownId ?? scope.ids("organization");
         const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+        assertMayHold(scope, organization);
         await assertPlatformFieldsAllowed(scope, null, organization);
         if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
         await assertNameFree(scope, organization.name, null);

@@ -93,7 +93,7 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
       if (platform(who)) return targetUser?.platformRole !== "super_admin" || userOf(who)?.platformRole === "super_admin";
       if (!isAdmin(who, orgId)) return false;
       if (targetUser === null) return true;
-      return !targetUser.platformRole && memberships.some((m) => m.userId === targetUser.id && m.organizationId === orgId);
+      return !targetUser.platformRole && memberships.some((m) => m.userId === targetUser.id && m.organizationId === orgId && !m.admin);
     },
     canAssignRole: (who: Who, orgId: string, role: string) => {
       const org = orgOf(orgId);
