@@ -4,6 +4,8 @@
  * revoked proxies, cyclic objects, proxies whose traps throw).
  */
 import fc from "fast-check";
+import { expect } from "vitest";
+import { isOrgKitError, type OrgKitError } from "../../src/errors.js";
 
 function revokedProxy(): object {
   const { proxy, revoke } = Proxy.revocable({ id: "x", name: "Revoked" }, {});
@@ -131,3 +133,24 @@ export const junk: fc.Arbitrary<unknown> = fc.oneof(
     ),
   },
 );
+
+/** Calls `fn`, expecting an `OrgKitError` with `code` (never another error, never a return); returns it. */
+export function expectThrowsCode(fn: () => unknown, code: string): OrgKitError {
+  try {
+    fn();
+  } catch (error) {
+    expect(isOrgKitError(error), String(error)).toBe(true);
+    expect((error as OrgKitError).code).toBe(code);
+    return error as OrgKitError;
+  }
+  throw new Error(`expected ${code}, nothing was thrown`);
+}
+
+/** Calls `fn`, expecting `VALIDATION_FAILED` with at least one issue (and one at `path`, when given). */
+export function expectInvalid(fn: () => unknown, path?: string): OrgKitError {
+  const error = expectThrowsCode(fn, "VALIDATION_FAILED");
+  const issues = error.details.issues as { path: string; message: string; code: string }[];
+  expect(issues.length).toBeGreaterThan(0);
+  if (path !== undefined) expect(issues.map((issue) => issue.path)).toContain(path);
+  return error;
+}

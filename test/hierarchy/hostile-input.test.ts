@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { assertCanSetParent, createHierarchyIndex, renderHierarchy, rollUp, type HierarchyEntry } from "../../src/domain/hierarchy/index.js";
-import type { OrgKitError } from "../../src/errors.js";
-import { Exotic, materialize } from "../fuzz/hostile-values.js";
+import { Exotic, expectInvalid, materialize } from "../fuzz/hostile-values.js";
 import { acmeIndex, failure } from "./acme.js";
 
 const revoked = () => materialize(new Exotic("revoked"));
@@ -15,13 +14,7 @@ const getter = (field: string) => materialize(new Exotic("getter", field));
 const nullPrototype = () => Object.create(null) as object;
 const entries = (value: unknown) => value as HierarchyEntry[];
 
-function invalid(fn: () => unknown, path?: string): OrgKitError {
-  const error = failure(fn, "VALIDATION_FAILED");
-  const issues = error.details.issues as { path: string; message: string; code: string }[];
-  expect(issues.length).toBeGreaterThan(0);
-  if (path !== undefined) expect(issues.map((issue) => issue.path)).toContain(path);
-  return error;
-}
+const invalid = expectInvalid;
 
 describe("createHierarchyIndex with hostile input", () => {
   it("createHierarchyIndex with a cyclic entry list throws VALIDATION_FAILED", () => {

@@ -22,8 +22,7 @@ import {
   type MemberRule,
   type RuleMatch,
 } from "../../src/domain/matching/index.js";
-import type { OrgKitError } from "../../src/errors.js";
-import { Exotic, materialize } from "../fuzz/hostile-values.js";
+import { Exotic, expectInvalid, materialize } from "../fuzz/hostile-values.js";
 import { expectOrgKitError } from "./helpers.js";
 
 const revoked = () => materialize(new Exotic("revoked")) as never;
@@ -31,13 +30,7 @@ const trap = () => materialize(new Exotic("trap")) as never;
 const getter = (field: string) => materialize(new Exotic("getter", field)) as never;
 const nullPrototype = () => Object.create(null) as never;
 
-function invalid(fn: () => unknown, path?: string): OrgKitError {
-  const error = expectOrgKitError(fn, "VALIDATION_FAILED");
-  const issues = error.details.issues as { path: string; message: string; code: string }[];
-  expect(issues.length).toBeGreaterThan(0);
-  if (path !== undefined) expect(issues.map((issue) => issue.path)).toContain(path);
-  return error;
-}
+const invalid = expectInvalid;
 
 const acmeRule: MemberRule = createMemberRule({ id: "r1", organizationId: "acme", kind: "domain", value: "acme.example", includeSubdomains: true });
 

@@ -26,10 +26,9 @@ import {
   updateOrganization,
   updateOrganizationInputSchema,
   validateOrganization,
-  type OrgKitError,
   type Organization,
 } from "../../src/index.js";
-import { Exotic, materialize } from "../fuzz/hostile-values.js";
+import { Exotic, expectInvalid, expectThrowsCode, materialize } from "../fuzz/hostile-values.js";
 
 const now = "2026-01-01T00:00:00.000Z";
 const revoked = () => materialize(new Exotic("revoked")) as never;
@@ -42,24 +41,9 @@ function acme(): Organization {
   return createOrganization({ name: "Acme Manufacturing", type: "customer" }, { id: "org_acme", now }).organization;
 }
 
-function failure(fn: () => unknown, code: string): OrgKitError {
-  try {
-    fn();
-  } catch (error) {
-    expect(isOrgKitError(error), String(error)).toBe(true);
-    expect((error as OrgKitError).code).toBe(code);
-    return error as OrgKitError;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
+const failure = expectThrowsCode;
 
-function invalid(fn: () => unknown, path?: string): OrgKitError {
-  const error = failure(fn, "VALIDATION_FAILED");
-  const issues = error.details.issues as { path: string; message: string; code: string }[];
-  expect(issues.length).toBeGreaterThan(0);
-  if (path !== undefined) expect(issues.map((issue) => issue.path)).toContain(path);
-  return error;
-}
+const invalid = expectInvalid;
 
 describe("organization commands with hostile input", () => {
   it("updateOrganization(undefined, …) throws VALIDATION_FAILED, not TypeError", () => {
