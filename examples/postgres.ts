@@ -49,7 +49,7 @@ try {
 
   // A domain rule links users automatically, in the same transaction as the user write.
   await kit.rules.add(admin, acme.id, { kind: "domain", value: "acme.example", includeSubdomains: true });
-  await kit.users.upsert(SYSTEM_ACTOR, { id: "jane", emails: ["jane@boston.acme.example"] });
+  await kit.users.upsert(SYSTEM_ACTOR, { id: "jane", emails: [{ value: "jane@boston.acme.example", verified: true }] });
   console.log(`\n${(await kit.memberships.explain(admin, "jane", acme.id)).reason}`);
 
   const page = await kit.organizations.search(admin, { text: "office", tags: ["key"] });

@@ -10,7 +10,7 @@ const kit = createOrgKit({ storage: memoryStorage(), config: { membershipPolicy:
 const system = SYSTEM_ACTOR;
 
 // A platform admin, acting as a person (every use case is authorized).
-await kit.users.upsert(system, { id: "admin", kind: "agent", emails: ["ops@platform.example"], platformRole: "admin", registered: true });
+await kit.users.upsert(system, { id: "admin", kind: "agent", emails: [{ value: "ops@platform.example", verified: true }], platformRole: "admin", registered: true });
 const admin = { type: "user", id: "admin" } as const;
 
 // 1. The Acme tree from the asset-platform docs.
@@ -41,7 +41,7 @@ const { rule } = await kit.rules.add(admin, acme.id, { kind: "domain", value: "A
 console.log(`\nrule: ${rule.kind} ${rule.value} (subdomains: ${rule.includeSubdomains})`);
 
 // 3. A user signs up; the rule links it automatically.
-await kit.users.upsert(system, { id: "jane", emails: ["Jane.Doe@mail.ACME.example"], registered: true });
+await kit.users.upsert(system, { id: "jane", emails: [{ value: "Jane.Doe@mail.ACME.example", verified: true }], registered: true });
 const why = await kit.memberships.explain(admin, "jane", acme.id);
 console.log(`jane member of Acme: ${why.member} — ${why.reason}`);
 
@@ -57,7 +57,7 @@ const decision = await kit.explain({ check: "can", subject: "jane", permission: 
 console.log(`explain: ${decision.reason}`);
 
 // 5. Org admins manage only their own organization.
-await kit.users.upsert(system, { id: "carl", emails: ["carl@acme.example"] });
+await kit.users.upsert(system, { id: "carl", emails: [{ value: "carl@acme.example", verified: true }] });
 await kit.memberships.setAdmin(admin, "carl", acme.id, true);
 const carl = { type: "user", id: "carl" } as const;
 await kit.users.upsert(carl, { id: "tom", emails: ["tom@contractor.example"] }, { organizationId: acme.id, role: "technician" });

@@ -6,6 +6,8 @@
  * (`canOnOrganization`, notes), organization scopes (org admins, resources, tickets,
  * roll-up) and explains every answer. Checks never throw: anything unknown or
  * malformed is denied; {@link parsePermissionRequest} validates a request from outside.
+ * A subject's read scopes ({@link OrganizationReadScope}, {@link TicketReadFilter}) give
+ * the same answers as data a host turns into a database query filter.
  *
  * @example
  * ```ts
@@ -65,6 +67,7 @@ export { allStateCombinations, stateCombinationKey } from "./state-combinations.
 export { compilePolicy, Policy } from "./policy.js";
 export type { CompilePolicyOptions, PolicyStats, WithChangesOptions } from "./policy.js";
 export type { Subject } from "./subject.js";
+export type { OrganizationReadScope, TicketReadFilter } from "./read-scope.js";
 export { CHECK_NAMES } from "./requests.js";
 export type {
   CheckName,

@@ -8,6 +8,7 @@
  */
 import { setBits } from "./bitset.js";
 import type { ProfileFact } from "./read-facts.js";
+import { organizationReadScopeOf, ticketReadFilterOf, type OrganizationReadScope, type TicketReadFilter } from "./read-scope.js";
 import type { NoteRef, OrganizationHandle, OrganizationRef, ResourceRef, SubjectKind, TicketRef } from "./requests.js";
 import { resourceKey } from "./read-facts.js";
 import { isId } from "./snapshot-reader.js";
@@ -57,6 +58,10 @@ export interface Subject<P extends string = string> {
   canViewTicket(ticket: TicketRef): boolean;
   /** The organizations of the subtree rooted at `rootOrganizationId` (root first) the subject may read. */
   visibleOrganizations(rootOrganizationId: string): string[];
+  /** Every organization the subject may read, as a query filter (agrees with `canOnOrganization("read", …)`). */
+  organizationReadScope(): OrganizationReadScope;
+  /** Every ticket the subject may view, as a query filter (agrees with `canViewTicket`). */
+  ticketReadFilter(): TicketReadFilter;
 }
 
 const READ = 1;
@@ -325,6 +330,14 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (typeof rootOrganizationId !== "string") return out;
     for (const org of subtreeOf(this.tables.organizations, rootOrganizationId)) if (this.canRead(org)) out.push(org.id);
     return out;
+  }
+
+  organizationReadScope(): OrganizationReadScope {
+    return organizationReadScopeOf(this);
+  }
+
+  ticketReadFilter(): TicketReadFilter {
+    return ticketReadFilterOf(this);
   }
 
   /** @internal The record of an organization reference (the "unknown" record when missing or malformed). */

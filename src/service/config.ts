@@ -33,6 +33,15 @@ export interface OrgKitConfigInput {
   readonly uniqueNames?: boolean;
   /** Lower-case the local part of email addresses. Default `true`. */
   readonly lowercaseEmailLocalPart?: boolean;
+  /**
+   * Member rules link users by *verified* identities only (emails, phones and usernames
+   * the system actor or a platform admin marked verified), so nobody joins an
+   * organization by typing an address. Set `true` only when the host never passes an
+   * identity it has not verified itself: then every identity counts as verified, and
+   * only the system actor and platform admins may change a user's identities at all.
+   * Default `false`.
+   */
+  readonly identitiesVerifiedUpstream?: boolean;
 }
 
 /** The resolved configuration (defaults applied). */
@@ -46,6 +55,7 @@ export interface OrgKitConfig {
   readonly maxDepth: number | undefined;
   readonly uniqueNames: boolean;
   readonly lowercaseEmailLocalPart: boolean;
+  readonly identitiesVerifiedUpstream: boolean;
 }
 
 const configSchema = z
@@ -61,6 +71,7 @@ const configSchema = z
     maxDepth: z.number().int().min(0).optional(),
     uniqueNames: z.boolean().default(true),
     lowercaseEmailLocalPart: z.boolean().default(true),
+    identitiesVerifiedUpstream: z.boolean().default(false),
   })
   .strict();
 
@@ -82,5 +93,6 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     maxDepth: data.maxDepth,
     uniqueNames: data.uniqueNames,
     lowercaseEmailLocalPart: data.lowercaseEmailLocalPart,
+    identitiesVerifiedUpstream: data.identitiesVerifiedUpstream,
   });
 }

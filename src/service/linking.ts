@@ -5,16 +5,42 @@ import type { PhoneRegion } from "../domain/matching/phone.js";
 import type { MemberRule } from "../domain/matching/rule.js";
 import type { Membership, MemberRuleRecord, User } from "../domain/membership/model.js";
 import type { StorageSession } from "../storage/ports.js";
+import type { OrgKitConfig } from "./config.js";
 import type { CommandScope } from "./runtime.js";
 
-/** The identity a user is matched by. */
-export function identityOf(user: Pick<User, "emails" | "username" | "phones">) {
-  return { emails: user.emails, phones: user.phones, ...(user.username !== null ? { username: user.username } : {}) };
+/** The identities of a user that member rules may match (see {@link matchableIdentity}). */
+export interface MatchableIdentity {
+  readonly emails: readonly string[];
+  readonly phones: readonly string[];
+  readonly username?: string;
+}
+
+/**
+ * The identity member rules match a user by: its verified emails, phones and username,
+ * or all of them when the host verifies upstream (`identitiesVerifiedUpstream`). An
+ * identity anyone could type never links a user to an organization.
+ */
+export function matchableIdentity(user: User, config: Pick<OrgKitConfig, "identitiesVerifiedUpstream">): MatchableIdentity {
+  if (config.identitiesVerifiedUpstream) {
+    return { emails: user.emails, phones: user.phones, ...(user.username !== null ? { username: user.username } : {}) };
+  }
+  // Stored users written before verification existed have no lists: nothing of theirs is verified.
+  const verifiedEmails = user.verifiedEmails ?? [];
+  const verifiedPhones = user.verifiedPhones ?? [];
+  return {
+    emails: user.emails.filter((email) => verifiedEmails.includes(email)),
+    phones: user.phones.filter((phone) => verifiedPhones.includes(phone)),
+    ...(user.username !== null && user.usernameVerified === true ? { username: user.username } : {}),
+  };
+}
+
+function identityOf(scope: CommandScope, user: User): MatchableIdentity {
+  return matchableIdentity(user, scope.config);
 }
 
 /** The rules that could match the user's identity, looked up by key (never all rules). */
 async function candidateRules(scope: CommandScope, user: User): Promise<MemberRuleRecord[]> {
-  const { keys } = identityLookupKeys(identityOf(user), normalizeOptions(scope));
+  const { keys } = identityLookupKeys(identityOf(scope, user), normalizeOptions(scope));
   return keys.length === 0 ? [] : scope.session.rules.findByKeys(keys);
 }
 
@@ -29,7 +55,7 @@ function rank(scope: CommandScope, user: User, rules: readonly MemberRuleRecord[
     rules.map((r) => ({ id: r.id, organizationId: r.organizationId, kind: r.kind, value: r.value, includeSubdomains: r.includeSubdomains })),
     { ...normalizeOptions(scope), conflictPolicy: "allow" },
   );
-  return [...matcher.match(identityOf(user)).matches];
+  return [...matcher.match(identityOf(scope, user)).matches];
 }
 
 /** The ids among `organizationIds` of organizations that are discontinued. */

@@ -14,7 +14,7 @@ import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { canRead } from "./organizations.js";
-import { forEachUserMatchingRule, identityOf, linkUsersMatchingRule, relinkUser, settleDormantRuleMembership } from "./linking.js";
+import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
@@ -124,7 +124,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
   async function buildPreview(session: StorageSession, rule: MemberRule, people: User[], action: "add" | "remove", truncated: boolean): Promise<MemberRulePreview> {
     const keys = new Map<string, RuleLookupKey>();
     for (const person of people) {
-      for (const key of identityLookupKeys(identityOf(person), matcherOptions).keys) keys.set(`${key.kind}\u0000${key.value}`, key);
+      for (const key of identityLookupKeys(matchableIdentity(person, config), matcherOptions).keys) keys.set(`${key.kind}\u0000${key.value}`, key);
     }
     if (action === "add") keys.set(`${rule.kind}\u0000${rule.value}`, { kind: rule.kind, value: rule.value });
     const records = keys.size > 0 ? await session.rules.findByKeys([...keys.values()]) : [];
@@ -132,7 +132,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     const active = new Set(owners.filter((o) => o.status === "active").map((o) => o.id));
     // The rule's own organization counts even when discontinued: removing one of its rules re-sources its dormant memberships too.
     const matcher = compileMatcher(records.filter((r) => active.has(r.organizationId) || r.organizationId === rule.organizationId).map(toRule), matcherOptions);
-    const preview = matcher.preview(rule, people.map((p) => ({ ...identityOf(p), id: p.id })), action);
+    const preview = matcher.preview(rule, people.map((p) => ({ ...matchableIdentity(p, config), id: p.id })), action);
     const sameValue = records.filter((r) => r.kind === rule.kind && r.value === rule.value && r.organizationId !== rule.organizationId);
     return {
       rule: preview.rule,
@@ -143,6 +143,44 @@ export function createRulesApi(runtime: Runtime): RulesApi {
       moving: preview.primaryChanges.map((c) => ({ userId: c.person.id, from: c.from?.organizationId ?? null, to: c.to?.organizationId ?? null })),
       truncated,
     };
+  }
+
+  /**
+   * Other organizations' rules the new rule overlaps: a user they match could match it
+   * too, and being more specific (an address inside their domain, a subdomain of it) or
+   * equal (under `"allow"`) it would win or share that user. A broader claim (their
+   * subdomain's parent) is out-ranked by theirs, so it is not an overlap here.
+   */
+  async function overlappingClaims(session: StorageSession, rule: MemberRule): Promise<MemberRuleRecord[]> {
+    let keys: readonly RuleLookupKey[];
+    let host: string | null = null;
+    if (rule.kind === "email" || rule.kind === "domain") {
+      const address = rule.kind === "email" ? rule.value : `x@${rule.value}`;
+      host = address.slice(address.lastIndexOf("@") + 1);
+      keys = identityLookupKeys({ emails: [address] }, matcherOptions).keys.filter((key) => rule.kind === "email" || key.kind === "domain");
+    } else keys = [{ kind: rule.kind, value: rule.value }];
+    if (keys.length === 0) return [];
+    const found = await session.rules.findByKeys(keys);
+    return found.filter((other) => {
+      if (other.organizationId === rule.organizationId) return false;
+      if (other.kind !== "domain" || host === null) return other.kind === rule.kind && other.value === rule.value;
+      return other.value === host || (other.includeSubdomains && host.endsWith(`.${other.value}`));
+    });
+  }
+
+  /** A claim that overlaps another organization's needs the right to edit that organization too. */
+  async function requireEditOfOverlapped(scope: CommandScope, rule: MemberRule): Promise<void> {
+    const owners = [...new Set((await overlappingClaims(scope.session, rule)).map((r) => r.organizationId))];
+    for (const organization of await scope.session.organizations.getMany(owners)) {
+      if (scope.access.canOnOrganization("edit", organization)) continue;
+      // Name the other organization only to an actor that may read it.
+      const visible = scope.access.canOnOrganization("read", organization);
+      throw new OrgKitError(
+        "FORBIDDEN",
+        `${scope.actor.type} ${scope.actor.id} may not add the ${rule.kind} rule '${rule.value}': it overlaps a claim of ${visible ? `organization ${organization.id}` : "an organization it cannot edit"}, which needs the right to edit that organization too`,
+        { details: { actor: scope.actor, action: "claim identities another organization claims", reason: "overlapping_claim", kind: rule.kind, value: rule.value, ...(visible ? { organizationId: organization.id } : {}) } },
+      );
+    }
   }
 
   async function requireEdit(scope: CommandScope, organization: Organization): Promise<void> {
@@ -163,6 +201,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
           options,
         );
         assertAssignable(organization);
+        await requireEditOfOverlapped(scope, rule);
         const exclusive = config.ruleConflict === "reject";
         if (exclusive) {
           const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);

@@ -5,6 +5,7 @@ import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { ActorAccess } from "./access.js";
+import { guardMembershipWrites } from "./membership-guard.js";
 
 /** What kinds of id the service generates. */
 export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
@@ -70,7 +71,7 @@ export function createRuntime(
       const events: NewAuditEvent[] = [];
       const access = await loadAccess(session, actor);
       const scope: CommandScope = {
-        session,
+        session: write ? guardMembershipWrites(session, actor, access) : session,
         actor,
         access,
         now,

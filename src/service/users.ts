@@ -10,18 +10,22 @@ import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domai
 import { parseInput } from "../domain/validation.js";
 import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
-import { relinkUser } from "./linking.js";
+import { matchableIdentity, relinkUser } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+
+/** An identity value, alone (verification kept as it was) or with whether the host verified it. */
+const identityItem = (max: number) =>
+  z.union([z.string().max(max), z.object({ value: z.string().max(max), verified: z.boolean().optional() }).strict()]);
 
 /** Schema of {@link UpsertUserInput}. */
 export const upsertUserInputSchema = z
   .object({
     id: idSchema,
     kind: z.enum(USER_KINDS).optional(),
-    emails: z.array(z.string().max(1000)).max(100).optional(),
-    username: z.string().max(1000).nullable().optional(),
-    phones: z.array(z.string().max(100)).max(100).optional(),
+    emails: z.array(identityItem(1000)).max(100).optional(),
+    username: identityItem(1000).nullable().optional(),
+    phones: z.array(identityItem(100)).max(100).optional(),
     registered: z.boolean().optional(),
     usergroupIds: z.array(idSchema).max(1000).optional(),
     platformRole: z.enum(PLATFORM_ROLES).nullable().optional(),
@@ -34,6 +38,20 @@ export const upsertUserInputSchema = z
  * `user`, no emails/phones/username, not registered, no groups, role or profile).
  * Emails, username and phones are normalized (`INVALID_EMAIL`, `INVALID_USERNAME`,
  * `INVALID_PHONE` with `details.path`).
+ *
+ * Each email, phone and the username is a string, or `{ value, verified }`: member
+ * rules link a user by verified identities only (see the Security model). A plain
+ * string keeps the verification the same value had (unverified when new); only the
+ * system actor and platform admins may mark one verified, or change any identity that
+ * is verified.
+ *
+ * @example
+ * ```ts
+ * await kit.users.upsert(SYSTEM_ACTOR, {
+ *   id: "u1",
+ *   emails: [{ value: "jane@acme.example", verified: true }, "jane.doe@gmail.com"],
+ * });
+ * ```
  */
 export type UpsertUserInput = z.input<typeof upsertUserInputSchema>;
 
@@ -93,25 +111,65 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     return new OrgKitError(error.code, `${error.message} (at ${path})`, { details: { ...error.details, path }, cause: error });
   }
 
-  function normalizeIdentity(data: z.output<typeof upsertUserInputSchema>) {
+  type IdentityItem = string | { readonly value: string; readonly verified?: boolean | undefined };
+  const valueOf = (item: IdentityItem) => (typeof item === "string" ? item : item.value);
+  const verifiedFlagOf = (item: IdentityItem) => (typeof item === "string" ? undefined : item.verified);
+
+  /**
+   * The normalized values of a list and which of them are verified: an item's own
+   * `verified` flag, else the verification the same value had (`wasVerified`).
+   */
+  function normalizeItems(items: readonly IdentityItem[], path: string, normalize: (value: string) => string, wasVerified: (value: string) => boolean) {
+    const values = normalizeList(items.map(valueOf), path, normalize);
+    // The same value listed twice counts as verified when either item says so.
+    const flags = new Map<string, boolean>();
+    for (const item of items) {
+      const flag = verifiedFlagOf(item);
+      if (flag === undefined) continue;
+      const value = normalize(valueOf(item));
+      flags.set(value, flag || (flags.get(value) ?? false));
+    }
+    return { values, verified: values.filter((value) => flags.get(value) ?? wasVerified(value)) };
+  }
+
+  /** The user's identities after the patch: values and verification, normalized. */
+  function nextIdentity(data: z.output<typeof upsertUserInputSchema>, current: User | null) {
     const emailOptions = { lowerCaseLocalPart: config.lowercaseEmailLocalPart };
     const phoneOptions = { defaultRegion: config.defaultPhoneRegion as PhoneRegion };
-    let username: string | null | undefined = data.username;
-    if (typeof username === "string") {
-      try {
-        username = normalizeUsername(username);
-      } catch (error) {
-        throw withPath(error, "username");
+    const emails = data.emails
+      ? normalizeItems(data.emails, "emails", (v) => normalizeEmail(v, emailOptions), (v) => current?.verifiedEmails?.includes(v) ?? false)
+      : { values: current?.emails ?? [], verified: current?.verifiedEmails ?? [] };
+    const phones = data.phones
+      ? normalizeItems(data.phones, "phones", (v) => normalizePhone(v, phoneOptions), (v) => current?.verifiedPhones?.includes(v) ?? false)
+      : { values: current?.phones ?? [], verified: current?.verifiedPhones ?? [] };
+    let username = current?.username ?? null;
+    let usernameVerified = current?.usernameVerified ?? false;
+    if (data.username !== undefined) {
+      if (data.username === null) {
+        username = null;
+        usernameVerified = false;
+      } else {
+        let normalized: string;
+        try {
+          normalized = normalizeUsername(valueOf(data.username));
+        } catch (error) {
+          throw withPath(error, "username");
+        }
+        usernameVerified = verifiedFlagOf(data.username) ?? (normalized === current?.username && current.usernameVerified === true);
+        username = normalized;
       }
     }
     return {
-      emails: data.emails && normalizeList(data.emails, "emails", (v) => normalizeEmail(v, emailOptions)),
-      phones: data.phones && normalizeList(data.phones, "phones", (v) => normalizePhone(v, phoneOptions)),
+      emails: emails.values,
+      verifiedEmails: emails.verified,
+      phones: phones.values,
+      verifiedPhones: phones.verified,
       username,
+      usernameVerified: username !== null && usernameVerified,
     };
   }
 
-  function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertUserInputSchema>, current: User | null): void {
+  function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertUserInputSchema>, current: User | null, next: User): void {
     const { access, actor } = scope;
     const changes = (field: "kind" | "usergroupIds" | "platformRole" | "profileId", fallback: unknown) => {
       const value = data[field];
@@ -124,6 +182,16 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     if (changes("platformRole", null) || (current?.platformRole === "super_admin" && !access.isSystem && !access.isSuperAdmin)) {
       requireAllowed(access.isSystem || access.isSuperAdmin, actor, "grant, change or edit platform roles", { field: "platformRole" });
     }
+    // What member rules match is the user's say-so about which organizations it joins:
+    // only the host (system actor) and platform admins may change it.
+    const before = current ? matchableIdentity(current, config) : { emails: [], phones: [] };
+    const after = matchableIdentity(next, config);
+    const changed = (["emails", "phones"] as const).filter((field) => !sameSet(before[field], after[field]));
+    if ((before.username ?? null) !== (after.username ?? null)) changed.push("username" as never);
+    if (changed.length > 0) {
+      const what = config.identitiesVerifiedUpstream ? "change the identities of users" : "mark identities verified, or change verified identities";
+      requireAllowed(access.canAdministerPlatform(), actor, what, { fields: changed });
+    }
   }
 
   return {
@@ -131,7 +199,6 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       const ref = parseActor(actor);
       const data = parseInput(upsertUserInputSchema, input, "user");
       const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
-      const identity = normalizeIdentity(data);
       return runtime.run(ref, async (scope) => {
         const { session, access } = scope;
         const current = await session.users.get(data.id);
@@ -140,7 +207,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
             details: { reason: "version", id: data.id, expectedVersion: opts.expectedVersion, actualVersion: current?.version ?? null },
           });
         }
-        requirePlatformFields(scope, data, current);
+        const identity = nextIdentity(data, current);
         const organization = opts.organizationId ? await loadOrganization(session, opts.organizationId) : null;
         if (!access.canAdministerPlatform()) {
           requireAllowed(organization !== null && access.canManageUsersOf(organization.id), ref, "create or edit users outside an organization it administers", {
@@ -155,9 +222,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         const user: User = {
           id: data.id,
           kind: data.kind ?? current?.kind ?? "user",
-          emails: identity.emails ?? current?.emails ?? [],
-          username: identity.username !== undefined ? identity.username : (current?.username ?? null),
-          phones: identity.phones ?? current?.phones ?? [],
+          ...identity,
           registered: data.registered ?? current?.registered ?? false,
           usergroupIds: data.usergroupIds ? [...new Set(data.usergroupIds)] : (current?.usergroupIds ?? []),
           platformRole: data.platformRole !== undefined ? data.platformRole : (current?.platformRole ?? null),
@@ -166,6 +231,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
           updatedAt: at,
           version: (current?.version ?? 0) + 1,
         };
+        requirePlatformFields(scope, data, current, user);
         if (user.profileId !== null && user.profileId !== current?.profileId && !(await session.profiles.get(user.profileId))) {
           throw notFound("staff profile", user.profileId);
         }
@@ -187,9 +253,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
           scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: user.id, role, admin: false, source: { type: "manual" } } });
         }
 
-        const identityChanged =
-          !current ||
-          JSON.stringify([current.emails, current.username, current.phones]) !== JSON.stringify([user.emails, user.username, user.phones]);
+        const identityChanged = !current || JSON.stringify(matchableIdentity(current, config)) !== JSON.stringify(matchableIdentity(user, config));
         if (identityChanged || organization) await relinkUser(scope, user);
         return user;
       });
@@ -207,4 +271,8 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       });
     },
   };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value) => b.includes(value));
 }

@@ -35,7 +35,7 @@ async function world(backend: Backend, membershipPolicy: MembershipPolicy) {
   await kit.organizations.create(admin, { id: "other", name: "Other" });
   const domainRule = (await kit.rules.add(admin, "acme", { kind: "domain", value: "acme.example" })).rule;
   await kit.resources.assign(admin, { kind: "asset", id: "press", organizationId: "acme" });
-  await kit.users.upsert(system, { id: "ann", emails: ["ann@acme.example"] });
+  await kit.users.upsert(system, { id: "ann", emails: [{ value: "ann@acme.example", verified: true }] });
   await kit.memberships.setRole(admin, "ann", "acme", "manager");
   const before = await kit.memberships.setAdmin(admin, "ann", "acme", true);
   expect(before.source).toEqual({ type: "rule", ruleId: domainRule.id });
@@ -58,7 +58,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     it("a rule membership of a discontinued organization survives a re-link (phone added)", async () => {
       const { kit, before } = await world(backend, policy);
       await kit.organizations.discontinue(admin, "acme");
-      await kit.users.upsert(system, { id: "ann", phones: ["+1 623-434-8050"] });
+      await kit.users.upsert(system, { id: "ann", phones: [{ value: "+1 623-434-8050", verified: true }] });
       expect(essence(await kit.memberships.get(admin, "ann", "acme"))).toEqual(essence(before));
     });
 
@@ -74,7 +74,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     it("a rule membership of a discontinued organization survives a change of the very identity its rule matched", async () => {
       const { kit, before } = await world(backend, policy);
       await kit.organizations.discontinue(admin, "acme");
-      await kit.users.upsert(system, { id: "ann", emails: ["ann@elsewhere.example"] });
+      await kit.users.upsert(system, { id: "ann", emails: [{ value: "ann@elsewhere.example", verified: true }] });
       expect(essence(await kit.memberships.get(admin, "ann", "acme"))).toEqual(essence(before));
     });
 
@@ -82,7 +82,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
       const { kit, before } = await world(backend, policy);
       await kit.organizations.discontinue(admin, "acme");
       expect((await kit.policy()).canAccessResource("ann", { kind: "asset", id: "press" })).toBe(false);
-      await kit.users.upsert(system, { id: "ann", phones: ["+1 623-434-8050"] });
+      await kit.users.upsert(system, { id: "ann", phones: [{ value: "+1 623-434-8050", verified: true }] });
       await kit.rules.add(admin, "other", { kind: "phone", value: "+1 623-434-8050" });
       await kit.organizations.reactivate(admin, "acme");
       // Same role, admin flag and source: woken up, not re-created.
@@ -95,9 +95,9 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     it("a user who signed up while the organization was discontinued is linked on reactivation", async () => {
       const { kit, domainRule } = await world(backend, policy);
       await kit.organizations.discontinue(admin, "acme");
-      await kit.users.upsert(system, { id: "bob", emails: ["bob@acme.example"] });
-      await kit.users.upsert(system, { id: "cy", emails: ["cy@before.example"] });
-      await kit.users.upsert(system, { id: "cy", emails: ["cy@acme.example"] });
+      await kit.users.upsert(system, { id: "bob", emails: [{ value: "bob@acme.example", verified: true }] });
+      await kit.users.upsert(system, { id: "cy", emails: [{ value: "cy@before.example", verified: true }] });
+      await kit.users.upsert(system, { id: "cy", emails: [{ value: "cy@acme.example", verified: true }] });
       expect(await organizationsOf(kit, "bob")).toEqual([]); // discontinued organizations accept no new members
       const sequence = (await kit.events.list(admin, { limit: 1000 })).at(-1)!.sequence;
 
@@ -117,7 +117,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     it("removing a rule of a discontinued organization ends the memberships it created, re-sourcing those another of its rules matches", async () => {
       const { kit, domainRule } = await world(backend, policy);
       const exact = (await kit.rules.add(admin, "acme", { kind: "email", value: "bea@acme.example" })).rule;
-      await kit.users.upsert(system, { id: "bea", emails: ["bea@acme.example"] });
+      await kit.users.upsert(system, { id: "bea", emails: [{ value: "bea@acme.example", verified: true }] });
       expect((await kit.memberships.get(admin, "bea", "acme"))?.source).toEqual({ type: "rule", ruleId: exact.id });
       await kit.organizations.discontinue(admin, "acme");
 
@@ -147,7 +147,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     await kit.organizations.reactivate(admin, "acme");
     expect(await organizationsOf(kit, "ann")).toEqual(["acme"]);
     // The exact email rule outranks the domain rule: the next re-link moves her.
-    await kit.users.upsert(system, { id: "ann", phones: ["+1 623-434-8050"] });
+    await kit.users.upsert(system, { id: "ann", phones: [{ value: "+1 623-434-8050", verified: true }] });
     expect(await organizationsOf(kit, "ann")).toEqual(["other"]);
   });
 
@@ -156,7 +156,7 @@ describe.each(backends)("dormant memberships on $name", (backend) => {
     await kit.rules.add(admin, "acme", { kind: "email", value: "dan@acme.example" });
     await kit.rules.add(admin, "other", { kind: "phone", value: "+1 623-434-8050" });
     await kit.organizations.discontinue(admin, "acme");
-    await kit.users.upsert(system, { id: "dan", emails: ["dan@acme.example"], phones: ["+1 623-434-8050"] });
+    await kit.users.upsert(system, { id: "dan", emails: [{ value: "dan@acme.example", verified: true }], phones: [{ value: "+1 623-434-8050", verified: true }] });
     expect(await organizationsOf(kit, "dan")).toEqual(["other"]);
     await kit.organizations.reactivate(admin, "acme");
     // An exact email outranks a phone: dan moves, as if acme had never been discontinued.

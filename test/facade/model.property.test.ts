@@ -67,7 +67,7 @@ const lifecycleStep: fc.Arbitrary<Step> = fc.record({
 async function world(policy: MembershipPolicy) {
   const { kit, storage } = await setup({ membershipPolicy: policy });
   for (const id of ORGS) await kit.organizations.create(admin, { id, name: id, allowedRoles: ["member"] });
-  for (const [i, id] of USERS.entries()) await kit.users.upsert(system, { id, emails: [`${id}@${DOMAINS[i % DOMAINS.length]}`] });
+  for (const [i, id] of USERS.entries()) await kit.users.upsert(system, { id, emails: [{ value: `${id}@${DOMAINS[i % DOMAINS.length]}`, verified: true }] });
   // One rule from the start, so that every sequence has rule memberships to keep or lose.
   await kit.rules.add(admin, "o2", { kind: "domain", value: DOMAINS[0] });
   // orgadmin administers o1; the agent's profile may read and edit organizations without states, never delete or add.
@@ -127,7 +127,7 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
       return void (await kit.rules.remove(who, a.org, rules[0]?.id ?? "none"));
     }
     case "setEmail":
-      return void (await kit.users.upsert(who, { id: a.user, emails: [`${a.user}@${a.domain}`] }));
+      return void (await kit.users.upsert(who, { id: a.user, emails: [{ value: `${a.user}@${a.domain}`, verified: true }] }));
     case "discontinue":
       return void (await kit.organizations.discontinue(who, a.org));
     case "reactivate":

@@ -11,7 +11,7 @@ describe("asset-platform workflows (seed 002)", () => {
       allowedApps: ["assets"],
       allowedRoles: ["basic"],
     });
-    await kit.users.upsert(admin, { id: "contact", emails: ["contact@globex.example"] });
+    await kit.users.upsert(admin, { id: "contact", emails: [{ value: "contact@globex.example", verified: true }] });
     await kit.memberships.add(admin, { userId: "contact", organizationId: customer.id, role: "basic", admin: true });
     await kit.resources.assign(admin, { kind: "asset", id: "press-1", organizationId: customer.id });
     await kit.resources.assign(admin, { kind: "system", id: "line-a", organizationId: customer.id });
@@ -105,12 +105,12 @@ describe("member rules (seed 001)", () => {
   it("the SmarterTools organization captures users by domain and by phone", async () => {
     const { kit } = await setup();
     const st = await kit.organizations.create(admin, { name: "SmarterTools Inc", contact: { website: "https://smartertools.com" } });
-    await kit.users.upsert(system, { id: "early", emails: ["sales@smartertools.com"] });
+    await kit.users.upsert(system, { id: "early", emails: [{ value: "sales@smartertools.com", verified: true }] });
     const added = await kit.rules.add(admin, st.id, { kind: "domain", value: "smartertools.com" });
     expect(added.usersRelinked).toBe(1); // the existing user was linked when the rule was added
     await kit.rules.add(admin, st.id, { kind: "phone", value: "(623) 434-8050" });
-    await kit.users.upsert(system, { id: "caller", phones: ["+1 623-434-8050"] });
-    await kit.users.upsert(system, { id: "other", emails: ["someone@foosmartertools.com"], phones: ["623.434.8051"] });
+    await kit.users.upsert(system, { id: "caller", phones: [{ value: "+1 623-434-8050", verified: true }] });
+    await kit.users.upsert(system, { id: "other", emails: [{ value: "someone@foosmartertools.com", verified: true }], phones: [{ value: "623.434.8051", verified: true }] });
     const members = await kit.memberships.listByOrganization(admin, st.id);
     expect(members.map((m) => m.userId).sort()).toEqual(["caller", "early"]);
     const why = await kit.memberships.explain(admin, "caller", st.id);
@@ -123,9 +123,9 @@ describe("member rules (seed 001)", () => {
     const org = await kit.organizations.create(admin, { name: "Example" });
     const jsmith = await kit.rules.add(admin, org.id, { kind: "email", value: "jsmith@example.com" });
     await kit.rules.add(admin, org.id, { kind: "email", value: "JDoe@Example.co.uk" });
-    await kit.users.upsert(system, { id: "js", emails: ["JSmith@example.com"] });
-    await kit.users.upsert(system, { id: "jd", emails: ["jdoe@example.co.uk"] });
-    await kit.users.upsert(system, { id: "manual", emails: ["jsmith@example.com"] });
+    await kit.users.upsert(system, { id: "js", emails: [{ value: "JSmith@example.com", verified: true }] });
+    await kit.users.upsert(system, { id: "jd", emails: [{ value: "jdoe@example.co.uk", verified: true }] });
+    await kit.users.upsert(system, { id: "manual", emails: [{ value: "jsmith@example.com", verified: true }] });
     await kit.memberships.remove(admin, "manual", org.id);
     await kit.memberships.add(admin, { userId: "manual", organizationId: org.id, role: "manager" });
     expect((await kit.memberships.listByOrganization(admin, org.id)).map((m) => m.userId)).toEqual(["jd", "js", "manual"]);
@@ -142,7 +142,7 @@ describe("member rules (seed 001)", () => {
     const org = await kit.organizations.create(admin, { name: "Acme" });
     const exact = await kit.rules.add(admin, org.id, { kind: "email", value: "ann@acme.example" });
     const domain = await kit.rules.add(admin, org.id, { kind: "domain", value: "acme.example" });
-    await kit.users.upsert(system, { id: "ann", emails: ["ann@acme.example"] });
+    await kit.users.upsert(system, { id: "ann", emails: [{ value: "ann@acme.example", verified: true }] });
     expect((await kit.memberships.get(admin, "ann", org.id))?.source).toEqual({ type: "rule", ruleId: exact.rule.id });
     await kit.rules.remove(admin, org.id, exact.rule.id);
     expect((await kit.memberships.get(admin, "ann", org.id))?.source).toEqual({ type: "rule", ruleId: domain.rule.id });
@@ -162,7 +162,7 @@ describe("member rules (seed 001)", () => {
     const d = await lenient.organizations.create(admin, { name: "D" });
     await lenient.rules.add(admin, c.id, { kind: "domain", value: "gmail.com" });
     await lenient.rules.add(admin, d.id, { kind: "domain", value: "gmail.com" });
-    await lenient.users.upsert(system, { id: "g", emails: ["g@gmail.com"] });
+    await lenient.users.upsert(system, { id: "g", emails: [{ value: "g@gmail.com", verified: true }] });
     expect((await lenient.memberships.listByUser(admin, "g")).map((m) => m.organizationId)).toEqual([c.id, d.id]);
   });
 
@@ -172,23 +172,23 @@ describe("member rules (seed 001)", () => {
     const branch = await kit.organizations.create(admin, { name: "Acme Boston" });
     await kit.rules.add(admin, parent.id, { kind: "domain", value: "acme.example", includeSubdomains: true });
     await kit.rules.add(admin, branch.id, { kind: "domain", value: "boston.acme.example" });
-    await kit.users.upsert(system, { id: "u", emails: ["u@boston.acme.example"] });
+    await kit.users.upsert(system, { id: "u", emails: [{ value: "u@boston.acme.example", verified: true }] });
     expect((await kit.memberships.listByUser(admin, "u")).map((m) => m.organizationId)).toEqual([branch.id]);
     // Their email changes: they move.
-    await kit.users.upsert(system, { id: "u", emails: ["u@acme.example"] });
+    await kit.users.upsert(system, { id: "u", emails: [{ value: "u@acme.example", verified: true }] });
     expect((await kit.memberships.listByUser(admin, "u")).map((m) => m.organizationId)).toEqual([parent.id]);
     const other = await kit.organizations.create(admin, { name: "Other" });
     await kit.memberships.add(admin, { userId: "u", organizationId: other.id });
-    await kit.users.upsert(system, { id: "u", emails: ["u@boston.acme.example"] });
+    await kit.users.upsert(system, { id: "u", emails: [{ value: "u@boston.acme.example", verified: true }] });
     expect((await kit.memberships.listByUser(admin, "u")).map((m) => [m.organizationId, m.source.type])).toEqual([[other.id, "manual"]]);
   });
 
   it("previews who would join before adding a rule", async () => {
     const { kit } = await setup();
     const org = await kit.organizations.create(admin, { name: "Acme" });
-    await kit.users.upsert(system, { id: "a", emails: ["a@acme.example"] });
-    await kit.users.upsert(system, { id: "b", emails: ["b@sub.acme.example"] });
-    await kit.users.upsert(system, { id: "c", emails: ["c@notacme.example"] });
+    await kit.users.upsert(system, { id: "a", emails: [{ value: "a@acme.example", verified: true }] });
+    await kit.users.upsert(system, { id: "b", emails: [{ value: "b@sub.acme.example", verified: true }] });
+    await kit.users.upsert(system, { id: "c", emails: [{ value: "c@notacme.example", verified: true }] });
     const preview = await kit.rules.previewAdd(admin, org.id, { kind: "domain", value: "acme.example", includeSubdomains: true });
     expect(preview.joining.map((j) => j.userId).sort()).toEqual(["a", "b"]);
     expect(await kit.memberships.listByOrganization(admin, org.id)).toEqual([]);

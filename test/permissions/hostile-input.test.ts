@@ -670,6 +670,8 @@ const SUBJECT_METHODS = [
   "canAccessResource",
   "canViewTicket",
   "visibleOrganizations",
+  "organizationReadScope",
+  "ticketReadFilter",
 ] as const;
 
 /** Public methods of a class instance (private TypeScript methods are on the prototype too: the test names them). */

@@ -51,10 +51,10 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
   });
 
   describe("migrate", () => {
-    it("applies version 1 once; running it again is a no-op", async () => {
+    it("applies each version once; running it again is a no-op", async () => {
       const schema = randomSchema();
       const first = await migrate(target.client, { schema });
-      expect(first).toEqual({ applied: [1], version: 1 });
+      expect(first).toEqual({ applied: [1, 2], version: 2 });
       const tables = async () =>
         (await target.client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows;
       const before = await tables();
@@ -70,10 +70,24 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "usergroups",
         "users",
       ]);
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 1 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 2 });
       expect(await tables()).toEqual(before);
       const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
-      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }]);
+      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }]);
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it("version 2 gives users stored before identity verification empty verified lists (nothing of theirs is verified)", async () => {
+      const schema = randomSchema();
+      await migrate(target.client, { schema });
+      const storage = postgresStorage({ client: target.client, schema });
+      await storage.users.insert(buildUser({ id: "legacy", emails: ["ann@acme.example"], verifiedEmails: ["ann@acme.example"] }));
+      // The row as version 1 wrote it, and version 2 not applied yet.
+      await target.client.query(`UPDATE "${schema}".users SET doc = (doc::jsonb - 'verifiedEmails' - 'verifiedPhones' - 'usernameVerified')::json`);
+      await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 2`);
+      expect(await storage.users.get("legacy")).not.toHaveProperty("verifiedEmails");
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 2 });
+      expect(await storage.users.get("legacy")).toMatchObject({ emails: ["ann@acme.example"], verifiedEmails: [], verifiedPhones: [], usernameVerified: false });
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 

@@ -183,6 +183,16 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
         `CREATE INDEX events_organization_idx ON ${t.events} (organization_id, sequence)`,
       ],
     },
+    {
+      version: 2,
+      name: "identity verification",
+      statements: [
+        // Users written before identities carried verification: nothing of theirs is
+        // verified, so member rules stop linking them until the host marks what it verified.
+        `UPDATE ${t.users} SET doc = (doc::jsonb || '{"verifiedEmails":[],"verifiedPhones":[],"usernameVerified":false}'::jsonb)::json
+          WHERE (doc::jsonb) ? 'verifiedEmails' IS NOT TRUE`,
+      ],
+    },
   ];
 }
 

@@ -21,6 +21,17 @@ export interface User {
   readonly username: string | null;
   /** Phone numbers in E.164. */
   readonly phones: readonly string[];
+  /**
+   * The emails (a subset of `emails`) the host verified. Member rules link a user by
+   * verified identities only, unless the kit is configured with
+   * `identitiesVerifiedUpstream: true`. Only the system actor and platform admins may
+   * mark an identity verified.
+   */
+  readonly verifiedEmails: readonly string[];
+  /** The phones (a subset of `phones`) the host verified. */
+  readonly verifiedPhones: readonly string[];
+  /** Whether the host verified the username (`false` when there is none). */
+  readonly usernameVerified: boolean;
   /** Registered users get the Registered usergroup; guests and unregistered users do not. */
   readonly registered: boolean;
   /** Usergroups the user was put in directly (organization-linked groups come on top). */

@@ -57,9 +57,9 @@ export const facadeSuite: ConformanceSuite = {
       const org = await kit.organizations.create(admin, { name: `${ns} Rules` });
       const domain = `${ns}.example`;
       const byDomain = await kit.rules.add(admin, org.id, { kind: "domain", value: domain, includeSubdomains: true });
-      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}a`, emails: [`a@mail.${domain}`] });
-      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}b`, emails: [`b@${domain}`] });
-      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}c`, emails: [`c@foo${domain}`] });
+      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}a`, emails: [{ value: `a@mail.${domain}`, verified: true }] });
+      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}b`, emails: [{ value: `b@${domain}`, verified: true }] });
+      await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}c`, emails: [{ value: `c@foo${domain}`, verified: true }] });
       await kit.users.upsert(SYSTEM_ACTOR, { id: `${ns}m` });
       await kit.memberships.add(admin, { userId: `${ns}m`, organizationId: org.id });
       const members = await kit.memberships.listByOrganization(admin, org.id);
