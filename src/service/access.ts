@@ -1,7 +1,7 @@
 import { OrgKitError } from "../errors.js";
-import type { Membership, User } from "../domain/membership/model.js";
+import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
-import type { ActorRef } from "../storage/ports.js";
+import type { ActorRef, OrganizationVisibility } from "../storage/ports.js";
 
 /** An organization action gated by staff profiles (by state combination) and platform roles. */
 export type OrganizationAction = "read" | "edit" | "delete";
@@ -36,6 +36,18 @@ export interface ActorAccess {
   canSetAdmins(): boolean;
   /** Manage usergroups, staff profiles, resources and users platform-wide: platform admins only. */
   canAdministerPlatform(): boolean;
+  /** May access the resource (`canAccessResource`: platform admins, and members of its owner while it is active). */
+  canAccessResource(resource: ResourceOwnership, owner: Organization): boolean;
+  /**
+   * May read the organization's audit trail and member rules, which name people's
+   * addresses: platform admins, its org admins, and staff with `edit` on it.
+   */
+  canAdministerOrganization(organization: Organization): boolean;
+  /**
+   * The organizations the actor may read, as a storage filter (the evaluator's
+   * `organizationReadScope()`), or `null` when it may read every organization.
+   */
+  readVisibility(): OrganizationVisibility | null;
 }
 
 /** Throws `FORBIDDEN` unless `allowed`. */

@@ -1,11 +1,11 @@
-import type { Membership, User } from "../domain/membership/model.js";
+import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
 import { compilePolicy, type Policy } from "../permissions/policy.js";
-import { POLICY_SNAPSHOT_SCHEMA_VERSION } from "../permissions/snapshot.js";
+import { NO_STATE_KEY, POLICY_SNAPSHOT_SCHEMA_VERSION, STATE_KEY_SEPARATOR } from "../permissions/snapshot.js";
 import type { Subject } from "../permissions/subject.js";
 import type { ActorRef, StorageSession } from "../storage/ports.js";
 import type { ActorAccess, OrganizationAction } from "./access.js";
-import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
+import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
 
 const ALLOW_ALL: Omit<ActorAccess, "actor"> = {
   isSystem: true,
@@ -18,6 +18,9 @@ const ALLOW_ALL: Omit<ActorAccess, "actor"> = {
   canAssignRole: () => true,
   canSetAdmins: () => true,
   canAdministerPlatform: () => true,
+  readVisibility: () => null,
+  canAccessResource: () => true,
+  canAdministerOrganization: () => true,
 };
 
 /** The slice's organizations carry no parent: the checks the service asks never walk the tree, and a slice need not hold ancestors. */
@@ -82,5 +85,25 @@ export async function loadActorAccess(session: StorageSession, actor: ActorRef, 
     canAssignRole: (organization: Organization, role: string) => withOrganization(organization).canAssignRole(organization.id, role),
     canSetAdmins: () => user?.platformRole != null,
     canAdministerPlatform: () => user?.platformRole != null,
+    canAccessResource: (resource: ResourceOwnership, owner: Organization) => {
+      policy = policy.withChanges([
+        { type: "organization.set", organization: sliceOrganization(owner) },
+        { type: "resource.set", resource: toPolicyResource(resource) },
+      ]);
+      subject = policy.subject(actor.id);
+      return subject.canAccessResource({ kind: resource.kind, id: resource.id });
+    },
+    canAdministerOrganization: (organization: Organization) =>
+      user?.platformRole != null ||
+      (knownOrganization(organization.id) && subject.canManageUser(null, organization.id)) ||
+      withOrganization(organization).canOnOrganization("edit", organization.id),
+    readVisibility: () => {
+      const scope = subject.organizationReadScope();
+      if (scope.all) return null;
+      return {
+        organizationIds: scope.organizationIds,
+        stateSets: scope.stateCombinations.map((key) => (key === NO_STATE_KEY ? [] : key.split(STATE_KEY_SEPARATOR))),
+      };
+    },
   };
 }

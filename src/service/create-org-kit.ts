@@ -13,7 +13,7 @@ import { parseActor, type Actor } from "./actor.js";
 import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
 import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
-import { canRead, createOrganizationsApi, type OrganizationsApi } from "./organizations.js";
+import { createOrganizationsApi, type OrganizationsApi } from "./organizations.js";
 import { createResourcesApi, type ResourcesApi } from "./resources.js";
 import { createRulesApi, type RulesApi } from "./rules.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
@@ -53,7 +53,11 @@ export interface OrganizationsFacade extends OrganizationsApi {
 
 /** The audit trail. */
 export interface EventsApi {
-  /** Events by ascending sequence (platform admins and the system actor; others only for organizations they may read). */
+  /**
+   * Events by ascending sequence: platform admins and the system actor read all; others
+   * only an organization's (`organizationId`), and only if they administer it (its org
+   * admins, staff with `edit` on it), since events name people and their addresses.
+   */
   list(actor: Actor, options?: { readonly organizationId?: string; readonly after?: number; readonly limit?: number }): Promise<AuditEvent[]>;
 }
 
@@ -152,7 +156,8 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
         return runtime.read(ref, async ({ session, access }) => {
           if (!access.isSystem && !access.isPlatformAdmin) {
             const organization = query.organizationId ? await session.organizations.get(query.organizationId) : null;
-            if (!organization || !(await canRead(session, access, organization))) return [];
+            // Events name people (a rule's address, who joined): for those who administer the organization.
+            if (!organization || !access.canAdministerOrganization(organization)) return [];
           }
           return session.events.list({
             ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),

@@ -36,11 +36,15 @@ export interface OrganizationTreeNode {
   readonly children: readonly OrganizationTreeNode[];
 }
 
-/** A page of search results; `total` is `null` when the actor cannot see every organization (a count would leak the hidden ones). */
+/**
+ * A page of search results: only organizations the actor may read, a cursor that only
+ * ever holds one of them, and `total`, the number of matching organizations the actor
+ * may read.
+ */
 export interface OrganizationSearchResult {
   readonly items: readonly Organization[];
   readonly nextCursor: string | null;
-  readonly total: number | null;
+  readonly total: number;
 }
 
 // Schemas are built once: building a zod schema costs far more than parsing with it.
@@ -110,10 +114,10 @@ export interface OrganizationsApi {
 }
 
 /** May the actor read this organization (platform admin, staff profile by state, or member)? */
-export async function canRead(session: StorageSession, access: ActorAccess, organization: Organization): Promise<boolean> {
-  if (access.canOnOrganization("read", organization)) return true;
-  if (access.actor.type !== "user") return false;
-  return (await session.memberships.get(access.actor.id, organization.id)) !== null;
+export async function canRead(_session: StorageSession, access: ActorAccess, organization: Organization): Promise<boolean> {
+  // The evaluator decides: platform roles, the staff profile's cell for the organization's
+  // states, or an active membership (a discontinued organization's members read it no more).
+  return access.canOnOrganization("read", organization);
 }
 
 /** Throws CONFLICT when another active organization already has this name (case-insensitive). */
@@ -372,27 +376,12 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       const parsed = parseInput(searchSchema, query ?? {}, "search query", ["query"]);
       const q = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as OrganizationSearchQuery;
       return runtime.read(ref, async ({ session, access }) => {
-        if (access.isSystem || access.isPlatformAdmin) {
-          const page: SearchPage<Organization> = await session.organizations.search(q);
-          return { items: page.items, nextCursor: page.nextCursor, total: page.total };
-        }
-        // Restricted actors: filter by visibility, fetching further pages until the page is full.
-        const limit = q.limit ?? 50;
-        const items: Organization[] = [];
-        let cursor = q.cursor ?? null;
-        let nextCursor: string | null = null;
-        for (let guard = 0; guard < 50; guard++) {
-          // Ask only for what is still missing, so every fetched page is consumed whole and its cursor stays exact.
-          const page = await session.organizations.search({ ...q, cursor, limit: limit - items.length });
-          for (const organization of page.items) {
-            if (await canRead(session, access, organization)) items.push(organization);
-          }
-          nextCursor = page.nextCursor;
-          if (items.length >= limit || page.nextCursor === null) break;
-          cursor = page.nextCursor;
-        }
-        return { items, nextCursor, total: null };
+        // The evaluator's read scope goes into the query: pages, cursors and the total only ever involve visible rows.
+        const visibility = access.readVisibility();
+        const page: SearchPage<Organization> = await session.organizations.search(visibility === null ? q : { ...q, visibility });
+        return { items: page.items, nextCursor: page.nextCursor, total: page.total };
       });
     },
+
   };
 }

@@ -6,7 +6,6 @@ import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
 import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
-import { canRead } from "./organizations.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
 
 const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
@@ -75,7 +74,8 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
         const resource = await scope.session.resources.get(k.kind, k.id);
         if (!resource) return null;
         const owner = await scope.session.organizations.get(resource.organizationId);
-        return owner && (await canRead(scope.session, scope.access, owner)) ? resource : null;
+        // Exactly the evaluator's canAccessResource: reading the owner (a staff profile) is not access to its resources.
+        return owner && scope.access.canAccessResource(resource, owner) ? resource : null;
       });
     },
 
@@ -90,8 +90,10 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
       );
       return runtime.read(ref, async (scope) => {
         const owner = await scope.session.organizations.get(orgId);
-        if (!owner || !(await canRead(scope.session, scope.access, owner))) return [];
-        return scope.session.resources.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
+        if (!owner) return [];
+        const page = await scope.session.resources.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
+        // Every row has the same owner, so the evaluator's answer for one is its answer for all.
+        return page.length > 0 && scope.access.canAccessResource(page[0]!, owner) ? page : [];
       });
     },
   };

@@ -13,7 +13,6 @@ import type { RuleLookupKey, StorageSession } from "../storage/ports.js";
 import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
-import { canRead } from "./organizations.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
@@ -74,7 +73,7 @@ export interface RulesApi {
    * organization's dormant memberships too: removing its rule is an explicit change.
    */
   remove(actor: Actor, organizationId: string, ruleId: string): Promise<RuleChangeResult>;
-  /** The organization's rules. */
+  /** The organization's rules (for platform admins, its org admins and staff with `edit` on it; others get `[]`). */
   list(actor: Actor, organizationId: string): Promise<MemberRuleRecord[]>;
   /** Who would join, leave or move if the rule were added; changes nothing. */
   previewAdd(actor: Actor, organizationId: string, input: AddMemberRuleInput, options?: { readonly limit?: number }): Promise<MemberRulePreview>;
@@ -266,7 +265,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
       const orgId = orgIdOf(organizationId);
       return runtime.read(ref, async ({ session, access }) => {
         const organization = await session.organizations.get(orgId);
-        if (!organization || !(await canRead(session, access, organization))) return [];
+        // Rules name addresses (an email rule is someone's): for those who administer the organization.
+        if (!organization || !access.canAdministerOrganization(organization)) return [];
         return session.rules.listByOrganization(orgId);
       });
     },

@@ -44,7 +44,7 @@ export function toPolicyProfile(p: StaffProfileRecord): PolicyStaffProfile {
   return { id: p.id, name: p.name, ...(p.grants as Omit<PolicyStaffProfile, "id" | "name">) };
 }
 
-function toPolicyResource(r: ResourceOwnership) {
+export function toPolicyResource(r: ResourceOwnership) {
   return { kind: r.kind, id: r.id, organizationId: r.organizationId };
 }
 

@@ -107,6 +107,21 @@ export interface OrganizationSearchQuery {
   readonly limit?: number;
   /** The `nextCursor` of the previous page (opaque; only valid with the same query). */
   readonly cursor?: string | null;
+  /**
+   * Only organizations a subject may read, applied in the query so that pages, cursors
+   * and `total` never involve another row. Absent: every organization. The service
+   * builds it from the evaluator's `organizationReadScope()`.
+   */
+  readonly visibility?: OrganizationVisibility;
+}
+
+/**
+ * Which organizations a search may return: those in `organizationIds`, and those whose
+ * `states` equal one of `stateSets` as a set (`[]` is "no state").
+ */
+export interface OrganizationVisibility {
+  readonly organizationIds: readonly string[];
+  readonly stateSets: readonly (readonly string[])[];
 }
 
 /** A (kind, value) pair a member rule must have to match an identity (see `identityLookupKeys`). */

@@ -41,6 +41,28 @@ export interface ParsedSearchQuery<V extends string | number = string | number> 
   readonly direction: "asc" | "desc";
   readonly limit: number;
   readonly after: SearchPosition<V> | null;
+  /** `null`: every organization; else the ids and the {@link stateSetKey}s of the visible state sets. */
+  readonly visibility: { readonly organizationIds: readonly string[]; readonly stateKeys: readonly string[] } | null;
+}
+
+/**
+ * The key of a set of state flags that adapters compare: the distinct flags in code-unit
+ * order joined by commas (`""` for no state). State flags are identifiers, so they hold
+ * no comma. The PostgreSQL adapter computes the same key in SQL.
+ */
+export function stateSetKey(states: readonly string[]): string {
+  return [...new Set(states)].sort().join(",");
+}
+
+function parseVisibility(value: unknown): ParsedSearchQuery["visibility"] {
+  if (value === undefined) return null;
+  if (typeof value !== "object" || value === null) throw invalidArgument("visibility", "must be an object");
+  const { organizationIds, stateSets } = value as { organizationIds?: unknown; stateSets?: unknown };
+  const ids = stringList(organizationIds, "visibility.organizationIds");
+  if (ids === null) throw invalidArgument("visibility.organizationIds", "must be an array of strings");
+  if (!Array.isArray(stateSets)) throw invalidArgument("visibility.stateSets", "must be an array of arrays of strings");
+  const stateKeys = stateSets.map((set, index) => stateSetKey(stringList(set, `visibility.stateSets.${index}`) ?? []));
+  return { organizationIds: [...new Set(ids)], stateKeys: [...new Set(stateKeys)] };
 }
 
 function stringList(value: unknown, path: string): readonly string[] | null {
@@ -79,6 +101,7 @@ export function parseSearchQuery<V extends string | number>(
     direction: resolvedDirection,
     limit: limit === undefined ? DEFAULT_SEARCH_LIMIT : checkLimit(limit),
     after: cursor === undefined || cursor === null ? null : decodeSearchCursor(cursor, resolvedSort, resolvedDirection, isCursorValue),
+    visibility: parseVisibility(query.visibility),
   };
 }
 

@@ -1,7 +1,7 @@
 import { match } from "ts-pattern";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { OrganizationSearchQuery, OrganizationSortField, SearchPage } from "../../storage/ports.js";
-import { encodeSearchCursor, parseSearchQuery, type ParsedSearchQuery } from "../../storage/search-query.js";
+import { encodeSearchCursor, parseSearchQuery, stateSetKey, type ParsedSearchQuery } from "../../storage/search-query.js";
 
 /** An organization with the derived values search and the indexes need, computed once per write. */
 export interface OrganizationRow {
@@ -10,6 +10,8 @@ export interface OrganizationRow {
   readonly lowerId: string;
   readonly lowerExternalId: string | null;
   readonly lowerTags: ReadonlySet<string>;
+  /** The organization's {@link stateSetKey}, for visibility filters. */
+  readonly stateKey: string;
   readonly createdMs: number;
   readonly updatedMs: number;
 }
@@ -22,6 +24,7 @@ export function organizationRow(organization: Organization): OrganizationRow {
     lowerId: organization.id.toLowerCase(),
     lowerExternalId: organization.externalId === null ? null : organization.externalId.toLowerCase(),
     lowerTags: new Set(organization.tags.map((tag) => tag.toLowerCase())),
+    stateKey: stateSetKey(organization.states),
     createdMs: timeOf(organization.createdAt),
     updatedMs: timeOf(organization.updatedAt),
   };
@@ -44,8 +47,9 @@ export function parseMemorySearch(query: OrganizationSearchQuery): MemorySearchQ
   return parseSearchQuery(query, isCursorValue);
 }
 
-function matches(row: OrganizationRow, query: MemorySearchQuery): boolean {
+function matches(row: OrganizationRow, query: MemorySearchQuery, visibleIds: ReadonlySet<string> | null, visibleStates: ReadonlySet<string> | null): boolean {
   const organization = row.organization;
+  if (visibleIds !== null && !visibleIds.has(organization.id) && !visibleStates!.has(row.stateKey)) return false;
   if (query.status !== null && organization.status !== query.status) return false;
   if (query.types !== null && !query.types.includes(organization.type)) return false;
   for (const state of query.states) if (!organization.states.includes(state)) return false;
@@ -84,11 +88,13 @@ export function searchOrganizations(candidates: Iterable<OrganizationRow>, query
   const after = query.after;
   const sortValue = sortValueOf(query.sort);
   const compare = (a: OrganizationRow, b: OrganizationRow) => sign * compareKeys(sortValue(a), a.organization.id, sortValue(b), b.organization.id);
+  const visibleIds = query.visibility === null ? null : new Set(query.visibility.organizationIds);
+  const visibleStates = query.visibility === null ? null : new Set(query.visibility.stateKeys);
   const best: OrganizationRow[] = [];
   let total = 0;
   let remaining = 0;
   for (const row of candidates) {
-    if (!matches(row, query)) continue;
+    if (!matches(row, query, visibleIds, visibleStates)) continue;
     total++;
     if (after !== null && sign * compareKeys(sortValue(row), row.organization.id, after.value, after.id) <= 0) continue;
     remaining++;

@@ -54,6 +54,13 @@ function filterConditions(search: ParsedSearch, params: Parameters): string[] {
   if (search.status !== null) conditions.push(`status = ${params.add(search.status)}`);
   if (search.parentId === null) conditions.push("parent_id IS NULL");
   else if (search.parentId !== undefined) conditions.push(`parent_id = ${params.add(search.parentId)}`);
+  if (search.visibility !== null) {
+    // The same key as stateSetKey: distinct flags in code-unit order, joined by commas.
+    const stateKey = `array_to_string(ARRAY(SELECT DISTINCT u.s COLLATE "C" FROM unnest(states) AS u(s) ORDER BY 1), ',')`;
+    conditions.push(
+      `(id = ANY(${params.add(search.visibility.organizationIds)}::text[]) OR ${stateKey} = ANY(${params.add(search.visibility.stateKeys)}::text[]))`,
+    );
+  }
   return conditions;
 }
 

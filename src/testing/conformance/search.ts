@@ -136,6 +136,38 @@ export const searchSuite: ConformanceSuite = {
       expect(mine(ns, await walkPages(ctx.storage, { text: "widg", status: "discontinued" }, 1000))).toEqual(ids(ns, "c"));
     });
 
+    ctx.test("visibility keeps only the listed organizations and those whose states equal a listed set, in pages, cursors and total", async () => {
+      const ns = ctx.namespace();
+      await plantSearchData(ctx.storage, ns);
+      const cases: [OrganizationSearchQuery["visibility"], string[]][] = [
+        [{ organizationIds: [], stateSets: [] }, []],
+        [{ organizationIds: [`${ns}-c`, `${ns}-unknown`], stateSets: [] }, ["c"]],
+        // Exactly {service}: not B (service+outreach) nor d (all three).
+        [{ organizationIds: [], stateSets: [["service"]] }, ["a"]],
+        // A set is a set: order and repeats do not matter.
+        [{ organizationIds: [], stateSets: [["service", "outreach", "service"]] }, ["B"]],
+        [{ organizationIds: [], stateSets: [[]] }, ["d2", "c", "p1"]],
+        [{ organizationIds: [`${ns}-d`], stateSets: [["outreach", "service"], []] }, ["B", "d", "d2", "c", "p1"]],
+      ];
+      for (const [visibility, expected] of cases) {
+        for (const limit of [1, 2, 1000]) {
+          const items = await walkPages(ctx.storage, { text: ns, visibility }, limit);
+          expect(idsOf(items), JSON.stringify(visibility)).toEqual(ids(ns, ...expected));
+        }
+      }
+      // Combined with other filters (AND), and the cursor of a page only ever names a visible row.
+      const visibility = { organizationIds: [`${ns}-a`], stateSets: [[]] };
+      const page = await ctx.storage.organizations.search({ text: ns, status: "active", visibility, limit: 1 });
+      expect(idsOf(page.items)).toEqual(ids(ns, "a"));
+      expect(page.total).toBe(2);
+      const next = await ctx.storage.organizations.search({ text: ns, status: "active", visibility, limit: 1, cursor: page.nextCursor });
+      expect(idsOf(next.items)).toEqual(ids(ns, "p1"));
+      expect(next.nextCursor).toBeNull();
+      for (const bad of [null, "all", { organizationIds: "x", stateSets: [] }, { organizationIds: [], stateSets: [["service", 1]] }, { organizationIds: [] }]) {
+        await expectOrgKitError(ctx.storage.organizations.search({ text: ns, visibility: bad as never }), "VALIDATION_FAILED");
+      }
+    });
+
     ctx.test("sorts by lower-cased name then id by default, and in reverse with desc", async () => {
       const ns = ctx.namespace();
       await plantSearchData(ctx.storage, ns);

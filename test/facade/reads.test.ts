@@ -1,0 +1,112 @@
+/**
+ * Issue 11, "Reads that leak": what the facade lets an actor read is what the evaluator
+ * says it may read. Search applies the evaluator's read scope in the query (pages are
+ * full, cursors only ever hold a visible row, `total` counts what the actor may see);
+ * members of a discontinued organization read nothing of it; `resources.get` answers
+ * exactly as `policy.canAccessResource`; audit events and member rules, which name
+ * people's addresses, are for those who administer the organization. Runs on memory and
+ * PGlite.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
+import { createTestClock } from "../../src/testing/test-clock.js";
+import { createTestIds } from "../../src/testing/test-ids.js";
+import { storageTargets } from "./storage-targets.js";
+
+const system = SYSTEM_ACTOR;
+const admin = { type: "user", id: "admin" } as const;
+const as = (id: string) => ({ type: "user", id }) as const;
+const targets = storageTargets();
+
+/** The id a search cursor holds (base64url of `[sort, direction, value, id]`). */
+function cursorId(cursor: string): string {
+  const json = Buffer.from(cursor, "base64url").toString("utf8");
+  return (JSON.parse(json) as unknown[])[3] as string;
+}
+
+describe.each(targets)("reads on $name", ({ storage: makeStorage }) => {
+  let kit: OrgKit;
+  beforeAll(async () => {
+    kit = createOrgKit({ storage: await makeStorage(), clock: createTestClock().now, ids: createTestIds() });
+    await kit.users.upsert(system, { id: "admin", kind: "agent", platformRole: "admin", registered: true });
+    await kit.profiles.create(admin, { id: "readers", name: "Readers", organizations: { service: ["read"] } });
+    await kit.users.upsert(system, { id: "reader", kind: "agent", profileId: "readers" });
+    // 30 organizations, sorted by name, every third one "service" (visible to the reader).
+    for (let i = 0; i < 30; i++) {
+      const name = `Org ${String(i).padStart(2, "0")}`;
+      await kit.organizations.create(admin, { id: `o${i}`, name, states: i % 3 === 0 ? ["service"] : ["outreach"] });
+    }
+    // Ann is a plain member of o1 (not "service"), Bob its org admin; o1 owns an asset.
+    for (const id of ["ann", "bob"]) {
+      await kit.users.upsert(system, { id, emails: [{ value: `${id}@o1.example`, verified: true }] });
+      await kit.memberships.add(admin, { userId: id, organizationId: "o1" });
+    }
+    await kit.memberships.setAdmin(admin, "bob", "o1", true);
+    await kit.rules.add(admin, "o1", { kind: "email", value: "carol@o1.example" });
+    await kit.users.upsert(system, { id: "carol", emails: [{ value: "carol@o1.example", verified: true }] });
+    await kit.resources.assign(admin, { kind: "asset", id: "laptop-1", organizationId: "o1" });
+    await kit.resources.assign(admin, { kind: "asset", id: "server-3", organizationId: "o3" });
+  });
+
+  it("search filters in the query: pages are full, cursors never name a hidden organization, and total counts what the actor may see", async () => {
+    const visible = new Set(Array.from({ length: 10 }, (_, i) => `o${i * 3}`)); // the reader's ten "service" organizations
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await kit.organizations.search(as("reader"), { limit: 3, cursor });
+      expect(page.total).toBe(10);
+      if (page.nextCursor !== null) {
+        expect(page.items).toHaveLength(3); // full pages, however many hidden rows lie between
+        expect(visible.has(cursorId(page.nextCursor)), "a cursor names a hidden organization").toBe(true);
+      }
+      seen.push(...page.items.map((o) => o.id));
+      cursor = page.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(seen.sort()).toEqual([...visible].sort());
+    // A member reads its own organization (active membership), and nothing else.
+    const ann = await kit.organizations.search(as("ann"), {});
+    expect(ann.items.map((o) => o.id)).toEqual(["o1"]);
+    expect(ann.total).toBe(1);
+    // An unknown id sees nothing, and learns no count.
+    expect(await kit.organizations.search(as("nobody"), { text: "org" })).toEqual({ items: [], nextCursor: null, total: 0 });
+  });
+
+  it("resources.get answers exactly where policy.canAccessResource does", async () => {
+    const policy = await kit.policy();
+    for (const actor of ["admin", "reader", "ann", "bob", "carol", "nobody"]) {
+      for (const id of ["laptop-1", "server-3"]) {
+        const expected = policy.canAccessResource(actor, { kind: "asset", id });
+        const got = await kit.resources.get(as(actor), "asset", id);
+        expect(got !== null, `${actor} on ${id}`).toBe(expected);
+        const listed = await kit.resources.listByOrganization(as(actor), id === "laptop-1" ? "o1" : "o3");
+        expect(listed.length > 0, `${actor} lists the owner of ${id}`).toBe(expected);
+      }
+    }
+    // The reader's profile reads o3 ("service") but that is not access to its resources.
+    expect(await kit.resources.get(as("reader"), "asset", "server-3")).toBeNull();
+  });
+
+  it("plain members do not read other members' addresses in audit events or member rules", async () => {
+    const annEvents = await kit.events.list(as("ann"), { organizationId: "o1" });
+    expect(JSON.stringify(annEvents)).not.toContain("carol@o1.example");
+    expect(await kit.rules.list(as("ann"), "o1")).toEqual([]);
+    // Its org admin does (it manages those users).
+    expect(JSON.stringify(await kit.events.list(as("bob"), { organizationId: "o1" }))).toContain("carol@o1.example");
+    expect((await kit.rules.list(as("bob"), "o1")).map((r) => r.value)).toEqual(["carol@o1.example"]);
+  });
+
+  it("members of a discontinued organization no longer read it, its resources, members or events (the policy says no)", async () => {
+    await kit.organizations.discontinue(admin, "o1");
+    const policy = await kit.policy();
+    expect(policy.canOnOrganization("ann", "read", "o1")).toBe(false);
+    expect(await kit.organizations.get(as("ann"), "o1")).toBeNull();
+    expect((await kit.organizations.search(as("ann"), {})).total).toBe(0);
+    expect(await kit.resources.get(as("ann"), "asset", "laptop-1")).toBeNull();
+    expect(await kit.memberships.listByOrganization(as("ann"), "o1")).toEqual([]);
+    expect(await kit.events.list(as("bob"), { organizationId: "o1" })).toEqual([]);
+    expect(await kit.organizations.ancestors(as("ann"), "o1")).toEqual([]);
+    await kit.organizations.reactivate(admin, "o1");
+    expect((await kit.organizations.get(as("ann"), "o1"))?.id).toBe("o1");
+  });
+});
