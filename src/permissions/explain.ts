@@ -56,6 +56,10 @@ function explainWellFormed(subject: AnySubject, request: PermissionRequest<strin
       return explainOnOrganization(subject, request.action, request.organization);
     case "canAddOrganization":
       return explainAddOrganization(subject);
+    case "canAdministerPlatform":
+      return explainPlatform(subject, check, (role) => role !== null, "not a platform admin");
+    case "canGrantPlatformRoles":
+      return explainPlatform(subject, check, (role) => role === "super_admin", "not a super admin");
     case "canEditNote":
       return explainNote(subject, "canEditNote", request.note, "editOwn", "editAny");
     case "canDeleteNote":
@@ -314,6 +318,17 @@ function explainAddOrganization(subject: AnySubject): Decision {
   if (grants.length > 0) return allow(check, subject, grants);
   const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow adding organizations`;
   return deny(check, subject, `not a platform admin; ${profilePart}`);
+}
+
+function explainPlatform(
+  subject: AnySubject,
+  check: "canAdministerPlatform" | "canGrantPlatformRoles",
+  holds: (role: string | null) => boolean,
+  denial: string,
+): Decision {
+  const platform = platformGrant(subject);
+  if (platform && holds(subject.record?.platformRole ?? null)) return allow(check, subject, [platform]);
+  return deny(check, subject, platform ? `${denial} (platform role ${subject.record?.platformRole})` : denial);
 }
 
 function explainNote(subject: AnySubject, check: "canEditNote" | "canDeleteNote", note: NoteRef, own: NoteRule, any: NoteRule): Decision {

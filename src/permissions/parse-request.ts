@@ -155,6 +155,8 @@ class RequestReader {
         return ok(action, organization) ? { check, subject, action: action as OrganizationAction, organization: organization as OrganizationRef } : undefined;
       }
       case "canAddOrganization":
+      case "canAdministerPlatform":
+      case "canGrantPlatformRoles":
         return { check, subject };
       case "canEditNote":
       case "canDeleteNote": {

@@ -169,6 +169,16 @@ export class Policy<P extends string = string> {
     return this.resolve(subject).canAddOrganization();
   }
 
+  /** Platform administration (usergroups, staff profiles, resources, org admin designation, verifying identities): platform admins only. */
+  canAdministerPlatform(subject: SubjectRef<P>): boolean {
+    return this.resolve(subject).canAdministerPlatform();
+  }
+
+  /** Grant or change platform roles, and edit super admins: super admins only. */
+  canGrantPlatformRoles(subject: SubjectRef<P>): boolean {
+    return this.resolve(subject).canGrantPlatformRoles();
+  }
+
   /** Edit a note on an organization record: platform admins; agents whose profile allows it (own or any) and who may read the organization. */
   canEditNote(subject: SubjectRef<P>, note: NoteRef): boolean {
     return this.resolve(subject).canEditNote(note);
@@ -241,6 +251,10 @@ export class Policy<P extends string = string> {
         return subject.canOnOrganization(request.action, request.organization);
       case "canAddOrganization":
         return subject.canAddOrganization();
+      case "canAdministerPlatform":
+        return subject.canAdministerPlatform();
+      case "canGrantPlatformRoles":
+        return subject.canGrantPlatformRoles();
       case "canEditNote":
         return subject.canEditNote(request.note);
       case "canDeleteNote":

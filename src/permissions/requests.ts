@@ -74,6 +74,8 @@ export const CHECK_NAMES = [
   "canAll",
   "canOnOrganization",
   "canAddOrganization",
+  "canAdministerPlatform",
+  "canGrantPlatformRoles",
   "canEditNote",
   "canDeleteNote",
   "canManageUser",
@@ -101,6 +103,8 @@ export type PermissionRequest<P extends string = string, S = SubjectRef<P>> =
   | { readonly check: "canAll"; readonly subject: S; readonly permissions: readonly P[] }
   | { readonly check: "canOnOrganization"; readonly subject: S; readonly action: OrganizationAction; readonly organization: OrganizationRef }
   | { readonly check: "canAddOrganization"; readonly subject: S }
+  | { readonly check: "canAdministerPlatform"; readonly subject: S }
+  | { readonly check: "canGrantPlatformRoles"; readonly subject: S }
   | { readonly check: "canEditNote"; readonly subject: S; readonly note: NoteRef }
   | { readonly check: "canDeleteNote"; readonly subject: S; readonly note: NoteRef }
   | { readonly check: "canManageUser"; readonly subject: S; readonly targetUserId: string | null; readonly organizationId: string }

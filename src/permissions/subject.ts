@@ -48,6 +48,14 @@ export interface Subject<P extends string = string> {
   canOnOrganization(action: OrganizationAction, organization: OrganizationRef): boolean;
   /** Add (create) organizations. */
   canAddOrganization(): boolean;
+  /**
+   * Platform administration: usergroups, staff profiles, resource ownership, which
+   * usergroups an organization links and what its org admins may assign, org admin
+   * designation, and marking identities verified. Platform admins (either role) only.
+   */
+  canAdministerPlatform(): boolean;
+  /** Grant, change or remove platform roles, and edit super admins: super admins only. */
+  canGrantPlatformRoles(): boolean;
   canEditNote(note: NoteRef): boolean;
   canDeleteNote(note: NoteRef): boolean;
   /** Create or edit user `targetUserId` (`null`: a user not yet created) within `organizationId`. */
@@ -254,6 +262,14 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
 
   canAddOrganization(): boolean {
     return this.platform || (this.profile !== null && this.profile.add);
+  }
+
+  canAdministerPlatform(): boolean {
+    return this.platform;
+  }
+
+  canGrantPlatformRoles(): boolean {
+    return this.platform && this.record!.platformRole === "super_admin";
   }
 
   canEditNote(note: NoteRef): boolean {

@@ -4,7 +4,6 @@ import { linkOrganizationUsergroups, unlinkOrganizationUsergroups } from "../dom
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
-import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
 
@@ -124,7 +123,7 @@ function checkVersion(entity: string, current: { id: string; version: number }, 
 }
 
 export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
-  const admin = (scope: CommandScope, what: string) => requireAllowed(scope.access.canAdministerPlatform(), scope.actor, what);
+  const admin = (scope: CommandScope, what: string) => scope.auth.require({ check: "canAdministerPlatform" }, what);
   const idOf = (id: unknown, path = "id") => parseInput(idSchema, id, "id", [path]);
 
   async function link(actor: Actor, organizationId: unknown, usergroupId: unknown, linked: boolean): Promise<Organization> {
@@ -234,7 +233,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
 }
 
 export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
-  const admin = (scope: CommandScope, what: string) => requireAllowed(scope.access.canAdministerPlatform(), scope.actor, what);
+  const admin = (scope: CommandScope, what: string) => scope.auth.require({ check: "canAdministerPlatform" }, what);
   const idOf = (id: unknown) => parseInput(idSchema, id, "id", ["id"]);
   const states = runtime.config.organization.states;
   return {

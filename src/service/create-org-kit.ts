@@ -8,7 +8,7 @@ import type { Decision } from "../permissions/decision.js";
 import type { PermissionRequest } from "../permissions/requests.js";
 import type { AuditEvent, Storage } from "../storage/ports.js";
 import { createStaffProfilesApi, createUsergroupsApi, type StaffProfilesApi, type UsergroupsApi } from "./access-control.js";
-import { loadActorAccess } from "./actor-access.js";
+import { administers, loadAuthorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
@@ -109,7 +109,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomIds;
   const states = config.organization.states;
-  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadActorAccess(session, actor, states));
+  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states));
 
   let cached: { version: number; policy: Policy } | null = null;
   let building: Promise<Policy> | null = null;
@@ -153,11 +153,11 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
           "options",
           ["options"],
         );
-        return runtime.read(ref, async ({ session, access }) => {
-          if (!access.isSystem && !access.isPlatformAdmin) {
+        return runtime.read(ref, async ({ session, auth }) => {
+          if (!auth.allows({ check: "canAdministerPlatform" })) {
             const organization = query.organizationId ? await session.organizations.get(query.organizationId) : null;
             // Events name people (a rule's address, who joined): for those who administer the organization.
-            if (!organization || !access.canAdministerOrganization(organization)) return [];
+            if (!organization || !administers(auth, organization)) return [];
           }
           return session.events.list({
             ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),

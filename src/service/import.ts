@@ -9,9 +9,8 @@ import {
 } from "../domain/organization/commands.js";
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, type Organization } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
-import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
-import { assertMayHold, assertNameFree, assertPlatformFieldsAllowed, checkMove } from "./organizations.js";
+import { assertMayHold, assertNameFree, assertPlatformFieldsAllowed, canRead, checkMove } from "./organizations.js";
 import type { CommandScope, Runtime } from "./runtime.js";
 
 /**
@@ -116,7 +115,7 @@ export function createImport(runtime: Runtime) {
    * which saves two queries per row on a database. Pass it only within one transaction.
    */
   async function applyRow(scope: CommandScope, row: PreparedRow, idsByExternalId: Map<string, string>, createdDepths: Map<string, number>): Promise<ImportRowResult> {
-    const { session, access } = scope;
+    const { session, auth } = scope;
     const context = { now: scope.now, config: config.organization };
     let parentId: string | null | undefined = undefined;
     if (row.parentExternalId === null) parentId = null;
@@ -130,7 +129,7 @@ export function createImport(runtime: Runtime) {
     }
     const existing = await session.organizations.getByExternalId(row.externalId);
     if (!existing) {
-      requireAllowed(access.canAddOrganization(), scope.actor, "create organizations");
+      auth.require({ check: "canAddOrganization" }, "create organizations");
       const id = scope.ids("organization");
       const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
       assertMayHold(scope, organization);
@@ -154,11 +153,12 @@ export function createImport(runtime: Runtime) {
     // Authorized before anything is compared: an "unchanged" answer must not tell an actor
     // what an organization it may not see holds. One it may not even read is refused
     // exactly as a new row would be, so the answer does not reveal that it exists.
-    if (!access.canOnOrganization("read", existing)) {
+    if (!canRead(auth, existing)) {
+      auth.require({ check: "canAddOrganization" }, "create organizations");
       // An actor who could create the row learns only that the external id is taken (as any unique key tells).
-      requireAllowed(false, scope.actor, access.canAddOrganization() ? `import external id ${row.externalId} (taken by an organization you may not read)` : "create organizations");
+      auth.require({ check: "canOnOrganization", action: "read", organization: existing }, `import external id ${row.externalId} (taken by an organization it may not read)`);
     }
-    requireAllowed(access.canOnOrganization("edit", existing), scope.actor, `edit organization ${existing.id}`);
+    auth.require({ check: "canOnOrganization", action: "edit", organization: existing }, `edit organization ${existing.id}`);
     idsByExternalId.set(row.externalId, existing.id);
     // Build the target state with the pure commands, then write once if anything differs.
     const { name, ...patch } = row.fields;
@@ -172,7 +172,7 @@ export function createImport(runtime: Runtime) {
     if (name.trim() !== current.name) step(renameOrganization(current, name, context));
     if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
     if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
-    requireAllowed(access.canOnOrganization("edit", current), scope.actor, `edit organization ${existing.id}`);
+    auth.require({ check: "canOnOrganization", action: "edit", organization: current }, `edit organization ${existing.id}`);
     await assertPlatformFieldsAllowed(scope, existing, current);
     if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
     if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);

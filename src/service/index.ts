@@ -3,7 +3,7 @@ export type { CreateOrgKitOptions, EventsApi, OrgKit, OrganizationsFacade } from
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
-export type { OrganizationAction } from "./access.js";
+export type { OrganizationAction } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
 export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";

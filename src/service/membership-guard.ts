@@ -10,37 +10,36 @@
  */
 import { OrgKitError } from "../errors.js";
 import type { Membership } from "../domain/membership/model.js";
-import type { ActorRef, StorageSession } from "../storage/ports.js";
-import type { ActorAccess } from "./access.js";
+import type { StorageSession } from "../storage/ports.js";
+import { administers, type Authorization } from "./authorization.js";
 
 /**
- * Wraps `session` so that membership writes in an organization need rights there: the
- * system actor and platform admins everywhere; an organization admin in its
- * organization; a staff member with `edit` on it (who could add or remove its rules);
- * anyone in an organization the same use case created. A membership a member rule
- * creates or re-sources is that organization's own say-so (its rule matched a verified
- * identity), so it needs no more; ending one does.
+ * Wraps `session` so that membership writes in an organization need rights there, as the
+ * evaluator answers them: platform admins everywhere; those who manage its users (its
+ * org admins) for any membership; staff with `edit` on it for the memberships its rules
+ * created (they could remove those rules); anyone in an organization the same use case
+ * created. A membership a member rule creates or re-sources is that organization's own
+ * say-so (its rule matched a verified identity), so it needs no more; ending one does.
  */
-export function guardMembershipWrites(session: StorageSession, actor: ActorRef, access: ActorAccess): StorageSession {
-  if (access.isSystem || access.isPlatformAdmin) return session;
+export function guardMembershipWrites(session: StorageSession, auth: Authorization): StorageSession {
+  if (auth.allows({ check: "canAdministerPlatform" })) return session;
+  const actor = auth.actor;
   const created = new Set<string>();
-  const decided = new Map<string, boolean>();
 
-  async function mayChange(organizationId: string): Promise<boolean> {
+  /**
+   * A membership set by hand or by an import is changed directly by those who manage the
+   * organization's users; one a rule created, also by those who may edit the
+   * organization (they could remove or change its rules).
+   */
+  async function mayChange(organizationId: string, bySource: "rule" | "manual"): Promise<boolean> {
     if (created.has(organizationId)) return true;
-    const known = decided.get(organizationId);
-    if (known !== undefined) return known;
-    let allowed = access.canManageUsersOf(organizationId);
-    if (!allowed) {
-      const organization = await session.organizations.get(organizationId);
-      allowed = organization !== null && access.canOnOrganization("edit", organization);
-    }
-    decided.set(organizationId, allowed);
-    return allowed;
+    const organization = await session.organizations.get(organizationId);
+    if (organization === null) return false;
+    return bySource === "rule" ? administers(auth, organization) : auth.allows({ check: "canManageUser", organization });
   }
 
-  async function requireRights(organizationId: string, userId: string, change: "add or change" | "remove"): Promise<void> {
-    if (await mayChange(organizationId)) return;
+  async function requireRights(organizationId: string, userId: string, bySource: "rule" | "manual", change: "add or change" | "remove"): Promise<void> {
+    if (await mayChange(organizationId, bySource)) return;
     throw new OrgKitError(
       "FORBIDDEN",
       `${actor.type} ${actor.id} may not change the memberships of organization ${organizationId}: this would ${change} the membership of user ${userId} there`,
@@ -65,11 +64,13 @@ export function guardMembershipWrites(session: StorageSession, actor: ActorRef, 
     }),
     memberships: withOverrides(memberships, {
       async put(membership: Membership) {
-        if (membership.source.type !== "rule") await requireRights(membership.organizationId, membership.userId, "add or change");
+        if (membership.source.type !== "rule") await requireRights(membership.organizationId, membership.userId, "manual", "add or change");
         return memberships.put(membership);
       },
       async delete(userId: string, organizationId: string) {
-        await requireRights(organizationId, userId, "remove");
+        const existing = await memberships.get(userId, organizationId);
+        if (existing === null) return false;
+        await requireRights(organizationId, userId, existing.source.type === "rule" ? "rule" : "manual", "remove");
         return memberships.delete(userId, organizationId);
       },
     }),

@@ -5,7 +5,6 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
-import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
@@ -65,15 +64,15 @@ export interface MembershipsApi {
 /**
  * Puts a membership, enforcing the `"single"` policy: the user's other memberships are
  * removed (each recorded as `membership.removed` with `reason: "moved"`). Returns the
- * memberships removed. Authorization is the caller's job.
+ * memberships removed. Moving a user out of an organization needs the right to manage
+ * that organization's users: the guarded session checks it (see `membership-guard.ts`).
  */
-export async function putMembership(scope: CommandScope, membership: Membership, moveCheck?: (from: Membership) => void): Promise<Membership[]> {
+export async function putMembership(scope: CommandScope, membership: Membership): Promise<Membership[]> {
   const { session } = scope;
   const removed: Membership[] = [];
   if (scope.config.membershipPolicy === "single") {
     for (const other of await session.memberships.listByUser(membership.userId)) {
       if (other.organizationId === membership.organizationId) continue;
-      moveCheck?.(other);
       await session.memberships.delete(other.userId, other.organizationId);
       removed.push(other);
       scope.record({ type: "membership.removed", organizationId: other.organizationId, data: { userId: other.userId, reason: "moved", to: membership.organizationId } });
@@ -111,18 +110,15 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
 
   /** The evaluator's `canManageUser` for an existing user: org admins only for plain members of their organization. */
   function requireManageUser(scope: CommandScope, target: User, membership: Membership | null, organization: Organization): void {
-    requireAllowed(scope.access.canManageUser(target, membership, organization), scope.actor, `manage user ${target.id} in organization ${organization.id}`, {
-      userId: target.id,
-      organizationId: organization.id,
-    });
+    scope.auth.require({ check: "canManageUser", organization, target: { user: target, membership } }, `manage user ${target.id} in organization ${organization.id}`);
+  }
+
+  function requireManageUsers(scope: CommandScope, organization: Organization): void {
+    scope.auth.require({ check: "canManageUser", organization }, `manage users of organization ${organization.id}`);
   }
 
   function requireRole(scope: CommandScope, organization: Organization, role: string): void {
-    requireAllowed(scope.access.canAssignRole(organization, role), scope.actor, `assign role '${role}' in organization ${organization.id}`, {
-      organizationId: organization.id,
-      role,
-      allowedRoles: organization.allowedRoles,
-    });
+    scope.auth.require({ check: "canAssignRole", organization, role }, `assign role '${role}' in organization ${organization.id}`);
   }
 
   return {
@@ -130,11 +126,10 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const ref = parseActor(actor);
       const data = parseInput(addMembershipInputSchema, input, "membership");
       return runtime.run(ref, async (scope) => {
-        const { access } = scope;
         const organization = await loadOrganization(scope.session, data.organizationId);
-        requireAllowed(access.canManageUsersOf(organization.id), ref, `manage users of organization ${organization.id}`, { organizationId: organization.id });
+        requireManageUsers(scope, organization);
         requireRole(scope, organization, data.role);
-        if (data.admin) requireAllowed(access.canSetAdmins(), ref, "designate organization admins");
+        if (data.admin) scope.auth.require({ check: "canAdministerPlatform" }, "designate organization admins");
         assertAssignable(organization);
         const target = await loadUser(scope, data.userId);
         const existing = await scope.session.memberships.get(data.userId, organization.id);
@@ -146,9 +141,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         }
         const at = scope.now.toISOString();
         const membership: Membership = { userId: data.userId, organizationId: organization.id, role: data.role, admin: data.admin, source: { type: "manual" }, createdAt: at, updatedAt: at };
-        await putMembership(scope, membership, (from) =>
-          requireAllowed(access.canManageUsersOf(from.organizationId), ref, `move users out of organization ${from.organizationId}`, { organizationId: from.organizationId }),
-        );
+        await putMembership(scope, membership);
         scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: data.userId, role: data.role, admin: data.admin, source: { type: "manual" } } });
         return membership;
       });
@@ -158,10 +151,15 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
       return runtime.run(ref, async (scope) => {
-        requireAllowed(scope.access.canManageUsersOf(key.organizationId), ref, `manage users of organization ${key.organizationId}`, { organizationId: key.organizationId });
+        const organization = await scope.session.organizations.get(key.organizationId);
+        if (!organization) {
+          // As refused as an organization it may not manage, so the answer does not tell which ids exist.
+          scope.auth.require({ check: "canAdministerPlatform" }, `manage users of organization ${key.organizationId}`);
+          return false;
+        }
+        requireManageUsers(scope, organization);
         const existing = await scope.session.memberships.get(key.userId, key.organizationId);
         if (!existing) return false;
-        const organization = await loadOrganization(scope.session, key.organizationId);
         const target = await scope.session.users.get(key.userId);
         if (target) requireManageUser(scope, target, existing, organization);
         await scope.session.memberships.delete(key.userId, key.organizationId);
@@ -176,7 +174,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const value = parseInput(roleSchema, role, "role", ["role"]);
       return runtime.run(ref, async (scope) => {
         const organization = await loadOrganization(scope.session, key.organizationId);
-        requireAllowed(scope.access.canManageUsersOf(organization.id), ref, `manage users of organization ${organization.id}`, { organizationId: organization.id });
+        requireManageUsers(scope, organization);
         requireRole(scope, organization, value);
         const current = await loadMembership(scope, key.userId, key.organizationId);
         requireManageUser(scope, await loadUser(scope, key.userId), current, organization);
@@ -192,7 +190,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const key = ids(userId, organizationId);
       const value = parseInput(booleanSchema, admin, "admin flag", ["admin"]);
       return runtime.run(ref, async (scope) => {
-        requireAllowed(scope.access.canSetAdmins(), ref, "designate organization admins");
+        scope.auth.require({ check: "canAdministerPlatform" }, "designate organization admins");
         const current = await loadMembership(scope, key.userId, key.organizationId);
         requireManageUser(scope, await loadUser(scope, key.userId), current, await loadOrganization(scope.session, key.organizationId));
         const next: Membership = { ...current, admin: value, updatedAt: scope.now.toISOString() };
@@ -217,7 +215,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const options = parseInput(pageSchema, page ?? {}, "page", ["page"]);
       return runtime.read(ref, async (scope) => {
         const organization = await scope.session.organizations.get(orgId);
-        if (!organization || !(await canRead(scope.session, scope.access, organization))) return [];
+        if (!organization || !canRead(scope.auth, organization)) return [];
         return scope.session.memberships.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
       });
     },
@@ -227,8 +225,12 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const id = parseInput(idSchema, userId, "user id", ["userId"]);
       return runtime.read(ref, async (scope) => {
         const all = await scope.session.memberships.listByUser(id);
-        if (scope.access.isSystem || scope.access.isPlatformAdmin || (ref.type === "user" && ref.id === id)) return all;
-        return all.filter((m) => scope.access.canManageUsersOf(m.organizationId));
+        if ((ref.type === "user" && ref.id === id) || scope.auth.allows({ check: "canAdministerPlatform" })) return all;
+        const organizations = new Map((await scope.session.organizations.getMany(all.map((m) => m.organizationId))).map((o) => [o.id, o]));
+        return all.filter((m) => {
+          const organization = organizations.get(m.organizationId);
+          return organization !== undefined && scope.auth.allows({ check: "canManageUser", organization });
+        });
       });
     },
 
@@ -236,7 +238,11 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
       return runtime.read(ref, async (scope) => {
-        requireAllowed(await mayViewMembership(scope, key.userId, key.organizationId), ref, `view the membership of ${key.userId} in ${key.organizationId}`);
+        if (!(await mayViewMembership(scope, key.userId, key.organizationId))) {
+          throw new OrgKitError("FORBIDDEN", `${ref.type} ${ref.id} may not view the membership of ${key.userId} in ${key.organizationId}`, {
+            details: { actor: ref, action: "view memberships", userId: key.userId, organizationId: key.organizationId },
+          });
+        }
         const membership = await scope.session.memberships.get(key.userId, key.organizationId);
         if (!membership) {
           return { member: false, membership: null, rule: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
@@ -253,11 +259,11 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     },
   };
 
+  /** The user itself, and whoever may read the organization (managing its users includes reading it). */
   async function mayViewMembership(scope: CommandScope, userId: string, organizationId: string): Promise<boolean> {
-    const { access, actor } = scope;
-    if (access.isSystem || access.isPlatformAdmin || access.canManageUsersOf(organizationId)) return true;
-    if (actor.type === "user" && actor.id === userId) return true;
+    if (scope.actor.type === "user" && scope.actor.id === userId) return true;
     const organization = await scope.session.organizations.get(organizationId);
-    return organization !== null && access.canOnOrganization("read", organization);
+    if (organization === null) return scope.auth.allows({ check: "canAdministerPlatform" });
+    return canRead(scope.auth, organization) || scope.auth.allows({ check: "canManageUser", organization });
   }
 }

@@ -12,8 +12,8 @@ import {
 } from "../domain/organization/commands.js";
 import { idSchema, type CreateOrganizationInput, type Organization, type UpdateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
-import type { OrganizationSearchQuery, SearchPage, StorageSession } from "../storage/ports.js";
-import { requireAllowed, type ActorAccess } from "./access.js";
+import type { OrganizationSearchQuery, SearchPage } from "../storage/ports.js";
+import type { Authorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
@@ -113,11 +113,13 @@ export interface OrganizationsApi {
   search(actor: Actor, query?: OrganizationSearchQuery): Promise<OrganizationSearchResult>;
 }
 
-/** May the actor read this organization (platform admin, staff profile by state, or member)? */
-export async function canRead(_session: StorageSession, access: ActorAccess, organization: Organization): Promise<boolean> {
-  // The evaluator decides: platform roles, the staff profile's cell for the organization's
-  // states, or an active membership (a discontinued organization's members read it no more).
-  return access.canOnOrganization("read", organization);
+/**
+ * May the actor read this organization? The evaluator decides: platform roles, the staff
+ * profile's cell for the organization's states, or an active membership (members of a
+ * discontinued organization read it no more).
+ */
+export function canRead(auth: Authorization, organization: Organization): boolean {
+  return auth.allows({ check: "canOnOrganization", action: "read", organization });
 }
 
 /** Throws CONFLICT when another active organization already has this name (case-insensitive). */
@@ -133,10 +135,7 @@ export async function assertPlatformFieldsAllowed(scope: CommandScope, before: O
   const changed = (field: "usergroupIds" | "allowedRoles" | "allowedApps") => !sameSet(before?.[field] ?? [], after[field]);
   const fields = (["usergroupIds", "allowedRoles", "allowedApps"] as const).filter(changed);
   if (fields.length === 0) return;
-  requireAllowed(scope.access.canAdministerPlatform(), scope.actor, `set ${fields.join(", ")} of organizations (platform administration)`, {
-    organizationId: after.id,
-    fields,
-  });
+  scope.auth.require({ check: "canAdministerPlatform" }, `set ${fields.join(", ")} of organizations (platform administration)`);
   const added = after.usergroupIds.filter((id) => !(before?.usergroupIds ?? []).includes(id));
   if (added.length === 0) return;
   if (after.status === "discontinued") {
@@ -152,9 +151,7 @@ export async function assertPlatformFieldsAllowed(scope: CommandScope, before: O
  * grants no right on: the new organization must be one the actor can at least read.
  */
 export function assertMayHold(scope: CommandScope, organization: Organization): void {
-  requireAllowed(scope.access.canOnOrganization("read", organization), scope.actor, `create organizations in states [${organization.states.join(", ")}]`, {
-    states: organization.states,
-  });
+  scope.auth.require({ check: "canOnOrganization", action: "read", organization }, `create organizations in states [${organization.states.join(", ")}]`);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -189,7 +186,7 @@ export async function checkMove(scope: CommandScope, childId: string, parentId: 
   const stored = await scope.session.organizations.get(parentId);
   // Nobody nests an organization under one it may not read; such a parent is reported
   // exactly as a missing one (PARENT_NOT_FOUND), so the refusal does not reveal it exists.
-  const parent = stored && scope.access.canOnOrganization("read", stored) ? stored : null;
+  const parent = stored && canRead(scope.auth, stored) ? stored : null;
   const ancestors = parent ? await scope.session.organizations.ancestors(parentId) : [];
   const height = childIsNew ? 0 : await scope.session.organizations.subtreeHeight(childId);
   assertCanSetParent({
@@ -225,7 +222,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     const { expectedVersion } = options(writeOptions);
     return runtime.run(ref, async (scope) => {
       const current = await loadOrganization(scope.session, orgId);
-      requireAllowed(scope.access.canOnOrganization(action, current), ref, `${action} organization ${orgId}`, { organizationId: orgId, states: current.states });
+      scope.auth.require({ check: "canOnOrganization", action, organization: current }, `${action} organization ${orgId}`);
       const context = { now: scope.now, config: config.organization, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
       const result = await apply(current, scope, context);
       await scope.session.organizations.update(result.organization, current.version);
@@ -241,7 +238,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       const raw = parseInput(ownIdSchema, input, "organization");
       const { id: ownId, ...fields } = raw as CreateOrganizationRequest & Record<string, unknown>;
       return runtime.run(ref, async (scope) => {
-        requireAllowed(scope.access.canAddOrganization(), ref, "create organizations");
+        scope.auth.require({ check: "canAddOrganization" }, "create organizations");
         const id = ownId ?? scope.ids("organization");
         const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
         assertMayHold(scope, organization);
@@ -261,7 +258,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         const next = result.organization;
         await assertPlatformFieldsAllowed(scope, current, next);
         if (next.states.join() !== current.states.join()) {
-          requireAllowed(scope.access.canOnOrganization("edit", next), scope.actor, `move organization ${current.id} into states [${next.states.join(", ")}]`);
+          scope.auth.require({ check: "canOnOrganization", action: "edit", organization: next }, `move organization ${current.id} into states [${next.states.join(", ")}]`);
         }
         if (next.externalId !== current.externalId) await assertExternalIdFree(scope, next.externalId, current.id);
         return result;
@@ -316,18 +313,18 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     async get(actor, id) {
       const ref = parseActor(actor);
       const orgId = idArg(id);
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const organization = await session.organizations.get(orgId);
-        return organization && (await canRead(session, access, organization)) ? organization : null;
+        return organization && canRead(auth, organization) ? organization : null;
       });
     },
 
     async getByExternalId(actor, externalId) {
       const ref = parseActor(actor);
       const value = parseInput(idSchema, externalId, "external id", ["externalId"]);
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const organization = await session.organizations.getByExternalId(value);
-        return organization && (await canRead(session, access, organization)) ? organization : null;
+        return organization && canRead(auth, organization) ? organization : null;
       });
     },
 
@@ -335,9 +332,9 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       const ref = parseActor(actor);
       const orgId = idArg(id);
       const includeDiscontinued = parseInput(treeOptionsSchema, treeOptions ?? {}, "options", ["options"]).includeDiscontinued ?? true;
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const root = await session.organizations.get(orgId);
-        if (!root || !(await canRead(session, access, root))) return null;
+        if (!root || !canRead(auth, root)) return null;
         const descendants = await session.organizations.descendants(orgId, { includeDiscontinued });
         const children = new Map<string, Organization[]>();
         for (const organization of descendants) {
@@ -349,7 +346,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         const build = async (organization: Organization): Promise<OrganizationTreeNode> => {
           const nodes: OrganizationTreeNode[] = [];
           for (const child of (children.get(organization.id) ?? []).sort(byName)) {
-            if (await canRead(session, access, child)) nodes.push(await build(child));
+            if (canRead(auth, child)) nodes.push(await build(child));
           }
           return { organization, children: nodes };
         };
@@ -360,12 +357,12 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     async ancestors(actor, id) {
       const ref = parseActor(actor);
       const orgId = idArg(id);
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const self = await session.organizations.get(orgId);
-        if (!self || !(await canRead(session, access, self))) return [];
+        if (!self || !canRead(auth, self)) return [];
         const result: Organization[] = [];
         for (const organization of await session.organizations.ancestors(orgId)) {
-          if (await canRead(session, access, organization)) result.push(organization);
+          if (canRead(auth, organization)) result.push(organization);
         }
         return result;
       });
@@ -375,9 +372,9 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       const ref = parseActor(actor);
       const parsed = parseInput(searchSchema, query ?? {}, "search query", ["query"]);
       const q = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as OrganizationSearchQuery;
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         // The evaluator's read scope goes into the query: pages, cursors and the total only ever involve visible rows.
-        const visibility = access.readVisibility();
+        const visibility = auth.readVisibility();
         const page: SearchPage<Organization> = await session.organizations.search(visibility === null ? q : { ...q, visibility });
         return { items: page.items, nextCursor: page.nextCursor, total: page.total };
       });

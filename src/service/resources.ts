@@ -4,7 +4,6 @@ import { idSchema } from "../domain/organization/schema.js";
 import type { ResourceOwnership } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
-import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
 
@@ -40,7 +39,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
       const ref = parseActor(actor);
       const data = parseInput(assignResourceInputSchema, input, "resource assignment");
       return runtime.run(ref, async (scope) => {
-        requireAllowed(scope.access.canAdministerPlatform(), ref, "assign resources");
+        scope.auth.require({ check: "canAdministerPlatform" }, "assign resources");
         const organization = await loadOrganization(scope.session, data.organizationId);
         assertAssignable(organization);
         const previous = await scope.session.resources.get(data.kind, data.id);
@@ -58,7 +57,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
       const ref = parseActor(actor);
       const k = key(kind, id);
       return runtime.run(ref, async (scope) => {
-        requireAllowed(scope.access.canAdministerPlatform(), ref, "unassign resources");
+        scope.auth.require({ check: "canAdministerPlatform" }, "unassign resources");
         const previous = await scope.session.resources.get(k.kind, k.id);
         if (!previous) return false;
         await scope.session.resources.delete(k.kind, k.id);
@@ -75,7 +74,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
         if (!resource) return null;
         const owner = await scope.session.organizations.get(resource.organizationId);
         // Exactly the evaluator's canAccessResource: reading the owner (a staff profile) is not access to its resources.
-        return owner && scope.access.canAccessResource(resource, owner) ? resource : null;
+        return owner && scope.auth.allows({ check: "canAccessResource", resource, owner }) ? resource : null;
       });
     },
 
@@ -93,7 +92,7 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
         if (!owner) return [];
         const page = await scope.session.resources.listByOrganization(orgId, { after: options.after ?? null, limit: options.limit });
         // Every row has the same owner, so the evaluator's answer for one is its answer for all.
-        return page.length > 0 && scope.access.canAccessResource(page[0]!, owner) ? page : [];
+        return page.length > 0 && scope.auth.allows({ check: "canAccessResource", resource: page[0]!, owner }) ? page : [];
       });
     },
   };

@@ -10,7 +10,7 @@ import { MEMBER_RULE_KINDS, idSchema, type Organization } from "../domain/organi
 import type { MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { RuleLookupKey, StorageSession } from "../storage/ports.js";
-import { requireAllowed } from "./access.js";
+import { administers } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
@@ -171,9 +171,9 @@ export function createRulesApi(runtime: Runtime): RulesApi {
   async function requireEditOfOverlapped(scope: CommandScope, rule: MemberRule): Promise<void> {
     const owners = [...new Set((await overlappingClaims(scope.session, rule)).map((r) => r.organizationId))];
     for (const organization of await scope.session.organizations.getMany(owners)) {
-      if (scope.access.canOnOrganization("edit", organization)) continue;
+      if (scope.auth.allows({ check: "canOnOrganization", action: "edit", organization })) continue;
       // Name the other organization only to an actor that may read it.
-      const visible = scope.access.canOnOrganization("read", organization);
+      const visible = scope.auth.allows({ check: "canOnOrganization", action: "read", organization });
       throw new OrgKitError(
         "FORBIDDEN",
         `${scope.actor.type} ${scope.actor.id} may not add the ${rule.kind} rule '${rule.value}': it overlaps a claim of ${visible ? `organization ${organization.id}` : "an organization it cannot edit"}, which needs the right to edit that organization too`,
@@ -183,7 +183,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
   }
 
   async function requireEdit(scope: CommandScope, organization: Organization): Promise<void> {
-    requireAllowed(scope.access.canOnOrganization("edit", organization), scope.actor, `edit member rules of organization ${organization.id}`, { organizationId: organization.id });
+    scope.auth.require({ check: "canOnOrganization", action: "edit", organization }, `edit member rules of organization ${organization.id}`);
   }
 
   return {
@@ -263,10 +263,10 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     async list(actor, organizationId) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const organization = await session.organizations.get(orgId);
         // Rules name addresses (an email rule is someone's): for those who administer the organization.
-        if (!organization || !access.canAdministerOrganization(organization)) return [];
+        if (!organization || !administers(auth, organization)) return [];
         return session.rules.listByOrganization(orgId);
       });
     },

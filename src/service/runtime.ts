@@ -4,7 +4,7 @@ import type { Organization } from "../domain/organization/schema.js";
 import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
-import type { ActorAccess } from "./access.js";
+import type { Authorization } from "./authorization.js";
 import { guardMembershipWrites } from "./membership-guard.js";
 
 /** What kinds of id the service generates. */
@@ -28,7 +28,8 @@ export const randomIds: IdGenerator = (kind) => {
 export interface CommandScope {
   readonly session: StorageSession;
   readonly actor: ActorRef;
-  readonly access: ActorAccess;
+  /** Answers the use case's permission requests (the evaluator over the actor's slice). */
+  readonly auth: Authorization;
   readonly now: Date;
   readonly config: OrgKitConfig;
   readonly ids: IdGenerator;
@@ -56,7 +57,7 @@ export function createRuntime(
   config: OrgKitConfig,
   clock: () => Date,
   ids: IdGenerator,
-  loadAccess: (session: StorageSession, actor: ActorRef) => Promise<ActorAccess>,
+  loadAuthorization: (session: StorageSession, actor: ActorRef) => Promise<Authorization>,
 ): Runtime {
   const listeners: (() => void)[] = [];
   async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
@@ -69,11 +70,11 @@ export function createRuntime(
       }
       const at = now.toISOString();
       const events: NewAuditEvent[] = [];
-      const access = await loadAccess(session, actor);
+      const auth = await loadAuthorization(session, actor);
       const scope: CommandScope = {
-        session: write ? guardMembershipWrites(session, actor, access) : session,
+        session: write ? guardMembershipWrites(session, auth) : session,
         actor,
-        access,
+        auth,
         now,
         config,
         ids,

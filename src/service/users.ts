@@ -8,7 +8,6 @@ import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema } from "../domain/organization/schema.js";
 import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
-import { requireAllowed } from "./access.js";
 import { parseActor, type Actor } from "./actor.js";
 import { matchableIdentity, relinkUser } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
@@ -170,18 +169,17 @@ export function createUsersApi(runtime: Runtime): UsersApi {
   }
 
   function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertUserInputSchema>, current: User | null, next: User): void {
-    const { access, actor } = scope;
+    const { auth } = scope;
     const changes = (field: "kind" | "usergroupIds" | "platformRole" | "profileId", fallback: unknown) => {
       const value = data[field];
       if (value === undefined) return false;
       return JSON.stringify(value) !== JSON.stringify(current ? current[field] : fallback);
     };
     for (const [field, fallback] of [["kind", "user"], ["usergroupIds", []], ["profileId", null]] as const) {
-      if (changes(field, fallback)) requireAllowed(access.canAdministerPlatform(), actor, `set ${field} of users`, { field });
+      if (changes(field, fallback)) auth.require({ check: "canAdministerPlatform" }, `set ${field} of users`);
     }
-    if (changes("platformRole", null) || (current?.platformRole === "super_admin" && !access.isSystem && !access.isSuperAdmin)) {
-      requireAllowed(access.isSystem || access.isSuperAdmin, actor, "grant, change or edit platform roles", { field: "platformRole" });
-    }
+    if (changes("platformRole", null)) auth.require({ check: "canGrantPlatformRoles" }, "grant or change platform roles");
+    if (current?.platformRole === "super_admin") auth.require({ check: "canGrantPlatformRoles" }, `edit super admin ${current.id}`);
     // What member rules match is the user's say-so about which organizations it joins:
     // only the host (system actor) and platform admins may change it.
     const before = current ? matchableIdentity(current, config) : { emails: [], phones: [] };
@@ -190,7 +188,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     if ((before.username ?? null) !== (after.username ?? null)) changed.push("username" as never);
     if (changed.length > 0) {
       const what = config.identitiesVerifiedUpstream ? "change the identities of users" : "mark identities verified, or change verified identities";
-      requireAllowed(access.canAdministerPlatform(), actor, what, { fields: changed });
+      auth.require({ check: "canAdministerPlatform" }, `${what} (${changed.join(", ")})`);
     }
   }
 
@@ -200,7 +198,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       const data = parseInput(upsertUserInputSchema, input, "user");
       const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
       return runtime.run(ref, async (scope) => {
-        const { session, access } = scope;
+        const { session, auth } = scope;
         const current = await session.users.get(data.id);
         if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
           throw new OrgKitError("CONFLICT", `User ${data.id} is at version ${current?.version ?? "none"}, not the expected ${opts.expectedVersion}`, {
@@ -209,13 +207,13 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         }
         const identity = nextIdentity(data, current);
         const organization = opts.organizationId ? await loadOrganization(session, opts.organizationId) : null;
-        if (!access.canAdministerPlatform()) {
-          requireAllowed(organization !== null && access.canManageUsersOf(organization.id), ref, "create or edit users outside an organization it administers", {
-            organizationId: organization?.id ?? null,
-          });
-          if (current) {
-            const member = await session.memberships.get(current.id, organization!.id);
-            requireAllowed(member !== null && access.canManageUser(current, member, organization!), ref, `edit user ${current.id} (only plain members of organization ${organization!.id})`);
+        // Platform admins manage every user; others only through an organization whose users they manage.
+        if (!auth.allows({ check: "canAdministerPlatform" })) {
+          if (organization === null) auth.require({ check: "canAdministerPlatform" }, "create or edit users outside an organization it administers");
+          else if (current === null) auth.require({ check: "canManageUser", organization }, `create users in organization ${organization.id}`);
+          else {
+            const membership = await session.memberships.get(current.id, organization.id);
+            auth.require({ check: "canManageUser", organization, target: { user: current, membership } }, `edit user ${current.id} in organization ${organization.id}`);
           }
         }
         const at = scope.now.toISOString();
@@ -244,12 +242,10 @@ export function createUsersApi(runtime: Runtime): UsersApi {
 
         if (organization && !(await session.memberships.get(user.id, organization.id))) {
           const role = opts.role ?? "member";
-          requireAllowed(access.canAssignRole(organization, role), ref, `assign role '${role}' in organization ${organization.id}`, { allowedRoles: organization.allowedRoles });
+          auth.require({ check: "canAssignRole", organization, role }, `assign role '${role}' in organization ${organization.id}`);
           assertAssignable(organization);
           const membership: Membership = { userId: user.id, organizationId: organization.id, role, admin: false, source: { type: "manual" }, createdAt: at, updatedAt: at };
-          await putMembership(scope, membership, (from) =>
-            requireAllowed(access.canManageUsersOf(from.organizationId), ref, `move users out of organization ${from.organizationId}`),
-          );
+          await putMembership(scope, membership);
           scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: user.id, role, admin: false, source: { type: "manual" } } });
         }
 
@@ -262,12 +258,14 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     async get(actor, id) {
       const ref = parseActor(actor);
       const userId = parseInput(idSchema, id, "user id", ["id"]);
-      return runtime.read(ref, async ({ session, access }) => {
+      return runtime.read(ref, async ({ session, auth }) => {
         const user = await session.users.get(userId);
         if (!user) return null;
-        if (access.isSystem || access.isPlatformAdmin || (ref.type === "user" && ref.id === userId)) return user;
+        if ((ref.type === "user" && ref.id === userId) || auth.allows({ check: "canAdministerPlatform" })) return user;
+        // Those who manage the user in one of its organizations read it.
         const memberships = await session.memberships.listByUser(userId);
-        return memberships.some((m) => access.canManageUsersOf(m.organizationId)) ? user : null;
+        const organizations = await session.organizations.getMany(memberships.map((m) => m.organizationId));
+        return organizations.some((organization) => auth.allows({ check: "canManageUser", organization })) ? user : null;
       });
     },
   };

@@ -23,6 +23,7 @@
  */
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
+import type { BuiltInUsergroup } from "../permissions/snapshot.js";
 
 /** Who did something: a user of the host, or automation. */
 export type ActorRef = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id: string };
@@ -32,7 +33,7 @@ export interface UsergroupRecord {
   readonly id: string;
   readonly name: string;
   readonly permissions: readonly string[];
-  readonly builtIn: "everyone" | "registered" | null;
+  readonly builtIn: BuiltInUsergroup | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import type { OrganizationStatus } from "../domain/organization/schema.js";
+import { ORGANIZATION_STATUSES, type OrganizationStatus } from "../permissions/snapshot.js";
 import { checkLimit, invalidArgument } from "./arguments.js";
 import type { OrganizationSearchQuery, OrganizationSortField } from "./ports.js";
 
 const SORT_FIELDS: readonly OrganizationSortField[] = ["name", "createdAt", "updatedAt"];
-const STATUSES: readonly OrganizationStatus[] = ["active", "discontinued"];
+const STATUSES: readonly OrganizationStatus[] = ORGANIZATION_STATUSES;
 /** Page size when a search names none. */
 export const DEFAULT_SEARCH_LIMIT = 50;
 
@@ -83,7 +83,7 @@ export function parseSearchQuery<V extends string | number>(
   if (typeof query !== "object" || query === null) throw invalidArgument("query", "must be an object");
   const { text, status, parentId, sort, direction, limit, cursor } = query;
   if (text !== undefined && typeof text !== "string") throw invalidArgument("text", "must be a string");
-  if (status !== undefined && !STATUSES.includes(status)) throw invalidArgument("status", "must be 'active' or 'discontinued'");
+  if (status !== undefined && !STATUSES.includes(status)) throw invalidArgument("status", `must be ${STATUSES.map((s) => `'${s}'`).join(" or ")}`);
   if (parentId !== undefined && parentId !== null && typeof parentId !== "string") throw invalidArgument("parentId", "must be a string or null");
   if (sort !== undefined && !SORT_FIELDS.includes(sort)) throw invalidArgument("sort", `must be one of ${SORT_FIELDS.join(", ")}`);
   if (direction !== undefined && direction !== "asc" && direction !== "desc") throw invalidArgument("direction", "must be 'asc' or 'desc'");

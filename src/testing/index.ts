@@ -17,7 +17,8 @@
  * @module orgkit/testing
  */
 export * from "./conformance/index.js";
-export { memoryInspector } from "./memory-inspector.js";
+// The inspector lives with its adapter (like `postgresInspector`); exported here as before.
+export { memoryInspector } from "../adapters/memory/raw-inspector.js";
 export {
   buildAuditEvent,
   buildMemberRule,

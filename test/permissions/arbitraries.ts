@@ -141,7 +141,7 @@ export const requestArb: fc.Arbitrary<PermissionRequest> = fc.oneof(
     action: fc.constantFrom(...ACTIONS),
     organization: fc.oneof(fc.constantFrom(...ORG_IDS, "o-missing"), fc.constantFrom(...ORG_IDS).map((id) => ({ id, known: true }))),
   }),
-  fc.record({ check: fc.constant("canAddOrganization" as const), subject: subjectDataArb }),
+  fc.record({ check: fc.constantFrom("canAddOrganization" as const, "canAdministerPlatform" as const, "canGrantPlatformRoles" as const), subject: subjectDataArb }),
   fc.record({
     check: fc.constantFrom("canEditNote" as const, "canDeleteNote" as const),
     subject: subjectDataArb,

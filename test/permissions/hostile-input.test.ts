@@ -292,6 +292,10 @@ function askPositionally(policy: Policy, request: Record<string, unknown>): bool
       return policy.canOnOrganization(r("subject"), r("action"), r("organization"));
     case "canAddOrganization":
       return policy.canAddOrganization(r("subject"));
+    case "canAdministerPlatform":
+      return policy.canAdministerPlatform(r("subject"));
+    case "canGrantPlatformRoles":
+      return policy.canGrantPlatformRoles(r("subject"));
     case "canEditNote":
       return policy.canEditNote(r("subject"), r("note"));
     case "canDeleteNote":
@@ -323,6 +327,10 @@ function askHandle(subject: Subject, request: Record<string, unknown>): boolean 
       return subject.canOnOrganization(r("action"), r("organization"));
     case "canAddOrganization":
       return subject.canAddOrganization();
+    case "canAdministerPlatform":
+      return subject.canAdministerPlatform();
+    case "canGrantPlatformRoles":
+      return subject.canGrantPlatformRoles();
     case "canEditNote":
       return subject.canEditNote(r("note"));
     case "canDeleteNote":
@@ -642,6 +650,8 @@ const POLICY_METHODS = {
   permissionsOf: "decision",
   canOnOrganization: "decision",
   canAddOrganization: "decision",
+  canAdministerPlatform: "decision",
+  canGrantPlatformRoles: "decision",
   canEditNote: "decision",
   canDeleteNote: "decision",
   canManageUser: "decision",
@@ -662,6 +672,8 @@ const SUBJECT_METHODS = [
   "permissions",
   "canOnOrganization",
   "canAddOrganization",
+  "canAdministerPlatform",
+  "canGrantPlatformRoles",
   "canEditNote",
   "canDeleteNote",
   "canManageUser",

@@ -14,6 +14,8 @@ function requestsFor(who: Who): PermissionRequest<string, Who>[] {
   for (const permission of [...PERMISSIONS, CANARY, "unknown"]) out.push({ check: "can", subject, permission });
   for (const permissions of [["p0", "p1"], ["p2", "p3", "p4"], ["p5", CANARY], []]) out.push({ check: "canAll", subject, permissions });
   out.push({ check: "canAddOrganization", subject });
+  out.push({ check: "canAdministerPlatform", subject });
+  out.push({ check: "canGrantPlatformRoles", subject });
   for (const organizationId of ORGS) {
     for (const action of ACTIONS) out.push({ check: "canOnOrganization", subject, action, organization: organizationId });
     for (const authorId of [who ?? "nobody", "someone"]) {
@@ -47,6 +49,10 @@ function referenceCheck(ref: ReturnType<typeof referenceEvaluator>, r: Permissio
       return ref.canOnOrganization(r.subject, r.action, r.organization as string);
     case "canAddOrganization":
       return ref.canAddOrganization(r.subject);
+    case "canAdministerPlatform":
+      return ref.canAdministerPlatform(r.subject);
+    case "canGrantPlatformRoles":
+      return ref.canGrantPlatformRoles(r.subject);
     case "canEditNote":
       return ref.canEditNote(r.subject, r.note);
     case "canDeleteNote":

@@ -84,6 +84,8 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
     permissionsOf: (who: Who) => [...new Set(groupIdsOf(who).flatMap((id) => usergroups.find((g) => g.id === id)?.permissions ?? []))].sort(),
     canOnOrganization,
     canAddOrganization: (who: Who) => known(who) && (platform(who) || profileOf(who)?.add === true),
+    canAdministerPlatform: (who: Who) => known(who) && platform(who),
+    canGrantPlatformRoles: (who: Who) => known(who) && userOf(who)?.platformRole === "super_admin",
     canEditNote: (who: Who, n: NoteRef) => note(who, n, "editOwn", "editAny"),
     canDeleteNote: (who: Who, n: NoteRef) => note(who, n, "deleteOwn", "deleteAny"),
     canManageUser: (who: Who, target: string | null, orgId: string) => {

@@ -1,14 +1,17 @@
+import type { RawTable } from "../../storage/raw-inspector.js";
+
 /**
- * The memory storage's internal hook, for `memoryInspector` in `orgkit/testing` and for
- * the adapter's own tests. Not part of the public API: it reads the stores' maps
- * directly, bypassing the repositories (and their queue).
+ * The memory storage's internal hook, for `memoryInspector` (`raw-inspector.ts`,
+ * re-exported by `orgkit/testing`) and for the adapter's own tests. Not part of the
+ * public API: it reads the stores' maps directly, bypassing the repositories (and their
+ * queue).
  *
  * @internal
  */
 export const MEMORY_INTERNALS: unique symbol = Symbol.for("orgkit.memory.internals") as never;
 
-/** The tables the memory storage keeps. @internal */
-export type MemoryTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events";
+/** The tables the memory storage keeps: the same set the raw inspector counts. @internal */
+export type MemoryTable = RawTable;
 
 /** What the internal hook returns. @internal */
 export interface MemoryInternals {

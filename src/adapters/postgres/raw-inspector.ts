@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawInspector, RawTable } from "../../testing/conformance/raw-inspector.js";
+import type { RawInspector, RawTable } from "../../storage/raw-inspector.js";
 import type { PostgresQueryable } from "./client.js";
 import { DEFAULT_SCHEMA, tableNames, type TableNames } from "./sql.js";
 

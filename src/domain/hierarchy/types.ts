@@ -5,12 +5,14 @@
  * @module
  */
 
+import type { OrganizationStatus } from "../../permissions/snapshot.js";
+
 /**
- * Whether an organization accepts new assignments. Structurally the same union as the
- * organization aggregate's status, declared here so the hierarchy module does not
- * import the (zod-based) organization schema.
+ * Whether an organization accepts new assignments: the organization status, taken from
+ * the dependency-free `permissions/` so the hierarchy module does not import the
+ * (zod-based) organization schema.
  */
-export type HierarchyStatus = "active" | "discontinued";
+export type HierarchyStatus = OrganizationStatus;
 
 /** One organization as the hierarchy index sees it: its id, its parent, and its status. */
 export interface HierarchyEntry {

@@ -1,12 +1,8 @@
-/** How a user relates to the platform: a customer-side user, or a staff agent. */
-export const USER_KINDS = ["user", "agent"] as const;
-/** One of {@link USER_KINDS}. */
-export type UserKind = (typeof USER_KINDS)[number];
+import type { PlatformRole, UserKind } from "../../permissions/snapshot.js";
 
-/** Platform-wide roles: super admins and admins may do anything to any organization. */
-export const PLATFORM_ROLES = ["super_admin", "admin"] as const;
-/** One of {@link PLATFORM_ROLES}. */
-export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+// The closed sets live in the dependency-free `permissions/` (which may not import the
+// domain); the domain re-exports them so `orgkit` keeps its names.
+export { PLATFORM_ROLES, USER_KINDS, type PlatformRole, type UserKind } from "../../permissions/snapshot.js";
 
 /**
  * orgkit's projection of a host user: just what matching and permissions need.

@@ -1,12 +1,17 @@
 import { z } from "zod";
+import { DEFAULT_STATE_FLAGS, MAX_STATE_FLAGS } from "../../permissions/snapshot.js";
 import { parseUntrustedInput } from "../parse-untrusted-input.js";
 import { parseInput } from "../validation.js";
 import { customFieldDefinitionSchema, type CustomFieldDefinition, type CustomFieldDefinitionInput } from "./custom-fields.js";
 
 /** The organization types orgkit uses unless configured otherwise. */
 export const DEFAULT_ORGANIZATION_TYPES = ["customer", "oem", "distributor", "sales"] as const;
-/** The organization state flags orgkit uses unless configured otherwise (staff profiles grant by their combination). */
-export const DEFAULT_ORGANIZATION_STATES = ["service", "outreach", "opportunities"] as const;
+/**
+ * The organization state flags orgkit uses unless configured otherwise (staff profiles
+ * grant by their combination): the same array as `DEFAULT_STATE_FLAGS` of
+ * `orgkit/permissions`, so the kit and the evaluator cannot disagree.
+ */
+export const DEFAULT_ORGANIZATION_STATES = DEFAULT_STATE_FLAGS;
 
 /** What the organization aggregate is validated against; every field has a default. */
 export interface OrganizationConfig {
@@ -35,7 +40,7 @@ const identifier = z
 const configSchema = z
   .object({
     types: z.array(identifier).min(1).default([...DEFAULT_ORGANIZATION_TYPES]),
-    states: z.array(identifier).max(16).default([...DEFAULT_ORGANIZATION_STATES]),
+    states: z.array(identifier).max(MAX_STATE_FLAGS).default([...DEFAULT_ORGANIZATION_STATES]),
     customFields: z.array(customFieldDefinitionSchema).default([]),
   })
   .strict()

@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { idString } from "../validation.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
+import { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
 
-/** An organization is active, or discontinued (soft-deleted: kept, readable, not assignable). */
-export const ORGANIZATION_STATUSES = ["active", "discontinued"] as const;
-/** One of {@link ORGANIZATION_STATUSES}. */
-export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+// Declared once in the dependency-free `permissions/`; re-exported under the same names.
+export { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
 
 /** The kinds of member rule: how a person is matched to an organization. */
 export const MEMBER_RULE_KINDS = ["email", "domain", "username", "phone"] as const;

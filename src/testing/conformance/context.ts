@@ -1,5 +1,5 @@
 import type { Storage } from "../../storage/ports.js";
-import type { RawInspector } from "./raw-inspector.js";
+import type { RawInspector } from "../../storage/raw-inspector.js";
 import { testApi } from "./test-api.js";
 
 /** What every sub-suite gets: the storage under test, the inspector, and helpers to register tests. */

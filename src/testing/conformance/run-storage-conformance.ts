@@ -6,7 +6,7 @@ import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
 import { membershipsSuite } from "./memberships.js";
 import { organizationsSuite, uniqueNamesSuite } from "./organizations.js";
 import { profilesSuite } from "./profiles.js";
-import type { RawInspector } from "./raw-inspector.js";
+import type { RawInspector } from "../../storage/raw-inspector.js";
 import { useTestApi, type ConformanceTestApi } from "./test-api.js";
 import { resourcesSuite } from "./resources.js";
 import { rulesSuite } from "./rules.js";

@@ -1,6 +1,6 @@
 import { expect } from "./test-api.js";
 import type { Organization } from "../../domain/organization/schema.js";
-import type { OrganizationSearchQuery, SearchPage, Storage } from "../../storage/ports.js";
+import type { OrganizationSearchQuery, OrganizationVisibility, SearchPage, Storage } from "../../storage/ports.js";
 import { expectDetached, expectOrgKitError } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
 import { at, idsOf, org } from "./fixtures.js";
@@ -139,7 +139,7 @@ export const searchSuite: ConformanceSuite = {
     ctx.test("visibility keeps only the listed organizations and those whose states equal a listed set, in pages, cursors and total", async () => {
       const ns = ctx.namespace();
       await plantSearchData(ctx.storage, ns);
-      const cases: [OrganizationSearchQuery["visibility"], string[]][] = [
+      const cases: [OrganizationVisibility, string[]][] = [
         [{ organizationIds: [], stateSets: [] }, []],
         [{ organizationIds: [`${ns}-c`, `${ns}-unknown`], stateSets: [] }, ["c"]],
         // Exactly {service}: not B (service+outreach) nor d (all three).

@@ -4,7 +4,7 @@ import type { Storage, StorageSession } from "../../storage/ports.js";
 import { expectOrgKitError } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
 import { event, idsOf, membership, org, profile, resource, rule, user, usergroup } from "./fixtures.js";
-import type { RawTable } from "./raw-inspector.js";
+import type { RawTable } from "../../storage/raw-inspector.js";
 
 const TABLES: readonly RawTable[] = ["organizations", "users", "memberships", "rules", "usergroups", "profiles", "resources", "events"];
 

@@ -1,7 +1,14 @@
-import { OrgKitError } from "../errors.js";
-import { MEMORY_INTERNALS, type WithMemoryInternals } from "../adapters/memory/internals.js";
-import type { Storage } from "../storage/ports.js";
-import type { RawInspector } from "./conformance/raw-inspector.js";
+/**
+ * The raw inspector of the memory storage, for the storage conformance suite (the
+ * memory twin of `postgresInspector`). It lives beside the adapter because it reads the
+ * adapter's internal hook; `orgkit/testing` re-exports it.
+ *
+ * @module
+ */
+import { OrgKitError } from "../../errors.js";
+import type { Storage } from "../../storage/ports.js";
+import type { RawInspector } from "../../storage/raw-inspector.js";
+import { MEMORY_INTERNALS, type WithMemoryInternals } from "./internals.js";
 
 /**
  * The {@link RawInspector} of a `memoryStorage()`: reads its internal maps directly

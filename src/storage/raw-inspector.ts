@@ -1,3 +1,11 @@
+/**
+ * The raw-inspector port: how the storage conformance suite (`orgkit/testing`) reads an
+ * adapter's stored rows directly. It sits with the storage ports so that adapters
+ * implement it and the suite consumes it without either importing the other.
+ *
+ * @module
+ */
+
 /** The tables (or collections) a {@link RawInspector} can count. */
 export type RawTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events";
 

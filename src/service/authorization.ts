@@ -1,0 +1,162 @@
+/**
+ * The one decision path of the facade: every use case states the permission requests it
+ * needs, with the facts it loaded, and the compiled evaluator (`orgkit/permissions`)
+ * answers them. A refusal is `FORBIDDEN` carrying the evaluator's explanation. There is
+ * no other authorization code in the service.
+ *
+ * @module
+ */
+import { OrgKitError } from "../errors.js";
+import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
+import type { Organization } from "../domain/organization/schema.js";
+import type { PolicyChange } from "../permissions/changes.js";
+import { compilePolicy, type Policy } from "../permissions/policy.js";
+import type { PermissionRequest } from "../permissions/requests.js";
+import { NO_STATE_KEY, POLICY_SNAPSHOT_SCHEMA_VERSION, STATE_KEY_SEPARATOR, type OrganizationAction } from "../permissions/snapshot.js";
+import type { Subject } from "../permissions/subject.js";
+import type { ActorRef, OrganizationVisibility, StorageSession } from "../storage/ports.js";
+import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
+
+/**
+ * A permission request about the acting user, with the facts the evaluator needs to
+ * answer it: the domain objects the use case loaded. Each is one `PermissionRequest` of
+ * `orgkit/permissions` (same name, same meaning).
+ */
+export type AccessRequest =
+  | { readonly check: "canAddOrganization" }
+  | { readonly check: "canAdministerPlatform" }
+  | { readonly check: "canGrantPlatformRoles" }
+  | { readonly check: "canOnOrganization"; readonly action: OrganizationAction; readonly organization: Organization }
+  /** Without `target`: manage the organization's users in general (new users, listings). */
+  | { readonly check: "canManageUser"; readonly organization: Organization; readonly target?: { readonly user: User; readonly membership: Membership | null } }
+  | { readonly check: "canAssignRole"; readonly organization: Organization; readonly role: string }
+  | { readonly check: "canAccessResource"; readonly resource: ResourceOwnership; readonly owner: Organization };
+
+/** What the acting user may do, answered by the evaluator over the actor's slice of the data. */
+export interface Authorization {
+  readonly actor: ActorRef;
+  /** The system actor: trusted automation, every request is allowed. */
+  readonly isSystem: boolean;
+  /** The evaluator's answer to `request`. */
+  allows(request: AccessRequest): boolean;
+  /** Throws `FORBIDDEN` with the evaluator's explanation unless `request` is allowed; `action` says what the use case was about to do. */
+  require(request: AccessRequest, action: string): void;
+  /** The organizations the actor may read as a storage filter (`organizationReadScope()`), or `null` for all of them. */
+  readVisibility(): OrganizationVisibility | null;
+}
+
+const SYSTEM: Omit<Authorization, "actor"> = {
+  isSystem: true,
+  allows: () => true,
+  require: () => undefined,
+  readVisibility: () => null,
+};
+
+/** The slice's organizations carry no parent: no check the service asks walks the tree, and a slice need not hold ancestors. */
+function sliceOrganization(organization: Organization) {
+  return { ...toPolicyOrganization(organization), parentId: null };
+}
+
+/**
+ * Loads what the evaluator needs to authorize one actor — its user record, its
+ * memberships and their organizations, its staff profile and the usergroups — and
+ * compiles that slice. The facts a request carries (the organization, the target user)
+ * are added to the compiled policy as it is asked (`withChanges`), so no check ever
+ * needs a whole table.
+ */
+export async function loadAuthorization(session: StorageSession, actor: ActorRef, states: readonly string[]): Promise<Authorization> {
+  if (actor.type === "system") return { actor, ...SYSTEM };
+  const user = await session.users.get(actor.id);
+  const memberships = user ? await session.memberships.listByUser(user.id) : [];
+  const organizations = await session.organizations.getMany(memberships.map((m) => m.organizationId));
+  const profile = user?.profileId ? await session.profiles.get(user.profileId) : null;
+  const usergroups = await session.usergroups.list();
+  const present = new Set(organizations.map((o) => o.id));
+  let policy: Policy = compilePolicy(
+    {
+      schemaVersion: POLICY_SNAPSHOT_SCHEMA_VERSION,
+      version: 0,
+      stateFlags: states,
+      usergroups: usergroups.map(toPolicyUsergroup),
+      profiles: profile ? [toPolicyProfile(profile)] : [],
+      organizations: organizations.map(sliceOrganization),
+      users: user ? [toPolicyUser(user)] : [],
+      memberships: memberships.filter((m) => present.has(m.organizationId)).map(toPolicyMembership),
+    },
+    { subjectCacheSize: 4 },
+  );
+  let subject: Subject = policy.subject(actor.id);
+  // The organizations already in the slice, by the version added: asking about one again costs nothing.
+  const known = new Map(organizations.map((o) => [o.id, o.version]));
+
+  function learn(request: AccessRequest): void {
+    const changes: PolicyChange[] = [];
+    const organization = "organization" in request ? request.organization : "owner" in request ? request.owner : null;
+    if (organization !== null && known.get(organization.id) !== organization.version) {
+      changes.push({ type: "organization.set", organization: sliceOrganization(organization) });
+      known.set(organization.id, organization.version);
+    }
+    if (request.check === "canManageUser" && request.target) {
+      changes.push({ type: "user.set", user: toPolicyUser(request.target.user) });
+      if (request.target.membership) changes.push({ type: "membership.set", membership: toPolicyMembership(request.target.membership) });
+    }
+    if (request.check === "canAccessResource") changes.push({ type: "resource.set", resource: toPolicyResource(request.resource) });
+    if (changes.length === 0) return;
+    policy = policy.withChanges(changes);
+    subject = policy.subject(actor.id);
+  }
+
+  function toPermissionRequest(request: AccessRequest): PermissionRequest {
+    const s = actor.id;
+    switch (request.check) {
+      case "canAddOrganization":
+      case "canAdministerPlatform":
+      case "canGrantPlatformRoles":
+        return { check: request.check, subject: s };
+      case "canOnOrganization":
+        return { check: "canOnOrganization", subject: s, action: request.action, organization: request.organization.id };
+      case "canManageUser":
+        return { check: "canManageUser", subject: s, targetUserId: request.target?.user.id ?? null, organizationId: request.organization.id };
+      case "canAssignRole":
+        return { check: "canAssignRole", subject: s, organizationId: request.organization.id, role: request.role };
+      case "canAccessResource":
+        return { check: "canAccessResource", subject: s, resource: { kind: request.resource.kind, id: request.resource.id } };
+    }
+  }
+
+  function allows(request: AccessRequest): boolean {
+    learn(request);
+    return policy.check({ ...toPermissionRequest(request), subject });
+  }
+
+  return {
+    actor,
+    isSystem: false,
+    allows,
+    require(request, action) {
+      if (allows(request)) return;
+      const decision = policy.explain(toPermissionRequest(request));
+      throw new OrgKitError("FORBIDDEN", `${actor.type} ${actor.id} may not ${action}: ${decision.reason}`, {
+        details: { actor, action, check: decision.check, reason: decision.reason },
+      });
+    },
+    readVisibility() {
+      const scope = subject.organizationReadScope();
+      if (scope.all) return null;
+      return {
+        organizationIds: scope.organizationIds,
+        stateSets: scope.stateCombinations.map((key) => (key === NO_STATE_KEY ? [] : key.split(STATE_KEY_SEPARATOR))),
+      };
+    },
+  };
+}
+
+/**
+ * Administers the organization: manages its users (platform admins, its org admins) or
+ * may edit it (staff whose profile allows `edit`, who could change its rules). This is
+ * who may change its memberships, and read what names its people (audit events, member
+ * rules).
+ */
+export function administers(auth: Authorization, organization: Organization): boolean {
+  return auth.allows({ check: "canManageUser", organization }) || auth.allows({ check: "canOnOrganization", action: "edit", organization });
+}
