@@ -3,6 +3,7 @@ import { OrgKitError } from "../errors.js";
 import { linkOrganizationUsergroups, unlinkOrganizationUsergroups } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
+import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapshot.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
@@ -14,7 +15,7 @@ export const createUsergroupInputSchema = z
     id: idSchema.optional(),
     name: z.string().trim().min(1).max(200),
     permissions: z.array(permissionName).max(10_000).default([]).transform((v) => [...new Set(v)]),
-    builtIn: z.enum(["everyone", "registered"]).nullable().default(null),
+    builtIn: z.enum(BUILT_IN_USERGROUPS).nullable().default(null),
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
@@ -29,7 +30,7 @@ export const updateUsergroupInputSchema = z
 /** Patch of `kit.usergroups.update`. */
 export type UpdateUsergroupInput = z.input<typeof updateUsergroupInputSchema>;
 
-const actionList = z.array(z.enum(["read", "edit", "delete"])).max(3).transform((v) => [...new Set(v)]);
+const actionList = z.array(z.enum(ORGANIZATION_ACTIONS)).max(ORGANIZATION_ACTIONS.length).transform((v) => [...new Set(v)]);
 const grantsFields = {
   add: z.boolean(),
   organizations: z.record(z.string().min(1).max(200), actionList),

@@ -136,8 +136,13 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
     require(request, action) {
       if (allows(request)) return;
       const decision = policy.explain(toPermissionRequest(request));
-      throw new OrgKitError("FORBIDDEN", `${actor.type} ${actor.id} may not ${action}: ${decision.reason}`, {
-        details: { actor, action, check: decision.check, reason: decision.reason },
+      // The explanation is cut to what the actor may see: about an organization it may not
+      // read, it says only that (not the organization's states or who administers it).
+      const about = "organization" in request ? request.organization : "owner" in request ? request.owner : null;
+      const hidden = about !== null && !allows({ check: "canOnOrganization", action: "read", organization: about });
+      const reason = hidden ? "it may not read that organization" : decision.reason;
+      throw new OrgKitError("FORBIDDEN", `${actor.type} ${actor.id} may not ${action}: ${reason}`, {
+        details: { actor, action, check: decision.check, reason },
       });
     },
     readVisibility() {

@@ -13,6 +13,7 @@ import {
 import { idSchema, type CreateOrganizationInput, type Organization, type UpdateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
 import type { OrganizationSearchQuery, SearchPage } from "../storage/ports.js";
+import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
@@ -58,7 +59,7 @@ const searchSchema = z
     types: z.array(z.string().min(1)).max(50).optional(),
     tags: z.array(z.string().trim().min(1)).max(50).optional(),
     states: z.array(z.string().min(1)).max(16).optional(),
-    status: z.enum(["active", "discontinued"]).optional(),
+    status: z.enum(ORGANIZATION_STATUSES).optional(),
     parentId: idSchema.nullable().optional(),
     sort: z.enum(["name", "createdAt", "updatedAt"]).optional(),
     direction: z.enum(["asc", "desc"]).optional(),

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
+import { rejects } from "./setup.js";
 import { storageTargets } from "./storage-targets.js";
 
 const system = SYSTEM_ACTOR;
@@ -94,6 +95,15 @@ describe.each(targets)("reads on $name", ({ storage: makeStorage }) => {
     // Its org admin does (it manages those users).
     expect(JSON.stringify(await kit.events.list(as("bob"), { organizationId: "o1" }))).toContain("carol@o1.example");
     expect((await kit.rules.list(as("bob"), "o1")).map((r) => r.value)).toEqual(["carol@o1.example"]);
+  });
+
+  it("a refusal carries the evaluator's explanation, cut to what the actor may see", async () => {
+    const readable = await rejects(kit.organizations.update(as("reader"), "o3", { industry: "Retail" }), "FORBIDDEN");
+    expect(readable.details).toMatchObject({ check: "canOnOrganization" });
+    expect(readable.message).toContain('staff profile "readers"');
+    const hidden = await rejects(kit.organizations.update(as("reader"), "o2", { industry: "Retail" }), "FORBIDDEN");
+    expect(hidden.details).toMatchObject({ check: "canOnOrganization", reason: "it may not read that organization" });
+    expect(hidden.message).not.toContain("outreach");
   });
 
   it("members of a discontinued organization no longer read it, its resources, members or events (the policy says no)", async () => {
