@@ -125,7 +125,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     for (const person of people) {
       for (const key of identityLookupKeys(matchableIdentity(person, config), matcherOptions).keys) keys.set(`${key.kind}\u0000${key.value}`, key);
     }
-    if (action === "add") keys.set(`${rule.kind}\u0000${rule.value}`, { kind: rule.kind, value: rule.value });
+    // The rule itself, also when it links nobody yet (adding) or any more (removing): the matcher must hold it.
+    keys.set(`${rule.kind}\u0000${rule.value}`, { kind: rule.kind, value: rule.value });
     const records = keys.size > 0 ? await session.rules.findByKeys([...keys.values()]) : [];
     const owners = await session.organizations.getMany([...new Set(records.map((r) => r.organizationId))]);
     const active = new Set(owners.filter((o) => o.status === "active").map((o) => o.id));

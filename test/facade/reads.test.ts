@@ -106,6 +106,13 @@ describe.each(targets)("reads on $name", ({ storage: makeStorage }) => {
     expect(hidden.message).not.toContain("outreach");
   });
 
+  it("previewRemove of a rule that links nobody answers an empty preview (it was NOT_FOUND: the rule was not in the matcher)", async () => {
+    const { rule } = await kit.rules.add(admin, "o4", { kind: "domain", value: "nobody-here.example" });
+    const preview = await kit.rules.previewRemove(admin, "o4", rule.id);
+    expect(preview).toMatchObject({ leaving: [], moving: [], joining: [], truncated: false });
+    await kit.rules.remove(admin, "o4", rule.id);
+  });
+
   it("members of a discontinued organization no longer read it, its resources, members or events (the policy says no)", async () => {
     await kit.organizations.discontinue(admin, "o1");
     const policy = await kit.policy();
