@@ -55,7 +55,7 @@ const job = (load) => `${load}
 const kit = createOrgKit({ storage: memoryStorage() });
 const org = await kit.organizations.create(SYSTEM_ACTOR, { name: "Smoke" });
 await kit.rules.add(SYSTEM_ACTOR, org.id, { kind: "domain", value: "smoke.example" });
-await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: ["u1@smoke.example"] });
+await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: [{ value: "u1@smoke.example", verified: true }] });
 if ((await kit.memberships.listByUser(SYSTEM_ACTOR, "u1")).length !== 1) throw new Error("rule did not link");
 for (const [value, code] of [["gmail.com", "DOMAIN_FREE_MAIL"], ["co.uk", "DOMAIN_PUBLIC_SUFFIX"]]) {
   try { createMemberRule({ id: "r", organizationId: org.id, kind: "domain", value }); throw new Error(value + " accepted"); }

@@ -130,3 +130,22 @@ export function validationError(message: string, issues: readonly ValidationIssu
   // `Error` converts its message with ToString, which throws for a null-prototype object or a symbol.
   return new OrgKitError("VALIDATION_FAILED", typeof message === "string" ? message : "Validation failed", { details: { issues }, cause });
 }
+
+/**
+ * `CONFLICT` with `details.reason: "version"`: the stored `entity` is at `actualVersion`
+ * (`null` when it does not exist yet), not the `expectedVersion` the caller read.
+ */
+export function versionConflict(entity: string, id: string, expectedVersion: number, actualVersion: number | null): OrgKitError {
+  const text = `The ${printable(entity)} ${printable(id)} is at version ${printable(actualVersion ?? "none")}, not the expected ${printable(expectedVersion)}`;
+  return new OrgKitError("CONFLICT", text, { details: { reason: "version", entity, id, expectedVersion, actualVersion } });
+}
+
+/** `NOT_FOUND` for a missing `entity` (`details.entity`, `details.id`). */
+export function notFound(entity: string, id: string): OrgKitError {
+  return new OrgKitError("NOT_FOUND", `No ${printable(entity)} with id '${printable(id)}'`, { details: { entity, id } });
+}
+
+/** A value for a message: strings and numbers as they are, anything else (which could throw when converted) named by its type. */
+function printable(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value) : `(${value === null ? "null" : typeof value})`;
+}

@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { OrgKitError } from "../errors.js";
+import { notFound, OrgKitError, versionConflict } from "../errors.js";
 import { linkOrganizationUsergroups, unlinkOrganizationUsergroups } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
+import { keysetPages } from "../storage/pages.js";
 import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapshot.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
-import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 const permissionName = z.string().trim().min(1).max(128);
 /** Schema of {@link CreateUsergroupInput}. */
@@ -113,13 +114,13 @@ export interface StaffProfilesApi {
   list(actor: Actor): Promise<StaffProfileRecord[]>;
 }
 
+const byId = (record: { readonly id: string }) => record.id;
+
 const versionOption = z.object({ expectedVersion: z.number().int().min(1).optional() }).strict();
 
 function checkVersion(entity: string, current: { id: string; version: number }, expected: number | undefined): void {
   if (expected !== undefined && expected !== current.version) {
-    throw new OrgKitError("CONFLICT", `${entity} ${current.id} is at version ${current.version}, not the expected ${expected}`, {
-      details: { reason: "version", id: current.id, expectedVersion: expected, actualVersion: current.version },
-    });
+    throw versionConflict(entity, current.id, expected, current.version);
   }
 }
 
@@ -185,19 +186,15 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
         admin(scope, "delete usergroups");
         if (!(await scope.session.usergroups.get(groupId))) return false;
         // Unlink from organizations and users so no dangling reference survives the group.
-        for (let after: string | null = null; ; ) {
-          const page = await scope.session.organizations.scan({ after, limit: 500 });
+        for await (const page of keysetPages((o) => scope.session.organizations.scan(o), byId)) {
           for (const organization of page) {
             if (!organization.usergroupIds.includes(groupId)) continue;
             const result = unlinkOrganizationUsergroups(organization, [groupId], { now: scope.now, config: runtime.config.organization });
             await scope.session.organizations.update(result.organization, organization.version);
             scope.recordDomain(result.events);
           }
-          if (page.length < 500) break;
-          after = page[page.length - 1]!.id;
         }
-        for (let after: string | null = null; ; ) {
-          const page = await scope.session.users.scan({ after, limit: 500 });
+        for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
           for (const user of page) {
             if (!user.usergroupIds.includes(groupId)) continue;
             await scope.session.users.update(
@@ -205,8 +202,6 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
               user.version,
             );
           }
-          if (page.length < 500) break;
-          after = page[page.length - 1]!.id;
         }
         await scope.session.usergroups.delete(groupId);
         scope.record({ type: "usergroup.deleted", organizationId: null, data: { id: groupId } });
@@ -288,14 +283,11 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       return runtime.run(ref, async (scope) => {
         admin(scope, "delete staff profiles");
         if (!(await scope.session.profiles.get(profileId))) return false;
-        for (let after: string | null = null; ; ) {
-          const page = await scope.session.users.scan({ after, limit: 500 });
+        for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
           const holder = page.find((u) => u.profileId === profileId);
           if (holder) {
             throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", id: profileId, userId: holder.id } });
           }
-          if (page.length < 500) break;
-          after = page[page.length - 1]!.id;
         }
         await scope.session.profiles.delete(profileId);
         scope.record({ type: "profile.deleted", organizationId: null, data: { id: profileId } });

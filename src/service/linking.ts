@@ -4,6 +4,7 @@ import type { OrganizationMatch } from "../domain/matching/ranking.js";
 import type { PhoneRegion } from "../domain/matching/phone.js";
 import type { MemberRule } from "../domain/matching/rule.js";
 import type { Membership, MemberRuleRecord, User } from "../domain/membership/model.js";
+import { keysetPages } from "../storage/pages.js";
 import type { StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { CommandScope } from "./runtime.js";
@@ -172,15 +173,13 @@ export async function forEachUserMatchingRule(
   visit: (user: User) => Promise<boolean | void>,
 ): Promise<number> {
   let count = 0;
-  for (let after: string | null = null; ; ) {
-    const page = await session.users.findMatching(rule, { after, limit: PAGE });
+  for await (const page of keysetPages((o) => session.users.findMatching(rule, o), (user) => user.id, PAGE)) {
     for (const user of page) {
       count++;
       if ((await visit(user)) === false) return count;
     }
-    if (page.length < PAGE) return count;
-    after = page[page.length - 1]!.id;
   }
+  return count;
 }
 
 /** Options of {@link linkUsersMatchingRule}. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OrgKitError } from "../errors.js";
+import { notFound, OrgKitError } from "../errors.js";
 import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
@@ -7,7 +7,7 @@ import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
-import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Organization role names: `member`, `manager`, or a custom role. */
 export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);

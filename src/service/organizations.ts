@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OrgKitError } from "../errors.js";
+import { notFound, OrgKitError } from "../errors.js";
 import { assertCanSetParent } from "../domain/hierarchy/assert-can-set-parent.js";
 import {
   createOrganization,
@@ -17,7 +17,7 @@ import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
-import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
 export type CreateOrganizationRequest = CreateOrganizationInput & {

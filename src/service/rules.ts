@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OrgKitError, isOrgKitError } from "../errors.js";
+import { isOrgKitError, notFound, OrgKitError } from "../errors.js";
 import { createFreeMailDomains } from "../domain/matching/free-mail.js";
 import { identityLookupKeys } from "../domain/matching/lookup-keys.js";
 import { compileMatcher } from "../domain/matching/matcher.js";
@@ -9,12 +9,13 @@ import { addOrganizationMemberRule, assertAssignable, removeOrganizationMemberRu
 import { MEMBER_RULE_KINDS, idSchema, type Organization } from "../domain/organization/schema.js";
 import type { MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
+import { keysetPages } from "../storage/pages.js";
 import type { RuleLookupKey, StorageSession } from "../storage/ports.js";
 import { administers } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
-import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
 export const addMemberRuleInputSchema = z
@@ -241,8 +242,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
         await session.rules.delete(id);
         scope.recordDomain(result.events);
         let usersRelinked = 0;
-        for (let after: string | null = null; ; ) {
-          const page = await session.memberships.listBySourceRule(id, { after, limit: PAGE });
+        const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
+        for await (const page of pages) {
           for (const membership of page) {
             const user = await session.users.get(membership.userId);
             if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
@@ -253,9 +254,6 @@ export function createRulesApi(runtime: Runtime): RulesApi {
             } else await relinkUser(scope, user);
             usersRelinked++;
           }
-          if (page.length < PAGE) break;
-          const last = page[page.length - 1]!;
-          after = `${last.organizationId}\u0000${last.userId}`;
         }
         return { rule: record, organization: result.organization, usersRelinked };
       });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { OrgKitError } from "../errors.js";
+import { OrgKitError, notFound } from "../errors.js";
 import type { Organization } from "../domain/organization/schema.js";
 import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
@@ -105,10 +105,6 @@ export function createRuntime(
   };
 }
 
-/** Throws `NOT_FOUND` for a missing entity. */
-export function notFound(entity: string, id: string): OrgKitError {
-  return new OrgKitError("NOT_FOUND", `No ${entity} with id '${id}'`, { details: { entity, id } });
-}
 
 /** Loads an organization or throws `NOT_FOUND`. */
 export async function loadOrganization(session: StorageSession, id: string): Promise<Organization> {

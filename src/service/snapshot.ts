@@ -9,6 +9,7 @@ import {
   type PolicyUser,
   type PolicyUsergroup,
 } from "../permissions/snapshot.js";
+import { keysetPages } from "../storage/pages.js";
 import type { StaffProfileRecord, StorageSession, UsergroupRecord } from "../storage/ports.js";
 
 const PAGE = 1000;
@@ -16,12 +17,8 @@ const PAGE = 1000;
 /** Reads every page of a keyset scan. */
 async function scanAll<T>(scan: (after: string | null) => Promise<T[]>, keyOf: (item: T) => string): Promise<T[]> {
   const all: T[] = [];
-  for (let after: string | null = null; ; ) {
-    const page = await scan(after);
-    all.push(...page);
-    if (page.length < PAGE) return all;
-    after = keyOf(page[page.length - 1]!);
-  }
+  for await (const page of keysetPages((o) => scan(o.after ?? null), keyOf, PAGE)) all.push(...page);
+  return all;
 }
 
 export function toPolicyOrganization(o: Organization): PolicyOrganization {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OrgKitError, isOrgKitError } from "../errors.js";
+import { isOrgKitError, notFound, OrgKitError, versionConflict } from "../errors.js";
 import { normalizeEmail } from "../domain/matching/email.js";
 import { normalizePhone } from "../domain/matching/phone.js";
 import { normalizeUsername } from "../domain/matching/username.js";
@@ -11,7 +11,7 @@ import { parseInput } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
 import { matchableIdentity, relinkUser } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
-import { loadOrganization, notFound, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -201,9 +201,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         const { session, auth } = scope;
         const current = await session.users.get(data.id);
         if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
-          throw new OrgKitError("CONFLICT", `User ${data.id} is at version ${current?.version ?? "none"}, not the expected ${opts.expectedVersion}`, {
-            details: { reason: "version", id: data.id, expectedVersion: opts.expectedVersion, actualVersion: current?.version ?? null },
-          });
+          throw versionConflict("user", data.id, opts.expectedVersion, current?.version ?? null);
         }
         const identity = nextIdentity(data, current);
         const organization = opts.organizationId ? await loadOrganization(session, opts.organizationId) : null;

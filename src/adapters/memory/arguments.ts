@@ -1,4 +1,4 @@
-import { OrgKitError } from "../../errors.js";
+import { OrgKitError, versionConflict } from "../../errors.js";
 
 import { invalidArgument } from "../../storage/arguments.js";
 
@@ -12,12 +12,7 @@ export function conflict(reason: "unique" | "version", message: string, details:
 /** `CONFLICT` (reason `version`) unless the stored version is the expected one. */
 export function checkVersion(entity: string, id: string, stored: number, expectedVersion: number): void {
   if (stored !== expectedVersion) {
-    throw conflict("version", `The ${entity} ${id} is at version ${stored}, not the expected ${expectedVersion}`, {
-      entity,
-      id,
-      expectedVersion,
-      actualVersion: stored,
-    });
+    throw versionConflict(entity, id, expectedVersion, stored);
   }
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OrgKitError } from "../../errors.js";
+import { notFound, versionConflict } from "../../errors.js";
 import type { StaffProfileRepository, UsergroupRepository } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
 import { checkString, invalidArgument, readDocument } from "./sql.js";
@@ -70,10 +70,8 @@ function createNamedRecordRepository<T extends NamedRecord>(
       if (updated.length > 0) return;
       const current = await executor.rows<{ version: number }>(`${prefix}.update`, `SELECT version FROM ${table} WHERE id = $1`, [record.id]);
       const stored = current[0];
-      if (stored === undefined) throw new OrgKitError("NOT_FOUND", `No ${entity} with id '${record.id}'`, { details: { entity, id: record.id } });
-      throw new OrgKitError("CONFLICT", `The ${entity} ${record.id} is at version ${stored.version}, not the expected ${expectedVersion}`, {
-        details: { reason: "version", entity, id: record.id, expectedVersion, actualVersion: Number(stored.version) },
-      });
+      if (stored === undefined) throw notFound(entity, record.id);
+      throw versionConflict(entity, record.id, expectedVersion, Number(stored.version));
     },
     async delete(id) {
       checkString(id, "id");

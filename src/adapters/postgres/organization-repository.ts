@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OrgKitError } from "../../errors.js";
+import { notFound, versionConflict } from "../../errors.js";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
@@ -163,12 +163,8 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       if (updated.length > 0) return;
       const current = await executor.rows<{ version: number }>("organizations.update", `SELECT version FROM ${table} WHERE id = $1`, [organization.id]);
       const stored = current[0];
-      if (stored === undefined) {
-        throw new OrgKitError("NOT_FOUND", `No organization with id '${organization.id}'`, { details: { entity: "organization", id: organization.id } });
-      }
-      throw new OrgKitError("CONFLICT", `The organization ${organization.id} is at version ${stored.version}, not the expected ${expectedVersion}`, {
-        details: { reason: "version", entity: "organization", id: organization.id, expectedVersion, actualVersion: Number(stored.version) },
-      });
+      if (stored === undefined) throw notFound("organization", organization.id);
+      throw versionConflict("organization", organization.id, expectedVersion, Number(stored.version));
     },
 
     async children(parentId, options) {

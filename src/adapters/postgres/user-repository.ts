@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { OrgKitError } from "../../errors.js";
+import { notFound, versionConflict } from "../../errors.js";
 import type { MemberRuleRecord, User } from "../../domain/membership/model.js";
 import type { UserRepository } from "../../storage/ports.js";
 import type { RepositoryContext } from "./context.js";
@@ -120,10 +120,8 @@ export function createUserRepository(context: RepositoryContext): UserRepository
         if (updated.length === 0) {
           const current = await tx.rows<{ version: number }>("users.update", `SELECT version FROM ${table} WHERE id = $1`, [user.id]);
           const stored = current[0];
-          if (stored === undefined) throw new OrgKitError("NOT_FOUND", `No user with id '${user.id}'`, { details: { entity: "user", id: user.id } });
-          throw new OrgKitError("CONFLICT", `The user ${user.id} is at version ${stored.version}, not the expected ${expectedVersion}`, {
-            details: { reason: "version", entity: "user", id: user.id, expectedVersion, actualVersion: Number(stored.version) },
-          });
+          if (stored === undefined) throw notFound("user", user.id);
+          throw versionConflict("user", user.id, expectedVersion, Number(stored.version));
         }
         await syncIdentities(tx, user, "users.update");
       });

@@ -1,6 +1,6 @@
 import { produce, type Draft } from "immer";
 import { z } from "zod";
-import { OrgKitError } from "../../errors.js";
+import { OrgKitError, versionConflict } from "../../errors.js";
 import { describeValue, invalidArgument, readFields } from "../argument-guards.js";
 import { parseUntrustedInput } from "../parse-untrusted-input.js";
 import { parseInput } from "../validation.js";
@@ -180,11 +180,7 @@ function change(
 ): CommandResult {
   const { at, expectedVersion } = context;
   if (expectedVersion !== undefined && expectedVersion !== organization.version) {
-    throw new OrgKitError(
-      "CONFLICT",
-      `Organization ${organization.id} is at version ${organization.version}, not the expected ${expectedVersion}`,
-      { details: { reason: "version", id: organization.id, expectedVersion, actualVersion: organization.version } },
-    );
+    throw versionConflict("organization", organization.id, expectedVersion, organization.version);
   }
   let data: Record<string, unknown> = {};
   const next = produce(organization, (draft) => {
