@@ -98,11 +98,16 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     return user;
   }
 
-  async function loadMembership(scope: CommandScope, userId: string, organizationId: string): Promise<Membership> {
-    const membership = await scope.session.memberships.get(userId, organizationId);
+  /**
+   * The membership to change, once the actor may manage that user there: authorized
+   * before its absence is reported, so a refusal does not tell who is a member.
+   */
+  async function authorizedMembership(scope: CommandScope, userId: string, organization: Organization): Promise<Membership> {
+    const membership = await scope.session.memberships.get(userId, organization.id);
+    requireManageUser(scope, await loadUser(scope, userId), membership, organization);
     if (!membership) {
-      throw new OrgKitError("NOT_FOUND", `User ${userId} is not a member of organization ${organizationId}`, {
-        details: { entity: "membership", userId, organizationId },
+      throw new OrgKitError("NOT_FOUND", `User ${userId} is not a member of organization ${organization.id}`, {
+        details: { entity: "membership", userId, organizationId: organization.id },
       });
     }
     return membership;
@@ -176,8 +181,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         const organization = await loadOrganization(scope.session, key.organizationId);
         requireManageUsers(scope, organization);
         requireRole(scope, organization, value);
-        const current = await loadMembership(scope, key.userId, key.organizationId);
-        requireManageUser(scope, await loadUser(scope, key.userId), current, organization);
+        const current = await authorizedMembership(scope, key.userId, organization);
         const next: Membership = { ...current, role: value, updatedAt: scope.now.toISOString() };
         await scope.session.memberships.put(next);
         scope.record({ type: "membership.role_set", organizationId: organization.id, data: { userId: key.userId, from: current.role, to: value } });
@@ -191,8 +195,7 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const value = parseInput(booleanSchema, admin, "admin flag", ["admin"]);
       return runtime.run(ref, async (scope) => {
         scope.auth.require({ check: "canAdministerPlatform" }, "designate organization admins");
-        const current = await loadMembership(scope, key.userId, key.organizationId);
-        requireManageUser(scope, await loadUser(scope, key.userId), current, await loadOrganization(scope.session, key.organizationId));
+        const current = await authorizedMembership(scope, key.userId, await loadOrganization(scope.session, key.organizationId));
         const next: Membership = { ...current, admin: value, updatedAt: scope.now.toISOString() };
         await scope.session.memberships.put(next);
         scope.record({ type: "membership.admin_set", organizationId: key.organizationId, data: { userId: key.userId, admin: value } });

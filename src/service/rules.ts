@@ -201,8 +201,9 @@ export function createRulesApi(runtime: Runtime): RulesApi {
           { id: data.id ?? scope.ids("rule"), organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
           options,
         );
-        assertAssignable(organization);
+        // Every permission request first: a refusal must not depend on (or reveal) the state of things.
         await requireEditOfOverlapped(scope, rule);
+        assertAssignable(organization);
         const exclusive = config.ruleConflict === "reject";
         if (exclusive) {
           const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);

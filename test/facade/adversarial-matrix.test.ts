@@ -212,9 +212,17 @@ describe.each(targets)("adversarial matrix on $name", ({ name, storage: makeStor
       refusalsThatWrote: having("wrote-on-refusal").map(describeCell),
       unlistedRefusalCodes: having("wrong-code").map(describeCell),
       tablePreconditionMismatches: having("precondition-mismatch").map(describeCell),
-      // Known, a facade bug (src/service/rules.ts, buildPreview): previewRemove of a rule that links
-      // nobody fails with NOT_FOUND "not in the matcher", for everyone allowed to edit the organization.
+      // A refusal must not depend on (or reveal) the state of things: permission requests come first.
+      domainErrorsBeforeAuthorization: having("domain-first").map(describeCell),
       wrongDenials: wrongDenials.map(describeCell),
-    }).toEqual({ undoDrift: [], wrongAllows: [], refusalsThatWrote: [], unlistedRefusalCodes: [], tablePreconditionMismatches: [], wrongDenials: [] });
+    }).toEqual({
+      undoDrift: [],
+      wrongAllows: [],
+      refusalsThatWrote: [],
+      unlistedRefusalCodes: [],
+      tablePreconditionMismatches: [],
+      domainErrorsBeforeAuthorization: [],
+      wrongDenials: [],
+    });
   }, 180_000);
 });

@@ -235,7 +235,8 @@ describe("decision differential (memory)", () => {
     });
     expect({
       disagreements: Object.fromEntries(failures),
+      domainErrorsBeforeAuthorization: [...domainFirst],
       drawnOneWayOnly: oneSided.map((u) => `${u.name} ${JSON.stringify(coverage.get(u.name) ?? null)}`),
-    }).toEqual({ disagreements: {}, drawnOneWayOnly: [] });
+    }).toEqual({ disagreements: {}, domainErrorsBeforeAuthorization: [], drawnOneWayOnly: [] });
   }, 120_000);
 });
