@@ -97,11 +97,11 @@ export function ruleOptions(config: OrgKitConfig) {
 }
 
 function toRecord(rule: MemberRule, exclusive: boolean): MemberRuleRecord {
-  return { id: rule.id, organizationId: rule.organizationId, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains, exclusive };
+  return { ...rule, exclusive };
 }
 
-function toRule(record: MemberRuleRecord): MemberRule {
-  return { id: record.id, organizationId: record.organizationId, kind: record.kind, value: record.value, includeSubdomains: record.includeSubdomains };
+function toRule({ exclusive: _, ...rule }: MemberRuleRecord): MemberRule {
+  return rule;
 }
 
 function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], cause?: unknown): OrgKitError {

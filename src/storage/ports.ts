@@ -21,6 +21,7 @@
  *
  * @module
  */
+import type { MemberRuleLookupKey } from "../domain/matching/lookup-keys.js";
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
 import type { BuiltInUsergroup } from "../permissions/snapshot.js";
@@ -125,11 +126,8 @@ export interface OrganizationVisibility {
   readonly stateSets: readonly (readonly string[])[];
 }
 
-/** A (kind, value) pair a member rule must have to match an identity (see `identityLookupKeys`). */
-export interface RuleLookupKey {
-  readonly kind: MemberRuleRecord["kind"];
-  readonly value: string;
-}
+/** A (kind, value) pair a member rule must have to match an identity: what `identityLookupKeys` returns. */
+export type RuleLookupKey = MemberRuleLookupKey;
 
 /** Organizations. */
 export interface OrganizationRepository {

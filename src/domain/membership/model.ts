@@ -1,4 +1,5 @@
 import type { PlatformRole, UserKind } from "../../permissions/snapshot.js";
+import type { MemberRule } from "../matching/rule.js";
 
 // The closed sets live in the dependency-free `permissions/` (which may not import the
 // domain); the domain re-exports them so `orgkit` keeps its names.
@@ -77,14 +78,12 @@ export interface ResourceOwnership {
 /** Membership policy: a user (and asset, system) belongs to one organization, or to several. */
 export type MembershipPolicy = "single" | "multiple";
 
-/** A member rule with its owner, as indexed by storage for matching. */
-export interface MemberRuleRecord {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly kind: "email" | "domain" | "username" | "phone";
-  /** Normalized value (email, domain, username or E.164 phone). */
-  readonly value: string;
-  readonly includeSubdomains: boolean;
+/**
+ * A member rule as storage indexes it for matching: the one rule shape of
+ * `orgkit/matching` ({@link MemberRule}: id, owner, kind, normalized value,
+ * `includeSubdomains`) plus how storage enforces claims.
+ */
+export interface MemberRuleRecord extends MemberRule {
   /**
    * True under the `"reject"` conflict policy: no other exclusive rule may have the same
    * `kind` and `value` (storage enforces it, so concurrent claims cannot both win).

@@ -108,7 +108,10 @@ export const memberRuleSchema = z
     includeSubdomains: z.boolean().default(false),
   })
   .strict();
-/** A member rule as stored on an organization. */
+/**
+ * A member rule as stored on an organization: the `orgkit/matching` rule
+ * (`MemberRule`) without its owner, which is the organization holding it.
+ */
 export type OrganizationMemberRule = z.output<typeof memberRuleSchema>;
 
 const timestamp = z.iso.datetime({ offset: true });
