@@ -1,17 +1,19 @@
 /**
- * The storages a facade test runs on: memory, and PostgreSQL on one PGlite instance per
- * test file (it takes seconds to start), each storage in a fresh schema. Call
- * `storageTargets()` at the top of a test file and use `describe.each(targets)`.
+ * The storages a facade test runs on: memory, PostgreSQL on one PGlite instance per test
+ * file (it takes seconds to start), and, when ORGKIT_PG_URL is set (CI), the PostgreSQL
+ * server; each storage in a fresh schema, dropped after the file. Call `storageTargets()`
+ * at the top of a test file and use `describe.each(targets)`.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll } from "vitest";
 import type { Storage } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
+import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
 
 /** One storage to run a suite on. */
 export interface StorageTarget {
-  readonly name: "memory" | "PGlite";
+  readonly name: "memory" | "PGlite" | "server";
   /** A new, empty storage. */
   storage(): Promise<Storage>;
 }
@@ -20,9 +22,14 @@ export interface StorageTarget {
 export function storageTargets(): readonly StorageTarget[] {
   let db: Promise<PGlite> | undefined;
   let schemas = 0;
+  let server: Promise<TestTarget> | undefined;
   afterAll(async () => {
     if (db) await (await db).close();
+    if (server) await (await server).close();
   });
+  const onServer: StorageTarget[] = SERVER_URL
+    ? [{ name: "server", storage: async () => (await (server ??= serverTarget(4))).storage({}, randomSchema("orgkit_facade")) }]
+    : [];
   return [
     { name: "memory", storage: async () => memoryStorage() },
     {
@@ -35,6 +42,7 @@ export function storageTargets(): readonly StorageTarget[] {
         return postgresStorage({ client, schema });
       },
     },
+    ...onServer,
   ];
 }
 
