@@ -12,7 +12,8 @@ import {
 } from "../domain/organization/commands.js";
 import { idSchema, type CreateOrganizationInput, type Organization, type UpdateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
-import type { OrganizationSearchQuery, SearchPage } from "../storage/ports.js";
+import type { OrganizationSearchQuery, OrganizationVisibility, SearchPage } from "../storage/ports.js";
+import { stateSetKey } from "../storage/search-query.js";
 import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
@@ -153,6 +154,13 @@ export async function assertPlatformFieldsAllowed(scope: CommandScope, before: O
  */
 export function assertMayHold(scope: CommandScope, organization: Organization): void {
   scope.auth.require({ check: "canOnOrganization", action: "read", organization }, `create organizations in states [${organization.states.join(", ")}]`);
+}
+
+/** A predicate for organizations a visibility filter leaves out. */
+function outsideOf(visibility: OrganizationVisibility): (organization: Organization) => boolean {
+  const ids = new Set(visibility.organizationIds);
+  const stateKeys = new Set(visibility.stateSets.map(stateSetKey));
+  return (organization) => !ids.has(organization.id) && !stateKeys.has(stateSetKey(organization.states));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -377,6 +385,13 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         // The evaluator's read scope goes into the query: pages, cursors and the total only ever involve visible rows.
         const visibility = auth.readVisibility();
         const page: SearchPage<Organization> = await session.organizations.search(visibility === null ? q : { ...q, visibility });
+        // An adapter written before `visibility` existed would ignore it: refuse its page rather than leak.
+        const outside = visibility === null ? undefined : page.items.find(outsideOf(visibility));
+        if (outside !== undefined) {
+          throw new OrgKitError("STORAGE_FAILURE", "The storage adapter returned an organization outside the search's visibility filter (it must apply `visibility`)", {
+            details: { reason: "adapter_contract", operation: "organizations.search", field: "visibility" },
+          });
+        }
         return { items: page.items, nextCursor: page.nextCursor, total: page.total };
       });
     },

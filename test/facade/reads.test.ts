@@ -8,7 +8,8 @@
  * PGlite.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
+import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
@@ -71,6 +72,23 @@ describe.each(targets)("reads on $name", ({ storage: makeStorage }) => {
     expect(ann.total).toBe(1);
     // An unknown id sees nothing, and learns no count.
     expect(await kit.organizations.search(as("nobody"), { text: "org" })).toEqual({ items: [], nextCursor: null, total: 0 });
+  });
+
+  it("an adapter that ignores the search's visibility filter is refused (STORAGE_FAILURE), not allowed to leak", async () => {
+    const storage = memoryStorage();
+    const search = storage.organizations.search.bind(storage.organizations);
+    // An adapter written before `visibility` existed: it drops the filter.
+    const legacy: Storage = {
+      ...storage,
+      organizations: { ...storage.organizations, search: ({ visibility: _, ...query }) => search(query) },
+      transaction: (fn) => storage.transaction((session) => fn({ ...session, organizations: { ...session.organizations, search: ({ visibility: _, ...query }) => session.organizations.search(query) } })),
+    };
+    const legacyKit = createOrgKit({ storage: legacy, clock: createTestClock().now, ids: createTestIds() });
+    await legacyKit.users.upsert(system, { id: "admin", kind: "agent", platformRole: "admin" });
+    await legacyKit.organizations.create(admin, { id: "secret", name: "Secret" });
+    const error = await rejects(legacyKit.organizations.search(as("nobody"), {}), "STORAGE_FAILURE");
+    expect(error.details).toMatchObject({ reason: "adapter_contract", field: "visibility" });
+    expect((await legacyKit.organizations.search(admin, {})).total).toBe(1); // no filter to ignore for a platform admin
   });
 
   it("resources.get answers exactly where policy.canAccessResource does", async () => {
