@@ -4,10 +4,11 @@ import { linkOrganizationUsergroups, unlinkOrganizationUsergroups } from "../dom
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
+import { platformAdministration, requestsThen } from "./use-case.js";
 import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapshot.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
-import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type Runtime } from "./runtime.js";
 
 const permissionName = z.string().trim().min(1).max(128);
 /** Schema of {@link CreateUsergroupInput}. */
@@ -125,15 +126,14 @@ function checkVersion(entity: string, current: { id: string; version: number }, 
 }
 
 export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
-  const admin = (scope: CommandScope, what: string) => scope.auth.require({ check: "canAdministerPlatform" }, what);
   const idOf = (id: unknown, path = "id") => parseInput(idSchema, id, "id", [path]);
 
   async function link(actor: Actor, organizationId: unknown, usergroupId: unknown, linked: boolean): Promise<Organization> {
     const ref = parseActor(actor);
     const orgId = idOf(organizationId, "organizationId");
     const groupId = idOf(usergroupId, "usergroupId");
-    return runtime.run(ref, async (scope) => {
-      admin(scope, "link usergroups to organizations");
+    return runtime.execute(
+      requestsThen("write", platformAdministration("link usergroups to organizations"), async (scope) => {
       const organization = await loadOrganization(scope.session, orgId);
       if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
       const context = { now: scope.now, config: runtime.config.organization };
@@ -141,29 +141,35 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       await scope.session.organizations.update(result.organization, organization.version);
       scope.recordDomain(result.events);
       return result.organization;
-    });
+      }),
+      ref,
+      null,
+    );
   }
 
   return {
     async create(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(createUsergroupInputSchema, input, "usergroup");
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "create usergroups");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("create usergroups"), async (scope) => {
         const at = scope.now.toISOString();
         const group: UsergroupRecord = { id: data.id ?? scope.ids("usergroup"), name: data.name, permissions: data.permissions, builtIn: data.builtIn, createdAt: at, updatedAt: at, version: 1 };
         await scope.session.usergroups.insert(group);
         scope.record({ type: "usergroup.created", organizationId: null, data: { usergroup: group } });
         return group;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async update(actor, id, patch, options) {
       const ref = parseActor(actor);
       const groupId = idOf(id);
       const data = parseInput(updateUsergroupInputSchema, patch, "usergroup patch");
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "edit usergroups");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("edit usergroups"), async (scope) => {
         const current = await scope.session.usergroups.get(groupId);
         if (!current) throw notFound("usergroup", groupId);
         checkVersion("Usergroup", current, expectedVersion);
@@ -177,13 +183,16 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
         await scope.session.usergroups.update(next, current.version);
         scope.record({ type: "usergroup.updated", organizationId: null, data: { id: groupId, changes: data } });
         return next;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async delete(actor, id) {
       const ref = parseActor(actor);
       const groupId = idOf(id);
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "delete usergroups");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("delete usergroups"), async (scope) => {
         if (!(await scope.session.usergroups.get(groupId))) return false;
         // Unlink from organizations and users so no dangling reference survives the group.
         for await (const page of keysetPages((o) => scope.session.organizations.scan(o), byId)) {
@@ -206,22 +215,31 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
         await scope.session.usergroups.delete(groupId);
         scope.record({ type: "usergroup.deleted", organizationId: null, data: { id: groupId } });
         return true;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async get(actor, id) {
       const ref = parseActor(actor);
       const groupId = idOf(id);
-      return runtime.read(ref, (scope) => {
-        admin(scope, "read usergroups");
+      return runtime.execute(
+        requestsThen("read", platformAdministration("read usergroups"), (scope) => {
         return scope.session.usergroups.get(groupId);
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async list(actor) {
       const ref = parseActor(actor);
-      return runtime.read(ref, (scope) => {
-        admin(scope, "list usergroups");
+      return runtime.execute(
+        requestsThen("read", platformAdministration("list usergroups"), (scope) => {
         return scope.session.usergroups.list();
-      });
+        }),
+        ref,
+        null,
+      );
     },
     linkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, true),
     unlinkOrganization: (actor, organizationId, usergroupId) => link(actor, organizationId, usergroupId, false),
@@ -229,7 +247,6 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
 }
 
 export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
-  const admin = (scope: CommandScope, what: string) => scope.auth.require({ check: "canAdministerPlatform" }, what);
   const idOf = (id: unknown) => parseInput(idSchema, id, "id", ["id"]);
   const states = runtime.config.organization.states;
   return {
@@ -237,8 +254,8 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const ref = parseActor(actor);
       const data = parseInput(createStaffProfileInputSchema, input, "staff profile");
       assertCombinationKeys(Object.keys(data.organizations), states);
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "create staff profiles");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("create staff profiles"), async (scope) => {
         const at = scope.now.toISOString();
         const profile: StaffProfileRecord = {
           id: data.id ?? scope.ids("profile"),
@@ -251,7 +268,10 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
         await scope.session.profiles.insert(profile);
         scope.record({ type: "profile.created", organizationId: null, data: { profile } });
         return profile;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async update(actor, id, patch, options) {
       const ref = parseActor(actor);
@@ -259,8 +279,8 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const data = parseInput(updateStaffProfileInputSchema, patch, "staff profile patch");
       if (data.organizations) assertCombinationKeys(Object.keys(data.organizations), states);
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "edit staff profiles");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("edit staff profiles"), async (scope) => {
         const current = await scope.session.profiles.get(profileId);
         if (!current) throw notFound("staff profile", profileId);
         checkVersion("Staff profile", current, expectedVersion);
@@ -275,13 +295,16 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
         await scope.session.profiles.update(next, current.version);
         scope.record({ type: "profile.updated", organizationId: null, data: { id: profileId, changes: data } });
         return next;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async delete(actor, id) {
       const ref = parseActor(actor);
       const profileId = idOf(id);
-      return runtime.run(ref, async (scope) => {
-        admin(scope, "delete staff profiles");
+      return runtime.execute(
+        requestsThen("write", platformAdministration("delete staff profiles"), async (scope) => {
         if (!(await scope.session.profiles.get(profileId))) return false;
         for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
           const holder = page.find((u) => u.profileId === profileId);
@@ -292,22 +315,31 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
         await scope.session.profiles.delete(profileId);
         scope.record({ type: "profile.deleted", organizationId: null, data: { id: profileId } });
         return true;
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async get(actor, id) {
       const ref = parseActor(actor);
       const profileId = idOf(id);
-      return runtime.read(ref, (scope) => {
-        admin(scope, "read staff profiles");
+      return runtime.execute(
+        requestsThen("read", platformAdministration("read staff profiles"), (scope) => {
         return scope.session.profiles.get(profileId);
-      });
+        }),
+        ref,
+        null,
+      );
     },
     async list(actor) {
       const ref = parseActor(actor);
-      return runtime.read(ref, (scope) => {
-        admin(scope, "list staff profiles");
+      return runtime.execute(
+        requestsThen("read", platformAdministration("list staff profiles"), (scope) => {
         return scope.session.profiles.list();
-      });
+        }),
+        ref,
+        null,
+      );
     },
   };
 }

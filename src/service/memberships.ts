@@ -8,6 +8,7 @@ import type { KeysetOptions } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { defineUseCase, type Need } from "./use-case.js";
 
 /** Organization role names: `member`, `manager`, or a custom role. */
 export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
@@ -86,121 +87,156 @@ function describeSource(source: MembershipSource): Record<string, unknown> {
   return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
 }
 
+type MembershipKey = { readonly userId: string; readonly organizationId: string };
+
+/** What changing one user's membership in one organization needs to know. */
+interface MembershipFacts {
+  readonly organization: Organization;
+  /** `null` when there is no such user (`NOT_FOUND`, reported after authorization). */
+  readonly user: User | null;
+  readonly membership: Membership | null;
+}
+
+async function loadMembershipFacts(scope: CommandScope, key: MembershipKey): Promise<MembershipFacts> {
+  const organization = await loadOrganization(scope.session, key.organizationId);
+  const user = await scope.session.users.get(key.userId);
+  const membership = user ? await scope.session.memberships.get(key.userId, organization.id) : null;
+  return { organization, user, membership };
+}
+
+const manageUsers = (organization: Organization): Need => ({
+  request: { check: "canManageUser", organization },
+  action: `manage users of organization ${organization.id}`,
+});
+
+/** The evaluator's `canManageUser` for an existing user: org admins only for plain members of their organization. */
+function manageUser({ organization, user, membership }: MembershipFacts): Need[] {
+  return user === null ? [] : [{ request: { check: "canManageUser", organization, target: { user, membership } }, action: `manage user ${user.id} in organization ${organization.id}` }];
+}
+
+const assignRole = (organization: Organization, role: string): Need => ({
+  request: { check: "canAssignRole", organization, role },
+  action: `assign role '${role}' in organization ${organization.id}`,
+});
+
+const designateAdmins: Need = { request: { check: "canAdministerPlatform" }, action: "designate organization admins" };
+
+function requireUser(facts: MembershipFacts, key: MembershipKey): User {
+  if (facts.user === null) throw notFound("user", key.userId);
+  return facts.user;
+}
+
+function requireMembership(facts: MembershipFacts, key: MembershipKey): Membership {
+  requireUser(facts, key);
+  if (facts.membership === null) {
+    throw new OrgKitError("NOT_FOUND", `User ${key.userId} is not a member of organization ${key.organizationId}`, {
+      details: { entity: "membership", userId: key.userId, organizationId: key.organizationId },
+    });
+  }
+  return facts.membership;
+}
+
+/** `memberships.add`: a manual membership; under `"single"` the user leaves its other organization. */
+const addMembership = defineUseCase<z.output<typeof addMembershipInputSchema>, MembershipFacts, Membership>({
+  kind: "write",
+  load: loadMembershipFacts,
+  requests: (data, facts) => [
+    manageUsers(facts.organization),
+    assignRole(facts.organization, data.role),
+    ...(data.admin ? [designateAdmins] : []),
+    ...manageUser(facts),
+  ],
+  async command(scope, data, facts) {
+    const { organization } = facts;
+    assertAssignable(organization);
+    requireUser(facts, data);
+    if (facts.membership) {
+      throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
+        details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
+      });
+    }
+    const at = scope.now.toISOString();
+    const membership: Membership = { userId: data.userId, organizationId: organization.id, role: data.role, admin: data.admin, source: { type: "manual" }, createdAt: at, updatedAt: at };
+    await putMembership(scope, membership);
+    scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: data.userId, role: data.role, admin: data.admin, source: { type: "manual" } } });
+    return membership;
+  },
+});
+
+/** `memberships.remove`. An unknown organization is refused as one the actor may not manage (unless it may manage any), so the answer does not tell which ids exist. */
+const removeMembership = defineUseCase({
+  kind: "write",
+  load: async (scope, key: MembershipKey) => {
+    const organization = await scope.session.organizations.get(key.organizationId);
+    if (!organization) return null;
+    return loadMembershipFacts(scope, key);
+  },
+  requests: (key: MembershipKey, facts: MembershipFacts | null): Need[] =>
+    facts === null ? [{ request: { check: "canAdministerPlatform" }, action: `manage users of organization ${key.organizationId}` }] : [manageUsers(facts.organization), ...(facts.membership ? manageUser(facts) : [])],
+  async command(scope, key, facts) {
+    const existing = facts?.membership ?? (facts && !facts.user ? await scope.session.memberships.get(key.userId, key.organizationId) : null);
+    if (!existing) return false;
+    await scope.session.memberships.delete(key.userId, key.organizationId);
+    scope.record({ type: "membership.removed", organizationId: key.organizationId, data: { userId: key.userId, reason: "removed", source: describeSource(existing.source) } });
+    return true;
+  },
+});
+
+/** `memberships.setRole`. */
+const setMembershipRole = defineUseCase<MembershipKey & { readonly role: string }, MembershipFacts, Membership>({
+  kind: "write",
+  load: loadMembershipFacts,
+  requests: (input, facts) => [manageUsers(facts.organization), assignRole(facts.organization, input.role), ...manageUser(facts)],
+  async command(scope, input, facts) {
+    const current = requireMembership(facts, input);
+    const next: Membership = { ...current, role: input.role, updatedAt: scope.now.toISOString() };
+    await scope.session.memberships.put(next);
+    scope.record({ type: "membership.role_set", organizationId: input.organizationId, data: { userId: input.userId, from: current.role, to: input.role } });
+    return next;
+  },
+});
+
+/** `memberships.setAdmin`: platform administration. */
+const setMembershipAdmin = defineUseCase<MembershipKey & { readonly admin: boolean }, MembershipFacts, Membership>({
+  kind: "write",
+  load: loadMembershipFacts,
+  requests: (_input, facts) => [designateAdmins, ...manageUser(facts)],
+  async command(scope, input, facts) {
+    const current = requireMembership(facts, input);
+    const next: Membership = { ...current, admin: input.admin, updatedAt: scope.now.toISOString() };
+    await scope.session.memberships.put(next);
+    scope.record({ type: "membership.admin_set", organizationId: input.organizationId, data: { userId: input.userId, admin: input.admin } });
+    return next;
+  },
+});
+
 export function createMembershipsApi(runtime: Runtime): MembershipsApi {
   const ids = (userId: unknown, organizationId: unknown) => ({
     userId: parseInput(idSchema, userId, "user id", ["userId"]),
     organizationId: parseInput(idSchema, organizationId, "organization id", ["organizationId"]),
   });
 
-  async function loadUser(scope: CommandScope, id: string): Promise<User> {
-    const user = await scope.session.users.get(id);
-    if (!user) throw notFound("user", id);
-    return user;
-  }
-
-  /**
-   * The membership to change, once the actor may manage that user there: authorized
-   * before its absence is reported, so a refusal does not tell who is a member.
-   */
-  async function authorizedMembership(scope: CommandScope, userId: string, organization: Organization): Promise<Membership> {
-    const membership = await scope.session.memberships.get(userId, organization.id);
-    requireManageUser(scope, await loadUser(scope, userId), membership, organization);
-    if (!membership) {
-      throw new OrgKitError("NOT_FOUND", `User ${userId} is not a member of organization ${organization.id}`, {
-        details: { entity: "membership", userId, organizationId: organization.id },
-      });
-    }
-    return membership;
-  }
-
-  /** The evaluator's `canManageUser` for an existing user: org admins only for plain members of their organization. */
-  function requireManageUser(scope: CommandScope, target: User, membership: Membership | null, organization: Organization): void {
-    scope.auth.require({ check: "canManageUser", organization, target: { user: target, membership } }, `manage user ${target.id} in organization ${organization.id}`);
-  }
-
-  function requireManageUsers(scope: CommandScope, organization: Organization): void {
-    scope.auth.require({ check: "canManageUser", organization }, `manage users of organization ${organization.id}`);
-  }
-
-  function requireRole(scope: CommandScope, organization: Organization, role: string): void {
-    scope.auth.require({ check: "canAssignRole", organization, role }, `assign role '${role}' in organization ${organization.id}`);
-  }
-
   return {
     async add(actor, input) {
       const ref = parseActor(actor);
-      const data = parseInput(addMembershipInputSchema, input, "membership");
-      return runtime.run(ref, async (scope) => {
-        const organization = await loadOrganization(scope.session, data.organizationId);
-        requireManageUsers(scope, organization);
-        requireRole(scope, organization, data.role);
-        if (data.admin) scope.auth.require({ check: "canAdministerPlatform" }, "designate organization admins");
-        assertAssignable(organization);
-        const target = await loadUser(scope, data.userId);
-        const existing = await scope.session.memberships.get(data.userId, organization.id);
-        requireManageUser(scope, target, existing, organization);
-        if (existing) {
-          throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
-            details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
-          });
-        }
-        const at = scope.now.toISOString();
-        const membership: Membership = { userId: data.userId, organizationId: organization.id, role: data.role, admin: data.admin, source: { type: "manual" }, createdAt: at, updatedAt: at };
-        await putMembership(scope, membership);
-        scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: data.userId, role: data.role, admin: data.admin, source: { type: "manual" } } });
-        return membership;
-      });
+      return runtime.execute(addMembership, ref, parseInput(addMembershipInputSchema, input, "membership"));
     },
 
     async remove(actor, userId, organizationId) {
       const ref = parseActor(actor);
-      const key = ids(userId, organizationId);
-      return runtime.run(ref, async (scope) => {
-        const organization = await scope.session.organizations.get(key.organizationId);
-        if (!organization) {
-          // As refused as an organization it may not manage, so the answer does not tell which ids exist.
-          scope.auth.require({ check: "canAdministerPlatform" }, `manage users of organization ${key.organizationId}`);
-          return false;
-        }
-        requireManageUsers(scope, organization);
-        const existing = await scope.session.memberships.get(key.userId, key.organizationId);
-        if (!existing) return false;
-        const target = await scope.session.users.get(key.userId);
-        if (target) requireManageUser(scope, target, existing, organization);
-        await scope.session.memberships.delete(key.userId, key.organizationId);
-        scope.record({ type: "membership.removed", organizationId: key.organizationId, data: { userId: key.userId, reason: "removed", source: describeSource(existing.source) } });
-        return true;
-      });
+      return runtime.execute(removeMembership, ref, ids(userId, organizationId));
     },
 
     async setRole(actor, userId, organizationId, role) {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
-      const value = parseInput(roleSchema, role, "role", ["role"]);
-      return runtime.run(ref, async (scope) => {
-        const organization = await loadOrganization(scope.session, key.organizationId);
-        requireManageUsers(scope, organization);
-        requireRole(scope, organization, value);
-        const current = await authorizedMembership(scope, key.userId, organization);
-        const next: Membership = { ...current, role: value, updatedAt: scope.now.toISOString() };
-        await scope.session.memberships.put(next);
-        scope.record({ type: "membership.role_set", organizationId: organization.id, data: { userId: key.userId, from: current.role, to: value } });
-        return next;
-      });
+      return runtime.execute(setMembershipRole, ref, { ...key, role: parseInput(roleSchema, role, "role", ["role"]) });
     },
 
     async setAdmin(actor, userId, organizationId, admin) {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
-      const value = parseInput(booleanSchema, admin, "admin flag", ["admin"]);
-      return runtime.run(ref, async (scope) => {
-        scope.auth.require({ check: "canAdministerPlatform" }, "designate organization admins");
-        const current = await authorizedMembership(scope, key.userId, await loadOrganization(scope.session, key.organizationId));
-        const next: Membership = { ...current, admin: value, updatedAt: scope.now.toISOString() };
-        await scope.session.memberships.put(next);
-        scope.record({ type: "membership.admin_set", organizationId: key.organizationId, data: { userId: key.userId, admin: value } });
-        return next;
-      });
+      return runtime.execute(setMembershipAdmin, ref, { ...key, admin: parseInput(booleanSchema, admin, "admin flag", ["admin"]) });
     },
 
     async get(actor, userId, organizationId) {

@@ -5,7 +5,9 @@ import type { ResourceOwnership } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
-import { loadOrganization, type Runtime } from "./runtime.js";
+import { notFound } from "../errors.js";
+import type { Runtime } from "./runtime.js";
+import { defineUseCase, type Need } from "./use-case.js";
 
 const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
@@ -29,6 +31,44 @@ export interface ResourcesApi {
   listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<ResourceOwnership[]>;
 }
 
+type ResourceKey = { readonly kind: string; readonly id: string };
+
+const platformOnly = (action: string): Need[] => [{ request: { check: "canAdministerPlatform" }, action }];
+
+/** `resources.assign`: platform administration; the resource moves to its new owner in one transaction. */
+const assignResource = defineUseCase({
+  kind: "write",
+  load: async (scope, data: z.output<typeof assignResourceInputSchema>) => ({
+    organization: await scope.session.organizations.get(data.organizationId),
+    previous: await scope.session.resources.get(data.kind, data.id),
+  }),
+  requests: () => platformOnly("assign resources"),
+  async command(scope, data, { organization, previous }) {
+    if (!organization) throw notFound("organization", data.organizationId);
+    assertAssignable(organization);
+    const resource: ResourceOwnership = { kind: data.kind, id: data.id, organizationId: organization.id, assignedAt: scope.now.toISOString() };
+    await scope.session.resources.put(resource);
+    if (previous && previous.organizationId !== organization.id) {
+      scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: data.kind, id: data.id, reason: "moved", to: organization.id } });
+    }
+    scope.record({ type: "resource.assigned", organizationId: organization.id, data: { kind: data.kind, id: data.id, from: previous?.organizationId ?? null } });
+    return resource;
+  },
+});
+
+/** `resources.unassign`: platform administration. */
+const unassignResource = defineUseCase({
+  kind: "write",
+  load: async (scope, k: ResourceKey) => scope.session.resources.get(k.kind, k.id),
+  requests: () => platformOnly("unassign resources"),
+  async command(scope, k, previous) {
+    if (!previous) return false;
+    await scope.session.resources.delete(k.kind, k.id);
+    scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: k.kind, id: k.id, reason: "removed" } });
+    return true;
+  },
+});
+
 export function createResourcesApi(runtime: Runtime): ResourcesApi {
   const key = (kind: unknown, id: unknown) => ({
     kind: parseInput(kindSchema, kind, "resource kind", ["kind"]),
@@ -38,32 +78,12 @@ export function createResourcesApi(runtime: Runtime): ResourcesApi {
     async assign(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(assignResourceInputSchema, input, "resource assignment");
-      return runtime.run(ref, async (scope) => {
-        scope.auth.require({ check: "canAdministerPlatform" }, "assign resources");
-        const organization = await loadOrganization(scope.session, data.organizationId);
-        assertAssignable(organization);
-        const previous = await scope.session.resources.get(data.kind, data.id);
-        const resource: ResourceOwnership = { kind: data.kind, id: data.id, organizationId: organization.id, assignedAt: scope.now.toISOString() };
-        await scope.session.resources.put(resource);
-        if (previous && previous.organizationId !== organization.id) {
-          scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: data.kind, id: data.id, reason: "moved", to: organization.id } });
-        }
-        scope.record({ type: "resource.assigned", organizationId: organization.id, data: { kind: data.kind, id: data.id, from: previous?.organizationId ?? null } });
-        return resource;
-      });
+      return runtime.execute(assignResource, ref, data);
     },
 
     async unassign(actor, kind, id) {
       const ref = parseActor(actor);
-      const k = key(kind, id);
-      return runtime.run(ref, async (scope) => {
-        scope.auth.require({ check: "canAdministerPlatform" }, "unassign resources");
-        const previous = await scope.session.resources.get(k.kind, k.id);
-        if (!previous) return false;
-        await scope.session.resources.delete(k.kind, k.id);
-        scope.record({ type: "resource.unassigned", organizationId: previous.organizationId, data: { kind: k.kind, id: k.id, reason: "removed" } });
-        return true;
-      });
+      return runtime.execute(unassignResource, ref, key(kind, id));
     },
 
     async get(actor, kind, id) {

@@ -6,6 +6,7 @@ import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storag
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
 import { guardMembershipWrites } from "./membership-guard.js";
+import type { UseCase } from "./use-case.js";
 
 /** What kinds of id the service generates. */
 export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
@@ -48,6 +49,8 @@ export interface Runtime {
   run<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
   /** Read-only use cases: same as `run` but appends nothing (still one transaction for a consistent view). */
   read<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
+  /** Runs a use case defined as data: load → authorize every request → command (see `use-case.ts`). */
+  execute<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
   /** Called after every successful write (the policy cache listens). */
   onWrite(listener: () => void): void;
 }
@@ -98,6 +101,12 @@ export function createRuntime(
     clock,
     ids,
     run: (actor, fn) => execute(actor, true, fn),
+    execute: (useCase, actor, input) =>
+      execute(actor, useCase.kind === "write", async (scope) => {
+        const facts = await useCase.load(scope, input);
+        for (const need of useCase.requests(input, facts)) scope.auth.require(need.request, need.action);
+        return useCase.command(scope, input, facts);
+      }),
     read: (actor, fn) => execute(actor, false, fn),
     onWrite: (listener) => {
       listeners.push(listener);
