@@ -16,6 +16,7 @@ import type { OrganizationSearchQuery, OrganizationVisibility, SearchPage } from
 import { stateSetKey } from "../storage/search-query.js";
 import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
+import { defineUseCase, noFacts } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
@@ -229,36 +230,51 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     const ref = parseActor(actor);
     const orgId = idArg(id);
     const { expectedVersion } = options(writeOptions);
-    return runtime.run(ref, async (scope) => {
-      const current = await loadOrganization(scope.session, orgId);
-      scope.auth.require({ check: "canOnOrganization", action, organization: current }, `${action} organization ${orgId}`);
-      const context = { now: scope.now, config: config.organization, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
-      const result = await apply(current, scope, context);
-      await scope.session.organizations.update(result.organization, current.version);
-      scope.recordDomain(result.events);
-      await afterSave?.(result.organization, scope);
-      return result.organization;
-    });
+    return runtime.execute(
+      defineUseCase({
+        kind: "write",
+        load: (scope) => loadOrganization(scope.session, orgId),
+        requests: (_input: null, current: Organization) => [{ request: { check: "canOnOrganization", action, organization: current }, action: `${action} organization ${orgId}` }],
+        async command(scope, _input, current) {
+          const context = { now: scope.now, config: config.organization, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
+          // Requests that depend on the change itself (platform-only fields, the states it moves into) are asked by `apply`.
+          const result = await apply(current, scope, context);
+          await scope.session.organizations.update(result.organization, current.version);
+          scope.recordDomain(result.events);
+          await afterSave?.(result.organization, scope);
+          return result.organization;
+        },
+      }),
+      ref,
+      null,
+    );
   }
+
+  /** `organizations.create`: `add`, then what the new organization itself needs (asked by the command, which builds it). */
+  const createOrganizationUseCase = defineUseCase({
+    kind: "write",
+    load: noFacts,
+    requests: (_input: { readonly ownId: string | undefined; readonly fields: Record<string, unknown> }) => [{ request: { check: "canAddOrganization" }, action: "create organizations" }],
+    async command(scope, { ownId, fields }) {
+      const id = ownId ?? scope.ids("organization");
+      const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+      assertMayHold(scope, organization);
+      await assertPlatformFieldsAllowed(scope, null, organization);
+      if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
+      await assertNameFree(scope, organization.name, null);
+      await assertExternalIdFree(scope, organization.externalId, null);
+      await scope.session.organizations.insert(organization);
+      scope.recordDomain(events);
+      return organization;
+    },
+  });
 
   return {
     async create(actor, input) {
       const ref = parseActor(actor);
       const raw = parseInput(ownIdSchema, input, "organization");
       const { id: ownId, ...fields } = raw as CreateOrganizationRequest & Record<string, unknown>;
-      return runtime.run(ref, async (scope) => {
-        scope.auth.require({ check: "canAddOrganization" }, "create organizations");
-        const id = ownId ?? scope.ids("organization");
-        const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
-        assertMayHold(scope, organization);
-        await assertPlatformFieldsAllowed(scope, null, organization);
-        if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
-        await assertNameFree(scope, organization.name, null);
-        await assertExternalIdFree(scope, organization.externalId, null);
-        await scope.session.organizations.insert(organization);
-        scope.recordDomain(events);
-        return organization;
-      });
+      return runtime.execute(createOrganizationUseCase, ref, { ownId, fields });
     },
 
     update(actor, id, patch, writeOptions) {

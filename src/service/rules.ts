@@ -12,6 +12,7 @@ import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
 import type { RuleLookupKey, StorageSession } from "../storage/ports.js";
 import { administers } from "./authorization.js";
+import { defineUseCase, type Need } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
@@ -169,20 +170,93 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     });
   }
 
-  /** A claim that overlaps another organization's needs the right to edit that organization too. */
-  async function requireEditOfOverlapped(scope: CommandScope, rule: MemberRule): Promise<void> {
-    const owners = [...new Set((await overlappingClaims(scope.session, rule)).map((r) => r.organizationId))];
-    for (const organization of await scope.session.organizations.getMany(owners)) {
-      if (scope.auth.allows({ check: "canOnOrganization", action: "edit", organization })) continue;
-      // Name the other organization only to an actor that may read it.
-      const visible = scope.auth.allows({ check: "canOnOrganization", action: "read", organization });
-      throw new OrgKitError(
-        "FORBIDDEN",
-        `${scope.actor.type} ${scope.actor.id} may not add the ${rule.kind} rule '${rule.value}': it overlaps a claim of ${visible ? `organization ${organization.id}` : "an organization it cannot edit"}, which needs the right to edit that organization too`,
-        { details: { actor: scope.actor, action: "claim identities another organization claims", reason: "overlapping_claim", kind: rule.kind, value: rule.value, ...(visible ? { organizationId: organization.id } : {}) } },
-      );
-    }
+  /** The other organizations whose claims the rule overlaps: claiming it needs the right to edit each of them too. */
+  async function overlappedOwners(session: StorageSession, rule: MemberRule): Promise<Organization[]> {
+    const owners = [...new Set((await overlappingClaims(session, rule)).map((r) => r.organizationId))];
+    return session.organizations.getMany(owners);
   }
+
+  /** `rules.add`: `edit` on the organization, and on every organization whose claim the rule overlaps. */
+  const addRule = defineUseCase({
+    kind: "write",
+    async load(scope, { orgId, data }: { readonly orgId: string; readonly data: z.output<typeof addMemberRuleInputSchema> }) {
+      const organization = await loadOrganization(scope.session, orgId);
+      const rule = createMemberRule(
+        { id: data.id ?? scope.ids("rule"), organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
+        options,
+      );
+      return { organization, rule, overlapped: await overlappedOwners(scope.session, rule) };
+    },
+    requests: (_input, { organization, rule, overlapped }): Need[] => [
+      editRules(organization),
+      // The refusal names the other organization only if the actor may read it (the evaluator's explanation is cut the same way).
+      ...overlapped.map((other) => ({
+        request: { check: "canOnOrganization", action: "edit", organization: other } as const,
+        action: `add the ${rule.kind} rule '${rule.value}', which overlaps another organization's claim (claiming it needs the right to edit that organization too)`,
+      })),
+    ],
+    async command(scope, { orgId }, { organization, rule }) {
+      const { session } = scope;
+      assertAssignable(organization);
+      const exclusive = config.ruleConflict === "reject";
+      if (exclusive) {
+        const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);
+        if (existing.length > 0) throw ruleConflict(rule, existing);
+      }
+      if (await session.rules.get(rule.id)) {
+        throw new OrgKitError("CONFLICT", `A member rule with id '${rule.id}' already exists`, { details: { reason: "unique", field: "id", id: rule.id } });
+      }
+      const result = addOrganizationMemberRule(organization, { id: rule.id, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains }, { now: scope.now, config: config.organization });
+      await session.organizations.update(result.organization, organization.version);
+      const record = toRecord(rule, exclusive);
+      try {
+        await session.rules.insert(record);
+      } catch (error) {
+        // A concurrent claim of the same value won the race: report it as the conflict it is.
+        if (isOrgKitError(error, "CONFLICT") && error.details.reason === "unique") throw ruleConflict(rule, [], error);
+        throw error;
+      }
+      scope.recordDomain(result.events);
+      const usersRelinked = await linkUsersMatchingRule(scope, rule);
+      return { rule: record, organization: result.organization, usersRelinked };
+    },
+  });
+
+  /** `rules.remove`: `edit` on the organization; only the memberships the rule created end. */
+  const removeRule = defineUseCase({
+    kind: "write",
+    load: (scope, { orgId }: { readonly orgId: string; readonly id: string }) => loadOrganization(scope.session, orgId),
+    requests: (_input, organization) => [editRules(organization)],
+    async command(scope, { orgId, id }, organization) {
+      const { session } = scope;
+      const record = await session.rules.get(id);
+      if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
+      const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
+      await session.organizations.update(result.organization, organization.version);
+      await session.rules.delete(id);
+      scope.recordDomain(result.events);
+      let usersRelinked = 0;
+      const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
+      for await (const page of pages) {
+        for (const membership of page) {
+          const user = await session.users.get(membership.userId);
+          if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
+          // A dormant membership is out of re-linking's reach: the removal settles it here, then
+          // re-links the user if it ended (under "single" the user is free to join its best match).
+          else if (organization.status === "discontinued") {
+            if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
+          } else await relinkUser(scope, user);
+          usersRelinked++;
+        }
+      }
+      return { rule: record, organization: result.organization, usersRelinked };
+    },
+  });
+
+  const editRules = (organization: Organization): Need => ({
+    request: { check: "canOnOrganization", action: "edit", organization },
+    action: `edit member rules of organization ${organization.id}`,
+  });
 
   async function requireEdit(scope: CommandScope, organization: Organization): Promise<void> {
     scope.auth.require({ check: "canOnOrganization", action: "edit", organization }, `edit member rules of organization ${organization.id}`);
@@ -192,72 +266,13 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     async add(actor, organizationId, input) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);
-      const data = parseInput(addMemberRuleInputSchema, input, "member rule");
-      return runtime.run(ref, async (scope) => {
-        const { session } = scope;
-        const organization = await loadOrganization(session, orgId);
-        await requireEdit(scope, organization);
-        const rule = createMemberRule(
-          { id: data.id ?? scope.ids("rule"), organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
-          options,
-        );
-        // Every permission request first: a refusal must not depend on (or reveal) the state of things.
-        await requireEditOfOverlapped(scope, rule);
-        assertAssignable(organization);
-        const exclusive = config.ruleConflict === "reject";
-        if (exclusive) {
-          const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);
-          if (existing.length > 0) throw ruleConflict(rule, existing);
-        }
-        if (await session.rules.get(rule.id)) {
-          throw new OrgKitError("CONFLICT", `A member rule with id '${rule.id}' already exists`, { details: { reason: "unique", field: "id", id: rule.id } });
-        }
-        const result = addOrganizationMemberRule(organization, { id: rule.id, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains }, { now: scope.now, config: config.organization });
-        await session.organizations.update(result.organization, organization.version);
-        const record = toRecord(rule, exclusive);
-        try {
-          await session.rules.insert(record);
-        } catch (error) {
-          // A concurrent claim of the same value won the race: report it as the conflict it is.
-          if (isOrgKitError(error, "CONFLICT") && error.details.reason === "unique") throw ruleConflict(rule, [], error);
-          throw error;
-        }
-        scope.recordDomain(result.events);
-        const usersRelinked = await linkUsersMatchingRule(scope, rule);
-        return { rule: record, organization: result.organization, usersRelinked };
-      });
+      return runtime.execute(addRule, ref, { orgId, data: parseInput(addMemberRuleInputSchema, input, "member rule") });
     },
 
     async remove(actor, organizationId, ruleId) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);
-      const id = parseInput(idSchema, ruleId, "rule id", ["ruleId"]);
-      return runtime.run(ref, async (scope) => {
-        const { session } = scope;
-        const organization = await loadOrganization(session, orgId);
-        await requireEdit(scope, organization);
-        const record = await session.rules.get(id);
-        if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
-        const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
-        await session.organizations.update(result.organization, organization.version);
-        await session.rules.delete(id);
-        scope.recordDomain(result.events);
-        let usersRelinked = 0;
-        const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
-        for await (const page of pages) {
-          for (const membership of page) {
-            const user = await session.users.get(membership.userId);
-            if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
-            // A dormant membership is out of re-linking's reach: the removal settles it here, then
-            // re-links the user if it ended (under "single" the user is free to join its best match).
-            else if (organization.status === "discontinued") {
-              if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
-            } else await relinkUser(scope, user);
-            usersRelinked++;
-          }
-        }
-        return { rule: record, organization: result.organization, usersRelinked };
-      });
+      return runtime.execute(removeRule, ref, { orgId, id: parseInput(idSchema, ruleId, "rule id", ["ruleId"]) });
     },
 
     async list(actor, organizationId) {
