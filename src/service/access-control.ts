@@ -134,13 +134,13 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
     const groupId = idOf(usergroupId, "usergroupId");
     return runtime.execute(
       requestsThen("write", platformAdministration("link usergroups to organizations"), async (scope) => {
-      const organization = await loadOrganization(scope.session, orgId);
-      if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
-      const context = { now: scope.now, config: runtime.config.organization };
-      const result = linked ? linkOrganizationUsergroups(organization, [groupId], context) : unlinkOrganizationUsergroups(organization, [groupId], context);
-      await scope.session.organizations.update(result.organization, organization.version);
-      scope.recordDomain(result.events);
-      return result.organization;
+        const organization = await loadOrganization(scope.session, orgId);
+        if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
+        const context = { now: scope.now, config: runtime.config.organization };
+        const result = linked ? linkOrganizationUsergroups(organization, [groupId], context) : unlinkOrganizationUsergroups(organization, [groupId], context);
+        await scope.session.organizations.update(result.organization, organization.version);
+        scope.recordDomain(result.events);
+        return result.organization;
       }),
       ref,
       null,
@@ -153,11 +153,11 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const data = parseInput(createUsergroupInputSchema, input, "usergroup");
       return runtime.execute(
         requestsThen("write", platformAdministration("create usergroups"), async (scope) => {
-        const at = scope.now.toISOString();
-        const group: UsergroupRecord = { id: data.id ?? scope.ids("usergroup"), name: data.name, permissions: data.permissions, builtIn: data.builtIn, createdAt: at, updatedAt: at, version: 1 };
-        await scope.session.usergroups.insert(group);
-        scope.record({ type: "usergroup.created", organizationId: null, data: { usergroup: group } });
-        return group;
+          const at = scope.now.toISOString();
+          const group: UsergroupRecord = { id: data.id ?? scope.ids("usergroup"), name: data.name, permissions: data.permissions, builtIn: data.builtIn, createdAt: at, updatedAt: at, version: 1 };
+          await scope.session.usergroups.insert(group);
+          scope.record({ type: "usergroup.created", organizationId: null, data: { usergroup: group } });
+          return group;
         }),
         ref,
         null,
@@ -170,19 +170,19 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.execute(
         requestsThen("write", platformAdministration("edit usergroups"), async (scope) => {
-        const current = await scope.session.usergroups.get(groupId);
-        if (!current) throw notFound("usergroup", groupId);
-        checkVersion("Usergroup", current, expectedVersion);
-        const next: UsergroupRecord = {
-          ...current,
-          ...(data.name !== undefined ? { name: data.name } : {}),
-          ...(data.permissions !== undefined ? { permissions: data.permissions } : {}),
-          updatedAt: scope.now.toISOString(),
-          version: current.version + 1,
-        };
-        await scope.session.usergroups.update(next, current.version);
-        scope.record({ type: "usergroup.updated", organizationId: null, data: { id: groupId, changes: data } });
-        return next;
+          const current = await scope.session.usergroups.get(groupId);
+          if (!current) throw notFound("usergroup", groupId);
+          checkVersion("Usergroup", current, expectedVersion);
+          const next: UsergroupRecord = {
+            ...current,
+            ...(data.name !== undefined ? { name: data.name } : {}),
+            ...(data.permissions !== undefined ? { permissions: data.permissions } : {}),
+            updatedAt: scope.now.toISOString(),
+            version: current.version + 1,
+          };
+          await scope.session.usergroups.update(next, current.version);
+          scope.record({ type: "usergroup.updated", organizationId: null, data: { id: groupId, changes: data } });
+          return next;
         }),
         ref,
         null,
@@ -193,28 +193,28 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const groupId = idOf(id);
       return runtime.execute(
         requestsThen("write", platformAdministration("delete usergroups"), async (scope) => {
-        if (!(await scope.session.usergroups.get(groupId))) return false;
-        // Unlink from organizations and users so no dangling reference survives the group.
-        for await (const page of keysetPages((o) => scope.session.organizations.scan(o), byId)) {
-          for (const organization of page) {
-            if (!organization.usergroupIds.includes(groupId)) continue;
-            const result = unlinkOrganizationUsergroups(organization, [groupId], { now: scope.now, config: runtime.config.organization });
-            await scope.session.organizations.update(result.organization, organization.version);
-            scope.recordDomain(result.events);
+          if (!(await scope.session.usergroups.get(groupId))) return false;
+          // Unlink from organizations and users so no dangling reference survives the group.
+          for await (const page of keysetPages((o) => scope.session.organizations.scan(o), byId)) {
+            for (const organization of page) {
+              if (!organization.usergroupIds.includes(groupId)) continue;
+              const result = unlinkOrganizationUsergroups(organization, [groupId], { now: scope.now, config: runtime.config.organization });
+              await scope.session.organizations.update(result.organization, organization.version);
+              scope.recordDomain(result.events);
+            }
           }
-        }
-        for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
-          for (const user of page) {
-            if (!user.usergroupIds.includes(groupId)) continue;
-            await scope.session.users.update(
-              { ...user, usergroupIds: user.usergroupIds.filter((g) => g !== groupId), updatedAt: scope.now.toISOString(), version: user.version + 1 },
-              user.version,
-            );
+          for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
+            for (const user of page) {
+              if (!user.usergroupIds.includes(groupId)) continue;
+              await scope.session.users.update(
+                { ...user, usergroupIds: user.usergroupIds.filter((g) => g !== groupId), updatedAt: scope.now.toISOString(), version: user.version + 1 },
+                user.version,
+              );
+            }
           }
-        }
-        await scope.session.usergroups.delete(groupId);
-        scope.record({ type: "usergroup.deleted", organizationId: null, data: { id: groupId } });
-        return true;
+          await scope.session.usergroups.delete(groupId);
+          scope.record({ type: "usergroup.deleted", organizationId: null, data: { id: groupId } });
+          return true;
         }),
         ref,
         null,
@@ -225,7 +225,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const groupId = idOf(id);
       return runtime.execute(
         requestsThen("read", platformAdministration("read usergroups"), (scope) => {
-        return scope.session.usergroups.get(groupId);
+          return scope.session.usergroups.get(groupId);
         }),
         ref,
         null,
@@ -235,7 +235,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const ref = parseActor(actor);
       return runtime.execute(
         requestsThen("read", platformAdministration("list usergroups"), (scope) => {
-        return scope.session.usergroups.list();
+          return scope.session.usergroups.list();
         }),
         ref,
         null,
@@ -256,18 +256,18 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       assertCombinationKeys(Object.keys(data.organizations), states);
       return runtime.execute(
         requestsThen("write", platformAdministration("create staff profiles"), async (scope) => {
-        const at = scope.now.toISOString();
-        const profile: StaffProfileRecord = {
-          id: data.id ?? scope.ids("profile"),
-          name: data.name,
-          grants: { add: data.add, organizations: data.organizations, notes: data.notes },
-          createdAt: at,
-          updatedAt: at,
-          version: 1,
-        };
-        await scope.session.profiles.insert(profile);
-        scope.record({ type: "profile.created", organizationId: null, data: { profile } });
-        return profile;
+          const at = scope.now.toISOString();
+          const profile: StaffProfileRecord = {
+            id: data.id ?? scope.ids("profile"),
+            name: data.name,
+            grants: { add: data.add, organizations: data.organizations, notes: data.notes },
+            createdAt: at,
+            updatedAt: at,
+            version: 1,
+          };
+          await scope.session.profiles.insert(profile);
+          scope.record({ type: "profile.created", organizationId: null, data: { profile } });
+          return profile;
         }),
         ref,
         null,
@@ -281,20 +281,20 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.execute(
         requestsThen("write", platformAdministration("edit staff profiles"), async (scope) => {
-        const current = await scope.session.profiles.get(profileId);
-        if (!current) throw notFound("staff profile", profileId);
-        checkVersion("Staff profile", current, expectedVersion);
-        const { name, ...grants } = data;
-        const next: StaffProfileRecord = {
-          ...current,
-          ...(name !== undefined ? { name } : {}),
-          grants: { ...current.grants, ...Object.fromEntries(Object.entries(grants).filter(([, v]) => v !== undefined)) },
-          updatedAt: scope.now.toISOString(),
-          version: current.version + 1,
-        };
-        await scope.session.profiles.update(next, current.version);
-        scope.record({ type: "profile.updated", organizationId: null, data: { id: profileId, changes: data } });
-        return next;
+          const current = await scope.session.profiles.get(profileId);
+          if (!current) throw notFound("staff profile", profileId);
+          checkVersion("Staff profile", current, expectedVersion);
+          const { name, ...grants } = data;
+          const next: StaffProfileRecord = {
+            ...current,
+            ...(name !== undefined ? { name } : {}),
+            grants: { ...current.grants, ...Object.fromEntries(Object.entries(grants).filter(([, v]) => v !== undefined)) },
+            updatedAt: scope.now.toISOString(),
+            version: current.version + 1,
+          };
+          await scope.session.profiles.update(next, current.version);
+          scope.record({ type: "profile.updated", organizationId: null, data: { id: profileId, changes: data } });
+          return next;
         }),
         ref,
         null,
@@ -305,16 +305,16 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const profileId = idOf(id);
       return runtime.execute(
         requestsThen("write", platformAdministration("delete staff profiles"), async (scope) => {
-        if (!(await scope.session.profiles.get(profileId))) return false;
-        for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
-          const holder = page.find((u) => u.profileId === profileId);
-          if (holder) {
-            throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", id: profileId, userId: holder.id } });
+          if (!(await scope.session.profiles.get(profileId))) return false;
+          for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
+            const holder = page.find((u) => u.profileId === profileId);
+            if (holder) {
+              throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", id: profileId, userId: holder.id } });
+            }
           }
-        }
-        await scope.session.profiles.delete(profileId);
-        scope.record({ type: "profile.deleted", organizationId: null, data: { id: profileId } });
-        return true;
+          await scope.session.profiles.delete(profileId);
+          scope.record({ type: "profile.deleted", organizationId: null, data: { id: profileId } });
+          return true;
         }),
         ref,
         null,
@@ -325,7 +325,7 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const profileId = idOf(id);
       return runtime.execute(
         requestsThen("read", platformAdministration("read staff profiles"), (scope) => {
-        return scope.session.profiles.get(profileId);
+          return scope.session.profiles.get(profileId);
         }),
         ref,
         null,
@@ -335,7 +335,7 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
       const ref = parseActor(actor);
       return runtime.execute(
         requestsThen("read", platformAdministration("list staff profiles"), (scope) => {
-        return scope.session.profiles.list();
+          return scope.session.profiles.list();
         }),
         ref,
         null,

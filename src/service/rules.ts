@@ -16,7 +16,7 @@ import { defineUseCase, type Need } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
-import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type Runtime } from "./runtime.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
 export const addMemberRuleInputSchema = z
@@ -258,9 +258,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     action: `edit member rules of organization ${organization.id}`,
   });
 
-  async function requireEdit(scope: CommandScope, organization: Organization): Promise<void> {
-    scope.auth.require({ check: "canOnOrganization", action: "edit", organization }, `edit member rules of organization ${organization.id}`);
-  }
+
 
   return {
     async add(actor, organizationId, input) {
@@ -291,24 +289,28 @@ export function createRulesApi(runtime: Runtime): RulesApi {
       const orgId = orgIdOf(organizationId);
       const data = parseInput(addMemberRuleInputSchema, input, "member rule");
       const limit = limitOf(previewOptions);
-      return runtime.read(ref, async (scope) => {
-        const organization = await loadOrganization(scope.session, orgId);
-        await requireEdit(scope, organization);
-        const rule = createMemberRule(
-          { id: data.id ?? "preview", organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
-          options,
-        );
-        const people: User[] = [];
-        let truncated = false;
-        await forEachUserMatchingRule(scope.session, rule, async (user) => {
-          if (people.length >= limit) {
-            truncated = true;
-            return false;
-          }
-          people.push(user);
-        });
-        return buildPreview(scope.session, rule, people, "add", truncated);
+      const previewAddUseCase = defineUseCase({
+        kind: "read",
+        load: (scope) => loadOrganization(scope.session, orgId),
+        requests: (_input: null, organization: Organization) => [editRules(organization)],
+        command: async (scope) => {
+          const rule = createMemberRule(
+            { id: data.id ?? "preview", organizationId: orgId, kind: data.kind, value: data.value, ...(data.includeSubdomains !== undefined ? { includeSubdomains: data.includeSubdomains } : {}) },
+            options,
+          );
+          const people: User[] = [];
+          let truncated = false;
+          await forEachUserMatchingRule(scope.session, rule, async (user) => {
+            if (people.length >= limit) {
+              truncated = true;
+              return false;
+            }
+            people.push(user);
+          });
+          return buildPreview(scope.session, rule, people, "add", truncated);
+        },
       });
+      return runtime.execute(previewAddUseCase, ref, null);
     },
 
     async previewRemove(actor, organizationId, ruleId, previewOptions) {
@@ -316,16 +318,20 @@ export function createRulesApi(runtime: Runtime): RulesApi {
       const orgId = orgIdOf(organizationId);
       const id = parseInput(idSchema, ruleId, "rule id", ["ruleId"]);
       const limit = limitOf(previewOptions);
-      return runtime.read(ref, async (scope) => {
-        const organization = await loadOrganization(scope.session, orgId);
-        await requireEdit(scope, organization);
-        const record = await scope.session.rules.get(id);
-        if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
-        const memberships = await scope.session.memberships.listBySourceRule(id, { after: null, limit: Math.min(limit + 1, 1000) });
-        const truncated = memberships.length > limit;
-        const people = await scope.session.users.getMany(memberships.slice(0, limit).map((m) => m.userId));
-        return buildPreview(scope.session, toRule(record), people, "remove", truncated);
+      const previewRemoveUseCase = defineUseCase({
+        kind: "read",
+        load: (scope) => loadOrganization(scope.session, orgId),
+        requests: (_input: null, organization: Organization) => [editRules(organization)],
+        command: async (scope) => {
+          const record = await scope.session.rules.get(id);
+          if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
+          const memberships = await scope.session.memberships.listBySourceRule(id, { after: null, limit: Math.min(limit + 1, 1000) });
+          const truncated = memberships.length > limit;
+          const people = await scope.session.users.getMany(memberships.slice(0, limit).map((m) => m.userId));
+          return buildPreview(scope.session, toRule(record), people, "remove", truncated);
+        },
       });
+      return runtime.execute(previewRemoveUseCase, ref, null);
     },
   };
 }

@@ -5,13 +5,14 @@ import { normalizePhone } from "../domain/matching/phone.js";
 import { normalizeUsername } from "../domain/matching/username.js";
 import type { PhoneRegion } from "../domain/matching/phone.js";
 import { assertAssignable } from "../domain/organization/commands.js";
-import { idSchema } from "../domain/organization/schema.js";
+import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
 import { matchableIdentity, relinkUser } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
-import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { loadOrganization, type Runtime } from "./runtime.js";
+import { defineUseCase, type Need } from "./use-case.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -168,89 +169,116 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     };
   }
 
-  function requirePlatformFields(scope: CommandScope, data: z.output<typeof upsertUserInputSchema>, current: User | null, next: User): void {
-    const { auth } = scope;
+  /** Field-level requests: who may change what of a user (platform fields, platform roles, what member rules match). */
+  function fieldNeeds(data: z.output<typeof upsertUserInputSchema>, current: User | null, next: User): Need[] {
+    const needs: Need[] = [];
     const changes = (field: "kind" | "usergroupIds" | "platformRole" | "profileId", fallback: unknown) => {
       const value = data[field];
       if (value === undefined) return false;
       return JSON.stringify(value) !== JSON.stringify(current ? current[field] : fallback);
     };
     for (const [field, fallback] of [["kind", "user"], ["usergroupIds", []], ["profileId", null]] as const) {
-      if (changes(field, fallback)) auth.require({ check: "canAdministerPlatform" }, `set ${field} of users`);
+      if (changes(field, fallback)) needs.push({ request: { check: "canAdministerPlatform" }, action: `set ${field} of users` });
     }
-    if (changes("platformRole", null)) auth.require({ check: "canGrantPlatformRoles" }, "grant or change platform roles");
-    if (current?.platformRole === "super_admin") auth.require({ check: "canGrantPlatformRoles" }, `edit super admin ${current.id}`);
+    if (changes("platformRole", null)) needs.push({ request: { check: "canGrantPlatformRoles" }, action: "grant or change platform roles" });
+    if (current?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `edit super admin ${current.id}` });
     // What member rules match is the user's say-so about which organizations it joins:
     // only the host (system actor) and platform admins may change it.
     const before = current ? matchableIdentity(current, config) : { emails: [], phones: [] };
     const after = matchableIdentity(next, config);
-    const changed = (["emails", "phones"] as const).filter((field) => !sameSet(before[field], after[field]));
-    if ((before.username ?? null) !== (after.username ?? null)) changed.push("username" as never);
+    const changed: string[] = (["emails", "phones"] as const).filter((field) => !sameSet(before[field], after[field]));
+    if ((before.username ?? null) !== (after.username ?? null)) changed.push("username");
     if (changed.length > 0) {
       const what = config.identitiesVerifiedUpstream ? "change the identities of users" : "mark identities verified, or change verified identities";
-      auth.require({ check: "canAdministerPlatform" }, `${what} (${changed.join(", ")})`);
+      needs.push({ request: { check: "canAdministerPlatform" }, action: `${what} (${changed.join(", ")})` });
     }
+    return needs;
   }
+
+  type UpsertInput = { readonly data: z.output<typeof upsertUserInputSchema>; readonly opts: z.output<typeof upsertUserOptionsSchema> };
+  interface UpsertFacts {
+    readonly current: User | null;
+    /** The user as the upsert would store it. */
+    readonly user: User;
+    readonly organization: Organization | null;
+    /** The user's membership of `organization`, if any. */
+    readonly membership: Membership | null;
+  }
+
+  /**
+   * `users.upsert`: platform admins manage every user; others only through an
+   * organization whose users they manage (`options.organizationId`), and never the
+   * platform fields, platform roles or what member rules match.
+   */
+  const upsertUser = defineUseCase<UpsertInput, UpsertFacts, User>({
+    kind: "write",
+    async load(scope, { data, opts }) {
+      const { session } = scope;
+      const current = await session.users.get(data.id);
+      const organization = opts.organizationId ? await loadOrganization(session, opts.organizationId) : null;
+      const membership = organization ? await session.memberships.get(data.id, organization.id) : null;
+      const at = scope.now.toISOString();
+      const user: User = {
+        id: data.id,
+        kind: data.kind ?? current?.kind ?? "user",
+        ...nextIdentity(data, current),
+        registered: data.registered ?? current?.registered ?? false,
+        usergroupIds: data.usergroupIds ? [...new Set(data.usergroupIds)] : (current?.usergroupIds ?? []),
+        platformRole: data.platformRole !== undefined ? data.platformRole : (current?.platformRole ?? null),
+        profileId: data.profileId !== undefined ? data.profileId : (current?.profileId ?? null),
+        createdAt: current?.createdAt ?? at,
+        updatedAt: at,
+        version: (current?.version ?? 0) + 1,
+      };
+      return { current, user, organization, membership };
+    },
+    requests({ data, opts }, { current, user, organization, membership }) {
+      const needs: Need[] = [];
+      if (organization === null) needs.push({ request: { check: "canAdministerPlatform" }, action: "create or edit users outside an organization it administers" });
+      else if (current === null) needs.push({ request: { check: "canManageUser", organization }, action: `create users in organization ${organization.id}` });
+      else needs.push({ request: { check: "canManageUser", organization, target: { user: current, membership } }, action: `edit user ${current.id} in organization ${organization.id}` });
+      if (organization !== null && membership === null) {
+        const role = opts.role ?? "member";
+        needs.push({ request: { check: "canAssignRole", organization, role }, action: `assign role '${role}' in organization ${organization.id}` });
+      }
+      return [...needs, ...fieldNeeds(data, current, user)];
+    },
+    async command(scope, { opts }, { current, user, organization, membership }) {
+      const { session } = scope;
+      if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
+        throw versionConflict("user", user.id, opts.expectedVersion, current?.version ?? null);
+      }
+      if (user.profileId !== null && user.profileId !== current?.profileId && !(await session.profiles.get(user.profileId))) {
+        throw notFound("staff profile", user.profileId);
+      }
+      for (const groupId of user.usergroupIds) {
+        if (!current?.usergroupIds.includes(groupId) && !(await session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
+      }
+      if (current) await session.users.update(user, current.version);
+      else await session.users.insert(user);
+      scope.record({ type: current ? "user.updated" : "user.created", organizationId: null, data: { userId: user.id, version: user.version } });
+
+      if (organization && !membership) {
+        const role = opts.role ?? "member";
+        assertAssignable(organization);
+        const at = user.updatedAt;
+        const added: Membership = { userId: user.id, organizationId: organization.id, role, admin: false, source: { type: "manual" }, createdAt: at, updatedAt: at };
+        await putMembership(scope, added);
+        scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: user.id, role, admin: false, source: { type: "manual" } } });
+      }
+
+      const identityChanged = !current || JSON.stringify(matchableIdentity(current, config)) !== JSON.stringify(matchableIdentity(user, config));
+      if (identityChanged || organization) await relinkUser(scope, user);
+      return user;
+    },
+  });
 
   return {
     async upsert(actor, input, options) {
       const ref = parseActor(actor);
       const data = parseInput(upsertUserInputSchema, input, "user");
       const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
-      return runtime.run(ref, async (scope) => {
-        const { session, auth } = scope;
-        const current = await session.users.get(data.id);
-        if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
-          throw versionConflict("user", data.id, opts.expectedVersion, current?.version ?? null);
-        }
-        const identity = nextIdentity(data, current);
-        const organization = opts.organizationId ? await loadOrganization(session, opts.organizationId) : null;
-        // Platform admins manage every user; others only through an organization whose users they manage.
-        if (!auth.allows({ check: "canAdministerPlatform" })) {
-          if (organization === null) auth.require({ check: "canAdministerPlatform" }, "create or edit users outside an organization it administers");
-          else if (current === null) auth.require({ check: "canManageUser", organization }, `create users in organization ${organization.id}`);
-          else {
-            const membership = await session.memberships.get(current.id, organization.id);
-            auth.require({ check: "canManageUser", organization, target: { user: current, membership } }, `edit user ${current.id} in organization ${organization.id}`);
-          }
-        }
-        const at = scope.now.toISOString();
-        const user: User = {
-          id: data.id,
-          kind: data.kind ?? current?.kind ?? "user",
-          ...identity,
-          registered: data.registered ?? current?.registered ?? false,
-          usergroupIds: data.usergroupIds ? [...new Set(data.usergroupIds)] : (current?.usergroupIds ?? []),
-          platformRole: data.platformRole !== undefined ? data.platformRole : (current?.platformRole ?? null),
-          profileId: data.profileId !== undefined ? data.profileId : (current?.profileId ?? null),
-          createdAt: current?.createdAt ?? at,
-          updatedAt: at,
-          version: (current?.version ?? 0) + 1,
-        };
-        requirePlatformFields(scope, data, current, user);
-        if (user.profileId !== null && user.profileId !== current?.profileId && !(await session.profiles.get(user.profileId))) {
-          throw notFound("staff profile", user.profileId);
-        }
-        for (const groupId of user.usergroupIds) {
-          if (!current?.usergroupIds.includes(groupId) && !(await session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
-        }
-        if (current) await session.users.update(user, current.version);
-        else await session.users.insert(user);
-        scope.record({ type: current ? "user.updated" : "user.created", organizationId: null, data: { userId: user.id, version: user.version } });
-
-        if (organization && !(await session.memberships.get(user.id, organization.id))) {
-          const role = opts.role ?? "member";
-          auth.require({ check: "canAssignRole", organization, role }, `assign role '${role}' in organization ${organization.id}`);
-          assertAssignable(organization);
-          const membership: Membership = { userId: user.id, organizationId: organization.id, role, admin: false, source: { type: "manual" }, createdAt: at, updatedAt: at };
-          await putMembership(scope, membership);
-          scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: user.id, role, admin: false, source: { type: "manual" } } });
-        }
-
-        const identityChanged = !current || JSON.stringify(matchableIdentity(current, config)) !== JSON.stringify(matchableIdentity(user, config));
-        if (identityChanged || organization) await relinkUser(scope, user);
-        return user;
-      });
+      return runtime.execute(upsertUser, ref, { data, opts });
     },
 
     async get(actor, id) {
