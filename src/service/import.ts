@@ -11,6 +11,7 @@ import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, 
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
 import { assertMayHold, assertNameFree, assertPlatformFieldsAllowed, canRead, checkMove } from "./organizations.js";
+import { defineUseCase, runUseCase, type Need } from "./use-case.js";
 import type { CommandScope, Runtime } from "./runtime.js";
 
 /**
@@ -115,73 +116,97 @@ export function createImport(runtime: Runtime) {
    * which saves two queries per row on a database. Pass it only within one transaction.
    */
   async function applyRow(scope: CommandScope, row: PreparedRow, idsByExternalId: Map<string, string>, createdDepths: Map<string, number>): Promise<ImportRowResult> {
-    const { session, auth } = scope;
-    const context = { now: scope.now, config: config.organization };
-    let parentId: string | null | undefined = undefined;
-    if (row.parentExternalId === null) parentId = null;
-    else if (row.parentExternalId !== undefined) {
-      parentId = idsByExternalId.get(row.parentExternalId) ?? (await session.organizations.getByExternalId(row.parentExternalId))?.id;
-      if (parentId === undefined) {
-        throw new OrgKitError("PARENT_NOT_FOUND", `No organization with external id '${row.parentExternalId}' in the batch or in storage`, {
-          details: { issues: [{ path: "parentExternalId", message: "no such organization", code: "parent_not_found" }], parentExternalId: row.parentExternalId },
-        });
-      }
-    }
-    const existing = await session.organizations.getByExternalId(row.externalId);
-    if (!existing) {
-      auth.require({ check: "canAddOrganization" }, "create organizations");
-      const id = scope.ids("organization");
-      const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
-      assertMayHold(scope, organization);
-      await assertPlatformFieldsAllowed(scope, null, organization);
-      const parentDepth = organization.parentId === null ? -1 : createdDepths.get(organization.parentId);
-      let depth: number;
-      if (parentDepth !== undefined) {
-        depth = parentDepth + 1;
-        if (config.maxDepth !== undefined && depth > config.maxDepth) await checkMove(scope, id, organization.parentId!, true);
-      } else {
-        depth = await checkMove(scope, id, organization.parentId!, true);
-      }
-      await assertNameFree(scope, organization.name, null);
-      // The external id is free: `existing` above was looked up by it in this transaction.
-      await session.organizations.insert(organization);
-      createdDepths.set(id, depth);
-      scope.recordDomain(events);
-      idsByExternalId.set(row.externalId, id);
-      return { row: row.index, externalId: row.externalId, status: "created", id, error: null };
-    }
-    // Authorized before anything is compared: an "unchanged" answer must not tell an actor
-    // what an organization it may not see holds. One it may not even read is refused
-    // exactly as a new row would be, so the answer does not reveal that it exists.
-    if (!canRead(auth, existing)) {
-      auth.require({ check: "canAddOrganization" }, "create organizations");
-      // An actor who could create the row learns only that the external id is taken (as any unique key tells).
-      auth.require({ check: "canOnOrganization", action: "read", organization: existing }, `import external id ${row.externalId} (taken by an organization it may not read)`);
-    }
-    auth.require({ check: "canOnOrganization", action: "edit", organization: existing }, `edit organization ${existing.id}`);
-    idsByExternalId.set(row.externalId, existing.id);
-    // Build the target state with the pure commands, then write once if anything differs.
-    const { name, ...patch } = row.fields;
-    const steps: CommandResult[] = [];
-    let current = existing;
-    const step = (result: CommandResult) => {
-      steps.push(result);
-      current = result.organization;
-    };
-    step(updateOrganization(current, patch as Parameters<typeof updateOrganization>[1], context));
-    if (name.trim() !== current.name) step(renameOrganization(current, name, context));
-    if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
-    if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
-    auth.require({ check: "canOnOrganization", action: "edit", organization: current }, `edit organization ${existing.id}`);
-    await assertPlatformFieldsAllowed(scope, existing, current);
-    if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
-    if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);
-    // One stored version per row: collapse the steps' version bumps into one.
-    const final: Organization = { ...current, version: existing.version + 1 };
-    await session.organizations.update(final, existing.version);
-    scope.recordDomain(steps.flatMap((s) => s.events).map((e) => ({ ...e, version: final.version })));
-    return { row: row.index, externalId: row.externalId, status: "updated", id: existing.id, error: null };
+    return runUseCase(scope, importRow, { row, idsByExternalId, createdDepths });
   }
+
+  type RowInput = { readonly row: PreparedRow; readonly idsByExternalId: Map<string, string>; readonly createdDepths: Map<string, number> };
+  interface RowFacts {
+    /** The row's parent: `undefined` to keep it, `null` for a root. */
+    readonly parentId: string | null | undefined;
+    /** The organization with the row's external id, if any. */
+    readonly existing: Organization | null;
+    /** `existing` is one the actor may not read: the row is refused as a new row would be, so the answer does not reveal that it exists. */
+    readonly hidden: boolean;
+  }
+
+  /**
+   * One import row as a use case: a new row needs `add`; an existing organization needs
+   * `edit`, asked before anything is compared, so an "unchanged" answer never tells an
+   * actor what an organization it may not see holds. What the change itself needs (the
+   * new organization's states, platform-only fields, `edit` on the result) the command asks.
+   */
+  const importRow = defineUseCase<RowInput, RowFacts, ImportRowResult>({
+    kind: "write",
+    async load(scope, { row, idsByExternalId }) {
+      const { session } = scope;
+      let parentId: string | null | undefined = undefined;
+      if (row.parentExternalId === null) parentId = null;
+      else if (row.parentExternalId !== undefined) {
+        parentId = idsByExternalId.get(row.parentExternalId) ?? (await session.organizations.getByExternalId(row.parentExternalId))?.id;
+        if (parentId === undefined) {
+          throw new OrgKitError("PARENT_NOT_FOUND", `No organization with external id '${row.parentExternalId}' in the batch or in storage`, {
+            details: { issues: [{ path: "parentExternalId", message: "no such organization", code: "parent_not_found" }], parentExternalId: row.parentExternalId },
+          });
+        }
+      }
+      const existing = await session.organizations.getByExternalId(row.externalId);
+      return { parentId, existing, hidden: existing !== null && !canRead(scope.auth, existing) };
+    },
+    requests({ row }, { existing, hidden }): Need[] {
+      const add: Need = { request: { check: "canAddOrganization" }, action: "create organizations" };
+      if (existing === null) return [add];
+      // An actor who could create the row learns only that the external id is taken (as any unique key tells).
+      if (hidden) return [add, { request: { check: "canOnOrganization", action: "read", organization: existing }, action: `import external id ${row.externalId} (taken by an organization it may not read)` }];
+      return [{ request: { check: "canOnOrganization", action: "edit", organization: existing }, action: `edit organization ${existing.id}` }];
+    },
+    async command(scope, { row, idsByExternalId, createdDepths }, { parentId, existing }) {
+      const { session, auth } = scope;
+      const context = { now: scope.now, config: config.organization };
+      if (!existing) {
+        const id = scope.ids("organization");
+        const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
+        assertMayHold(scope, organization);
+        await assertPlatformFieldsAllowed(scope, null, organization);
+        const parentDepth = organization.parentId === null ? -1 : createdDepths.get(organization.parentId);
+        let depth: number;
+        if (parentDepth !== undefined) {
+          depth = parentDepth + 1;
+          if (config.maxDepth !== undefined && depth > config.maxDepth) await checkMove(scope, id, organization.parentId!, true);
+        } else {
+          depth = await checkMove(scope, id, organization.parentId!, true);
+        }
+        await assertNameFree(scope, organization.name, null);
+        // The external id is free: `existing` above was looked up by it in this transaction.
+        await session.organizations.insert(organization);
+        createdDepths.set(id, depth);
+        scope.recordDomain(events);
+        idsByExternalId.set(row.externalId, id);
+        return { row: row.index, externalId: row.externalId, status: "created", id, error: null };
+      }
+      idsByExternalId.set(row.externalId, existing.id);
+      // Build the target state with the pure commands, then write once if anything differs.
+      const { name, ...patch } = row.fields;
+      const steps: CommandResult[] = [];
+      let current = existing;
+      const step = (result: CommandResult) => {
+        steps.push(result);
+        current = result.organization;
+      };
+      step(updateOrganization(current, patch as Parameters<typeof updateOrganization>[1], context));
+      if (name.trim() !== current.name) step(renameOrganization(current, name, context));
+      if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
+      if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
+      auth.require({ check: "canOnOrganization", action: "edit", organization: current }, `edit organization ${existing.id}`);
+      await assertPlatformFieldsAllowed(scope, existing, current);
+      if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
+      if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);
+      // One stored version per row: collapse the steps' version bumps into one.
+      const final: Organization = { ...current, version: existing.version + 1 };
+      await session.organizations.update(final, existing.version);
+      scope.recordDomain(steps.flatMap((s) => s.events).map((e) => ({ ...e, version: final.version })));
+      return { row: row.index, externalId: row.externalId, status: "updated", id: existing.id, error: null };
+    },
+  });
 
   return async function importOrganizations(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult> {
     const ref = parseActor(actor);

@@ -6,7 +6,7 @@ import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storag
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
 import { guardMembershipWrites } from "./membership-guard.js";
-import type { UseCase } from "./use-case.js";
+import { runUseCase, type UseCase } from "./use-case.js";
 
 /** What kinds of id the service generates. */
 export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
@@ -101,12 +101,7 @@ export function createRuntime(
     clock,
     ids,
     run: (actor, fn) => execute(actor, true, fn),
-    execute: (useCase, actor, input) =>
-      execute(actor, useCase.kind === "write", async (scope) => {
-        const facts = await useCase.load(scope, input);
-        for (const need of useCase.requests(input, facts)) scope.auth.require(need.request, need.action);
-        return useCase.command(scope, input, facts);
-      }),
+    execute: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input)),
     read: (actor, fn) => execute(actor, false, fn),
     onWrite: (listener) => {
       listeners.push(listener);

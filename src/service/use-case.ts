@@ -34,6 +34,17 @@ export function defineUseCase<Input, Facts, Output>(useCase: UseCase<Input, Fact
   return useCase;
 }
 
+/**
+ * Runs a use case in a scope that is already open: load, every request, then the
+ * command. `Runtime.execute` opens the transaction and calls this; a batch (an import)
+ * calls it for each row inside its own transaction.
+ */
+export async function runUseCase<Input, Facts, Output>(scope: CommandScope, useCase: UseCase<Input, Facts, Output>, input: Input): Promise<Output> {
+  const facts = await useCase.load(scope, input);
+  for (const need of useCase.requests(input, facts)) scope.auth.require(need.request, need.action);
+  return useCase.command(scope, input, facts);
+}
+
 /** Loads nothing. */
 export const noFacts = async (): Promise<null> => null;
 
