@@ -9,7 +9,7 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
-import { matchableIdentity, relinkUser } from "./linking.js";
+import { matchableIdentity, relinkUser, type MatchableIdentity } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
@@ -93,19 +93,6 @@ export interface UsersApi {
 export function createUsersApi(runtime: Runtime): UsersApi {
   const config = runtime.config;
 
-  function normalizeList(values: readonly string[], path: string, normalize: (value: string) => string): string[] {
-    const out: string[] = [];
-    values.forEach((value, index) => {
-      try {
-        const normalized = normalize(value);
-        if (!out.includes(normalized)) out.push(normalized);
-      } catch (error) {
-        throw withPath(error, `${path}.${index}`);
-      }
-    });
-    return out;
-  }
-
   function withPath(error: unknown, path: string): unknown {
     if (!isOrgKitError(error)) return error;
     return new OrgKitError(error.code, `${error.message} (at ${path})`, { details: { ...error.details, path }, cause: error });
@@ -120,15 +107,20 @@ export function createUsersApi(runtime: Runtime): UsersApi {
    * `verified` flag, else the verification the same value had (`wasVerified`).
    */
   function normalizeItems(items: readonly IdentityItem[], path: string, normalize: (value: string) => string, wasVerified: (value: string) => boolean) {
-    const values = normalizeList(items.map(valueOf), path, normalize);
+    const values: string[] = [];
     // The same value listed twice counts as verified when either item says so.
     const flags = new Map<string, boolean>();
-    for (const item of items) {
+    items.forEach((item, index) => {
+      let value: string;
+      try {
+        value = normalize(valueOf(item));
+      } catch (error) {
+        throw withPath(error, `${path}.${index}`);
+      }
+      if (!values.includes(value)) values.push(value);
       const flag = verifiedFlagOf(item);
-      if (flag === undefined) continue;
-      const value = normalize(valueOf(item));
-      flags.set(value, flag || (flags.get(value) ?? false));
-    }
+      if (flag !== undefined) flags.set(value, flag || (flags.get(value) ?? false));
+    });
     return { values, verified: values.filter((value) => flags.get(value) ?? wasVerified(value)) };
   }
 
@@ -170,7 +162,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
   }
 
   /** Field-level requests: who may change what of a user (platform fields, platform roles, what member rules match). */
-  function fieldNeeds(data: z.output<typeof upsertUserInputSchema>, current: User | null, next: User): Need[] {
+  function fieldNeeds(data: z.output<typeof upsertUserInputSchema>, current: User | null, { before, after }: UpsertFacts["matchable"]): Need[] {
     const needs: Need[] = [];
     const changes = (field: "kind" | "usergroupIds" | "platformRole" | "profileId", fallback: unknown) => {
       const value = data[field];
@@ -184,8 +176,6 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     if (current?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `edit super admin ${current.id}` });
     // What member rules match is the user's say-so about which organizations it joins:
     // only the host (system actor) and platform admins may change it.
-    const before = current ? matchableIdentity(current, config) : { emails: [], phones: [] };
-    const after = matchableIdentity(next, config);
     const changed: string[] = (["emails", "phones"] as const).filter((field) => !sameSet(before[field], after[field]));
     if ((before.username ?? null) !== (after.username ?? null)) changed.push("username");
     if (changed.length > 0) {
@@ -203,6 +193,8 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     readonly organization: Organization | null;
     /** The user's membership of `organization`, if any. */
     readonly membership: Membership | null;
+    /** What member rules match, before and after (`before` is empty for a new user). */
+    readonly matchable: { readonly before: MatchableIdentity; readonly after: MatchableIdentity };
   }
 
   /**
@@ -230,9 +222,10 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         updatedAt: at,
         version: (current?.version ?? 0) + 1,
       };
-      return { current, user, organization, membership };
+      const matchable = { before: current ? matchableIdentity(current, config) : { emails: [], phones: [] }, after: matchableIdentity(user, config) };
+      return { current, user, organization, membership, matchable };
     },
-    requests({ data, opts }, { current, user, organization, membership }) {
+    requests({ data, opts }, { current, organization, membership, matchable }) {
       const needs: Need[] = [];
       if (organization === null) needs.push({ request: { check: "canAdministerPlatform" }, action: "create or edit users outside an organization it administers" });
       else if (current === null) needs.push({ request: { check: "canManageUser", organization }, action: `create users in organization ${organization.id}` });
@@ -241,9 +234,9 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         const role = opts.role ?? "member";
         needs.push({ request: { check: "canAssignRole", organization, role }, action: `assign role '${role}' in organization ${organization.id}` });
       }
-      return [...needs, ...fieldNeeds(data, current, user)];
+      return [...needs, ...fieldNeeds(data, current, matchable)];
     },
-    async command(scope, { opts }, { current, user, organization, membership }) {
+    async command(scope, { opts }, { current, user, organization, membership, matchable }) {
       const { session } = scope;
       if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
         throw versionConflict("user", user.id, opts.expectedVersion, current?.version ?? null);
@@ -267,7 +260,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         scope.record({ type: "membership.added", organizationId: organization.id, data: { userId: user.id, role, admin: false, source: { type: "manual" } } });
       }
 
-      const identityChanged = !current || JSON.stringify(matchableIdentity(current, config)) !== JSON.stringify(matchableIdentity(user, config));
+      const identityChanged = !current || JSON.stringify(matchable.before) !== JSON.stringify(matchable.after);
       if (identityChanged || organization) await relinkUser(scope, user);
       return user;
     },
