@@ -25,7 +25,12 @@ import {
   readUserFact,
   readUsergroupFact,
   resourceKey,
+  type MembershipFact,
+  type OrganizationFact,
   type ProfileFact,
+  type ResourceFact,
+  type UserFact,
+  type UsergroupFact,
 } from "./read-facts.js";
 import { invalidSnapshot, readId, readObject, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import type { PolicyMembership, PolicyOrganization, PolicyResource, PolicyStaffProfile, PolicyUser, PolicyUsergroup } from "./snapshot.js";
@@ -116,6 +121,35 @@ export function applyChanges(tables: PolicyTables, changes: unknown, version: nu
   }
 }
 
+/**
+ * One change as typed facts, for a trusted caller (the service) that built them from
+ * records it already validated: {@link applyFactChanges} applies them without reading
+ * them again. Same kinds and meaning as {@link PolicyChange}.
+ */
+export type FactChange =
+  | { readonly type: "membership.set"; readonly membership: MembershipFact }
+  | { readonly type: "membership.remove"; readonly userId: string; readonly organizationId: string }
+  | { readonly type: "user.set"; readonly user: UserFact }
+  | { readonly type: "user.remove"; readonly userId: string }
+  | { readonly type: "usergroup.set"; readonly usergroup: UsergroupFact }
+  | { readonly type: "usergroup.remove"; readonly usergroupId: string }
+  | { readonly type: "profile.set"; readonly profile: ProfileFact }
+  | { readonly type: "profile.remove"; readonly profileId: string }
+  | { readonly type: "organization.set"; readonly organization: OrganizationFact }
+  | { readonly type: "resource.set"; readonly resource: ResourceFact }
+  | { readonly type: "resource.remove"; readonly kind: string; readonly id: string };
+
+/**
+ * Applies typed fact changes. References are still checked (a membership of an
+ * organization the tables do not hold, a parent cycle: `INVALID_SNAPSHOT` at
+ * `changes.<i>…`), the shapes are not.
+ */
+export function applyFactChanges(tables: PolicyTables, changes: readonly FactChange[], version: number): ChangeResult {
+  const batch = new ChangeBatch(tables);
+  for (let i = 0; i < changes.length; i++) batch.applyFact(changes[i]!, ["changes", i]);
+  return batch.finish(version);
+}
+
 class ChangeBatch {
   private readonly organizations: LayeredMapDraft<string, OrganizationRecord>;
   private readonly users: LayeredMapDraft<string, UserRecord>;
@@ -143,71 +177,108 @@ class ChangeBatch {
     return this.groups.refs(ids);
   };
 
+  /** Reads one untrusted change and applies it. */
   apply(value: unknown, path: SnapshotPath): void {
     const change = readObject(value, path);
     const type = change.type as PolicyChangeType;
     switch (type) {
       case "membership.set":
-        return this.setMembership(change.membership, [...path, "membership"]);
+        return this.setMembership(readMembershipFact(change.membership, [...path, "membership"]), [...path, "membership"]);
       case "membership.remove":
         return this.removeMembership(readId(change.userId, path, "userId"), readId(change.organizationId, path, "organizationId"));
       case "user.set":
-        return this.setUser(change.user, [...path, "user"]);
-      case "user.remove": {
-        const userId = readId(change.userId, path, "userId");
-        this.users.delete(userId);
-        this.staleUsers.add(userId);
-        return;
-      }
-      case "usergroup.set": {
-        const fact = readUsergroupFact(change.usergroup, [...path, "usergroup"], this.tables.permissions.catalogue);
-        this.groups ??= new GroupTableBuilder(this.tables.groups);
-        this.groups.define(fact);
-        this.all = true;
-        return;
-      }
-      case "usergroup.remove": {
-        const usergroupId = readId(change.usergroupId, path, "usergroupId");
-        this.groups ??= new GroupTableBuilder(this.tables.groups);
-        this.groups.undefine(usergroupId);
-        this.all = true;
-        return;
-      }
-      case "profile.set": {
-        const fact = readProfileFact(change.profile, [...path, "profile"], this.tables.space);
-        this.profiles ??= new Map(this.tables.profiles);
-        this.profiles.set(fact.id, fact);
-        this.all = true;
-        return;
-      }
-      case "profile.remove": {
-        const profileId = readId(change.profileId, path, "profileId");
-        this.profiles ??= new Map(this.tables.profiles);
-        this.profiles.delete(profileId);
-        this.all = true;
-        return;
-      }
+        return this.setUser(readUserFact(change.user, [...path, "user"]));
+      case "user.remove":
+        return this.removeUser(readId(change.userId, path, "userId"));
+      case "usergroup.set":
+        return this.setUsergroup(readUsergroupFact(change.usergroup, [...path, "usergroup"], this.tables.permissions.catalogue));
+      case "usergroup.remove":
+        return this.removeUsergroup(readId(change.usergroupId, path, "usergroupId"));
+      case "profile.set":
+        return this.setProfile(readProfileFact(change.profile, [...path, "profile"], this.tables.space));
+      case "profile.remove":
+        return this.removeProfile(readId(change.profileId, path, "profileId"));
       case "organization.set":
-        return this.setOrganization(change.organization, [...path, "organization"]);
-      case "resource.set": {
-        const fact = readResourceFact(change.resource, [...path, "resource"]);
-        if (this.organizations.get(fact.organizationId) === undefined) {
-          invalidSnapshot([...path, "resource", "organizationId"], `no organization "${fact.organizationId}" in the policy`, fact.organizationId);
-        }
-        // One owner at a time: setting the owner moves the resource.
-        this.resources.set(resourceKey(fact.kind, fact.id), fact.organizationId);
-        return;
-      }
+        return this.setOrganization(readOrganizationFact(change.organization, [...path, "organization"], this.tables.space), [...path, "organization"]);
+      case "resource.set":
+        return this.setResource(readResourceFact(change.resource, [...path, "resource"]), [...path, "resource"]);
       case "resource.remove":
-        this.resources.delete(resourceKey(readId(change.kind, path, "kind"), readId(change.id, path, "id")));
-        return;
+        return this.removeResource(readId(change.kind, path, "kind"), readId(change.id, path, "id"));
       default:
         return unknownChange(type, path);
     }
   }
 
-  private setMembership(value: unknown, path: SnapshotPath): void {
-    const fact = readMembershipFact(value, path);
+  /** Applies one typed fact change (from a trusted caller: nothing is re-read). */
+  applyFact(change: FactChange, path: SnapshotPath): void {
+    switch (change.type) {
+      case "membership.set":
+        return this.setMembership(change.membership, [...path, "membership"]);
+      case "membership.remove":
+        return this.removeMembership(change.userId, change.organizationId);
+      case "user.set":
+        return this.setUser(change.user);
+      case "user.remove":
+        return this.removeUser(change.userId);
+      case "usergroup.set":
+        return this.setUsergroup(change.usergroup);
+      case "usergroup.remove":
+        return this.removeUsergroup(change.usergroupId);
+      case "profile.set":
+        return this.setProfile(change.profile);
+      case "profile.remove":
+        return this.removeProfile(change.profileId);
+      case "organization.set":
+        return this.setOrganization(change.organization, [...path, "organization"]);
+      case "resource.set":
+        return this.setResource(change.resource, [...path, "resource"]);
+      case "resource.remove":
+        return this.removeResource(change.kind, change.id);
+    }
+  }
+
+  private removeUser(userId: string): void {
+    this.users.delete(userId);
+    this.staleUsers.add(userId);
+  }
+
+  private setUsergroup(fact: UsergroupFact): void {
+    this.groups ??= new GroupTableBuilder(this.tables.groups);
+    this.groups.define(fact);
+    this.all = true;
+  }
+
+  private removeUsergroup(usergroupId: string): void {
+    this.groups ??= new GroupTableBuilder(this.tables.groups);
+    this.groups.undefine(usergroupId);
+    this.all = true;
+  }
+
+  private setProfile(fact: ProfileFact): void {
+    this.profiles ??= new Map(this.tables.profiles);
+    this.profiles.set(fact.id, fact);
+    this.all = true;
+  }
+
+  private removeProfile(profileId: string): void {
+    this.profiles ??= new Map(this.tables.profiles);
+    this.profiles.delete(profileId);
+    this.all = true;
+  }
+
+  private setResource(fact: ResourceFact, path: SnapshotPath): void {
+    if (this.organizations.get(fact.organizationId) === undefined) {
+      invalidSnapshot([...path, "organizationId"], `no organization "${fact.organizationId}" in the policy`, fact.organizationId);
+    }
+    // One owner at a time: setting the owner moves the resource.
+    this.resources.set(resourceKey(fact.kind, fact.id), fact.organizationId);
+  }
+
+  private removeResource(kind: string, id: string): void {
+    this.resources.delete(resourceKey(kind, id));
+  }
+
+  private setMembership(fact: MembershipFact, path: SnapshotPath): void {
     const user = this.users.get(fact.userId);
     if (user === undefined) invalidSnapshot([...path, "userId"], `no user "${fact.userId}" in the policy`, fact.userId);
     const org = this.organizations.get(fact.organizationId);
@@ -231,15 +302,13 @@ class ChangeBatch {
     this.staleUsers.add(userId);
   }
 
-  private setUser(value: unknown, path: SnapshotPath): void {
-    const fact = readUserFact(value, path);
+  private setUser(fact: UserFact): void {
     const existing = this.users.get(fact.id);
     this.users.set(fact.id, userRecord(fact, this.refs, [...(existing?.memberships ?? [])]));
     this.staleUsers.add(fact.id);
   }
 
-  private setOrganization(value: unknown, path: SnapshotPath): void {
-    const fact = readOrganizationFact(value, path, this.tables.space);
+  private setOrganization(fact: OrganizationFact, path: SnapshotPath): void {
     const existing = this.organizations.get(fact.id);
     if (fact.parentId !== null) {
       if (this.organizations.get(fact.parentId) === undefined) {

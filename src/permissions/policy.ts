@@ -5,7 +5,7 @@
  */
 import { validationError, type OrgKitError } from "../errors.js";
 import { BoundedCache } from "./bounded-cache.js";
-import { applyChanges, type PolicyChange } from "./changes.js";
+import { applyChanges, type ChangeResult, type PolicyChange } from "./changes.js";
 import type { Decision } from "./decision.js";
 import { explainMalformed, explainRequest } from "./explain.js";
 import { readPermissionRequest } from "./parse-request.js";
@@ -311,7 +311,11 @@ export class Policy<P extends string = string> {
    * ```
    */
   withChanges(changes: readonly PolicyChange<P>[], options: WithChangesOptions = {}): Policy<P> {
-    const { tables, invalidation } = applyChanges(this.tables, changes, this.nextVersion(options));
+    return this.changed(applyChanges(this.tables, changes, this.nextVersion(options)));
+  }
+
+  /** The policy of changed tables: carries over the cached subjects `invalidation` leaves valid (`withFacts` in `facts.ts` uses it too). */
+  private changed({ tables, invalidation }: ChangeResult): Policy<P> {
     let cache: BoundedCache<string, ResolvedSubject<P>>;
     if (invalidation.all) {
       cache = new BoundedCache(this.cache.capacity);

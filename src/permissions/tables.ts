@@ -15,8 +15,10 @@ import {
   readUserFact,
   readUsergroupFact,
   resourceKey,
+  type MembershipFact,
   type OrganizationFact,
   type ProfileFact,
+  type ResourceFact,
   type UserFact,
   type UsergroupFact,
 } from "./read-facts.js";
@@ -311,116 +313,46 @@ function compileTablesAt(input: unknown, at: ReadCursor): PolicyTables {
       catalogue.add(readId(list[i], ["permissions"], i));
     }
   }
-  const permissions = new PermissionTableBuilder(catalogue);
-  const groups = new GroupTableBuilder();
+  const builder = new TablesBuilder(version, space, catalogue);
 
   enter(at, "usergroups");
   const usergroupList = readOptionalArray(root.usergroups, [], "usergroups");
   for (let i = 0; i < usergroupList.length; i++) {
     at.index = i;
-    const fact = readUsergroupFact(usergroupList[i], ["usergroups", i], catalogue);
-    if (groups.isDefined(fact.id)) invalidSnapshot(["usergroups", i, "id"], `duplicate usergroup id "${fact.id}"`, fact.id);
-    groups.define(fact);
+    builder.usergroup(readUsergroupFact(usergroupList[i], ["usergroups", i], catalogue), i);
   }
-
-  const profiles = new Map<string, ProfileFact>();
   enter(at, "profiles");
   const profileList = readOptionalArray(root.profiles, [], "profiles");
   for (let i = 0; i < profileList.length; i++) {
     at.index = i;
-    const fact = readProfileFact(profileList[i], ["profiles", i], space);
-    if (profiles.has(fact.id)) invalidSnapshot(["profiles", i, "id"], `duplicate profile id "${fact.id}"`, fact.id);
-    profiles.set(fact.id, fact);
+    builder.profile(readProfileFact(profileList[i], ["profiles", i], space), i);
   }
-
   enter(at, "organizations");
   const organizationList = readOptionalArray(root.organizations, [], "organizations");
-  const orgFacts: OrganizationFact[] = new Array(organizationList.length);
-  const orgIndex = new Map<string, number>();
   for (let i = 0; i < organizationList.length; i++) {
     at.index = i;
-    const fact = readOrganizationFact(organizationList[i], ["organizations", i], space);
-    if (orgIndex.has(fact.id)) invalidSnapshot(["organizations", i, "id"], `duplicate organization id "${fact.id}"`, fact.id);
-    orgIndex.set(fact.id, i);
-    orgFacts[i] = fact;
+    builder.organization(readOrganizationFact(organizationList[i], ["organizations", i], space), i);
   }
-  const parentIndex = new Int32Array(orgFacts.length).fill(-1);
-  const children = new Map<string, string[]>();
-  orgFacts.forEach((fact, i) => {
-    if (fact.parentId === null) return;
-    const parent = orgIndex.get(fact.parentId);
-    if (parent === undefined) invalidSnapshot(["organizations", i, "parentId"], `no organization "${fact.parentId}" in the snapshot`, fact.parentId);
-    parentIndex[i] = parent;
-    const siblings = children.get(fact.parentId);
-    if (siblings) siblings.push(fact.id);
-    else children.set(fact.parentId, [fact.id]);
-  });
-  checkAcyclic(orgFacts, parentIndex);
-
-  // One map holds each user while its memberships are collected, then its record
-  // (overwriting values in place): at a million users, a second map costs seconds.
   enter(at, "users");
   const userList = readOptionalArray(root.users, [], "users");
-  const pending = new Map<string, PendingUser | UserRecord>();
   for (let i = 0; i < userList.length; i++) {
     at.index = i;
-    const fact = readUserFact(userList[i], ["users", i]);
-    if (pending.has(fact.id)) invalidSnapshot(["users", i, "id"], `duplicate user id "${fact.id}"`, fact.id);
-    pending.set(fact.id, { fact, memberships: [] });
+    builder.user(readUserFact(userList[i], ["users", i]), i);
   }
-
   enter(at, "memberships");
   const membershipList = readOptionalArray(root.memberships, [], "memberships");
   for (let i = 0; i < membershipList.length; i++) {
     at.index = i;
-    const fact = readMembershipFact(membershipList[i], ["memberships", i]);
-    const user = pending.get(fact.userId) as PendingUser | undefined;
-    if (user === undefined) invalidSnapshot(["memberships", i, "userId"], `no user "${fact.userId}" in the snapshot`, fact.userId);
-    const index = orgIndex.get(fact.organizationId);
-    if (index === undefined) invalidSnapshot(["memberships", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
-    user.memberships.push({ organizationId: fact.organizationId, orgIndex: index, role: fact.role, admin: fact.admin });
+    builder.membership(readMembershipFact(membershipList[i], ["memberships", i]), i);
   }
-
-  enter(at, "memberships"); // a duplicate is looked up again in the raw list
-  const refs: GroupRefs = (ids) => groups.refs(ids);
-  for (const [id, entry] of pending) {
-    const { fact, memberships } = entry as PendingUser;
-    const record = userRecord(fact, refs, memberships);
-    for (let k = 1; k < memberships.length; k++) {
-      if (memberships[k]!.orgIndex === memberships[k - 1]!.orgIndex) duplicateMembership(membershipList, id, memberships[k]!.organizationId);
-    }
-    pending.set(id, record);
-  }
-  const users = pending as Map<string, UserRecord>;
-
   enter(at, "resources");
   const resourceList = readOptionalArray(root.resources, [], "resources");
-  const resources = new Map<string, string>();
   for (let i = 0; i < resourceList.length; i++) {
     at.index = i;
-    const fact = readResourceFact(resourceList[i], ["resources", i]);
-    if (!orgIndex.has(fact.organizationId)) invalidSnapshot(["resources", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
-    const key = resourceKey(fact.kind, fact.id);
-    if (resources.has(key)) invalidSnapshot(["resources", i], `resource ${fact.kind} "${fact.id}" already has an owner (one owner at a time)`);
-    resources.set(key, fact.organizationId);
+    builder.resource(readResourceFact(resourceList[i], ["resources", i]), i);
   }
-
-  const organizations = new Map<string, OrganizationRecord>();
-  orgFacts.forEach((fact, i) => organizations.set(fact.id, organizationRecord(fact, i, refs, children.get(fact.id) ?? [])));
-
-  return {
-    version,
-    space,
-    permissions: permissions.build(),
-    groups: groups.build(permissions),
-    profiles,
-    organizations: LayeredMap.of(organizations),
-    organizationCount: orgFacts.length,
-    users: LayeredMap.of(users),
-    resources: LayeredMap.of(resources),
-    unknownOrganization: unknownOrganizationRecord(space),
-    noCells: new Uint8Array(space.size + 1),
-  };
+  enter(at, "memberships"); // a duplicate membership is looked up again in the raw list
+  return builder.build((userId, organizationId) => duplicateMembership(membershipList, userId, organizationId));
 }
 
 function enter(at: ReadCursor, section: string): void {
@@ -428,10 +360,136 @@ function enter(at: ReadCursor, section: string): void {
   at.index = -1;
 }
 
-/** A user read from the snapshot whose memberships are still being collected. */
+/** A user whose memberships are still being collected. */
 interface PendingUser {
   readonly fact: UserFact;
   readonly memberships: MembershipRecord[];
+}
+
+/**
+ * The one way facts become tables. `compileTables` feeds it facts it read from an
+ * untrusted snapshot; `compileFacts` (`facts.ts`) feeds it typed facts a trusted caller
+ * built (the service), so nothing is validated twice. Facts come in this order:
+ * usergroups, profiles, organizations, users, memberships, resources; `i` is a fact's
+ * position in its list, for error paths. It still checks what no single fact can show —
+ * duplicate ids, references to organizations or users it does not hold, parent cycles —
+ * with `INVALID_SNAPSHOT` at the fact's path.
+ */
+export class TablesBuilder {
+  private readonly permissions: PermissionTableBuilder;
+  private readonly groups = new GroupTableBuilder();
+  private readonly profiles = new Map<string, ProfileFact>();
+  private readonly orgFacts: OrganizationFact[] = [];
+  private readonly orgIndex = new Map<string, number>();
+  private children: Map<string, string[]> | null = null;
+  // One map holds each user while its memberships are collected, then its record
+  // (overwriting values in place): at a million users, a second map costs seconds.
+  private readonly users = new Map<string, PendingUser | UserRecord>();
+  private readonly resources = new Map<string, string>();
+
+  constructor(
+    private readonly version: number,
+    private readonly space: StateSpace,
+    catalogue: ReadonlySet<string> | null,
+  ) {
+    this.permissions = new PermissionTableBuilder(catalogue);
+  }
+
+  usergroup(fact: UsergroupFact, i: number): void {
+    if (this.groups.isDefined(fact.id)) invalidSnapshot(["usergroups", i, "id"], `duplicate usergroup id "${fact.id}"`, fact.id);
+    this.groups.define(fact);
+  }
+
+  profile(fact: ProfileFact, i: number): void {
+    if (this.profiles.has(fact.id)) invalidSnapshot(["profiles", i, "id"], `duplicate profile id "${fact.id}"`, fact.id);
+    this.profiles.set(fact.id, fact);
+  }
+
+  organization(fact: OrganizationFact, i: number): void {
+    if (this.orgIndex.has(fact.id)) invalidSnapshot(["organizations", i, "id"], `duplicate organization id "${fact.id}"`, fact.id);
+    this.orgIndex.set(fact.id, this.orgFacts.length);
+    this.orgFacts.push(fact);
+  }
+
+  /** Links every organization to its parent, once all are in (checks references and cycles). */
+  private linkOrganizations(): Map<string, string[]> {
+    if (this.children !== null) return this.children;
+    const facts = this.orgFacts;
+    const parentIndex = new Int32Array(facts.length).fill(-1);
+    const children = new Map<string, string[]>();
+    facts.forEach((fact, i) => {
+      if (fact.parentId === null) return;
+      const parent = this.orgIndex.get(fact.parentId);
+      if (parent === undefined) invalidSnapshot(["organizations", i, "parentId"], `no organization "${fact.parentId}" in the snapshot`, fact.parentId);
+      parentIndex[i] = parent;
+      const siblings = children.get(fact.parentId);
+      if (siblings) siblings.push(fact.id);
+      else children.set(fact.parentId, [fact.id]);
+    });
+    checkAcyclic(facts, parentIndex);
+    this.children = children;
+    return children;
+  }
+
+  user(fact: UserFact, i: number): void {
+    this.linkOrganizations();
+    if (this.users.has(fact.id)) invalidSnapshot(["users", i, "id"], `duplicate user id "${fact.id}"`, fact.id);
+    this.users.set(fact.id, { fact, memberships: [] });
+  }
+
+  membership(fact: MembershipFact, i: number): void {
+    const user = this.users.get(fact.userId) as PendingUser | undefined;
+    if (user === undefined) invalidSnapshot(["memberships", i, "userId"], `no user "${fact.userId}" in the snapshot`, fact.userId);
+    const index = this.orgIndex.get(fact.organizationId);
+    if (index === undefined) invalidSnapshot(["memberships", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
+    user.memberships.push({ organizationId: fact.organizationId, orgIndex: index, role: fact.role, admin: fact.admin });
+  }
+
+  resource(fact: ResourceFact, i: number): void {
+    if (!this.orgIndex.has(fact.organizationId)) invalidSnapshot(["resources", i, "organizationId"], `no organization "${fact.organizationId}" in the snapshot`, fact.organizationId);
+    const key = resourceKey(fact.kind, fact.id);
+    if (this.resources.has(key)) invalidSnapshot(["resources", i], `resource ${fact.kind} "${fact.id}" already has an owner (one owner at a time)`);
+    this.resources.set(key, fact.organizationId);
+  }
+
+  /**
+   * The finished tables (do not use the builder afterwards). `duplicate` reports a user
+   * listed twice in one organization; by default the error names no index.
+   */
+  build(duplicate: (userId: string, organizationId: string) => never = duplicateMembershipAnywhere): PolicyTables {
+    const children = this.linkOrganizations();
+    const groups = this.groups;
+    const refs: GroupRefs = (ids) => groups.refs(ids);
+    const users = this.users;
+    for (const [id, entry] of users) {
+      const { fact, memberships } = entry as PendingUser;
+      const record = userRecord(fact, refs, memberships);
+      for (let k = 1; k < memberships.length; k++) {
+        if (memberships[k]!.orgIndex === memberships[k - 1]!.orgIndex) duplicate(id, memberships[k]!.organizationId);
+      }
+      users.set(id, record);
+    }
+    const organizations = new Map<string, OrganizationRecord>();
+    this.orgFacts.forEach((fact, i) => organizations.set(fact.id, organizationRecord(fact, i, refs, children.get(fact.id) ?? [])));
+    const space = this.space;
+    return {
+      version: this.version,
+      space,
+      permissions: this.permissions.build(),
+      groups: groups.build(this.permissions),
+      profiles: this.profiles,
+      organizations: LayeredMap.of(organizations),
+      organizationCount: this.orgFacts.length,
+      users: LayeredMap.of(users as Map<string, UserRecord>),
+      resources: LayeredMap.of(this.resources),
+      unknownOrganization: unknownOrganizationRecord(space),
+      noCells: new Uint8Array(space.size + 1),
+    };
+  }
+}
+
+function duplicateMembershipAnywhere(userId: string, organizationId: string): never {
+  return invalidSnapshot(["memberships"], `user "${userId}" is listed twice in organization "${organizationId}"`);
 }
 
 /** Throws `INVALID_SNAPSHOT` naming the second membership of `userId` in `organizationId` (found by a rescan: errors are rare, memory is not). */
@@ -443,7 +501,7 @@ function duplicateMembership(list: readonly unknown[], userId: string, organizat
     if (seen) invalidSnapshot(["memberships", i], `user "${userId}" is already a member of organization "${organizationId}"`);
     seen = true;
   }
-  return invalidSnapshot(["memberships"], `user "${userId}" is listed twice in organization "${organizationId}"`);
+  return duplicateMembershipAnywhere(userId, organizationId);
 }
 
 /** Throws `INVALID_SNAPSHOT` when the parent links contain a cycle (three-colour walk, O(n)). */

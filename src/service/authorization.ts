@@ -9,13 +9,15 @@
 import { OrgKitError } from "../errors.js";
 import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
-import type { PolicyChange } from "../permissions/changes.js";
-import { compilePolicy, type Policy } from "../permissions/policy.js";
+import type { FactChange } from "../permissions/changes.js";
+import { compileFacts, membershipFact, organizationFact, userFact, withFacts } from "../permissions/facts.js";
+import type { Policy } from "../permissions/policy.js";
+import { createStateSpace } from "../permissions/state-combinations.js";
 import type { PermissionRequest } from "../permissions/requests.js";
-import { NO_STATE_KEY, POLICY_SNAPSHOT_SCHEMA_VERSION, STATE_KEY_SEPARATOR, type OrganizationAction } from "../permissions/snapshot.js";
+import { NO_STATE_KEY, STATE_KEY_SEPARATOR, type OrganizationAction } from "../permissions/snapshot.js";
 import type { Subject } from "../permissions/subject.js";
 import type { ActorRef, OrganizationVisibility, StorageSession } from "../storage/ports.js";
-import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
+import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
 
 /**
  * A permission request about the acting user, with the facts the evaluator needs to
@@ -60,9 +62,10 @@ function sliceOrganization(organization: Organization) {
 /**
  * Loads what the evaluator needs to authorize one actor — its user record, its
  * memberships and their organizations, its staff profile and the usergroups — and
- * compiles that slice. The facts a request carries (the organization, the target user)
- * are added to the compiled policy as it is asked (`withChanges`), so no check ever
- * needs a whole table.
+ * compiles that slice from typed facts (`compileFacts`: records the service already
+ * validated are not read again as untrusted JSON). The facts a request carries (the
+ * organization, the target user) are added to the compiled policy as it is asked
+ * (`withFacts`), so no check ever needs a whole table.
  */
 export async function loadAuthorization(session: StorageSession, actor: ActorRef, states: readonly string[]): Promise<Authorization> {
   if (actor.type === "system") return { actor, ...SYSTEM };
@@ -72,9 +75,9 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
   const profile = user?.profileId ? await session.profiles.get(user.profileId) : null;
   const usergroups = await session.usergroups.list();
   const present = new Set(organizations.map((o) => o.id));
-  let policy: Policy = compilePolicy(
+  const space = createStateSpace(states);
+  let policy: Policy = compileFacts(
     {
-      schemaVersion: POLICY_SNAPSHOT_SCHEMA_VERSION,
       version: 0,
       stateFlags: states,
       usergroups: usergroups.map(toPolicyUsergroup),
@@ -83,26 +86,26 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
       users: user ? [toPolicyUser(user)] : [],
       memberships: memberships.filter((m) => present.has(m.organizationId)).map(toPolicyMembership),
     },
-    { subjectCacheSize: 4 },
+    4,
   );
   let subject: Subject = policy.subject(actor.id);
   // The organizations already in the slice, by the version added: asking about one again costs nothing.
   const known = new Map(organizations.map((o) => [o.id, o.version]));
 
   function learn(request: AccessRequest): void {
-    const changes: PolicyChange[] = [];
+    const changes: FactChange[] = [];
     const organization = "organization" in request ? request.organization : "owner" in request ? request.owner : null;
     if (organization !== null && known.get(organization.id) !== organization.version) {
-      changes.push({ type: "organization.set", organization: sliceOrganization(organization) });
+      changes.push({ type: "organization.set", organization: organizationFact(sliceOrganization(organization), space) });
       known.set(organization.id, organization.version);
     }
     if (request.check === "canManageUser" && request.target) {
-      changes.push({ type: "user.set", user: toPolicyUser(request.target.user) });
-      if (request.target.membership) changes.push({ type: "membership.set", membership: toPolicyMembership(request.target.membership) });
+      changes.push({ type: "user.set", user: userFact(toPolicyUser(request.target.user)) });
+      if (request.target.membership) changes.push({ type: "membership.set", membership: membershipFact(toPolicyMembership(request.target.membership)) });
     }
-    if (request.check === "canAccessResource") changes.push({ type: "resource.set", resource: toPolicyResource(request.resource) });
+    if (request.check === "canAccessResource") changes.push({ type: "resource.set", resource: request.resource });
     if (changes.length === 0) return;
-    policy = policy.withChanges(changes);
+    policy = withFacts(policy, changes);
     subject = policy.subject(actor.id);
   }
 

@@ -3,7 +3,8 @@ import { idSchema } from "../domain/organization/schema.js";
 import { describeError, readPlainArguments, readPlainInput } from "../domain/plain-input.js";
 import { validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
-import { compilePolicy, type Policy } from "../permissions/policy.js";
+import { compileFacts } from "../permissions/facts.js";
+import type { Policy } from "../permissions/policy.js";
 import type { Decision } from "../permissions/decision.js";
 import type { PermissionRequest } from "../permissions/requests.js";
 import type { AuditEvent, Storage } from "../storage/ports.js";
@@ -123,7 +124,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     building = (async () => {
       try {
         const snapshot = await storage.transaction((session) => readFullSnapshot(session, states));
-        const compiled = compilePolicy(snapshot);
+        const compiled = compileFacts({ ...snapshot, stateFlags: states });
         cached = { version: snapshot.version, policy: compiled };
         return compiled;
       } finally {

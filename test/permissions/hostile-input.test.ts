@@ -694,7 +694,7 @@ describe("fuzz: hostile values at every export and every Policy method", () => {
   it("covers every exported function and every public method", () => {
     const functions = Object.entries(entry).filter(([, value]) => typeof value === "function").map(([name]) => name);
     expect(functions.sort()).toEqual(Object.keys(EXPORTED_FUNCTIONS).sort());
-    const internal = ["checkRecord", "nextVersion", "resolve", "resolveOther", "malformed", "resolveId"];
+    const internal = ["checkRecord", "nextVersion", "changed", "resolve", "resolveOther", "malformed", "resolveId"];
     expect(methodsOf(acme).filter((name) => !internal.includes(name)).sort()).toEqual(Object.keys(POLICY_METHODS).sort());
     const subjectInternal = ["rebind", "organization", "organizationById", "membershipAt", "canRead", "isAdminOf", "noteCheck", "toJSON"];
     expect(methodsOf(acme.subject("root")).filter((name) => !subjectInternal.includes(name)).sort()).toEqual([...SUBJECT_METHODS].sort());

@@ -1,4 +1,5 @@
 import type { Organization } from "../../domain/organization/schema.js";
+import { walkAncestors, walkSubtree } from "../../permissions/tree.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
 import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readIncludeDiscontinued, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
@@ -8,6 +9,8 @@ import { MultiIndex } from "./multi-index.js";
 import { organizationRow, parseMemorySearch, searchOrganizations, type OrganizationRow } from "./organization-search.js";
 import { SortedKeys } from "./sorted-keys.js";
 import type { SyncRepository } from "./sync-repository.js";
+
+const parentOfOrganization = (organization: Organization) => organization.parentId;
 
 /**
  * Organizations, indexed by id (sorted, for `scan`), external id, active lower-cased
@@ -139,60 +142,36 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
   }
 
   ancestors(id: string): Organization[] {
-    const out: Organization[] = [];
-    // The service keeps the hierarchy acyclic; the guard only keeps a corrupted store from looping forever.
-    const seen = new Set<string>([checkString(id, "id")]);
-    let parentId = this.rows.get(id)?.organization.parentId ?? null;
-    while (parentId !== null && !seen.has(parentId)) {
-      const parent = this.rows.get(parentId)?.organization;
-      if (parent === undefined) break;
-      seen.add(parentId);
-      out.push(parent);
-      parentId = parent.parentId;
-    }
-    return out;
+    // The service keeps the hierarchy acyclic; the walk's guard only keeps a corrupted store from looping forever.
+    return walkAncestors(checkString(id, "id"), this.organizationsById, parentOfOrganization);
   }
 
   descendants(id: string, options: { readonly includeDiscontinued?: boolean } = {}): Organization[] {
     checkString(id, "id");
     const includeDiscontinued = readIncludeDiscontinued(options);
     const out: Organization[] = [];
-    if (!this.rows.has(id)) return out;
-    const seen = new Set<string>([id]);
-    // Explicit stack (children pushed in reverse) so deep trees cannot overflow the call stack.
-    const stack = (this.childIds(id)?.toArray() ?? []).reverse();
-    while (stack.length > 0) {
-      const childId = stack.pop()!;
-      if (seen.has(childId)) continue;
-      seen.add(childId);
-      const child = this.rows.get(childId)!.organization;
-      if (!includeDiscontinued && child.status === "discontinued") continue;
-      out.push(child);
-      const grandchildren = this.childIds(childId)?.toArray();
-      if (grandchildren !== undefined) for (let i = grandchildren.length - 1; i >= 0; i--) stack.push(grandchildren[i]!);
-    }
+    walkSubtree(id, this.organizationsById, this.childIdsOfNode, (organization, depth) => {
+      if (depth === 0) return true;
+      if (!includeDiscontinued && organization.status === "discontinued") return false;
+      out.push(organization);
+      return true;
+    });
     return out;
   }
 
   subtreeHeight(id: string): number {
     checkString(id, "id");
-    if (!this.rows.has(id)) return 0;
     let height = 0;
-    const seen = new Set<string>([id]);
-    const stack: [string, number][] = [[id, 0]];
-    while (stack.length > 0) {
-      const [nodeId, depth] = stack.pop()!;
+    walkSubtree(id, this.organizationsById, this.childIdsOfNode, (_, depth) => {
       if (depth > height) height = depth;
-      this.childIds(nodeId)?.forEachFrom(null, true, (childId) => {
-        if (!seen.has(childId)) {
-          seen.add(childId);
-          stack.push([childId, depth + 1]);
-        }
-        return true;
-      });
-    }
+      return true;
+    });
     return height;
   }
+
+  /** The rows as the tree walks see them (`permissions/tree.ts`). */
+  private readonly organizationsById = { get: (id: string) => this.rows.get(id)?.organization };
+  private readonly childIdsOfNode = (_: Organization, id: string) => this.childIds(id)?.toArray();
 
   search(query: OrganizationSearchQuery): SearchPage<Organization> {
     const parsed = parseMemorySearch(query);
