@@ -305,7 +305,13 @@ function explainOnOrganization(subject: AnySubject, action: OrganizationAction, 
   const org = organizationOf(subject, ref);
   if (org === undefined) return deny(check, subject, `unknown organization "${typeof ref === "string" ? ref : ref.id}"`);
   const grants = organizationGrants(subject, action, org);
-  return grants.length > 0 ? allow(check, subject, grants) : deny(check, subject, organizationDenial(subject, action, org));
+  if (grants.length === 0) return deny(check, subject, organizationDenial(subject, action, org));
+  if (action !== "read" && grants.every((g) => g.type === "profile-cell") && organizationGrants(subject, "read", org).length === 0) {
+    // Edit and delete need read too (see `canOnOrganization`).
+    const combination = combinationKeyOfMask(org.mask, subject.tables.space);
+    return deny(check, subject, `staff profile allows ${action} but not read on organizations in state "${combination}" (and ${membershipNote(subject, org)}): an organization it may not read it may not ${action} either`);
+  }
+  return allow(check, subject, grants);
 }
 
 function explainAddOrganization(subject: AnySubject): Decision {

@@ -255,9 +255,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     const bit = actionBit(action);
     const org = this.organization(organization);
     if (this.platform) return bit !== 0 && org.index >= 0;
-    if ((this.cells[org.mask]! & bit) !== 0) return true;
+    const cell = this.cells[org.mask]!;
     // Members and org admins may read their own organization, never edit or delete it.
-    return bit === READ && this.membershipAt(org.index) >= 0;
+    const reads = (cell & READ) !== 0 || this.membershipAt(org.index) >= 0;
+    if (bit === READ) return reads;
+    // Edit and delete need read too: a write works on, and hands back, what it changes.
+    return (cell & bit) !== 0 && reads;
   }
 
   canAddOrganization(): boolean {

@@ -124,6 +124,20 @@ describe.each(targets)("reads on $name", ({ storage: makeStorage }) => {
     expect(hidden.message).not.toContain("outreach");
   });
 
+  it("an agent whose profile allows edit and delete but not read may neither edit nor discontinue the organization (a write hands it the organization back)", async () => {
+    await kit.profiles.create(admin, { id: "blind", name: "Blind editors", organizations: { outreach: ["edit", "delete"] } });
+    await kit.users.upsert(system, { id: "blind-agent", kind: "agent", profileId: "blind" });
+    const policy = await kit.policy();
+    expect(policy.canOnOrganization("blind-agent", "edit", "o2")).toBe(false);
+    expect(policy.canOnOrganization("blind-agent", "delete", "o2")).toBe(false);
+    expect(policy.explain({ check: "canOnOrganization", subject: "blind-agent", action: "edit", organization: "o2" }).reason).toContain("not read");
+    const edit = await rejects(kit.organizations.update(as("blind-agent"), "o2", { industry: "Retail" }), "FORBIDDEN");
+    expect(edit.details).toMatchObject({ reason: "it may not read that organization" });
+    await rejects(kit.organizations.discontinue(as("blind-agent"), "o2"), "FORBIDDEN");
+    expect((await kit.organizations.get(admin, "o2"))).toMatchObject({ status: "active" });
+    expect((await kit.organizations.get(admin, "o2"))?.industry ?? null).not.toBe("Retail");
+  });
+
   it("previewRemove of a rule that links nobody answers an empty preview (it was NOT_FOUND: the rule was not in the matcher)", async () => {
     const { rule } = await kit.rules.add(admin, "o4", { kind: "domain", value: "nobody-here.example" });
     const preview = await kit.rules.previewRemove(admin, "o4", rule.id);

@@ -63,8 +63,9 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
     const org = orgOf(orgId);
     if (!known(who) || !org || !["read", "edit", "delete"].includes(action)) return false;
     if (platform(who)) return true;
-    if (profileAllows(who, action, org.states ?? [])) return true;
-    return action === "read" && activeMembership(who, orgId) !== undefined;
+    const reads = profileAllows(who, "read", org.states ?? []) || activeMembership(who, orgId) !== undefined;
+    // Edit and delete need read too.
+    return action === "read" ? reads : profileAllows(who, action, org.states ?? []) && reads;
   };
 
   const note = (who: Who, n: NoteRef, own: "editOwn" | "deleteOwn", any: "editAny" | "deleteAny") => {

@@ -127,7 +127,7 @@ describe("snapshot validation", () => {
       schemaVersion: 1,
       version: 1,
       stateFlags: ["lead", "customer"],
-      profiles: [{ id: "p", organizations: { "customer+lead": ["edit"], none: ["read"] } }],
+      profiles: [{ id: "p", organizations: { "customer+lead": ["read", "edit"], none: ["read"] } }],
       organizations: [{ id: "both", states: ["lead", "customer"] }, { id: "lead", states: ["lead"] }, { id: "bare" }],
       users: [{ id: "a", kind: "agent", profileId: "p" }],
     });
