@@ -46,6 +46,8 @@ export const ORGKIT_ERROR_CODES = [
   "RULE_CONFLICT",
   /** A policy snapshot is structurally malformed; `details.path` names the bad part. */
   "INVALID_SNAPSHOT",
+  /** `kit.changes.since(revision)` asked for entries the change feed no longer keeps (`details.horizon`): take a fresh snapshot (`kit.exportSnapshot()`) and follow the feed from its revision. */
+  "CHANGES_EXPIRED",
   /** The storage backend failed; `cause` is the driver's error. */
   "STORAGE_FAILURE",
   /** The storage backend gave up waiting (a statement, lock or idle-transaction timeout…); `details.reason` says which, `details.commitUnknown` whether the write may have happened. */

@@ -205,7 +205,13 @@ function effectiveGroupNames(subject: AnySubject): string {
 function explainCan(subject: AnySubject, permission: string): Decision {
   const grants = usergroupGrants(subject, permission);
   if (grants.length > 0) return allow("can", subject, grants);
-  const known = subject.tables.permissions.indexOf.has(permission);
+  // Known: in the catalogue, or granted by a group defined now (ids of names no group grants
+  // any more stay interned after changes; a fresh compile would not know them).
+  const { permissions, groups } = subject.tables;
+  const index = permissions.indexOf.get(permission);
+  const known =
+    permissions.catalogue?.has(permission) === true ||
+    (index !== undefined && groups.facts.some((fact, g) => fact !== null && (groups.bits[g * groups.words + (index >>> 5)]! & (1 << (index & 31))) !== 0));
   return deny(
     "can",
     subject,

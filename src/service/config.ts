@@ -42,6 +42,18 @@ export interface OrgKitConfigInput {
    * Default `false`.
    */
   readonly identitiesVerifiedUpstream?: boolean;
+  /**
+   * How many revisions the change feed keeps (`kit.changes.since`). Older entries are
+   * pruned as writes go on; a reader behind them gets `CHANGES_EXPIRED` and takes a fresh
+   * snapshot. Default 100,000.
+   */
+  readonly changeFeedRetention?: number;
+  /**
+   * How stale `kit.policy()` / `can` / `explain` may answer without asking storage, in
+   * milliseconds, while a change listener is running (see `kit.changes.listen`). Without
+   * a listener every call checks the latest revision (one query). Default 1,000.
+   */
+  readonly maxStalenessMs?: number;
 }
 
 /** The resolved configuration (defaults applied). */
@@ -56,6 +68,8 @@ export interface OrgKitConfig {
   readonly uniqueNames: boolean;
   readonly lowercaseEmailLocalPart: boolean;
   readonly identitiesVerifiedUpstream: boolean;
+  readonly changeFeedRetention: number;
+  readonly maxStalenessMs: number;
 }
 
 const configSchema = z
@@ -72,6 +86,8 @@ const configSchema = z
     uniqueNames: z.boolean().default(true),
     lowercaseEmailLocalPart: z.boolean().default(true),
     identitiesVerifiedUpstream: z.boolean().default(false),
+    changeFeedRetention: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100_000),
+    maxStalenessMs: z.number().int().min(0).max(86_400_000).default(1_000),
   })
   .strict();
 
@@ -94,5 +110,7 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     uniqueNames: data.uniqueNames,
     lowercaseEmailLocalPart: data.lowercaseEmailLocalPart,
     identitiesVerifiedUpstream: data.identitiesVerifiedUpstream,
+    changeFeedRetention: data.changeFeedRetention,
+    maxStalenessMs: data.maxStalenessMs,
   });
 }

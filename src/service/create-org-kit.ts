@@ -3,8 +3,8 @@ import { idSchema } from "../domain/organization/schema.js";
 import { describeError, readPlainArguments, readPlainInput } from "../domain/plain-input.js";
 import { validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
-import { compileFacts } from "../permissions/facts.js";
 import type { Policy } from "../permissions/policy.js";
+import type { PolicySnapshot } from "../permissions/snapshot.js";
 import type { Decision } from "../permissions/decision.js";
 import type { PermissionRequest } from "../permissions/requests.js";
 import type { AuditEvent, Storage } from "../storage/ports.js";
@@ -18,7 +18,7 @@ import { createOrganizationsApi, type OrganizationsApi } from "./organizations.j
 import { createResourcesApi, type ResourcesApi } from "./resources.js";
 import { createRulesApi, type RulesApi } from "./rules.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
-import { readFullSnapshot } from "./snapshot.js";
+import { createLivePolicy, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
 
 const eventsQuerySchema = z
@@ -74,15 +74,33 @@ export interface OrgKit {
   readonly profiles: StaffProfilesApi;
   readonly events: EventsApi;
   /**
-   * The compiled permission policy for the current data (see `orgkit/permissions`),
-   * built from a full snapshot and cached until the data changes (this kit's writes,
-   * or — checked on each call with one small query — another process's).
+   * The compiled permission policy for the current data (see `orgkit/permissions`). It is
+   * compiled from a full snapshot once, then kept fresh from the change feed: each write,
+   * by this kit or another process on the same storage, is applied as it is (O(change)),
+   * never by a rebuild. The answer includes every write that completed on this kit before
+   * the call and every revision committed when the call started (one small query), and
+   * at least `options.atLeast` (a revision from {@link OrgKit.revision}, possibly another
+   * instance's: read-your-writes across instances).
    */
-  policy(): Promise<Policy>;
+  policy(options?: FreshnessOptions): Promise<Policy>;
   /** `policy().can(...)`: a usergroup permission of a user id, or of a guest (`null`). */
-  can(userId: string | null, permission: string): Promise<boolean>;
+  can(userId: string | null, permission: string, options?: FreshnessOptions): Promise<boolean>;
   /** `policy().explain(request)`: the decision and the grants behind it. */
-  explain(request: PermissionRequest): Promise<Decision>;
+  explain(request: PermissionRequest, options?: FreshnessOptions): Promise<Decision>;
+  /**
+   * The revision of the latest write this kit committed (0 before any): after
+   * `await kit.memberships.remove(…)`, pass `kit.revision()` as `atLeast` to another
+   * instance so its answer includes the removal. Revisions only grow.
+   */
+  revision(): number;
+  /**
+   * The whole policy snapshot and the revision it is at, read in one transaction, for a
+   * service that compiles its own policy (`compilePolicy(snapshot)` from
+   * `orgkit/permissions`) and follows {@link OrgKit.changes} from `revision`.
+   */
+  exportSnapshot(): Promise<{ readonly snapshot: PolicySnapshot; readonly revision: number }>;
+  /** The change feed: every committed write's policy changes and audit events, by revision. */
+  readonly changes: ChangesApi;
 }
 
 /**
@@ -112,27 +130,8 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const states = config.organization.states;
   const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states));
 
-  let cached: { version: number; policy: Policy } | null = null;
-  let building: Promise<Policy> | null = null;
-  runtime.onWrite(() => {
-    cached = null;
-  });
-  async function policy(): Promise<Policy> {
-    const version = await storage.events.lastSequence();
-    if (cached && cached.version === version) return cached.policy;
-    if (building) return building;
-    building = (async () => {
-      try {
-        const snapshot = await storage.transaction((session) => readFullSnapshot(session, states));
-        const compiled = compileFacts({ ...snapshot, stateFlags: states });
-        cached = { version: snapshot.version, policy: compiled };
-        return compiled;
-      } finally {
-        building = null;
-      }
-    })();
-    return building;
-  }
+  const live = createLivePolicy(storage, states);
+  runtime.onWrite((revision) => live.written(revision));
 
   const organizations = createOrganizationsApi(runtime);
   const importOrganizations = createImport(runtime);
@@ -168,14 +167,17 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
         });
       },
     }),
-    policy,
-    async can(userId, permission) {
-      const p = await policy();
+    policy: (options) => live.policy(options),
+    async can(userId, permission, options) {
+      const p = await live.policy(options);
       return p.can(userId === null ? p.guest() : userId, permission);
     },
-    async explain(request) {
-      return (await policy()).explain(request);
+    async explain(request, options) {
+      return (await live.policy(options)).explain(request);
     },
+    revision: () => live.revision(),
+    exportSnapshot: () => live.exportSnapshot(),
+    changes: live.changes,
   };
 }
 

@@ -56,6 +56,7 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
     profiles: session.profiles,
     resources: session.resources,
     events: session.events,
+    changes: session.changes,
     organizations: withOverrides(organizations, {
       async insert(organization) {
         await organizations.insert(organization);
@@ -82,7 +83,7 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
  * called on it, so a host adapter written as a class (private fields, prototype
  * methods) keeps working.
  */
-function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+export function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
   // The proxy's own target is an empty object: a frozen `target` would otherwise bind the
   // proxy to return its exact (unwrapped) members.
   return new Proxy({} as T, {

@@ -5,6 +5,8 @@ import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
+import type { PolicyChange } from "../permissions/changes.js";
+import { recordPolicyChanges } from "./change-recorder.js";
 import { guardMembershipWrites } from "./membership-guard.js";
 import { runUseCase, type UseCase } from "./use-case.js";
 
@@ -24,6 +26,9 @@ export const randomIds: IdGenerator = (kind) => {
   }
   return `${PREFIX[kind]}_${randomUUID()}`;
 };
+
+/** The feed is pruned on every this-many-th revision (by revision number, so gaps only delay it). */
+const PRUNE_EVERY = 64;
 
 /** Everything a use case sees while it runs inside one transaction. */
 export interface CommandScope {
@@ -51,8 +56,8 @@ export interface Runtime {
   read<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
   /** Runs a use case defined as data: load → authorize every request → command (see `use-case.ts`). */
   execute<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
-  /** Called after every successful write (the policy cache listens). */
-  onWrite(listener: () => void): void;
+  /** Called after every committed write with its revision (the policy cache listens). */
+  onWrite(listener: (revision: number) => void): void;
 }
 
 export function createRuntime(
@@ -62,7 +67,7 @@ export function createRuntime(
   ids: IdGenerator,
   loadAuthorization: (session: StorageSession, actor: ActorRef) => Promise<Authorization>,
 ): Runtime {
-  const listeners: (() => void)[] = [];
+  const listeners: ((revision: number) => void)[] = [];
   async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
     const result = await storage.transaction(async (session) => {
       const now = clock();
@@ -73,9 +78,10 @@ export function createRuntime(
       }
       const at = now.toISOString();
       const events: NewAuditEvent[] = [];
+      const changes: PolicyChange[] = [];
       const auth = await loadAuthorization(session, actor);
       const scope: CommandScope = {
-        session: write ? guardMembershipWrites(session, auth) : session,
+        session: write ? guardMembershipWrites(recordPolicyChanges(session, changes), auth) : session,
         actor,
         auth,
         now,
@@ -89,11 +95,16 @@ export function createRuntime(
         },
       };
       const value = await fn(scope);
-      if (write && events.length > 0) await session.events.append(events);
-      return value;
+      if (!write || (events.length === 0 && changes.length === 0)) return { value, revision: null };
+      // The feed entry goes last: its append orders this transaction among the others (see ChangeFeedRepository).
+      const appended = events.length > 0 ? await session.events.append(events) : [];
+      const revision = await session.changes.append({ at, changes, events: appended });
+      const retention = config.changeFeedRetention;
+      if (revision > retention && revision % PRUNE_EVERY === 0) await session.changes.prune(revision - retention);
+      return { value, revision };
     });
-    if (write) for (const listener of listeners) listener();
-    return result;
+    if (result.revision !== null) for (const listener of listeners) listener(result.revision);
+    return result.value;
   }
   return {
     storage,

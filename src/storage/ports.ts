@@ -21,6 +21,7 @@
  *
  * @module
  */
+import type { PolicyChange } from "../permissions/changes.js";
 import type { MemberRuleLookupKey } from "../domain/matching/lookup-keys.js";
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
@@ -259,6 +260,43 @@ export interface EventRepository {
   lastSequence(): Promise<number>;
 }
 
+/**
+ * One committed write, as the change feed holds it: its revision, the policy changes it
+ * made (what `Policy.withChanges` applies) and the audit events it appended.
+ */
+export interface ChangeEntry {
+  /** Greater than every revision committed before it; revisions may have gaps (a rolled-back transaction can use one up). */
+  readonly revision: number;
+  /** When the use case ran (ISO 8601, the kit's clock). */
+  readonly at: string;
+  readonly changes: readonly PolicyChange[];
+  readonly events: readonly AuditEvent[];
+}
+
+/** An entry to append (storage assigns `revision`). */
+export type NewChangeEntry = Omit<ChangeEntry, "revision">;
+
+/**
+ * The change feed: an outbox written in the same transaction as the data it describes.
+ *
+ * The ordering contract every adapter keeps: **a reader that has seen revision R has seen
+ * every entry with a revision ≤ R.** No revision may become visible after a higher one
+ * was read (on PostgreSQL the append takes a lock held to commit, so revision order is
+ * commit order), and an entry is visible exactly when the data it describes is.
+ */
+export interface ChangeFeedRepository {
+  /** Appends the entry of the transaction in progress and returns its revision. One per transaction. */
+  append(entry: NewChangeEntry): Promise<number>;
+  /** Entries with a revision greater than `after`, ascending, at most `limit` (1–1000). */
+  since(after: number, limit: number): Promise<ChangeEntry[]>;
+  /** The highest committed revision, 0 when nothing was ever appended. */
+  latestRevision(): Promise<number>;
+  /** Entries up to this revision were pruned: `since(r)` is complete only for `r ≥ horizon()`. 0 until the first prune. */
+  horizon(): Promise<number>;
+  /** Deletes the entries with a revision ≤ `upTo` (never the latest one) and raises the horizon; returns how many went. */
+  prune(upTo: number): Promise<number>;
+}
+
 /** The repositories, as seen inside or outside a transaction. */
 export interface StorageSession {
   readonly organizations: OrganizationRepository;
@@ -269,6 +307,7 @@ export interface StorageSession {
   readonly profiles: StaffProfileRepository;
   readonly resources: ResourceRepository;
   readonly events: EventRepository;
+  readonly changes: ChangeFeedRepository;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 
 /** The tables (or collections) a {@link RawInspector} can count. */
-export type RawTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events";
+export type RawTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events" | "changes";
 
 /**
  * Raw readers that look at the backend directly, not through the adapter's

@@ -1,4 +1,5 @@
 import type {
+  ChangeFeedRepository,
   EventRepository,
   MemberRuleRepository,
   MembershipRepository,
@@ -14,6 +15,7 @@ import type {
 } from "../../storage/ports.js";
 import { OrgKitError } from "../../errors.js";
 import { readPlainInput } from "../../domain/plain-input.js";
+import { ChangeStore } from "./change-store.js";
 import { EventStore } from "./event-store.js";
 import { MEMORY_INTERNALS, type MemoryInternals, type MemoryTable, type WithMemoryInternals } from "./internals.js";
 import { Journal } from "./journal.js";
@@ -65,6 +67,7 @@ const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "inse
 const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
 const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
 const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence");
+const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune");
 
 interface Stores {
   readonly organizations: OrganizationStore;
@@ -75,6 +78,7 @@ interface Stores {
   readonly profiles: StaffProfileStore;
   readonly resources: ResourceStore;
   readonly events: EventStore;
+  readonly changes: ChangeStore;
 }
 
 function createSession(stores: Stores, run: Runner): StorageSession {
@@ -87,6 +91,7 @@ function createSession(stores: Stores, run: Runner): StorageSession {
     profiles: toRepository<StaffProfileRepository>(stores.profiles, PROFILE_METHODS, run, "profiles"),
     resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run, "resources"),
     events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run, "events"),
+    changes: toRepository<ChangeFeedRepository>(stores.changes, CHANGE_METHODS, run, "changes"),
   });
 }
 
@@ -150,6 +155,7 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
     profiles: new RecordStore<StaffProfileRecord>(journal, "profile"),
     resources: new ResourceStore(journal),
     events: new EventStore(journal),
+    changes: new ChangeStore(journal),
   };
 
   let tail: Promise<unknown> = Promise.resolve();
@@ -224,12 +230,14 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
   const internals: MemoryInternals = {
     row(table: MemoryTable, key: string) {
       if (table === "events") return (stores.events.rawEvents().find((event) => String(event.sequence) === key) ?? null) as Record<string, unknown> | null;
+      if (table === "changes") return (stores.changes.rawEntries().find((entry) => String(entry.revision) === key) ?? null) as Record<string, unknown> | null;
       const rows = stores[table].rawRows() as ReadonlyMap<string, unknown>;
       const row = rows.get(key);
       if (row === undefined) return null;
       return (table === "organizations" ? (row as { organization: Record<string, unknown> }).organization : row) as Record<string, unknown>;
     },
     count(table: MemoryTable) {
+      if (table === "changes") return stores.changes.rawEntries().length;
       return table === "events" ? stores.events.rawEvents().length : stores[table].rawRows().size;
     },
     pendingWrites: () => journal.size,

@@ -193,6 +193,29 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
           WHERE (doc::jsonb) ? 'verifiedEmails' IS NOT TRUE`,
       ],
     },
+    {
+      version: 3,
+      name: "change feed",
+      statements: [
+        // One row per committed write (see change-feed-repository.ts); revisions come from
+        // the sequence under a table lock, or from the counter row (`orderedEvents: false`).
+        `CREATE SEQUENCE ${t.changeRevisions}`,
+        `CREATE TABLE ${t.changes} (
+          revision bigint NOT NULL,
+          at timestamptz NOT NULL,
+          doc json NOT NULL,
+          CONSTRAINT changes_pkey PRIMARY KEY (revision)
+        )`,
+        `CREATE TABLE ${t.changeFeedState} (
+          id smallint NOT NULL,
+          latest bigint NOT NULL,
+          horizon bigint NOT NULL,
+          CONSTRAINT change_feed_state_pkey PRIMARY KEY (id),
+          CONSTRAINT change_feed_state_one_row CHECK (id = 1)
+        )`,
+        `INSERT INTO ${t.changeFeedState} (id, latest, horizon) VALUES (1, 0, 0)`,
+      ],
+    },
   ];
 }
 

@@ -9,6 +9,7 @@ import { describeError } from "../../domain/plain-input.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
 import type { AdapterSettings, RepositoryContext } from "./context.js";
+import { createChangeFeedRepository } from "./change-feed-repository.js";
 import { createEventRepository } from "./event-repository.js";
 import { ClientExecutor, runTransaction, type SqlExecutor, type TransactionSettings } from "./executor.js";
 import { createMemberRuleRepository } from "./member-rule-repository.js";
@@ -83,6 +84,7 @@ function createSession(executor: SqlExecutor, tables: ReturnType<typeof tableNam
     profiles: guardRepository(createStaffProfileRepository(context), "profiles"),
     resources: guardRepository(createResourceRepository(context), "resources"),
     events: guardRepository(createEventRepository(context), "events"),
+    changes: guardRepository(createChangeFeedRepository(context), "changes"),
   };
 }
 

@@ -18,6 +18,7 @@ const TABLE_OF: Record<RawTable, keyof TableNames> = {
   profiles: "staffProfiles",
   resources: "resources",
   events: "events",
+  changes: "changes",
 };
 
 async function first(client: PostgresQueryable, text: string, params: unknown[]): Promise<Readonly<Record<string, unknown>> | null> {

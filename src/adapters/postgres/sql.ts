@@ -21,6 +21,9 @@ export interface TableNames {
   readonly staffProfiles: string;
   readonly resources: string;
   readonly events: string;
+  readonly changes: string;
+  readonly changeRevisions: string;
+  readonly changeFeedState: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -52,6 +55,9 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     staffProfiles: `${s}.staff_profiles`,
     resources: `${s}.resources`,
     events: `${s}.events`,
+    changes: `${s}.changes`,
+    changeRevisions: `${s}.change_revisions`,
+    changeFeedState: `${s}.change_feed_state`,
   };
 }
 

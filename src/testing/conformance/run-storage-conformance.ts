@@ -1,5 +1,6 @@
 import type { Storage } from "../../storage/ports.js";
 import { createContext, type ConformanceSuite, type ContextState } from "./context.js";
+import { changeFeedSuite } from "./change-feed.js";
 import { eventsSuite } from "./events.js";
 import { facadeSuite } from "./facade.js";
 import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
@@ -50,6 +51,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   organizationsSuite,
   uniqueNamesSuite,
   hierarchyQueriesSuite,
+  changeFeedSuite,
   searchSuite,
   usersSuite,
   membershipsSuite,

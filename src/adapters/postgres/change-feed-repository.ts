@@ -1,0 +1,92 @@
+/**
+ * The change feed in PostgreSQL: an outbox table written in the same transaction as the
+ * data, one row per committed write, keyed by revision.
+ *
+ * Revision order is commit order: the append takes `LOCK TABLE … IN EXCLUSIVE MODE`
+ * (held to commit; plain reads are not blocked) before it draws the next revision from a
+ * sequence, so a second writer draws its revision only after the first has committed. A
+ * reader that sees revision R therefore sees every revision below it. A rolled-back
+ * transaction may use a revision up (gaps are allowed). With `orderedEvents: false`
+ * (engines without `LOCK TABLE`, such as CockroachDB) the revision comes from a counter
+ * row instead, whose row lock gives the same order (a concurrent writer is retried).
+ *
+ * @module
+ */
+import type { AuditEvent, ChangeEntry, ChangeFeedRepository, NewChangeEntry } from "../../storage/ports.js";
+import type { PolicyChange } from "../../permissions/changes.js";
+import type { RepositoryContext } from "./context.js";
+import { checkLimit, invalidArgument, readDocument } from "./sql.js";
+
+type ChangeRow = { revision: unknown; at: unknown; doc: unknown };
+
+function checkRevision(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalidArgument(path, "must be a non-negative integer revision");
+  return value;
+}
+
+function toEntry(row: ChangeRow): ChangeEntry {
+  const doc = readDocument<{ changes: PolicyChange[]; events: AuditEvent[] }>(row.doc);
+  const at = row.at instanceof Date ? row.at.toISOString() : new Date(String(row.at)).toISOString();
+  return { revision: Number(row.revision), at, changes: doc.changes, events: doc.events };
+}
+
+/** Builds the change feed repository over a context. */
+export function createChangeFeedRepository(context: RepositoryContext): ChangeFeedRepository {
+  const { executor, tables, settings } = context;
+  const table = tables.changes;
+
+  return {
+    async append(entry: NewChangeEntry) {
+      if (typeof entry !== "object" || entry === null) throw invalidArgument("entry", "must be a change entry");
+      if (typeof entry.at !== "string" || Number.isNaN(Date.parse(entry.at))) throw invalidArgument("entry.at", "must be an ISO 8601 time");
+      if (!Array.isArray(entry.changes)) throw invalidArgument("entry.changes", "must be an array");
+      if (!Array.isArray(entry.events)) throw invalidArgument("entry.events", "must be an array");
+      const doc = JSON.stringify({ changes: entry.changes, events: entry.events });
+      return executor.atomic("changes.append", async (tx) => {
+        let revision: string;
+        if (settings.orderedEvents) {
+          await tx.rows("changes.append (lock)", `LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+          revision = `nextval('${tables.changeRevisions}')`;
+        } else {
+          const [row] = await tx.rows<{ latest: unknown }>("changes.append (counter)", `UPDATE ${tables.changeFeedState} SET latest = latest + 1 WHERE id = 1 RETURNING latest`);
+          revision = String(Number(row!.latest));
+        }
+        const rows = await tx.rows<{ revision: unknown }>(
+          "changes.append",
+          `INSERT INTO ${table} (revision, at, doc) VALUES (${revision}, $1::timestamptz, $2::json) RETURNING revision`,
+          [entry.at, doc],
+        );
+        return Number(rows[0]!.revision);
+      });
+    },
+
+    async since(after, limit) {
+      const from = checkRevision(after, "after");
+      const max = checkLimit(limit);
+      const rows = await executor.rows<ChangeRow>("changes.since", `SELECT revision, at, doc FROM ${table} WHERE revision > $1 ORDER BY revision LIMIT $2`, [from, max]);
+      return rows.map(toEntry);
+    },
+
+    async latestRevision() {
+      const rows = await executor.rows<{ latest: unknown }>("changes.latestRevision", `SELECT coalesce(max(revision), 0) AS latest FROM ${table}`);
+      return Number(rows[0]?.latest ?? 0);
+    },
+
+    async horizon() {
+      const rows = await executor.rows<{ horizon: unknown }>("changes.horizon", `SELECT horizon FROM ${tables.changeFeedState} WHERE id = 1`);
+      return Number(rows[0]?.horizon ?? 0);
+    },
+
+    async prune(upTo) {
+      const limit = checkRevision(upTo, "upTo");
+      return executor.atomic("changes.prune", async (tx) => {
+        const [row] = await tx.rows<{ latest: unknown }>("changes.prune (latest)", `SELECT coalesce(max(revision), 0) AS latest FROM ${table}`);
+        const bound = Math.min(limit, Number(row?.latest ?? 0) - 1);
+        if (bound <= 0) return 0;
+        const deleted = await tx.rows<{ revision: unknown }>("changes.prune", `DELETE FROM ${table} WHERE revision <= $1 RETURNING revision`, [bound]);
+        await tx.rows("changes.prune (horizon)", `UPDATE ${tables.changeFeedState} SET horizon = greatest(horizon, $1) WHERE id = 1`, [bound]);
+        return deleted.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * What a write changed, for the change feed. Every use case runs on a session whose
+ * writes are recorded here as the policy changes they make (`organization.set`,
+ * `membership.remove`, …), in the order they were made, so no use case can forget to
+ * report one: the feed entry of the transaction is built from what was written, not from
+ * what a use case says it wrote.
+ *
+ * @module
+ */
+import type { PolicyChange } from "../permissions/changes.js";
+import type { StorageSession } from "../storage/ports.js";
+import { withOverrides } from "./membership-guard.js";
+import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
+
+/** Wraps `session` so that each successful write appends its policy change to `changes`. */
+export function recordPolicyChanges(session: StorageSession, changes: PolicyChange[]): StorageSession {
+  const { organizations, users, memberships, usergroups, profiles, resources } = session;
+  return {
+    ...session,
+    organizations: withOverrides(organizations, {
+      async insert(organization) {
+        await organizations.insert(organization);
+        changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
+      },
+      async update(organization, expectedVersion) {
+        await organizations.update(organization, expectedVersion);
+        changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
+      },
+    }),
+    users: withOverrides(users, {
+      async insert(user) {
+        await users.insert(user);
+        changes.push({ type: "user.set", user: toPolicyUser(user) });
+      },
+      async update(user, expectedVersion) {
+        await users.update(user, expectedVersion);
+        changes.push({ type: "user.set", user: toPolicyUser(user) });
+      },
+    }),
+    memberships: withOverrides(memberships, {
+      async put(membership) {
+        await memberships.put(membership);
+        changes.push({ type: "membership.set", membership: toPolicyMembership(membership) });
+      },
+      async delete(userId, organizationId) {
+        const deleted = await memberships.delete(userId, organizationId);
+        if (deleted) changes.push({ type: "membership.remove", userId, organizationId });
+        return deleted;
+      },
+    }),
+    usergroups: withOverrides(usergroups, {
+      async insert(group) {
+        await usergroups.insert(group);
+        changes.push({ type: "usergroup.set", usergroup: toPolicyUsergroup(group) });
+      },
+      async update(group, expectedVersion) {
+        await usergroups.update(group, expectedVersion);
+        changes.push({ type: "usergroup.set", usergroup: toPolicyUsergroup(group) });
+      },
+      async delete(id) {
+        const deleted = await usergroups.delete(id);
+        if (deleted) changes.push({ type: "usergroup.remove", usergroupId: id });
+        return deleted;
+      },
+    }),
+    profiles: withOverrides(profiles, {
+      async insert(profile) {
+        await profiles.insert(profile);
+        changes.push({ type: "profile.set", profile: toPolicyProfile(profile) });
+      },
+      async update(profile, expectedVersion) {
+        await profiles.update(profile, expectedVersion);
+        changes.push({ type: "profile.set", profile: toPolicyProfile(profile) });
+      },
+      async delete(id) {
+        const deleted = await profiles.delete(id);
+        if (deleted) changes.push({ type: "profile.remove", profileId: id });
+        return deleted;
+      },
+    }),
+    resources: withOverrides(resources, {
+      async put(resource) {
+        await resources.put(resource);
+        changes.push({ type: "resource.set", resource: toPolicyResource(resource) });
+      },
+      async delete(kind, id) {
+        const deleted = await resources.delete(kind, id);
+        if (deleted) changes.push({ type: "resource.remove", kind, id });
+        return deleted;
+      },
+    }),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The kit's live policy: a compiled policy kept fresh from the change feed. A full
+ * snapshot is compiled once; after that every committed write (by this kit or another
+ * process on the same storage) reaches it as a feed entry applied with `withChanges`, in
+ * O(change), never by a rebuild (unless the kit fell behind the feed's retention).
+ *
+ * What a call sees (see docs/running-many-instances.md):
+ * - a state at least as fresh as `atLeast`, when given (a revision: read-your-writes
+ *   across instances);
+ * - a state no older than any write that completed on this kit before the call;
+ * - a state no older than the latest revision committed when the call started (one
+ *   query for that revision per call).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { OrgKitError, validationError } from "../errors.js";
+import { parseInput } from "../domain/validation.js";
+import { compileFacts } from "../permissions/facts.js";
+import type { Policy } from "../permissions/policy.js";
+import type { PolicySnapshot } from "../permissions/snapshot.js";
+import type { ChangeEntry, Storage } from "../storage/ports.js";
+import { readFullSnapshot } from "./snapshot.js";
+
+/** Options of `kit.policy`, `kit.can` and `kit.explain`. */
+export interface FreshnessOptions {
+  /**
+   * Answer from a state that includes at least this revision (a write's revision from
+   * `kit.revision()`, possibly on another instance): Zanzibar's "at least as fresh" token.
+   */
+  readonly atLeast?: number;
+}
+
+/** A page of the change feed. */
+export interface ChangePage {
+  /** Entries after the asked revision, oldest first. */
+  readonly entries: readonly ChangeEntry[];
+  /** Pass this to the next `since` call: the last entry's revision, or the asked one when there was none. */
+  readonly cursor: number;
+  /** True when the page reached the latest committed revision. */
+  readonly done: boolean;
+}
+
+/** The change feed, for services that keep their own copy of the policy (see `exportSnapshot`). */
+export interface ChangesApi {
+  /**
+   * Entries committed after `revision`, in order (at most `limit`, default 100, up to
+   * 1,000). `CHANGES_EXPIRED` when entries after `revision` were already pruned
+   * (`config.changeFeedRetention`): take a fresh snapshot.
+   *
+   * @example
+   * ```ts
+   * let { snapshot, revision } = await kit.exportSnapshot();
+   * let policy = compilePolicy(snapshot);
+   * for (;;) {
+   *   const page = await kit.changes.since(revision, { limit: 500 });
+   *   for (const entry of page.entries) policy = policy.withChanges(entry.changes, { version: entry.revision });
+   *   revision = page.cursor;
+   *   if (page.done) break;
+   * }
+   * ```
+   */
+  since(revision: number, options?: { readonly limit?: number }): Promise<ChangePage>;
+  /** The latest committed revision of the storage. */
+  latest(): Promise<number>;
+}
+
+const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const freshnessSchema = z.object({ atLeast: revisionSchema.optional() }).strict();
+const sinceOptionsSchema = z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict();
+const PAGE = 1000;
+
+/** The live policy of one kit. */
+export interface LivePolicy {
+  policy(options?: FreshnessOptions): Promise<Policy>;
+  /** The highest revision this kit has written (0 before its first write). */
+  revision(): number;
+  /** Called by the runtime after each committed write. */
+  written(revision: number): void;
+  exportSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }>;
+  readonly changes: ChangesApi;
+}
+
+export function createLivePolicy(storage: Storage, states: readonly string[]): LivePolicy {
+  let current: { revision: number; policy: Policy } | null = null;
+  let refreshing: Promise<void> | null = null;
+  let lastWrite = 0;
+
+  /** The whole snapshot and the revision it is at, read in one transaction (a consistent view). */
+  async function readSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }> {
+    return storage.transaction(async (session) => {
+      const revision = await session.changes.latestRevision();
+      const snapshot = await readFullSnapshot(session, states);
+      return { snapshot: { ...snapshot, version: revision }, revision };
+    });
+  }
+
+  async function rebuild(): Promise<void> {
+    const { snapshot, revision } = await readSnapshot();
+    current = { revision, policy: compileFacts({ ...snapshot, stateFlags: states }) };
+  }
+
+  /** Applies the feed after the current revision, up to the latest; rebuilds when the kit fell behind the feed's retention. */
+  async function catchUp(): Promise<void> {
+    if (current === null) return rebuild();
+    let { revision, policy } = current;
+    for (;;) {
+      const entries = await storage.changes.since(revision, PAGE);
+      // Pruning only raises the horizon: if it passed `revision`, this page may miss entries.
+      if (revision < (await storage.changes.horizon())) return rebuild();
+      for (const entry of entries) {
+        policy = policy.withChanges(entry.changes, { version: entry.revision });
+        revision = entry.revision;
+      }
+      current = { revision, policy };
+      if (entries.length < PAGE) return;
+    }
+  }
+
+  /** One refresh at a time; a caller that needs more than an in-flight refresh reaches waits for it, then refreshes again. */
+  async function freshTo(target: number): Promise<Policy> {
+    while (current === null || current.revision < target) {
+      if (refreshing !== null) {
+        await refreshing.catch(() => undefined); // its caller reports its failure; this call tries for itself
+        continue;
+      }
+      const refresh = catchUp().finally(() => {
+        refreshing = null;
+      });
+      refreshing = refresh;
+      await refresh;
+      if (current !== null && current.revision < target) {
+        // This refresh started after the call did and found less than `target`: no such revision was committed here.
+        throw validationError(`Invalid atLeast: revision ${target} is ahead of the storage's latest revision ${current.revision}`, [
+          { path: "atLeast", message: `no revision ${target} was committed on this storage`, code: "too_big" },
+        ]);
+      }
+    }
+    return current.policy;
+  }
+
+  return {
+    async policy(options) {
+      const { atLeast = 0 } = parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
+      const latest = await storage.changes.latestRevision();
+      return freshTo(Math.max(atLeast, lastWrite, latest));
+    },
+    revision: () => lastWrite,
+    written(revision) {
+      if (revision > lastWrite) lastWrite = revision;
+    },
+    exportSnapshot: readSnapshot,
+    changes: {
+      async since(revision, options) {
+        const after = parseInput(revisionSchema, revision, "revision", ["revision"]);
+        const { limit } = parseInput(sinceOptionsSchema, options ?? {}, "options", ["options"]);
+        const entries = await storage.changes.since(after, limit);
+        const horizon = await storage.changes.horizon();
+        if (after < horizon) {
+          throw new OrgKitError("CHANGES_EXPIRED", `The change feed no longer holds the entries after revision ${after} (it keeps those after ${horizon}): take a fresh snapshot`, {
+            details: { revision: after, horizon },
+          });
+        }
+        const cursor = entries.length > 0 ? entries[entries.length - 1]!.revision : after;
+        return { entries, cursor, done: entries.length < limit };
+      },
+      latest: () => storage.changes.latestRevision(),
+    },
+  };
+}
