@@ -28,7 +28,7 @@ export interface FreshnessOptions {
    * Answer from a state that includes at least this revision (a write's revision from
    * `kit.revision()`, possibly on another instance): Zanzibar's "at least as fresh" token.
    */
-  readonly atLeast?: number;
+  readonly atLeast?: number | undefined;
 }
 
 /** A page of the change feed. */
