@@ -130,7 +130,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const states = config.organization.states;
   const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states));
 
-  const live = createLivePolicy(storage, states);
+  const live = createLivePolicy(storage, states, config.maxStalenessMs);
   runtime.onWrite((revision) => live.written(revision));
 
   const organizations = createOrganizationsApi(runtime);

@@ -19,7 +19,7 @@ import { parseInput } from "../domain/validation.js";
 import { compileFacts } from "../permissions/facts.js";
 import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
-import type { ChangeEntry, Storage } from "../storage/ports.js";
+import type { ChangeEntry, Storage, StorageListener } from "../storage/ports.js";
 import { readFullSnapshot } from "./snapshot.js";
 
 /** Options of `kit.policy`, `kit.can` and `kit.explain`. */
@@ -63,6 +63,30 @@ export interface ChangesApi {
   since(revision: number, options?: { readonly limit?: number }): Promise<ChangePage>;
   /** The latest committed revision of the storage. */
   latest(): Promise<number>;
+  /**
+   * Listens for revisions committed by any process (PostgreSQL `LISTEN`/`NOTIFY` on a
+   * connection of its own; in-process for memory storage). While it runs, the kit applies
+   * each change as it is announced, and `policy()` / `can` / `explain` answer without a
+   * query per call: they check the latest revision only when the last check is older
+   * than `config.maxStalenessMs`. If the listening connection is lost, calls go back to
+   * one query each until it is re-established (retried with backoff). `STORAGE_FAILURE`
+   * (reason `listen_unsupported`) when the storage cannot listen.
+   *
+   * @example
+   * ```ts
+   * const listener = await kit.changes.listen();
+   * await kit.can("u1", "portal.use"); // no database round trip
+   * await listener.close();            // on shutdown: releases the connection
+   * ```
+   */
+  listen(): Promise<ChangeListener>;
+}
+
+/** A running {@link ChangesApi.listen}. */
+export interface ChangeListener {
+  /** False while the listening connection is lost (and being re-established) or after `close()`. */
+  readonly active: boolean;
+  close(): Promise<void>;
 }
 
 const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -81,10 +105,14 @@ export interface LivePolicy {
   readonly changes: ChangesApi;
 }
 
-export function createLivePolicy(storage: Storage, states: readonly string[]): LivePolicy {
+export function createLivePolicy(storage: Storage, states: readonly string[], maxStalenessMs: number): LivePolicy {
   let current: { revision: number; policy: Policy } | null = null;
   let refreshing: Promise<void> | null = null;
   let lastWrite = 0;
+  // Listening: the highest revision announced, and when the latest revision was last confirmed by a query.
+  let listening = 0; // active listeners
+  let heard = 0;
+  let confirmedAt = Number.NEGATIVE_INFINITY;
 
   /** The whole snapshot and the revision it is at, read in one transaction (a consistent view). */
   async function readSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }> {
@@ -139,10 +167,89 @@ export function createLivePolicy(storage: Storage, states: readonly string[]): L
     return current.policy;
   }
 
+  /** The latest committed revision: announced by a listener within the staleness bound, else asked (one query). */
+  async function latestRevision(): Promise<number> {
+    const now = Date.now();
+    if (listening > 0 && now - confirmedAt <= maxStalenessMs) return heard;
+    const latest = await storage.changes.latestRevision();
+    if (listening > 0) {
+      confirmedAt = now;
+      if (latest > heard) heard = latest;
+    }
+    return latest;
+  }
+
+  function announced(revision: number): void {
+    if (revision <= heard) return;
+    heard = revision;
+    // Apply it now, so calls find it applied; a failure here is retried by the next call.
+    freshTo(revision).catch(() => undefined);
+  }
+
+  async function listen(): Promise<ChangeListener> {
+    if (typeof storage.listen !== "function") {
+      throw new OrgKitError("STORAGE_FAILURE", "This storage cannot listen for changes (its adapter has no listen())", { details: { reason: "listen_unsupported" } });
+    }
+    const listenOn = storage.listen.bind(storage);
+    let handle: StorageListener | null = null;
+    let active = false;
+    let closed = false;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    const stop = () => {
+      if (!active) return;
+      active = false;
+      listening--;
+    };
+    async function start(): Promise<void> {
+      handle = await listenOn({
+        onRevision: announced,
+        onError: () => {
+          stop();
+          handle = null;
+          if (!closed) schedule(1_000);
+        },
+      });
+      if (closed) {
+        await handle.close();
+        return;
+      }
+      // Whatever committed before LISTEN took effect is found by one query.
+      const latest = await storage.changes.latestRevision();
+      confirmedAt = Date.now();
+      if (!active) {
+        active = true;
+        listening++;
+      }
+      announced(latest);
+    }
+    function schedule(delay: number): void {
+      retry = setTimeout(() => {
+        retry = null;
+        start().catch(() => {
+          if (!closed) schedule(Math.min(delay * 2, 30_000));
+        });
+      }, delay);
+      retry.unref?.();
+    }
+    await start();
+    return {
+      get active() {
+        return active;
+      },
+      async close() {
+        closed = true;
+        if (retry !== null) clearTimeout(retry);
+        stop();
+        await handle?.close();
+        handle = null;
+      },
+    };
+  }
+
   return {
     async policy(options) {
       const { atLeast = 0 } = parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
-      const latest = await storage.changes.latestRevision();
+      const latest = await latestRevision();
       return freshTo(Math.max(atLeast, lastWrite, latest));
     },
     revision: () => lastWrite,
@@ -165,6 +272,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[]): L
         return { entries, cursor, done: entries.length < limit };
       },
       latest: () => storage.changes.latestRevision(),
+      listen,
     },
   };
 }

@@ -297,6 +297,17 @@ export interface ChangeFeedRepository {
   prune(upTo: number): Promise<number>;
 }
 
+/** What {@link Storage.listen} calls. */
+export interface StorageListenHandlers {
+  onRevision(revision: number): void;
+  onError(error: Error): void;
+}
+
+/** A running {@link Storage.listen}. */
+export interface StorageListener {
+  close(): Promise<void>;
+}
+
 /** The repositories, as seen inside or outside a transaction. */
 export interface StorageSession {
   readonly organizations: OrganizationRepository;
@@ -322,6 +333,13 @@ export interface Storage extends StorageSession {
    * do not nest.
    */
   transaction<T>(fn: (session: StorageSession) => Promise<T>): Promise<T>;
+  /**
+   * Optional: hears of every revision committed on this storage, by any process, as it
+   * commits (a wake-up only: the change feed stays the truth, and a missed notice is
+   * caught up from it). `onError` reports a lost listening connection, after which no more
+   * revisions come; `close()` releases the connection.
+   */
+  listen?(handlers: StorageListenHandlers): Promise<StorageListener>;
   /** Releases what the adapter holds (never the injected client). Optional. */
   close?(): Promise<void>;
 }

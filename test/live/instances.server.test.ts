@@ -197,6 +197,29 @@ describe.skipIf(!SERVER_URL)("live policy across instances (server)", () => {
     expect(await writer.memberships.get(system, "u1", "o1")).not.toBeNull();
   });
 
+  it("a listener whose connection is lost stops vouching for freshness, falls back to a query per call, and comes back", async () => {
+    const { writer } = await world();
+    const schema = schemas[schemas.length - 1]!;
+    const readerPool = new pg.Pool({ connectionString: SERVER_URL, max: 3, application_name: "orgkit_live_listener" });
+    pools.push(readerPool);
+    readerPool.on("error", () => undefined);
+    const reader = createOrgKit({ storage: postgresStorage({ client: readerPool, schema }), config: { maxStalenessMs: 60_000 } });
+    const listener = await reader.changes.listen();
+    expect(listener.active).toBe(true);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'orgkit_live_listener' AND query LIKE 'LISTEN%'`);
+    for (let i = 0; i < 100 && listener.active; i++) await sleep(10);
+    expect(listener.active).toBe(false);
+    // Not listening: a revoke is seen by the very next call (one query), not after the staleness bound.
+    await writer.memberships.remove(system, "u1", "o1");
+    expect(await reader.can("u1", "portal.use")).toBe(false);
+    for (let i = 0; i < 300 && !listener.active; i++) await sleep(10);
+    expect(listener.active).toBe(true);
+    await writer.memberships.add(system, { userId: "u1", organizationId: "o1" });
+    for (let i = 0; i < 300 && !(await reader.can("u1", "portal.use")); i++) await sleep(10);
+    expect(await reader.can("u1", "portal.use")).toBe(true);
+    await listener.close();
+  });
+
   it("a token ahead of everything committed is refused, not waited for", async () => {
     const { writer } = await world();
     await expect(writer.policy({ atLeast: writer.revision() + 1000 })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });

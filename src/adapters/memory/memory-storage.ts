@@ -8,6 +8,8 @@ import type {
   StaffProfileRecord,
   StaffProfileRepository,
   Storage,
+  StorageListener,
+  StorageListenHandlers,
   StorageSession,
   UserRepository,
   UsergroupRecord,
@@ -158,6 +160,16 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
     changes: new ChangeStore(journal),
   };
 
+  // Listeners hear of each revision once its unit of work has committed.
+  const listeners = new Set<StorageListenHandlers>();
+  let announced = 0;
+  function announce(): void {
+    const latest = stores.changes.latestRevision();
+    if (latest <= announced) return;
+    announced = latest;
+    for (const handlers of listeners) queueMicrotask(() => handlers.onRevision(latest));
+  }
+
   let tail: Promise<unknown> = Promise.resolve();
   /** Units of work queued or running. */
   let pending = 0;
@@ -177,6 +189,7 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
       return journal.atomically(op);
     } finally {
       journal.commit();
+      announce();
     }
   }
 
@@ -218,6 +231,7 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
         const value = await fn(createSession(stores, inside));
         open = false;
         journal.commit();
+        announce();
         return value;
       } catch (error) {
         open = false;
@@ -247,6 +261,20 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
   const storage: Storage & WithMemoryInternals = {
     ...outside,
     transaction,
+    async listen(handlers: StorageListenHandlers): Promise<StorageListener> {
+      if (typeof handlers !== "object" || handlers === null || typeof handlers.onRevision !== "function" || typeof handlers.onError !== "function") {
+        throw new OrgKitError("VALIDATION_FAILED", "listen() needs { onRevision, onError }", {
+          details: { issues: [{ path: "handlers", message: "must have onRevision and onError functions", code: "invalid_type" }] },
+        });
+      }
+      const own = { onRevision: handlers.onRevision.bind(handlers), onError: handlers.onError.bind(handlers) };
+      listeners.add(own);
+      return {
+        async close() {
+          listeners.delete(own);
+        },
+      };
+    },
     [MEMORY_INTERNALS]: () => internals,
   };
   return storage;

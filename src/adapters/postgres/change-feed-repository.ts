@@ -56,7 +56,10 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
           `INSERT INTO ${table} (revision, at, doc) VALUES (${revision}, $1::timestamptz, $2::json) RETURNING revision`,
           [entry.at, doc],
         );
-        return Number(rows[0]!.revision);
+        const appended = Number(rows[0]!.revision);
+        // Delivered to listeners at COMMIT, and never for a rolled-back transaction.
+        await tx.rows("changes.append (notify)", `SELECT pg_notify($1, $2)`, [settings.changeChannel, String(appended)]);
+        return appended;
       });
     },
 

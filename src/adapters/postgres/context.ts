@@ -12,6 +12,8 @@ export interface AdapterSettings {
   readonly uniqueNames: boolean;
   /** Event appends take a table lock so that sequence order is commit order. */
   readonly orderedEvents: boolean;
+  /** The NOTIFY channel of the change feed (see `changeChannel`). */
+  readonly changeChannel: string;
 }
 
 /** A repository's view of the adapter: where to run statements, which tables, which settings. */

@@ -9,6 +9,7 @@ import { describeError } from "../../domain/plain-input.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
 import type { AdapterSettings, RepositoryContext } from "./context.js";
+import { listenForChanges } from "./listen.js";
 import { createChangeFeedRepository } from "./change-feed-repository.js";
 import { createEventRepository } from "./event-repository.js";
 import { ClientExecutor, runTransaction, type SqlExecutor, type TransactionSettings } from "./executor.js";
@@ -17,7 +18,7 @@ import { createMembershipRepository } from "./membership-repository.js";
 import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
 import { createOrganizationRepository, type PostgresOrganizationRepository } from "./organization-repository.js";
 import { createResourceRepository } from "./resource-repository.js";
-import { DEFAULT_SCHEMA, tableNames } from "./sql.js";
+import { changeChannel, DEFAULT_SCHEMA, tableNames } from "./sql.js";
 import { createUserRepository } from "./user-repository.js";
 
 /** Options of {@link postgresStorage}. */
@@ -133,7 +134,7 @@ export function postgresStorage(untrustedOptions: PostgresStorageOptions): Postg
   }
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const tables = tableNames(schema);
-  const settings: AdapterSettings = { uniqueNames: options.uniqueNames ?? true, orderedEvents: options.orderedEvents ?? true };
+  const settings: AdapterSettings = { uniqueNames: options.uniqueNames ?? true, orderedEvents: options.orderedEvents ?? true, changeChannel: changeChannel(schema) };
   const transactions: TransactionSettings = { isolation: "SERIALIZABLE", maxRetries };
   const direct = createSession(new ClientExecutor(client, transactions), tables, settings);
 
@@ -148,6 +149,7 @@ export function postgresStorage(untrustedOptions: PostgresStorageOptions): Postg
       }
       return runTransaction(client, transactions, "transaction", (executor) => fn(createSession(executor, tables, settings)));
     },
+    listen: (handlers) => listenForChanges(client, settings.changeChannel, handlers),
   };
 }
 

@@ -61,6 +61,19 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
   };
 }
 
+/**
+ * The NOTIFY channel of a schema's change feed: a lower-case plain identifier (so
+ * `LISTEN` works unquoted, as PGlite sends it) of at most 63 bytes. Schemas differing
+ * only in case share a channel, which costs nothing but an extra look at the feed.
+ */
+export function changeChannel(schema: string): string {
+  const name = `orgkit_changes_${schema.toLowerCase()}`;
+  if (name.length <= 63) return name;
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < schema.length; i++) hash = Math.imul(hash ^ schema.charCodeAt(i), 0x01000193) >>> 0;
+  return `${name.slice(0, 54)}_${hash.toString(16).padStart(8, "0")}`;
+}
+
 /** Escapes `\`, `%` and `_` so a string matches itself literally inside a LIKE pattern (default escape `\`). */
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
