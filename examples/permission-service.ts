@@ -1,114 +1,105 @@
 /**
- * A stateless permission service embedding `orgkit/permissions`.
+ * A stateless permission service embedding `orgkit/permissions`, kept fresh by the
+ * host's change feed.
  *
- * The host's system of record publishes a policy snapshot (here: an in-memory
- * "snapshot store" standing in for an HTTP endpoint or an object store) and a feed of
- * changes. Each service instance compiles the snapshot once, answers checks from
- * memory, applies changes as they arrive, and reloads the whole snapshot when it
- * falls behind. Requests that arrive as JSON bodies are validated with
- * `parsePermissionRequest`: a malformed one gets a 400 with its issues, never a 500.
- * Run: `npx tsx examples/permission-service.ts`.
+ * The host runs the orgkit facade (here on memory storage) and exposes two endpoints:
+ * `GET /policy-snapshot` (`kit.exportSnapshot()`: the snapshot and its revision) and
+ * `GET /policy-changes?after=<revision>` (`kit.changes.since(…)`: the committed changes
+ * after it; 410 when the feed no longer holds them). Each service instance compiles the
+ * snapshot once, answers checks from memory, applies the feed with `applyChangeEntries`
+ * (a redelivered page is harmless), and reloads the snapshot on a 410. Requests that
+ * arrive as JSON bodies are validated with `parsePermissionRequest`: a malformed one gets
+ * a 400 with its issues, never a 500. Run: `npx tsx examples/permission-service.ts`.
  */
 import assert from "node:assert/strict";
-// In an application: import { compilePolicy, ... } from "orgkit/permissions";
+// In an application: import { createOrgKit, SYSTEM_ACTOR } from "orgkit"; import { memoryStorage } from "orgkit/memory";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR } from "../src/index.js";
+import { memoryStorage } from "../src/adapters/memory/index.js";
+// The service needs only this entry (no dependencies): import { compilePolicy, ... } from "orgkit/permissions";
 import {
+  applyChangeEntries,
   compilePolicy,
   OrgKitError,
   parsePermissionRequest,
   type Decision,
   type OrganizationAction,
   type Policy,
-  type PolicyChange,
+  type PolicyChangeEntry,
   type PolicySnapshot,
 } from "../src/permissions/index.js";
 
-// ---- what the host publishes ---------------------------------------------------------
+// ---- the host: the orgkit facade and its two endpoints -------------------------------
 
 /** The permission catalogue: TypeScript autocompletes these in every `can` call. */
 type Permission = "kb.read" | "kb.advanced" | "comments.unmoderated" | "chat.sales" | "chat.support" | "tickets.submit";
 
-const published: PolicySnapshot<Permission> = {
-  schemaVersion: 1,
-  version: 100,
-  stateFlags: ["service", "outreach", "opportunities"],
-  permissions: ["kb.read", "kb.advanced", "comments.unmoderated", "chat.sales", "chat.support", "tickets.submit"],
-  usergroups: [
-    { id: "everyone", name: "Everyone", permissions: ["kb.read"], builtIn: "everyone" },
-    { id: "registered", name: "Registered", permissions: ["tickets.submit"], builtIn: "registered" },
-    { id: "power", name: "Power Users", permissions: ["kb.advanced", "comments.unmoderated"] },
-    { id: "trial", name: "Trial Users", permissions: ["chat.sales"] },
-    { id: "vip", name: "VIPs", permissions: ["chat.support"] },
-  ],
-  profiles: [
-    {
-      id: "field-agents",
-      name: "Field agents",
-      add: false,
-      organizations: { service: ["read", "edit", "delete"], "service+outreach": ["read", "edit"], none: ["read"] },
-      notes: { editOwn: true, deleteOwn: true },
-    },
-  ],
-  organizations: [
-    { id: "acme", states: ["service"], usergroupIds: ["vip"], allowedRoles: ["member", "technician"], allowedApps: ["assets"] },
-    { id: "acme-east", parentId: "acme", states: ["service", "outreach"], allowedRoles: ["member"] },
-  ],
-  users: [
-    { id: "ada", registered: true, usergroupIds: ["power"] },
-    { id: "bob", registered: true },
-    { id: "carla", kind: "agent", registered: true, profileId: "field-agents" },
-    { id: "root", kind: "agent", registered: true, platformRole: "super_admin" },
-  ],
-  memberships: [
-    { userId: "ada", organizationId: "acme", role: "member", admin: true },
-    { userId: "bob", organizationId: "acme-east", role: "manager" },
-  ],
-  resources: [{ kind: "asset", id: "press-7", organizationId: "acme" }],
-};
+const system = SYSTEM_ACTOR;
+const kit = createOrgKit({ storage: memoryStorage() });
+await kit.usergroups.create(system, { id: "everyone", name: "Everyone", permissions: ["kb.read"], builtIn: "everyone" });
+await kit.usergroups.create(system, { id: "registered", name: "Registered", permissions: ["tickets.submit"], builtIn: "registered" });
+await kit.usergroups.create(system, { id: "power", name: "Power Users", permissions: ["kb.advanced", "comments.unmoderated"] });
+await kit.usergroups.create(system, { id: "vip", name: "VIPs", permissions: ["chat.support"] });
+await kit.profiles.create(system, {
+  id: "field-agents",
+  name: "Field agents",
+  organizations: { service: ["read", "edit", "delete"], "service+outreach": ["read", "edit"], none: ["read"] },
+  notes: { editOwn: true, deleteOwn: true },
+});
+await kit.organizations.create(system, { id: "acme", name: "Acme", states: ["service"], usergroupIds: ["vip"], allowedRoles: ["member", "technician"] });
+await kit.organizations.create(system, { id: "acme-east", name: "Acme East", parentId: "acme", states: ["service", "outreach"], allowedRoles: ["member", "manager"] });
+await kit.users.upsert(system, { id: "ada", registered: true, usergroupIds: ["power"] });
+await kit.users.upsert(system, { id: "bob", registered: true });
+await kit.users.upsert(system, { id: "carla", kind: "agent", registered: true, profileId: "field-agents" });
+await kit.users.upsert(system, { id: "root", kind: "agent", registered: true, platformRole: "super_admin" });
+await kit.memberships.add(system, { userId: "ada", organizationId: "acme", admin: true });
+await kit.memberships.add(system, { userId: "bob", organizationId: "acme-east", role: "manager" });
 
-/** Stand-in for `GET /policy-snapshot` (a JSON body) and `GET /policy-changes?after=<version>`. */
-const snapshotStore = {
-  snapshot: JSON.stringify(published),
-  changes: [] as { version: number; change: PolicyChange<Permission> }[],
-  fetchSnapshot(): string {
-    return this.snapshot;
+/** What the host's HTTP layer would answer: JSON bodies, as the service receives them. */
+const host = {
+  async getSnapshot(): Promise<string> {
+    return JSON.stringify(await kit.exportSnapshot());
   },
-  fetchChangesAfter(version: number): { version: number; change: PolicyChange<Permission> }[] {
-    return this.changes.filter((c) => c.version > version);
+  async getChanges(after: number): Promise<{ status: 200 | 410; body: string }> {
+    try {
+      return { status: 200, body: JSON.stringify(await kit.changes.since(after, { limit: 500 })) };
+    } catch (error) {
+      if (isOrgKitError(error) && error.code === "CHANGES_EXPIRED") return { status: 410, body: JSON.stringify(error.details) };
+      throw error;
+    }
   },
 };
 
 // ---- the service -----------------------------------------------------------------------
 
 class PermissionService {
-  private policy: Policy<Permission>;
+  private constructor(private policy: Policy<Permission>) {}
 
-  constructor() {
-    this.policy = this.load();
+  /** Full load: parse, validate and compile (a malformed snapshot throws INVALID_SNAPSHOT). */
+  static async start(): Promise<PermissionService> {
+    return new PermissionService(await PermissionService.load());
   }
 
-  /** Full (re)load: parse, validate and compile. A malformed snapshot throws INVALID_SNAPSHOT and the old policy stays. */
-  private load(): Policy<Permission> {
-    return compilePolicy<Permission>(JSON.parse(snapshotStore.fetchSnapshot()) as PolicySnapshot<Permission>);
+  private static async load(): Promise<Policy<Permission>> {
+    const { snapshot } = JSON.parse(await host.getSnapshot()) as { snapshot: PolicySnapshot<Permission>; revision: number };
+    return compilePolicy<Permission>(snapshot);
   }
 
-  get version(): number {
+  get revision(): number {
     return this.policy.version;
   }
 
-  /** Called on a timer or on a "policy changed" notification. */
-  refresh(): void {
-    const pending = snapshotStore.fetchChangesAfter(this.policy.version);
-    if (pending.length === 0) return;
-    // Changes must follow each other; on a gap, reload the whole snapshot instead.
-    const contiguous = pending.every((c, i) => c.version === this.policy.version + i + 1);
-    if (!contiguous) {
-      this.policy = this.load();
-      return;
+  /** Called on a timer, or when the host says "changed" (a webhook, a queue message). */
+  async refresh(): Promise<void> {
+    for (;;) {
+      const response = await host.getChanges(this.policy.version);
+      if (response.status === 410) {
+        this.policy = await PermissionService.load(); // fell behind the feed: start again from a snapshot
+        continue;
+      }
+      const page = JSON.parse(response.body) as { entries: PolicyChangeEntry<Permission>[]; done: boolean };
+      this.policy = applyChangeEntries(this.policy, page.entries);
+      if (page.done) return;
     }
-    this.policy = this.policy.withChanges(
-      pending.map((c) => c.change),
-      { version: pending[pending.length - 1]!.version },
-    );
   }
 
   /** Authorize or throw FORBIDDEN carrying the explained decision (the shape the orgkit service layer uses). */
@@ -162,8 +153,8 @@ interface HttpResponse {
 
 // ---- a short session -----------------------------------------------------------------------
 
-const service = new PermissionService();
-console.log(`loaded policy version ${service.version}`);
+const service = await PermissionService.start();
+console.log(`loaded the policy at revision ${service.revision}`);
 
 // Usergroups: ada has Power Users of her own and VIPs through acme; a guest has Everyone only.
 assert.equal(service.openSupportChat("ada"), true);
@@ -199,17 +190,14 @@ assert.equal(service.handleExplain("null").status, 400);
 console.log("carla sees", service.report("carla", "acme"), "| bob sees", service.report("bob", "acme"));
 assert.deepEqual(service.report("bob", "acme"), ["acme-east"]);
 
-// The host publishes a change: ada leaves acme (and with it VIPs and her admin rights).
-snapshotStore.changes.push({ version: 101, change: { type: "membership.remove", userId: "ada", organizationId: "acme" } });
-service.refresh();
-console.log(`applied changes up to version ${service.version}`);
+// A revoke on the host: ada leaves acme (and with it VIPs and her admin rights). The
+// service learns it from the feed, by the revision the host's write returned.
+await kit.memberships.remove(system, "ada", "acme");
+const revoked = kit.revision();
+await service.refresh();
+console.log(`applied the feed up to revision ${service.revision}`);
+assert.ok(service.revision >= revoked);
 assert.equal(service.openSupportChat("ada"), false);
 assert.throws(() => service.inviteUser("ada", "acme", "technician"));
-
-// A gap in the feed (version 103 without 102) makes the service reload the full snapshot.
-snapshotStore.snapshot = JSON.stringify({ ...published, version: 103 });
-snapshotStore.changes.push({ version: 103, change: { type: "user.remove", userId: "bob" } });
-service.refresh();
-assert.equal(service.version, 103);
-console.log(`reloaded full snapshot at version ${service.version}`);
+await service.refresh(); // nothing new: a no-op
 console.log("ok");

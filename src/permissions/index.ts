@@ -86,5 +86,6 @@ export type { PermissionRequestIssue, PermissionRequestIssueCode, PermissionRequ
 export type { Decision, Grant, GrantType, UsergroupVia } from "./decision.js";
 export { describeGrant } from "./explain.js";
 export { POLICY_CHANGE_TYPES } from "./changes.js";
+export { applyChangeEntries, type PolicyChangeEntry } from "./feed.js";
 export type { PolicyChange, PolicyChangeType } from "./changes.js";
 export { parsePolicySnapshot } from "./parse-snapshot.js";

@@ -17,6 +17,7 @@ import { z } from "zod";
 import { OrgKitError, validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
 import { compileFacts } from "../permissions/facts.js";
+import { applyChangeEntries } from "../permissions/feed.js";
 import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
 import type { ChangeEntry, Storage, StorageListener } from "../storage/ports.js";
@@ -136,10 +137,8 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
       const entries = await storage.changes.since(revision, PAGE);
       // Pruning only raises the horizon: if it passed `revision`, this page may miss entries.
       if (revision < (await storage.changes.horizon())) return rebuild();
-      for (const entry of entries) {
-        policy = policy.withChanges(entry.changes, { version: entry.revision });
-        revision = entry.revision;
-      }
+      policy = applyChangeEntries(policy, entries);
+      revision = policy.version;
       current = { revision, policy };
       if (entries.length < PAGE) return;
     }

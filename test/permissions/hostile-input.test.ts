@@ -631,6 +631,7 @@ describe("parsePermissionRequest", () => {
 const EXPORTED_FUNCTIONS = {
   compilePolicy: "throws only INVALID_SNAPSHOT (VALIDATION_FAILED for its options)",
   parsePolicySnapshot: "throws only INVALID_SNAPSHOT",
+  applyChangeEntries: "throws only INVALID_SNAPSHOT (test/permissions/feed.test.ts)",
   allStateCombinations: "throws only INVALID_SNAPSHOT",
   stateCombinationKey: "throws only INVALID_SNAPSHOT",
   parsePermissionRequest: "never throws",
