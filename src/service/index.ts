@@ -1,6 +1,7 @@
 export { createOrgKit } from "./create-org-kit.js";
 export type { CreateOrgKitOptions, EventsApi, OrgKit, OrganizationsFacade } from "./create-org-kit.js";
 export type { ChangeListener, ChangePage, ChangesApi, FreshnessOptions } from "./live-policy.js";
+export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";

@@ -22,6 +22,7 @@ import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
 import type { ChangeEntry, Storage, StorageListener } from "../storage/ports.js";
 import { readFullSnapshot } from "./snapshot.js";
+import { subscribe, WakeUps, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 
 /** Options of `kit.policy`, `kit.can` and `kit.explain`. */
 export interface FreshnessOptions {
@@ -81,6 +82,22 @@ export interface ChangesApi {
    * ```
    */
   listen(): Promise<ChangeListener>;
+  /**
+   * Delivers every committed entry after `options.from`, in revision order, at least
+   * once: an entry whose handler throws is delivered again (after a backoff) before the
+   * next. Store `entry.revision` when your handler is done with an entry and pass it as
+   * `from` after a restart. Woken by a running listener and by this kit's own writes,
+   * else every `pollMs`.
+   *
+   * @example
+   * ```ts
+   * const subscription = kit.changes.subscribe(async (entry) => {
+   *   for (const event of toCloudEvents(entry)) await webhooks.post(event);
+   *   await cursorStore.set(entry.revision);
+   * }, { from: await cursorStore.get() });
+   * ```
+   */
+  subscribe(handler: (entry: ChangeEntry) => unknown, options: SubscribeOptions): Subscription;
 }
 
 /** A running {@link ChangesApi.listen}. */
@@ -114,6 +131,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
   let listening = 0; // active listeners
   let heard = 0;
   let confirmedAt = Number.NEGATIVE_INFINITY;
+  const wakeUps = new WakeUps();
 
   /** The whole snapshot and the revision it is at, read in one transaction (a consistent view). */
   async function readSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }> {
@@ -181,6 +199,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
   function announced(revision: number): void {
     if (revision <= heard) return;
     heard = revision;
+    wakeUps.ring();
     // Apply it now, so calls find it applied; a failure here is retried by the next call.
     freshTo(revision).catch(() => undefined);
   }
@@ -254,6 +273,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
     revision: () => lastWrite,
     written(revision) {
       if (revision > lastWrite) lastWrite = revision;
+      wakeUps.ring();
     },
     exportSnapshot: readSnapshot,
     changes: {
@@ -272,6 +292,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
       },
       latest: () => storage.changes.latestRevision(),
       listen,
+      subscribe: (handler, options) => subscribe(storage.changes, wakeUps, handler, options),
     },
   };
 }
