@@ -5,11 +5,14 @@
  * model of who may do what. Discontinuing and reactivating are commands of their own:
  * the model remembers the memberships an organization had when it was discontinued, and
  * reactivating must restore every one of them unchanged (issue 10, "Nothing is lost"),
- * unless an actor removed it, or its rule, in between.
+ * unless an actor removed it, or its rule, in between. Every committed step leaves exactly
+ * one change-feed entry carrying its audit events (none when it failed), and the kit's live
+ * policy, refreshed from that feed, answers as a fresh compile (issue 12).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isOrgKitError, type Membership, type MembershipPolicy, type OrgKit, type Storage } from "../../src/index.js";
+import { compilePolicy } from "../../src/permissions/index.js";
 import { admin, as, setup, system } from "./setup.js";
 
 const ORGS = ["o1", "o2", "o3", "o4"] as const;
@@ -185,6 +188,30 @@ async function checkInvariants(storage: Storage, model: Model): Promise<void> {
   for (const [orgId, kept] of model.kept) await expectKept(storage, orgId, kept, "while the organization was discontinued");
 }
 
+/**
+ * The change feed after a step that succeeded: one entry if it wrote anything (its events
+ * are exactly the audit events the step appended), none if it changed nothing; and the
+ * kit's live policy, refreshed from the feed, answers as a fresh compile of the snapshot.
+ */
+async function checkFeed({ kit, storage }: Real, eventsBefore: number, revisionBefore: number): Promise<void> {
+  const appended = await storage.events.list({ after: eventsBefore, limit: 1000 });
+  const entries = await storage.changes.since(revisionBefore, 10);
+  if (appended.length === 0 && entries.length === 0) return; // a no-op (e.g. adding an existing membership)
+  expect(entries, "one feed entry per committed write").toHaveLength(1);
+  expect(entries[0]!.events).toEqual(appended);
+  const live = await kit.policy();
+  const fresh = compilePolicy((await kit.exportSnapshot()).snapshot);
+  expect(live.version).toBe(entries[0]!.revision);
+  for (const subject of [...USERS, "admin", "orgadmin", "agent", "plain"]) {
+    for (const organization of ORGS) {
+      for (const action of ["read", "edit", "delete"] as const) {
+        expect(live.canOnOrganization(subject, action, organization), `${subject} ${action} ${organization}`).toBe(fresh.canOnOrganization(subject, action, organization));
+      }
+      expect(live.canManageUser(subject, null, organization)).toBe(fresh.canManageUser(subject, null, organization));
+    }
+  }
+}
+
 /** `user|organization`, a key of the model's sets. */
 const pair = (userId: string, organizationId: string) => `${userId}|${organizationId}`;
 
@@ -249,9 +276,11 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
     const s = this.step;
     const permitted = await allowed(storage, s.actor, s.action);
     const before = await storage.events.lastSequence();
+    const revisionBefore = await storage.changes.latestRevision();
     const prepared = await this.prepare(model, real);
     try {
       await perform(kit, storage, s);
+      await checkFeed(real, before, revisionBefore);
       expect(permitted, `${s.actor} did ${JSON.stringify(s.action)} without the right`).toBe(true);
       await this.apply(model, real, prepared);
       for (const key of model.keptAcrossIdentityChange) {
@@ -263,6 +292,7 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
       if (!permitted) expect(error.code).toBe("FORBIDDEN");
       else expect(error.code).not.toBe("FORBIDDEN");
       expect(await storage.events.lastSequence(), "a failed use case wrote events").toBe(before);
+      expect(await storage.changes.latestRevision(), "a failed use case left a feed entry").toBe(revisionBefore);
     }
     await checkInvariants(storage, model);
   }
