@@ -5,7 +5,8 @@
  * @module
  */
 import type { PolicyChange } from "./changes.js";
-import type { Policy } from "./policy.js";
+import { validationError } from "../errors.js";
+import { Policy } from "./policy.js";
 import { invalidSnapshot, readObject, readOptionalArray, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import { readVersion } from "./tables.js";
 
@@ -21,7 +22,8 @@ export interface PolicyChangeEntry<P extends string = string> {
  * least once (a retried page, a redelivered message) can be replayed safely. Revisions
  * must increase; gaps are normal (a rolled-back write may use one up). Throws
  * `INVALID_SNAPSHOT` (path `entries.<i>…`) on a malformed entry or change, and then applies
- * none; the policy it was given stays as it was.
+ * none; the policy it was given stays as it was. `VALIDATION_FAILED` when `policy` is not a
+ * compiled `Policy`.
  *
  * @example
  * ```ts
@@ -32,6 +34,17 @@ export interface PolicyChangeEntry<P extends string = string> {
  * ```
  */
 export function applyChangeEntries<P extends string>(policy: Policy<P>, entries: readonly PolicyChangeEntry<P>[]): Policy<P> {
+  let isPolicy = false;
+  try {
+    isPolicy = policy instanceof Policy;
+  } catch {
+    // a revoked proxy: not a policy
+  }
+  if (!isPolicy) {
+    throw validationError("Invalid applyChangeEntries arguments: policy must be a compiled Policy (from compilePolicy)", [
+      { path: "policy", message: "must be a compiled Policy", code: "invalid_type" },
+    ]);
+  }
   let path: SnapshotPath = ["entries"];
   const changes: PolicyChange<P>[] = [];
   let last = policy.version;

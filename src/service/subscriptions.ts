@@ -145,6 +145,24 @@ export function subscribe(
   };
 }
 
+const cloudEventsEntrySchema = z
+  .object({
+    revision: z.number().int().min(0),
+    events: z.array(
+      z
+        .object({
+          type: z.string().min(1),
+          organizationId: z.string().nullable(),
+          at: z.string(),
+          actor: z.object({ type: z.string(), id: z.string() }).passthrough(),
+          data: z.record(z.string(), z.unknown()),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+const cloudEventsOptionsSchema = z.object({ source: z.string().min(1).optional() }).strict();
+
 /** A CloudEvents 1.0 event (JSON format) rendered from an audit event of a feed entry. */
 export interface OrgKitCloudEvent {
   readonly specversion: "1.0";
@@ -177,16 +195,17 @@ export interface OrgKitCloudEvent {
  * ```
  */
 export function toCloudEvents(entry: ChangeEntry, options: { readonly source?: string } = {}): OrgKitCloudEvent[] {
-  const source = options.source ?? "/orgkit";
-  return entry.events.map((event, index) => ({
+  const { revision, events } = parseInput(cloudEventsEntrySchema, entry, "change entry", ["entry"]);
+  const { source = "/orgkit" } = parseInput(cloudEventsOptionsSchema, options ?? {}, "options", ["options"]);
+  return events.map((event, index) => ({
     specversion: "1.0",
-    id: `${entry.revision}-${index}`,
+    id: `${revision}-${index}`,
     source,
     type: `orgkit.${event.type}`,
     ...(event.organizationId !== null ? { subject: event.organizationId } : {}),
     time: event.at,
     datacontenttype: "application/json",
-    orgkitrevision: entry.revision,
+    orgkitrevision: revision,
     data: { ...event.data, actor: { type: event.actor.type, id: event.actor.id } },
   }));
 }

@@ -8,7 +8,8 @@ import type { Policy } from "../../src/permissions/index.js";
 /** What a policy answers over the small universe, with its version. */
 const answers = (p: Policy) => ({
   version: p.version,
-  checks: USER_IDS.flatMap((u) => [p.permissionsOf(u).join(","), ...ORG_IDS.flatMap((o) => ACTIONS.map((a) => p.canOnOrganization(u, a, o)))]),
+  // permissionsOf lists in the order names were first seen (no catalogue): compare as sets.
+  checks: USER_IDS.flatMap((u) => [p.permissionsOf(u).sort().join(","), ...ORG_IDS.flatMap((o) => ACTIONS.map((a) => p.canOnOrganization(u, a, o)))]),
 });
 
 const base = compilePolicy({
@@ -55,6 +56,9 @@ describe("applyChangeEntries", () => {
       expect(() => applyChangeEntries(base, entries as never), path).toThrow(expect.objectContaining({ code: "INVALID_SNAPSHOT", details: expect.objectContaining({ path }) }));
     }
     expect(base.can("u", "portal.use")).toBe(true);
+    for (const notAPolicy of [undefined, null, {}, { version: 1 }]) {
+      expect(() => applyChangeEntries(notAPolicy as never, [])).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    }
   });
 
   it("gives what withChanges gives, entry by entry", () => {
