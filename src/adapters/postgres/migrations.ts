@@ -8,6 +8,8 @@ import { describeError } from "../../domain/plain-input.js";
 import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction } from "./executor.js";
+import { ancestryStatements } from "./migration-ancestry.js";
+import { searchIndexStatements } from "./migration-search-index.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
 
 /** One schema migration: applied once, in a transaction, in version order. */
@@ -216,6 +218,8 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
         `INSERT INTO ${t.changeFeedState} (id, latest, horizon) VALUES (1, 0, 0)`,
       ],
     },
+    { version: 4, name: "indexed search", statements: searchIndexStatements(t) },
+    { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
   ];
 }
 
