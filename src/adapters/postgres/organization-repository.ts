@@ -41,9 +41,62 @@ function derivedKeys(organization: Organization, uniqueNames: boolean) {
   };
 }
 
-/** A row as sent to the database: the document `d` and the derived keys `k`. */
-function rowJson(organization: Organization, uniqueNames: boolean): { d: Organization; k: ReturnType<typeof derivedKeys> } {
-  return { d: organization, k: derivedKeys(organization, uniqueNames) };
+/**
+ * Where a new row's ancestry comes from: the stored ancestry of `anchor` (its nearest
+ * ancestor outside the batch being inserted, `null` for none), followed by `tail` (the ids
+ * from the batch's topmost ancestor of the row down to the row itself).
+ */
+interface AncestrySource {
+  readonly anchor: string | null;
+  readonly tail: readonly string[];
+}
+
+/** A row as sent to the database: the document `d`, the derived keys `k` and, for inserts, the ancestry source `a`. */
+function rowJson(organization: Organization, uniqueNames: boolean, ancestry?: AncestrySource): { d: Organization; k: ReturnType<typeof derivedKeys>; a?: AncestrySource } {
+  return { d: organization, k: derivedKeys(organization, uniqueNames), ...(ancestry ? { a: ancestry } : {}) };
+}
+
+/**
+ * The ancestry sources of a batch of new organizations, whose parents may be in the batch
+ * (in any order) or stored already. A parent chain that loops inside the batch stops at
+ * the loop (the service never writes one).
+ */
+function ancestrySources(batch: readonly Organization[]): AncestrySource[] {
+  const byId = new Map(batch.map((o) => [o.id, o]));
+  const memo = new Map<string, AncestrySource>();
+  const sourceOf = (organization: Organization): AncestrySource => {
+    const known = memo.get(organization.id);
+    if (known !== undefined) return known;
+    // Walk up inside the batch (iteratively: batches may be deep), then fill the memo top-down.
+    const chain: Organization[] = [];
+    const onChain = new Set<string>();
+    let at: Organization | undefined = organization;
+    let top: AncestrySource | null = null;
+    while (at !== undefined && !onChain.has(at.id)) {
+      const memoized = memo.get(at.id);
+      if (memoized !== undefined) {
+        top = memoized;
+        break;
+      }
+      chain.push(at);
+      onChain.add(at.id);
+      at = at.parentId === null ? undefined : byId.get(at.parentId);
+    }
+    let source: AncestrySource;
+    if (top !== null) {
+      source = top;
+    } else {
+      const highest = chain[chain.length - 1]!;
+      const anchor = highest.parentId !== null && !byId.has(highest.parentId) ? highest.parentId : null;
+      source = { anchor, tail: [] };
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      source = { anchor: source.anchor, tail: [...source.tail, chain[i]!.id] };
+      memo.set(chain[i]!.id, source);
+    }
+    return memo.get(organization.id)!;
+  };
+  return batch.map(sourceOf);
 }
 
 const COLUMNS = [
@@ -95,24 +148,73 @@ function checkOrganization(organization: Organization, path: string): Organizati
 }
 
 type DocRow = { doc: unknown };
+type SubtreeRow = { id: string; parent_id: string | null; status: string; doc: string };
+
+/**
+ * The rows of a subtree (the root excluded) in depth-first pre-order, siblings by id in
+ * code-unit order; without `includeDiscontinued`, a discontinued row and its whole subtree
+ * are left out. Iterative, so deep trees cannot overflow the stack.
+ */
+function preOrder(rootId: string, rows: readonly SubtreeRow[], includeDiscontinued: boolean): SubtreeRow[] {
+  const children = new Map<string, SubtreeRow[]>();
+  for (const row of rows) {
+    const key = row.parent_id ?? "";
+    const list = children.get(key);
+    if (list === undefined) children.set(key, [row]);
+    else list.push(row);
+  }
+  for (const list of children.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const out: SubtreeRow[] = [];
+  const stack = [...(children.get(rootId) ?? [])].reverse();
+  const seen = new Set<string>([rootId]);
+  while (stack.length > 0) {
+    const row = stack.pop()!;
+    if (seen.has(row.id)) continue;
+    seen.add(row.id);
+    if (!includeDiscontinued && row.status !== "active") continue;
+    out.push(row);
+    const below = children.get(row.id);
+    if (below !== undefined) for (let i = below.length - 1; i >= 0; i--) stack.push(below[i]!);
+  }
+  return out;
+}
 const docs = (rows: readonly DocRow[]): Organization[] => rows.map((row) => readDocument<Organization>(row.doc));
 
 /** Builds the organization repository over a context. */
 export function createOrganizationRepository(context: RepositoryContext): PostgresOrganizationRepository {
   const { executor, tables, settings } = context;
   const table = tables.organizations;
-  const insertSql = `INSERT INTO ${table} (${COLUMNS.join(", ")}) SELECT ${columnExpressions("e.r").join(", ")} FROM jsonb_array_elements($1::jsonb) AS e(r)`;
-  const updateSql =
-    `UPDATE ${table} AS o SET ${COLUMNS.filter((c) => c !== "id")
-      .map((c) => `${c} = s.${c}`)
-      .join(", ")} ` +
-    `FROM (SELECT ${columnExpressions("x.r")
-      .map((expression, i) => `${expression} AS ${COLUMNS[i]}`)
-      .join(", ")} FROM (SELECT $1::jsonb AS r) AS x) AS s ` +
-    `WHERE o.id = s.id AND o.version = $2 RETURNING o.id`;
+  // The ancestry of a new row: its anchor's stored ancestry (see AncestrySource), then its tail.
+  const ancestryExpression =
+    `COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.id = e.r->'a'->>'anchor'), '{}'::text[]) || ` +
+    `ARRAY(SELECT jsonb_array_elements_text(e.r->'a'->'tail'))::text[]`;
+  const insertSql = `INSERT INTO ${table} (${COLUMNS.join(", ")}, ancestry) SELECT ${columnExpressions("e.r").join(", ")}, ${ancestryExpression} FROM jsonb_array_elements($1::jsonb) AS e(r)`;
+  // After a compare-and-set update: whether it moved the organization (the snapshot of `old` is from before the update).
+  const movedSql =
+    `WITH old AS (SELECT parent_id FROM ${table} WHERE id = $3), ` +
+    `upd AS (${updateSqlBody()}) ` +
+    `SELECT upd.id, upd.parent_id IS DISTINCT FROM (SELECT parent_id FROM old) AS moved FROM upd`;
+  // A move rewrites the ancestry of the moved subtree: the new parent's ancestry, then each row's path from the moved organization down.
+  const moveSql =
+    `UPDATE ${table} AS d SET ancestry = m.prefix || d.ancestry[array_position(d.ancestry, $1::text):] ` +
+    `FROM (SELECT COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.id = o.parent_id AND NOT p.ancestry @> ARRAY[o.id]::text[]), '{}'::text[]) AS prefix ` +
+    `        FROM ${table} o WHERE o.id = $1) AS m ` +
+    `WHERE d.ancestry @> ARRAY[$1]::text[]`;
+  function updateSqlBody(): string {
+    return (
+      `UPDATE ${table} AS o SET ${COLUMNS.filter((c) => c !== "id")
+        .map((c) => `${c} = s.${c}`)
+        .join(", ")} ` +
+      `FROM (SELECT ${columnExpressions("x.r")
+        .map((expression, i) => `${expression} AS ${COLUMNS[i]}`)
+        .join(", ")} FROM (SELECT $1::jsonb AS r) AS x) AS s ` +
+      `WHERE o.id = s.id AND o.version = $2 RETURNING o.id, o.parent_id`
+    );
+  }
 
-  async function insertChunk(on: SqlExecutor, chunk: readonly Organization[], operation: string): Promise<void> {
-    await on.rows(operation, insertSql, [JSON.stringify(chunk.map((o) => rowJson(o, settings.uniqueNames)))]);
+  /** Inserts a chunk; `sources` are the ancestry sources of the chunk's rows (parents in earlier chunks are stored by then). */
+  async function insertChunk(on: SqlExecutor, chunk: readonly Organization[], sources: readonly AncestrySource[], operation: string): Promise<void> {
+    await on.rows(operation, insertSql, [JSON.stringify(chunk.map((o, i) => rowJson(o, settings.uniqueNames, sources[i])))]);
   }
 
   return {
@@ -137,7 +239,8 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     },
 
     async insert(organization) {
-      await insertChunk(executor, [checkOrganization(organization, "organization")], "organizations.insert");
+      const checked = checkOrganization(organization, "organization");
+      await insertChunk(executor, [checked], [{ anchor: checked.parentId ?? null, tail: [checked.id] }], "organizations.insert");
     },
 
     async insertMany(organizations, options = {}) {
@@ -146,11 +249,13 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       const chunkSize = readOptions(options).chunkSize ?? 1000;
       if (!Number.isInteger(chunkSize) || chunkSize < 1) throw invalidArgument("chunkSize", "must be a positive integer");
       if (organizations.length === 0) return;
-      if (organizations.length <= chunkSize) return insertChunk(executor, organizations, "organizations.insertMany");
+      if (organizations.length <= chunkSize) return insertChunk(executor, organizations, ancestrySources(organizations), "organizations.insertMany");
       // Several statements: one transaction (or the caller's) keeps the batch all or nothing.
+      // Each row's ancestry source names an anchor outside the batch, so chunk order does not matter.
+      const sources = ancestrySources(organizations);
       await executor.atomic("organizations.insertMany", async (tx) => {
         for (let start = 0; start < organizations.length; start += chunkSize) {
-          await insertChunk(tx, organizations.slice(start, start + chunkSize), "organizations.insertMany");
+          await insertChunk(tx, organizations.slice(start, start + chunkSize), sources.slice(start, start + chunkSize), "organizations.insertMany");
         }
       });
     },
@@ -159,7 +264,13 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       checkOrganization(organization, "organization");
       if (!Number.isInteger(expectedVersion)) throw invalidArgument("expectedVersion", "must be an integer");
       // Compare-and-set on the version column: two writers holding the same version cannot both win.
-      const updated = await executor.rows("organizations.update", updateSql, [JSON.stringify(rowJson(organization, settings.uniqueNames)), expectedVersion]);
+      // A move also rewrites the moved subtree's ancestry, in the same transaction.
+      const payload = JSON.stringify(rowJson(organization, settings.uniqueNames));
+      const updated = await executor.atomic("organizations.update", async (tx) => {
+        const rows = await tx.rows<{ moved: boolean }>("organizations.update", movedSql, [payload, expectedVersion, organization.id]);
+        if (rows[0]?.moved === true) await tx.rows("organizations.update (ancestry)", moveSql, [organization.id]);
+        return rows;
+      });
       if (updated.length > 0) return;
       const current = await executor.rows<{ version: number }>("organizations.update", `SELECT version FROM ${table} WHERE id = $1`, [organization.id]);
       const stored = current[0];
@@ -187,20 +298,13 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
 
     async ancestors(id) {
       checkString(id, "id");
-      // Walks up parent_id one level per iteration; `path` stops the walk should the
-      // stored data ever contain a cycle.
-      const rows = await executor.rows<DocRow>(
+      // The materialized ancestry, nearest first: one indexed lookup per ancestor by primary key.
+      const rows = await executor.rows<DocRow & { position: unknown }>(
         "organizations.ancestors",
-        `WITH RECURSIVE chain (id, parent_id, depth, path, doc) AS (
-           SELECT p.id, p.parent_id, 1, ARRAY[c.id, p.id], p.doc
-             FROM ${table} c JOIN ${table} p ON p.id = c.parent_id
-            WHERE c.id = $1
-           UNION ALL
-           SELECT p.id, p.parent_id, chain.depth + 1, chain.path || p.id, p.doc
-             FROM chain JOIN ${table} p ON p.id = chain.parent_id
-            WHERE NOT p.id = ANY(chain.path)
-         )
-         SELECT doc FROM chain ORDER BY depth`,
+        `SELECT a.doc, array_position(o.ancestry, a.id) AS position
+           FROM ${table} o JOIN ${table} a ON a.id = ANY(o.ancestry)
+          WHERE o.id = $1 AND a.id <> $1
+          ORDER BY position DESC`,
         [id]
       );
       return docs(rows);
@@ -209,39 +313,23 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     async descendants(id, options = {}) {
       checkString(id, "id");
       const includeDiscontinued = readIncludeDiscontinued(options);
-      const active = includeDiscontinued ? "" : " AND o.status = 'active'";
-      // Each row carries the path of ids from `id` down to it; ordering by that array
-      // (ids COLLATE "C") is exactly depth-first pre-order with siblings by id. Excluding
-      // discontinued rows in both terms prunes their whole subtrees.
-      const rows = await executor.rows<DocRow>(
+      // Every row whose ancestry holds `id` (the GIN index), unsorted; documents as text, so
+      // only the rows returned are parsed. The depth-first pre-order (siblings by id, in
+      // code-unit order) and the pruning of discontinued subtrees are done here.
+      const rows = await executor.rows<SubtreeRow>(
         "organizations.descendants",
-        `WITH RECURSIVE tree (id, path, doc) AS (
-           SELECT o.id, ARRAY[o.parent_id, o.id], o.doc
-             FROM ${table} o
-            WHERE o.parent_id = $1${active}
-           UNION ALL
-           SELECT o.id, tree.path || o.id, o.doc
-             FROM tree JOIN ${table} o ON o.parent_id = tree.id
-            WHERE NOT o.id = ANY(tree.path)${active}
-         )
-         SELECT doc FROM tree ORDER BY path`,
+        `SELECT id, parent_id, status, doc::text AS doc FROM ${table} WHERE ancestry @> ARRAY[$1]::text[] AND id <> $1`,
         [id]
       );
-      return docs(rows);
+      return preOrder(id, rows, includeDiscontinued).map((row) => readDocument<Organization>(row.doc));
     },
 
     async subtreeHeight(id) {
       checkString(id, "id");
       const rows = await executor.rows<{ height: unknown }>(
         "organizations.subtreeHeight",
-        `WITH RECURSIVE tree (id, depth, path) AS (
-           SELECT o.id, 1, ARRAY[o.parent_id, o.id] FROM ${table} o WHERE o.parent_id = $1
-           UNION ALL
-           SELECT o.id, tree.depth + 1, tree.path || o.id
-             FROM tree JOIN ${table} o ON o.parent_id = tree.id
-            WHERE NOT o.id = ANY(tree.path)
-         )
-         SELECT coalesce(max(depth), 0) AS height FROM tree`,
+        `SELECT COALESCE(max(cardinality(ancestry)) - (SELECT cardinality(ancestry) FROM ${table} WHERE id = $1), 0) AS height
+           FROM ${table} WHERE ancestry @> ARRAY[$1]::text[]`,
         [id]
       );
       return Number(rows[0]?.height ?? 0);
