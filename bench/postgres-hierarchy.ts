@@ -1,0 +1,87 @@
+/**
+ * The hierarchy on PostgreSQL, side by side in one run: `descendants` of a large subtree
+ * through the materialized ancestry (the repository) against the recursive-CTE query the
+ * adapter ran before it, on the same data, in random order; and moving a subtree.
+ * Used by `postgres.bench.ts`.
+ */
+import type { PostgresClient, PostgresStorage } from "../src/adapters/postgres/index.js";
+import type { Organization } from "../src/domain/organization/schema.js";
+import { median } from "./harness.js";
+
+/** The recursive query `descendants` ran before the ancestry was materialized (same rows, same order). */
+function recursiveDescendantsSql(table: string): string {
+  return `WITH RECURSIVE tree (id, path, doc) AS (
+     SELECT o.id, ARRAY[o.parent_id, o.id], o.doc FROM ${table} o WHERE o.parent_id = $1
+     UNION ALL
+     SELECT o.id, tree.path || o.id, o.doc FROM tree JOIN ${table} o ON o.parent_id = tree.id WHERE NOT o.id = ANY(tree.path)
+   )
+   SELECT doc FROM tree ORDER BY path`;
+}
+
+export interface HierarchyFigures {
+  /** `storage.organizations.descendants(root)`: the materialized ancestry, documents parsed. */
+  readonly descendantsMs: number;
+  /** The recursive CTE of before, documents parsed the same way. */
+  readonly recursiveDescendantsMs: number;
+  readonly descendantsVsRecursiveCte: number;
+  readonly descendantsCount: number;
+  /** Moving a subtree of `moveSubtreeSize` organizations under another root (update + ancestry rewrite), median of `moves`. */
+  readonly moveSubtreeMs: number;
+  readonly moveSubtreeSize: number;
+}
+
+/**
+ * Measures on `storage` (over `client`, schema `schema`), whose data holds `roots` (ids of
+ * large subtrees). Rounds alternate the two queries over the roots in random order.
+ */
+export async function measureHierarchy(
+  client: PostgresClient,
+  storage: PostgresStorage,
+  schema: string,
+  roots: readonly string[],
+  move: { readonly subtreeRoot: string; readonly newParents: readonly string[] },
+  rounds = 15,
+): Promise<HierarchyFigures> {
+  const table = `"${schema}".organizations`;
+  const sql = recursiveDescendantsSql(table);
+  const materialized: number[] = [];
+  const recursive: number[] = [];
+  let count = 0;
+  const order = () => [...roots].sort(() => Math.random() - 0.5);
+  for (let warm = 0; warm < 3; warm++) {
+    await storage.organizations.descendants(roots[0]!);
+    await client.query(sql, [roots[0]]);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const root of order()) {
+      let t0 = performance.now();
+      const list = await storage.organizations.descendants(root);
+      materialized.push(performance.now() - t0);
+      count = list.length;
+      t0 = performance.now();
+      const rows = (await client.query(sql, [root])).rows as { doc: unknown }[];
+      // The adapter parses documents the same way (json arrives parsed with pg; as text it is parsed here).
+      for (const row of rows) if (typeof row.doc === "string") JSON.parse(row.doc);
+      recursive.push(performance.now() - t0);
+    }
+  }
+  const moveMs: number[] = [];
+  let size = 0;
+  for (const parentId of move.newParents) {
+    const current = (await storage.organizations.get(move.subtreeRoot)) as Organization;
+    size = (await storage.organizations.descendants(move.subtreeRoot)).length + 1;
+    const t0 = performance.now();
+    await storage.transaction((tx) => tx.organizations.update({ ...current, parentId, version: current.version + 1 }, current.version));
+    moveMs.push(performance.now() - t0);
+  }
+  const descendantsMs = median(materialized);
+  const recursiveDescendantsMs = median(recursive);
+  return {
+    descendantsMs,
+    recursiveDescendantsMs,
+    descendantsVsRecursiveCte: recursiveDescendantsMs / descendantsMs,
+    descendantsCount: count,
+    moveSubtreeMs: median(moveMs),
+    moveSubtreeSize: size,
+  };
+}
