@@ -8,11 +8,28 @@
  *   an agent whose profile allows a random subset of the 7 × 3 cells.
  *
  * "resolved": the subject (and organization) is looked up once before the loop;
- * "ById": every call passes plain ids. Run: `npx tsx bench/permissions.bench.ts`.
+ * "ById": every call passes plain ids, users and organizations in sequence.
+ *
+ * Random order (issue 12): a service is asked about (user, permission) and (action,
+ * organization) pairs in no particular order, which the sequential cases hide (asked in
+ * sequence, the next organization's entries are likely in cache already). These cases
+ * read pre-generated random indices and run side by side, round by round, with a
+ * hand-written baseline that does the same look-ups (id to record, name to bit):
+ *
+ * - `canByIdRandom` / `bitsetById`: `policy.can(userId, permission)` over 1,000 users
+ *   × 200 permissions, against a `Map<userId, Uint32Array>` and a name → bit `Map`;
+ * - `stateByIdRandom` / `bitmaskById`: `policy.canOnOrganization(agentId, action, orgId)`
+ *   over 100,000 organizations and the 3 actions, against a `Map<orgId, stateMask>` and
+ *   the profile's cells (edit and delete need read, as in the evaluator);
+ * - `…Overlay`: the same questions to a policy derived by `withChanges` batches (a few
+ *   hundred membership and organization changes) whose layered tables still hold an
+ *   overlay, as a long-running service's policy usually does.
+ *
+ * Run: `npm run bench -- permissions` (or `npx tsx bench/permissions.bench.ts`).
  */
 import { createMongoAbility, subject as caslSubject, type MongoAbility } from "@casl/ability";
-import { compilePolicy, type OrganizationAction, type PolicySnapshot } from "../src/permissions/index.js";
-import { measure, report, rng } from "./harness.js";
+import { compilePolicy, type OrganizationAction, type Policy, type PolicyChange, type PolicySnapshot } from "../src/permissions/index.js";
+import { measure, median, report, rng } from "./harness.js";
 
 const PERMISSIONS = 200;
 const GROUPS = 1_000;
@@ -114,12 +131,15 @@ const caslCan = measure((i) => {
   return n;
 }, BATCH);
 
-// State profile as CASL rules: per action, the combinations allowed, matched on the organization's combination key.
+// State profile as CASL rules: per action, the combinations allowed, matched on the organization's combination key
+// (edit and delete need read too, as in the evaluator).
 const caslAgent: MongoAbility = createMongoAbility(
   ACTIONS.map((action) => ({
     action,
     subject: "Organization",
-    conditions: { combination: { $in: Object.entries(cells).filter(([, actions]) => actions.includes(action)).map(([key]) => key) } },
+    conditions: {
+      combination: { $in: Object.entries(cells).filter(([, actions]) => actions.includes(action) && actions.includes("read")).map(([key]) => key) },
+    },
   })),
 );
 const caslOrgs = organizations.map((o) => caslSubject("Organization", { id: o.id, combination: o.states.join("+") }));
@@ -161,13 +181,151 @@ for (let o = 0; o < 1_000; o++) {
   }
 }
 
+// ---- random order (issue 12) ---------------------------------------------------------
+// Indices drawn from their own generator, so the data above stays as it was.
+const shuffled = rng(20261201);
+const RANDOM = 1 << 20; // queries before the sequence repeats (tens of milliseconds of calls)
+const RANDOM_MASK = RANDOM - 1;
+const drawIndices = (n: number) => Int32Array.from({ length: RANDOM }, () => Math.floor(shuffled() * n));
+const randomUsers = drawIndices(userIds.length);
+const randomPermissions = drawIndices(PERMISSIONS);
+const randomOrganizations = drawIndices(ORGANIZATIONS);
+const randomActions = drawIndices(ACTIONS.length);
+
+// A service's policy after a while: batches of membership and organization changes,
+// fewer than the ~4·√n that merge a layered table's overlay into its base.
+const changedOrganizations = new Map<string, string[]>();
+const batches: PolicyChange[][] = [];
+for (let b = 0; b < 3; b++) {
+  const batch: PolicyChange[] = [];
+  for (let c = 0; c < 100; c++) {
+    batch.push({ type: "membership.set", membership: { userId: `u${Math.floor(shuffled() * USERS)}`, organizationId: `o${Math.floor(shuffled() * ORGANIZATIONS)}` } });
+    const id = `o${Math.floor(shuffled() * ORGANIZATIONS)}`;
+    const states = combinations[Math.floor(shuffled() * 7)]!;
+    changedOrganizations.set(id, states);
+    batch.push({ type: "organization.set", organization: { id, states } });
+  }
+  batches.push(batch);
+}
+const overlaid = batches.reduce<Policy>((p, batch) => p.withChanges(batch), policy);
+const overlays = { users: overlaid.tables.users.overlaySize, organizations: overlaid.tables.organizations.overlaySize };
+if (overlays.users === 0 || overlays.organizations === 0) throw new Error(`the overlay was merged: ${JSON.stringify(overlays)}`);
+for (const id of userIds) overlaid.subject(id);
+
+// Hand-written baselines: what a careful engineer would keep for these two questions.
+const bitsetUsers = new Map<string, Uint32Array>();
+for (const user of users.slice(0, userIds.length)) {
+  const bits = new Uint32Array(Math.ceil(PERMISSIONS / 32));
+  for (const groupId of ["everyone", "registered", ...user.usergroupIds]) for (const name of groupById.get(groupId)!.permissions) {
+    const id = baselineIndex.get(name)!;
+    bits[id >>> 5]! |= 1 << (id & 31);
+  }
+  bitsetUsers.set(user.id, bits);
+}
+const maskOf = (states: readonly string[]) => FLAGS.reduce((mask, flag, i) => (states.includes(flag) ? mask | (1 << i) : mask), 0);
+const bitmaskOrganizations = new Map(organizations.map((o) => [o.id, maskOf(o.states)]));
+const bitmaskCells = new Uint8Array(1 << FLAGS.length);
+for (const states of combinations) bitmaskCells[maskOf(states)] = cells[states.join("+")]!.reduce((bits, action) => bits | (1 << ACTIONS.indexOf(action)), 0);
+const bitmaskCan = (masks: ReadonlyMap<string, number>, action: OrganizationAction, organizationId: string): boolean => {
+  const mask = masks.get(organizationId);
+  if (mask === undefined) return false;
+  const bit = action === "read" ? 1 : action === "edit" ? 2 : action === "delete" ? 4 : 0;
+  const cell = bitmaskCells[mask]!;
+  return (cell & bit) !== 0 && (cell & 1) !== 0; // edit and delete need read too
+};
+
+// One closure per contender, so none shares type feedback with another.
+const randomCases = {
+  canByIdRandom: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) if (policy.can(userIds[randomUsers[k]!]!, permissionNames[randomPermissions[k]!]!)) n++;
+    return n;
+  },
+  canByIdOverlay: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) if (overlaid.can(userIds[randomUsers[k]!]!, permissionNames[randomPermissions[k]!]!)) n++;
+    return n;
+  },
+  bitsetById: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) {
+      const bits = bitsetUsers.get(userIds[randomUsers[k]!]!);
+      const id = baselineIndex.get(permissionNames[randomPermissions[k]!]!);
+      if (bits !== undefined && id !== undefined && (bits[id >>> 5]! & (1 << (id & 31))) !== 0) n++;
+    }
+    return n;
+  },
+  stateByIdRandom: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) if (policy.canOnOrganization(agent.id, ACTIONS[randomActions[k]!]!, orgIds[randomOrganizations[k]!]!)) n++;
+    return n;
+  },
+  stateByIdOverlay: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) if (overlaid.canOnOrganization(agent.id, ACTIONS[randomActions[k]!]!, orgIds[randomOrganizations[k]!]!)) n++;
+    return n;
+  },
+  bitmaskById: (i: number) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) if (bitmaskCan(bitmaskOrganizations, ACTIONS[randomActions[k]!]!, orgIds[randomOrganizations[k]!]!)) n++;
+    return n;
+  },
+};
+
+// Sanity: the baselines answer exactly what the evaluator answers, with and without overlay.
+const overlaidMasks = new Map(bitmaskOrganizations);
+for (const [id, states] of changedOrganizations) overlaidMasks.set(id, maskOf(states));
+for (const userId of userIds) {
+  for (const name of permissionNames) {
+    const id = baselineIndex.get(name)!;
+    const expected = (bitsetUsers.get(userId)![id >>> 5]! & (1 << (id & 31))) !== 0;
+    if (policy.can(userId, name) !== expected || overlaid.can(userId, name) !== expected) throw new Error(`bitset baseline disagrees on ${userId} ${name}`);
+  }
+}
+for (const id of orgIds) {
+  for (const action of ACTIONS) {
+    if (policy.canOnOrganization(agent.id, action, id) !== bitmaskCan(bitmaskOrganizations, action, id)) throw new Error(`bitmask disagrees on ${id} ${action}`);
+    if (overlaid.canOnOrganization(agent.id, action, id) !== bitmaskCan(overlaidMasks, action, id)) throw new Error(`bitmask disagrees on ${id} ${action} (overlay)`);
+  }
+}
+
+/**
+ * Measures every case once per round, in turn, and returns the median per case: the
+ * machine's drift then falls on every contender alike, so their ratios hold.
+ */
+function sideBySide<K extends string>(cases: Record<K, (i: number) => unknown>, rounds = 7): Record<K, number> {
+  const names = Object.keys(cases) as K[];
+  const results = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) results.get(name)!.push(measure(cases[name], BATCH, { rounds: 1, warmupMs: r === 0 ? 200 : 20 }));
+  }
+  return Object.fromEntries(names.map((name) => [name, median(results.get(name)!)])) as Record<K, number>;
+}
+const randomOrder = sideBySide(randomCases);
+
 report(
   "permissions",
-  { canResolved, canById, stateResolved, stateById, buildSubject, caslCan, caslState, bitsetBaseline },
+  { canResolved, canById, stateResolved, stateById, buildSubject, caslCan, caslState, bitsetBaseline, ...randomOrder },
   {
     canResolvedVsCasl: canResolved / caslCan,
     stateResolvedVsCasl: stateResolved / caslState,
     canResolvedVsBitset: canResolved / bitsetBaseline,
+    canByIdVsBitset: randomOrder.canByIdRandom / randomOrder.bitsetById,
+    canByIdOverlayVsBitset: randomOrder.canByIdOverlay / randomOrder.bitsetById,
+    stateByIdVsBitmask: randomOrder.stateByIdRandom / randomOrder.bitmaskById,
+    stateByIdOverlayVsBitmask: randomOrder.stateByIdOverlay / randomOrder.bitmaskById,
   },
-  { compileMs: Number(compileMs.toFixed(1)), users: USERS, organizations: ORGANIZATIONS, usergroups: GROUPS },
+  {
+    compileMs: Number(compileMs.toFixed(1)),
+    users: USERS,
+    organizations: ORGANIZATIONS,
+    usergroups: GROUPS,
+    overlay: `${overlays.users} users, ${overlays.organizations} organizations`,
+  },
 );

@@ -22,7 +22,12 @@ export class BoundedCache<K, V> {
   /** The cached value, or `undefined`. */
   get(key: K): V | undefined {
     const value = this.hot.get(key);
-    if (value !== undefined || this.cold.size === 0) return value;
+    return value !== undefined ? value : this.getCold(key);
+  }
+
+  /** A miss in `hot`: the entry from `cold`, moved back to `hot`. */
+  private getCold(key: K): V | undefined {
+    if (this.cold.size === 0) return undefined;
     const old = this.cold.get(key);
     if (old !== undefined) {
       this.cold.delete(key);

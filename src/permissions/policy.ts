@@ -110,9 +110,10 @@ export class Policy<P extends string = string> {
   private guestSubject: ResolvedSubject<P> | null = null;
   private malformedSubject: ResolvedSubject<P> | null = null;
 
-  // The last subject resolved by id (see resolveId).
+  // The last subject resolved by id, and whether ids are repeating (see resolveId).
   private lastId: string | null = null;
   private lastSubject: ResolvedSubject<P> | null = null;
+  private repeating = false;
 
   /** @internal Use {@link compilePolicy}. */
   constructor(
@@ -133,7 +134,7 @@ export class Policy<P extends string = string> {
 
   /** The guest subject: not signed in, gets only what `everyone` usergroups grant. */
   guest(): Subject<P> {
-    this.guestSubject ??= new ResolvedSubject<P>(this.tables, null, "guest", null);
+    this.guestSubject ??= ResolvedSubject.resolve<P>(this.tables, null, "guest", null);
     return this.guestSubject;
   }
 
@@ -381,23 +382,29 @@ export class Policy<P extends string = string> {
 
   /** The subject of a malformed reference: unknown, no id, denied everything. */
   private malformed(): ResolvedSubject<P> {
-    this.malformedSubject ??= new ResolvedSubject<P>(this.tables, null, "unknown", null);
+    this.malformedSubject ??= ResolvedSubject.resolve<P>(this.tables, null, "unknown", null);
     return this.malformedSubject;
   }
 
   private resolveId(userId: string): ResolvedSubject<P> {
-    // Services usually ask several questions about one subject in a row: remember the last one.
-    if (userId === this.lastId) return this.lastSubject!;
+    // Services often ask several questions about one subject in a row: the last subject
+    // is then tried before the cache. Only while ids repeat, though: when they do not,
+    // comparing each id with the last one costs a string comparison per call for nothing.
+    if (this.repeating && userId === this.lastId) return this.lastSubject!;
     const cached = this.cache.get(userId);
-    if (cached !== undefined) {
-      this.lastId = userId;
-      this.lastSubject = cached;
-      return cached;
-    }
+    if (cached === undefined) return this.resolveUncached(userId);
+    this.repeating = cached === this.lastSubject;
+    this.lastId = userId;
+    this.lastSubject = cached;
+    return cached;
+  }
+
+  /** Resolves a user id the cache does not hold (kept out of {@link Policy.resolveId}, which is small enough to inline). */
+  private resolveUncached(userId: string): ResolvedSubject<P> {
     // Not an id any snapshot can hold: unknown, and not cached (huge keys would pin memory).
-    if (userId.length === 0 || userId.length > MAX_ID_LENGTH) return new ResolvedSubject<P>(this.tables, userId, "unknown", null);
+    if (userId.length === 0 || userId.length > MAX_ID_LENGTH) return ResolvedSubject.resolve<P>(this.tables, userId, "unknown", null);
     const record = this.tables.users.get(userId) ?? null;
-    const subject = new ResolvedSubject<P>(this.tables, userId, record === null ? "unknown" : record.kind, record);
+    const subject = ResolvedSubject.resolve<P>(this.tables, userId, record === null ? "unknown" : record.kind, record);
     this.cache.set(userId, subject);
     if (this.cache.capacity > 0) {
       this.lastId = userId;

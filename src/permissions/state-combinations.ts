@@ -23,7 +23,7 @@ export interface StateSpace {
 export function createStateSpace(flags: readonly string[]): StateSpace {
   const bitOf = new Map<string, number>();
   flags.forEach((flag, i) => bitOf.set(flag, 1 << i));
-  return { flags: [...flags], bitOf, size: 2 ** flags.length };
+  return { flags: [...flags], bitOf, size: 1 << flags.length }; // an integer (small int), not the double `2 ** n` gives
 }
 
 /** Validates a snapshot's `stateFlags` (default {@link DEFAULT_STATE_FLAGS}). */

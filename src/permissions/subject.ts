@@ -14,7 +14,7 @@ import { resourceKey } from "./read-facts.js";
 import { isId } from "./snapshot-reader.js";
 import type { NoteRule, OrganizationAction } from "./snapshot.js";
 import { MANAGER_ROLE } from "./snapshot.js";
-import { orGroups, type MembershipRecord, type OrganizationRecord, type PolicyTables, type UserRecord } from "./tables.js";
+import { organizationStride, orGroups, type MembershipRecord, type OrganizationRecord, type PolicyTables, type UserRecord } from "./tables.js";
 import { subtreeOf } from "./tree.js";
 
 /**
@@ -154,60 +154,71 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   /** @internal Admin/manager bits, parallel to `memberOrgs`. */
   readonly memberFlags: Uint8Array;
   private readonly indexOf: ReadonlyMap<string, number>;
+  /** The factor of the index in a packed organization (see `packOrganization`). */
+  private readonly stride: number;
   // A brand that only real instances carry (a proxy of one does not), unlike `instanceof`.
   readonly #resolved = true;
 
-  /** @internal Use `policy.subject(id)` or `policy.guest()`; `reuse` copies another subject's resolved rights. */
+  /** @internal Use {@link ResolvedSubject.resolve} (or `policy.subject(id)`, `policy.guest()`); `rights` may be another subject's. */
   constructor(
     /** @internal */ readonly tables: PolicyTables,
     readonly id: string | null,
     readonly kind: SubjectKind,
     /** @internal The user's record; `null` for guests and unknown ids. */
     readonly record: UserRecord | null,
-    reuse?: ResolvedSubject<P>,
+    rights: ResolvedRights,
   ) {
     this.known = kind !== "unknown";
+    this.bits = rights.bits;
+    this.platform = rights.platform;
+    this.profile = rights.profile;
+    this.cells = rights.cells;
+    this.memberOrgs = rights.memberOrgs;
+    this.memberFlags = rights.memberFlags;
     this.indexOf = tables.permissions.indexOf;
-    if (reuse !== undefined) {
-      this.bits = reuse.bits;
-      this.platform = reuse.platform;
-      this.profile = reuse.profile;
-      this.cells = reuse.cells;
-      this.memberOrgs = reuse.memberOrgs;
-      this.memberFlags = reuse.memberFlags;
-      return;
-    }
+    this.stride = organizationStride(tables.space);
+  }
+
+  /**
+   * @internal Resolves a subject: its groups' permissions (own, built-in and linked by
+   * its organizations), active memberships, platform role and staff profile.
+   */
+  static resolve<P extends string>(tables: PolicyTables, id: string | null, kind: SubjectKind, record: UserRecord | null): ResolvedSubject<P> {
+    // One function, construction included, and too large for V8 to inline: callers on
+    // the hot path (a cache miss in `Policy.resolveId`) then stay small enough to be
+    // inlined into each check themselves.
     const groups = tables.groups;
-    this.bits = new Uint32Array(groups.words);
-    this.memberOrgs = NO_ORGS;
-    this.memberFlags = NO_FLAGS;
-    if (kind !== "unknown") orGroups(this.bits, groups, groups.everyone);
+    const bits = new Uint32Array(groups.words);
+    if (kind !== "unknown") orGroups(bits, groups, groups.everyone);
     if (record === null) {
-      this.platform = false;
-      this.profile = null;
-    } else {
-      if (record.registered) orGroups(this.bits, groups, groups.registered);
-      orGroups(this.bits, groups, record.groups);
-      const memberships = record.memberships;
-      if (memberships.length > 0) {
-        const memberOrgs = new Int32Array(memberships.length);
-        const memberFlags = new Uint8Array(memberships.length);
-        let active = 0;
-        for (const membership of memberships) {
-          const org = tables.organizations.get(membership.organizationId);
-          // A discontinued organization's memberships are dormant: they confer nothing.
-          if (org === undefined || !org.active) continue;
-          orGroups(this.bits, groups, org.groups);
-          memberOrgs[active] = membership.orgIndex;
-          memberFlags[active++] = (membership.admin ? MEMBER_ADMIN : 0) | (membership.role === MANAGER_ROLE ? MEMBER_MANAGER : 0);
-        }
-        this.memberOrgs = active === memberships.length ? memberOrgs : memberOrgs.slice(0, active);
-        this.memberFlags = active === memberships.length ? memberFlags : memberFlags.slice(0, active);
-      }
-      this.platform = record.platformRole !== null;
-      this.profile = record.kind === "agent" && record.profileId !== null ? (tables.profiles.get(record.profileId) ?? null) : null;
+      const rights = { bits, platform: false, profile: null, cells: tables.noCells, memberOrgs: NO_ORGS, memberFlags: NO_FLAGS };
+      return new ResolvedSubject<P>(tables, id, kind, record, rights);
     }
-    this.cells = this.profile?.cells ?? tables.noCells;
+    if (record.registered) orGroups(bits, groups, groups.registered);
+    orGroups(bits, groups, record.groups);
+    let memberOrgs = NO_ORGS;
+    let memberFlags = NO_FLAGS;
+    const memberships = record.memberships;
+    if (memberships.length > 0) {
+      memberOrgs = new Int32Array(memberships.length);
+      memberFlags = new Uint8Array(memberships.length);
+      let active = 0;
+      for (const membership of memberships) {
+        const org = tables.organizations.get(membership.organizationId);
+        // A discontinued organization's memberships are dormant: they confer nothing.
+        if (org === undefined || !org.active) continue;
+        orGroups(bits, groups, org.groups);
+        memberOrgs[active] = membership.orgIndex;
+        memberFlags[active++] = (membership.admin ? MEMBER_ADMIN : 0) | (membership.role === MANAGER_ROLE ? MEMBER_MANAGER : 0);
+      }
+      if (active < memberships.length) {
+        memberOrgs = memberOrgs.slice(0, active);
+        memberFlags = memberFlags.slice(0, active);
+      }
+    }
+    const profile = record.kind === "agent" && record.profileId !== null ? (tables.profiles.get(record.profileId) ?? null) : null;
+    const platform = record.platformRole !== null;
+    return new ResolvedSubject<P>(tables, id, kind, record, { bits, platform, profile, cells: profile?.cells ?? tables.noCells, memberOrgs, memberFlags });
   }
 
   /** @internal True when `value` is a real subject handle (never throws, runs no proxy trap). */
@@ -252,15 +263,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   }
 
   canOnOrganization(action: OrganizationAction, organization: OrganizationRef): boolean {
-    const bit = actionBit(action);
-    const org = this.organization(organization);
-    if (this.platform) return bit !== 0 && org.index >= 0;
-    const cell = this.cells[org.mask]!;
-    // Members and org admins may read their own organization, never edit or delete it.
-    const reads = (cell & READ) !== 0 || this.membershipAt(org.index) >= 0;
-    if (bit === READ) return reads;
-    // Edit and delete need read too: a write works on, and hands back, what it changes.
-    return (cell & bit) !== 0 && reads;
+    // The usual call passes an id: the organization's index and mask then come packed in
+    // one number, and its record is not read (on a large table asked in random order,
+    // reading the record is a cache miss that costs as much as the lookup itself).
+    const packed = typeof organization === "string" ? this.tables.organizations.packed(organization) : this.packedOrganization(organization);
+    // An unknown organization is denied to everyone.
+    return packed !== undefined && this.canOnPacked(actionBit(action), packed);
   }
 
   canAddOrganization(): boolean {
@@ -373,6 +381,26 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     return (typeof id === "string" && this.tables.organizations.get(id)) || this.tables.unknownOrganization;
   }
 
+  /** @internal `packOrganization` of an organization reference's record; `undefined` for an unknown or malformed one. */
+  packedOrganization(ref: OrganizationRef): number | undefined {
+    const org = this.organization(ref);
+    return org.index < 0 ? undefined : org.index * this.stride + org.mask;
+  }
+
+  /** @internal `canOnOrganization` of a known organization, given packed (see `packOrganization`), and an action bit. */
+  canOnPacked(bit: number, packed: number): boolean {
+    if (this.platform) return bit !== 0;
+    const mask = packed & (this.stride - 1);
+    let granted = this.cells[mask]!;
+    // Members and org admins may read their own organization, never edit or delete it
+    // (the index is unpacked only for a subject with memberships whose cell lacks read).
+    if (this.memberOrgs.length > 0 && (granted & READ) === 0 && this.membershipAt((packed - mask) / this.stride) >= 0) granted |= READ;
+    // Edit and delete need read too: a write works on, and hands back, what it changes.
+    // One test for both bits (no branch on the action, which a CPU cannot predict).
+    const needed = bit | READ;
+    return bit !== 0 && (granted & needed) === needed;
+  }
+
   /** @internal Position of the active membership in organization `orgIndex`, or -1. */
   membershipAt(orgIndex: number): number {
     const orgs = this.memberOrgs;
@@ -410,6 +438,16 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     const rule = profile.notes[any] || (profile.notes[own] && note.authorId === this.id);
     return rule && this.canRead(org);
   }
+}
+
+/** What a subject may do, resolved from its record (see {@link ResolvedSubject.resolve}); a subject is one too. */
+interface ResolvedRights {
+  readonly bits: Uint32Array;
+  readonly platform: boolean;
+  readonly profile: ProfileFact | null;
+  readonly cells: Uint8Array;
+  readonly memberOrgs: Int32Array;
+  readonly memberFlags: Uint8Array;
 }
 
 /**
