@@ -15,6 +15,7 @@ import pg from "pg";
 import { migrate, postgresStorage, type PostgresClient } from "../src/adapters/postgres/index.js";
 import type { Organization } from "../src/domain/organization/schema.js";
 import { median, report, rng, timeMsAsync } from "./harness.js";
+import { measureHierarchy, type HierarchyFigures } from "./postgres-hierarchy.js";
 
 const TOTAL = Number(process.env["ORGKIT_BENCH_ORGS"] ?? 100_000);
 const IMPORT_RUNS = Number(process.env["ORGKIT_BENCH_IMPORT_RUNS"] ?? 3);
@@ -104,6 +105,7 @@ interface Figures {
   readonly descendantsCount: number;
   readonly searchPageMs: number;
   readonly searchTotal: number;
+  readonly hierarchy: HierarchyFigures;
 }
 
 async function run(client: PostgresClient, data: ReturnType<typeof dataset>, label: string): Promise<Figures> {
@@ -129,16 +131,34 @@ async function run(client: PostgresClient, data: ReturnType<typeof dataset>, lab
     const subtree = await storage.organizations.descendants(data.subtreeRoot);
     await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 3);
     const descendantsMs = await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 15);
+    const hierarchy = await measureHierarchyOn(client, storage, schema, data);
 
     const query = { text: "tech", status: "active", limit: 50 } as const;
     const page = await storage.organizations.search(query);
     await timeMsAsync(() => storage.organizations.search(query), 3);
     const searchPageMs = await timeMsAsync(() => storage.organizations.search(query), 15);
 
-    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total };
+    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total, hierarchy };
   } finally {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
   }
+}
+
+/**
+ * Descendants of four 2,510-node subtrees against the recursive CTE of before, and moving a
+ * 1,005-node subtree (four level-1 nodes gathered under one new organization) between roots.
+ */
+async function measureHierarchyOn(client: PostgresClient, storage: ReturnType<typeof postgresStorage>, schema: string, data: ReturnType<typeof dataset>): Promise<HierarchyFigures> {
+  const roots = data.organizations.filter((o) => o.parentId === null).map((o) => o.id);
+  const fullRoots = roots.slice(0, -1); // the last tree may be cut short
+  const picked = [0.2, 0.4, 0.6, 0.8].map((f) => fullRoots[Math.floor(fullRoots.length * f)]!);
+  const holder = { ...data.organizations[0]!, id: "bench_holder", externalId: "BENCH-HOLDER", name: "Bench holder", parentId: fullRoots[1]!, status: "active" as const };
+  await storage.organizations.insert(holder);
+  for (const level1 of data.organizations.filter((o) => o.parentId === fullRoots[2]).slice(0, 4)) {
+    const current = (await storage.organizations.get(level1.id))!;
+    await storage.organizations.update({ ...current, parentId: holder.id, version: current.version + 1 }, current.version);
+  }
+  return measureHierarchy(client, storage, schema, picked, { subtreeRoot: holder.id, newParents: fullRoots.slice(3, 10) });
 }
 
 function print(figures: Figures, server: boolean): void {
@@ -149,14 +169,19 @@ function print(figures: Figures, server: boolean): void {
       descendants: 1000 / figures.descendantsMs,
       searchPage: 1000 / figures.searchPageMs,
     },
-    {},
+    { descendantsVsRecursiveCte: figures.hierarchy.descendantsVsRecursiveCte },
     {
       server,
       organizations: TOTAL,
+      recursiveDescendantsMs: Number(figures.hierarchy.recursiveDescendantsMs.toFixed(2)),
+      moveSubtreeMs: Number(figures.hierarchy.moveSubtreeMs.toFixed(2)),
+      moveSubtreeSize: figures.hierarchy.moveSubtreeSize,
       descendantsCount: figures.descendantsCount,
       searchTotal: figures.searchTotal,
       importMs: Number(figures.importMs.toFixed(1)),
       descendantsMs: Number(figures.descendantsMs.toFixed(2)),
+      // Run with ORGKIT_BENCH_ORGS=1000000 (and ORGKIT_BENCH_IMPORT_RUNS=1) for the million-organization figure.
+      ...(TOTAL >= 1_000_000 ? { descendants1MMs: Number(figures.hierarchy.descendantsMs.toFixed(2)) } : {}),
       searchPageMs: Number(figures.searchPageMs.toFixed(2)),
     }
   );
