@@ -13,9 +13,11 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { migrate, postgresStorage, type PostgresClient } from "../src/adapters/postgres/index.js";
+import { isPool } from "../src/adapters/postgres/client.js";
 import type { Organization } from "../src/domain/organization/schema.js";
 import { median, report, rng, timeMsAsync } from "./harness.js";
 import { measureHierarchy, type HierarchyFigures } from "./postgres-hierarchy.js";
+import { measurePostgresSearch, type PostgresSearchBenchResult } from "./postgres-search.js";
 
 const TOTAL = Number(process.env["ORGKIT_BENCH_ORGS"] ?? 100_000);
 const IMPORT_RUNS = Number(process.env["ORGKIT_BENCH_IMPORT_RUNS"] ?? 3);
@@ -106,6 +108,8 @@ interface Figures {
   readonly searchPageMs: number;
   readonly searchTotal: number;
   readonly hierarchy: HierarchyFigures;
+  /** Server only (it needs a pool): the search page with its total, trigram indexes usable or not, side by side. */
+  readonly search: PostgresSearchBenchResult | null;
 }
 
 async function run(client: PostgresClient, data: ReturnType<typeof dataset>, label: string): Promise<Figures> {
@@ -132,13 +136,20 @@ async function run(client: PostgresClient, data: ReturnType<typeof dataset>, lab
     await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 3);
     const descendantsMs = await timeMsAsync(() => storage.organizations.descendants(data.subtreeRoot), 15);
     const hierarchy = await measureHierarchyOn(client, storage, schema, data);
+    let search: PostgresSearchBenchResult | null = null;
+    if (isPool(client)) {
+      // GIN pending lists are merged by vacuum: until then the planner rightly avoids the trigram indexes.
+      await client.query(`VACUUM ANALYZE "${schema}".organizations`);
+      const texts = ["tech", "acme", "logist", "holdings", "umbrella", "labs", "systems", "wonka", "cyberdyne 12", "partners 9", "hooli", "vandelay ind"];
+      search = await measurePostgresSearch(client, { schema, texts });
+    }
 
     const query = { text: "tech", status: "active", limit: 50 } as const;
     const page = await storage.organizations.search(query);
     await timeMsAsync(() => storage.organizations.search(query), 3);
     const searchPageMs = await timeMsAsync(() => storage.organizations.search(query), 15);
 
-    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total, hierarchy };
+    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total, hierarchy, search };
   } finally {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
   }
@@ -169,11 +180,17 @@ function print(figures: Figures, server: boolean): void {
       descendants: 1000 / figures.descendantsMs,
       searchPage: 1000 / figures.searchPageMs,
     },
-    { descendantsVsRecursiveCte: figures.hierarchy.descendantsVsRecursiveCte },
+    {
+      descendantsVsRecursiveCte: figures.hierarchy.descendantsVsRecursiveCte,
+      ...(figures.search ? { searchVsUnindexed: figures.search.searchVsUnindexed } : {}),
+    },
     {
       server,
       organizations: TOTAL,
       recursiveDescendantsMs: Number(figures.hierarchy.recursiveDescendantsMs.toFixed(2)),
+      ...(figures.search
+        ? { indexedSearchPageMs: Number(figures.search.searchPageMs.toFixed(2)), unindexedSearchPageMs: Number(figures.search.unindexedSearchPageMs.toFixed(2)) }
+        : {}),
       moveSubtreeMs: Number(figures.hierarchy.moveSubtreeMs.toFixed(2)),
       moveSubtreeSize: figures.hierarchy.moveSubtreeSize,
       descendantsCount: figures.descendantsCount,

@@ -11,6 +11,7 @@ import type { RawInspector } from "../../storage/raw-inspector.js";
 import { useTestApi, type ConformanceTestApi } from "./test-api.js";
 import { resourcesSuite } from "./resources.js";
 import { rulesSuite } from "./rules.js";
+import { searchConcurrentSuite } from "./search-concurrent.js";
 import { searchSuite } from "./search.js";
 import { transactionsSuite } from "./transactions.js";
 import { usergroupsSuite } from "./usergroups.js";
@@ -53,6 +54,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   hierarchyQueriesSuite,
   changeFeedSuite,
   searchSuite,
+  searchConcurrentSuite,
   usersSuite,
   membershipsSuite,
   rulesSuite,
@@ -66,7 +68,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
 
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
- * (organizations, unique-names, hierarchy-queries, search, users, memberships, rules,
+ * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules,
  * usergroups, profiles, resources, events, transactions) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
