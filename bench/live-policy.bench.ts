@@ -3,8 +3,10 @@
  * feed, against the full rebuild every write used to cost — side by side in one run on
  * 10,000 organizations and 50,000 users (memory storage); `kit.can` on a kit with a
  * listener (no storage round trip per call), users and permissions in random order; and,
- * when ORGKIT_PG_URL is set, the time from a write's commit on one kit to a check on a
- * second kit (another pool, listening) reflecting it, over 200 writes.
+ * when ORGKIT_PG_URL is set, the same data set on the server: rebuild against refresh,
+ * `kit.can` with a listener against a query per call, and the time from a write's commit
+ * on one kit to a check on a second kit (another pool, listening) reflecting it, over 200
+ * writes.
  */
 import pg from "pg";
 import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage, type StorageSession } from "../src/index.js";
@@ -116,6 +118,10 @@ for (let round = 0; round < 5; round++) {
 // ---- 3. propagation between two kits on two pools (server) --------------------------------
 const SERVER_URL = process.env["ORGKIT_PG_URL"];
 let propagation: number[] = [];
+const serverRebuildMs: number[] = [];
+const serverIncrementalMs: number[] = [];
+let serverQueryPerCall = 0;
+let serverCanWarm = 0;
 if (SERVER_URL) {
   const schema = `orgkit_bench_live_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Pool({ connectionString: SERVER_URL, max: 2 });
@@ -123,13 +129,37 @@ if (SERVER_URL) {
   const readPool = new pg.Pool({ connectionString: SERVER_URL, max: 4 });
   try {
     await migrate(admin, { schema });
-    const serverOrgs = 1_000;
-    const serverUsers = 5_000;
+    const serverOrgs = ORGS;
+    const serverUsers = USERS;
+    let t1 = performance.now();
     await populate(postgresStorage({ client: admin, schema }), serverOrgs, serverUsers);
+    console.log(`server: populated in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     const serverWriter = createOrgKit({ storage: postgresStorage({ client: writePool, schema }) });
     const serverReader = createOrgKit({ storage: postgresStorage({ client: readPool, schema }) });
     await serverReader.policy();
+    // The same comparison on the server: a fresh kit's full rebuild against the follower's refresh after one write.
+    for (let round = 0; round < 3; round++) {
+      const fresh = createOrgKit({ storage: postgresStorage({ client: readPool, schema }) });
+      t1 = performance.now();
+      await fresh.policy();
+      serverRebuildMs.push(performance.now() - t1);
+      for (let i = 0; i < 20; i++) {
+        await randomWrite(serverWriter, serverUsers, serverOrgs);
+        t1 = performance.now();
+        await serverReader.policy();
+        serverIncrementalMs.push(performance.now() - t1);
+      }
+    }
+    // kit.can per call: one query for the latest revision without a listener, none with one.
+    const askCount = 2_000;
+    t1 = performance.now();
+    for (let i = 0; i < askCount; i++) await serverReader.can(askUsers[i]!, askPermissions[i]!);
+    serverQueryPerCall = askCount / ((performance.now() - t1) / 1000);
     const serverListener = await serverReader.changes.listen();
+    await serverReader.can(askUsers[0]!, askPermissions[0]!);
+    t1 = performance.now();
+    for (let i = 0; i < askCount * 20; i++) await serverReader.can(askUsers[i]!, askPermissions[i]!);
+    serverCanWarm = (askCount * 20) / ((performance.now() - t1) / 1000);
     for (let i = 0; i < 220; i++) {
       const user = userIds[Math.floor(random() * serverUsers)]!;
       const org = orgIds[Math.floor(random() * serverOrgs)]!;
@@ -159,10 +189,21 @@ const percentile = (values: number[], p: number) => {
 
 report(
   "live-policy",
-  { canWarm: median(canRates), canQueryPerCall: median(queryRates) },
-  { fullRebuildVsIncremental: fullRebuildMs / incrementalRefreshMs, canWarmVsQueryPerCall: median(canRates) / median(queryRates) },
+  {
+    canWarm: median(canRates),
+    canQueryPerCall: median(queryRates),
+    ...(SERVER_URL ? { serverCanWarm, serverCanQueryPerCall: serverQueryPerCall } : {}),
+  },
+  {
+    fullRebuildVsIncremental: fullRebuildMs / incrementalRefreshMs,
+    canWarmVsQueryPerCall: median(canRates) / median(queryRates),
+    ...(SERVER_URL
+      ? { serverFullRebuildVsIncremental: median(serverRebuildMs) / median(serverIncrementalMs), serverCanWarmVsQueryPerCall: serverCanWarm / serverQueryPerCall }
+      : {}),
+  },
   {
     fullRebuildMs: Number(fullRebuildMs.toFixed(1)),
+    ...(SERVER_URL ? { serverFullRebuildMs: Number(median(serverRebuildMs).toFixed(1)), serverIncrementalRefreshMs: Number(median(serverIncrementalMs).toFixed(3)) } : {}),
     incrementalRefreshMs: Number(incrementalRefreshMs.toFixed(3)),
     propagationMsP50: propagation.length > 0 ? Number(percentile(propagation, 50).toFixed(2)) : null,
     propagationMsP99: propagation.length > 0 ? Number(percentile(propagation, 99).toFixed(2)) : null,

@@ -8,7 +8,8 @@
  *   npx tsx bench/postgres.bench.ts
  *   ORGKIT_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/postgres.bench.ts
  *
- * Environment: ORGKIT_BENCH_ORGS (default 100000), ORGKIT_BENCH_IMPORT_RUNS (default 3).
+ * Environment: ORGKIT_BENCH_ORGS (default 100000), ORGKIT_BENCH_IMPORT_RUNS (default 3),
+ * ORGKIT_BENCH_SKIP_PGLITE=1 (server only, e.g. for the million-organization run).
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -207,11 +208,13 @@ function print(figures: Figures, server: boolean): void {
 const data = dataset();
 console.log(`postgres bench: ${TOTAL} organizations, subtree of ${data.subtreeRoot}, ${IMPORT_RUNS} import run(s) per target`);
 
-const db = await PGlite.create();
-try {
-  print(await run(db, data, "pglite"), false);
-} finally {
-  await db.close();
+if (process.env["ORGKIT_BENCH_SKIP_PGLITE"] !== "1") {
+  const db = await PGlite.create();
+  try {
+    print(await run(db, data, "pglite"), false);
+  } finally {
+    await db.close();
+  }
 }
 
 if (SERVER_URL !== undefined && SERVER_URL !== "") {
