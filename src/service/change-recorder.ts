@@ -8,7 +8,7 @@
  * @module
  */
 import type { PolicyChange } from "../permissions/changes.js";
-import type { StorageSession } from "../storage/ports.js";
+import type { StaffProfileRecord, StaffProfileRepository, StorageSession, UsergroupRecord, UsergroupRepository } from "../storage/ports.js";
 import { withOverrides } from "./membership-guard.js";
 import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
 
@@ -48,36 +48,8 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
         return deleted;
       },
     }),
-    usergroups: withOverrides(usergroups, {
-      async insert(group) {
-        await usergroups.insert(group);
-        changes.push({ type: "usergroup.set", usergroup: toPolicyUsergroup(group) });
-      },
-      async update(group, expectedVersion) {
-        await usergroups.update(group, expectedVersion);
-        changes.push({ type: "usergroup.set", usergroup: toPolicyUsergroup(group) });
-      },
-      async delete(id) {
-        const deleted = await usergroups.delete(id);
-        if (deleted) changes.push({ type: "usergroup.remove", usergroupId: id });
-        return deleted;
-      },
-    }),
-    profiles: withOverrides(profiles, {
-      async insert(profile) {
-        await profiles.insert(profile);
-        changes.push({ type: "profile.set", profile: toPolicyProfile(profile) });
-      },
-      async update(profile, expectedVersion) {
-        await profiles.update(profile, expectedVersion);
-        changes.push({ type: "profile.set", profile: toPolicyProfile(profile) });
-      },
-      async delete(id) {
-        const deleted = await profiles.delete(id);
-        if (deleted) changes.push({ type: "profile.remove", profileId: id });
-        return deleted;
-      },
-    }),
+    usergroups: recordNamedRecords<UsergroupRecord, UsergroupRepository>(usergroups, changes, (usergroup) => ({ type: "usergroup.set", usergroup: toPolicyUsergroup(usergroup) }), (usergroupId) => ({ type: "usergroup.remove", usergroupId })),
+    profiles: recordNamedRecords<StaffProfileRecord, StaffProfileRepository>(profiles, changes, (profile) => ({ type: "profile.set", profile: toPolicyProfile(profile) }), (profileId) => ({ type: "profile.remove", profileId })),
     resources: withOverrides(resources, {
       async put(resource) {
         await resources.put(resource);
@@ -90,4 +62,35 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
       },
     }),
   };
+}
+
+/** The usergroup and staff-profile repositories share one shape: insert and update set the record, delete removes it. */
+interface NamedRecordRepository<R> {
+  insert(record: R): Promise<void>;
+  update(record: R, expectedVersion: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+function recordNamedRecords<R, Repository extends NamedRecordRepository<R>>(
+  repository: Repository,
+  changes: PolicyChange[],
+  set: (record: R) => PolicyChange,
+  remove: (id: string) => PolicyChange,
+): Repository {
+  const overrides: NamedRecordRepository<R> = {
+    async insert(record) {
+      await repository.insert(record);
+      changes.push(set(record));
+    },
+    async update(record, expectedVersion) {
+      await repository.update(record, expectedVersion);
+      changes.push(set(record));
+    },
+    async delete(id) {
+      const deleted = await repository.delete(id);
+      if (deleted) changes.push(remove(id));
+      return deleted;
+    },
+  };
+  return withOverrides(repository, overrides as Partial<Repository>);
 }
