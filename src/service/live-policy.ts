@@ -162,8 +162,15 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
     }
   }
 
-  /** One refresh at a time; a caller that needs more than an in-flight refresh reaches waits for it, then refreshes again. */
-  async function freshTo(target: number): Promise<Policy> {
+  /**
+   * One refresh at a time; a caller that needs more than an in-flight refresh reaches
+   * waits for it, then refreshes again. `target` is what to reach; `required` the part of
+   * it the caller vouches for (a token, this kit's own writes). A refresh that started after
+   * the call and still falls short of `required` means no such revision was committed:
+   * `VALIDATION_FAILED`. Short of a mere hint (an announcement, which anything on the
+   * channel can send), the freshest state is answered.
+   */
+  async function freshTo(target: number, required: number): Promise<Policy> {
     while (current === null || current.revision < target) {
       if (refreshing !== null) {
         await refreshing.catch(() => undefined); // its caller reports its failure; this call tries for itself
@@ -175,13 +182,16 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
       refreshing = refresh;
       await refresh;
       if (current !== null && current.revision < target) {
-        // This refresh started after the call did and found less than `target`: no such revision was committed here.
-        throw validationError(`Invalid atLeast: revision ${target} is ahead of the storage's latest revision ${current.revision}`, [
-          { path: "atLeast", message: `no revision ${target} was committed on this storage`, code: "too_big" },
+        if (current.revision >= required) {
+          if (heard > current.revision) heard = current.revision; // an announcement ahead of the feed: not trusted again
+          break;
+        }
+        throw validationError(`Invalid atLeast: revision ${required} is ahead of the storage's latest revision ${current.revision}`, [
+          { path: "atLeast", message: `no revision ${required} was committed on this storage`, code: "too_big" },
         ]);
       }
     }
-    return current.policy;
+    return current!.policy;
   }
 
   /** The latest committed revision: announced by a listener within the staleness bound, else asked (one query). */
@@ -201,7 +211,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
     heard = revision;
     wakeUps.ring();
     // Apply it now, so calls find it applied; a failure here is retried by the next call.
-    freshTo(revision).catch(() => undefined);
+    freshTo(revision, 0).catch(() => undefined);
   }
 
   async function listen(): Promise<ChangeListener> {
@@ -268,7 +278,8 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
     async policy(options) {
       const { atLeast = 0 } = parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
       const latest = await latestRevision();
-      return freshTo(Math.max(atLeast, lastWrite, latest));
+      const required = Math.max(atLeast, lastWrite);
+      return freshTo(Math.max(required, latest), required);
     },
     revision: () => lastWrite,
     written(revision) {

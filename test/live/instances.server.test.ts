@@ -12,6 +12,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage, type StorageSession } from "../../src/index.js";
 import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
+import { changeChannel } from "../../src/adapters/postgres/sql.js";
 import { randomSchema, SERVER_URL } from "../postgres/targets.js";
 
 const system = SYSTEM_ACTOR;
@@ -217,6 +218,20 @@ describe.skipIf(!SERVER_URL)("live policy across instances (server)", () => {
     await writer.memberships.add(system, { userId: "u1", organizationId: "o1" });
     for (let i = 0; i < 300 && !(await reader.can("u1", "portal.use")); i++) await sleep(10);
     expect(await reader.can("u1", "portal.use")).toBe(true);
+    await listener.close();
+  });
+
+  it("a stray announcement ahead of the feed (anyone may NOTIFY the channel) does not break calls", async () => {
+    const { writer } = await world();
+    const schema = schemas[schemas.length - 1]!;
+    const reader = createOrgKit({ storage: postgresStorage({ client: pool(), schema }), config: { maxStalenessMs: 60_000 } });
+    const listener = await reader.changes.listen();
+    await admin.query(`SELECT pg_notify($1, '999999')`, [changeChannel(schema)]);
+    await sleep(100);
+    expect(await reader.can("u1", "portal.use")).toBe(true);
+    await writer.memberships.remove(system, "u1", "o1");
+    expect(await reader.can("u1", "portal.use", { atLeast: writer.revision() })).toBe(false);
+    await expect(reader.policy({ atLeast: 999_999 })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     await listener.close();
   });
 
