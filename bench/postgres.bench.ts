@@ -142,7 +142,12 @@ async function run(client: PostgresClient, data: ReturnType<typeof dataset>, lab
       // GIN pending lists are merged by vacuum: until then the planner rightly avoids the trigram indexes.
       await client.query(`VACUUM ANALYZE "${schema}".organizations`);
       const texts = ["tech", "acme", "logist", "holdings", "umbrella", "labs", "systems", "wonka", "cyberdyne 12", "partners 9", "hooli", "vandelay ind"];
-      search = await measurePostgresSearch(client, { schema, texts });
+      try {
+        search = await measurePostgresSearch(client, { schema, texts });
+      } catch (error) {
+        // Its sanity check refuses a plan without the trigram index (at a million rows the planner rightly scans for common words).
+        console.error(`[${label}] search not measured: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
 
     const query = { text: "tech", status: "active", limit: 50 } as const;
