@@ -340,6 +340,14 @@ export interface Storage extends StorageSession {
    * revisions come; `close()` releases the connection.
    */
   listen?(handlers: StorageListenHandlers): Promise<StorageListener>;
+  /**
+   * Optional: the tenant this storage is scoped to (orgkit's adapters: `"default"` unless
+   * one was given). Everything the storage holds and numbers (uniqueness, event sequences,
+   * revisions, the change feed) is the tenant's own.
+   */
+  readonly tenant?: string;
+  /** Optional: the same storage scoped to another tenant, without a new connection. */
+  forTenant?(tenant: string): Storage;
   /** Releases what the adapter holds (never the injected client). Optional. */
   close?(): Promise<void>;
 }

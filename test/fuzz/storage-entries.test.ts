@@ -34,7 +34,7 @@ interface Target {
 /** Every row of every table, read with SQL. */
 async function dumpTables(client: PostgresQueryable, schema: string): Promise<string> {
   const out: unknown[] = [];
-  const { changeRevisions: _sequence, ...tables } = tableNames(schema); // a sequence, not a table
+  const { changeRevisions: _revisions, eventSequence: _events, ...tables } = tableNames(schema); // sequences, not tables
   for (const table of Object.values(tables)) {
     out.push((await client.query(`SELECT to_jsonb(t) AS row FROM ${table} t ORDER BY to_jsonb(t)::text`)).rows);
   }

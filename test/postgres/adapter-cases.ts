@@ -54,7 +54,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
     it("applies each version once; running it again is a no-op", async () => {
       const schema = randomSchema();
       const first = await migrate(target.client, { schema });
-      expect(first).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+      expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
       const tables = async () =>
         (await target.client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows;
       const before = await tables();
@@ -72,10 +72,10 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "usergroups",
         "users",
       ]);
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 5 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 6 });
       expect(await tables()).toEqual(before);
       const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
-      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
@@ -88,7 +88,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       await target.client.query(`UPDATE "${schema}".users SET doc = (doc::jsonb - 'verifiedEmails' - 'verifiedPhones' - 'usernameVerified')::json`);
       await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 2`);
       expect(await storage.users.get("legacy")).not.toHaveProperty("verifiedEmails");
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 5 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 6 });
       expect(await storage.users.get("legacy")).toMatchObject({ emails: ["ann@acme.example"], verifiedEmails: [], verifiedPhones: [], usernameVerified: false });
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });

@@ -2,7 +2,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresInspector, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { runStorageConformance } from "../../src/testing/index.js";
-import { SERVER_URL, serverTarget, type TestTarget } from "./targets.js";
+import { seedNeighbour, SERVER_URL, serverTarget, type TestTarget } from "./targets.js";
 
 let target: TestTarget | undefined;
 let ready: Promise<PostgresStorage> | undefined;
@@ -17,6 +17,19 @@ describe.skipIf(!SERVER_URL)("server", () => {
     test: { describe, it, beforeEach, expect },
     storage,
     inspect: (s) => postgresInspector(target!.client, { schema: (s as PostgresStorage).schema }),
+  });
+
+  // The partitioned layout, for a tenant other than the default one, beside a default tenant holding rows of its own.
+  let partitioned: Promise<PostgresStorage> | undefined;
+  runStorageConformance("postgres on the server, hash-partitioned by tenant", {
+    test: { describe, it, beforeEach, expect },
+    storage: () =>
+      (partitioned ??= storage().then(async () => {
+        const neighbour = await target!.storage({}, undefined, { partitions: 8 });
+        await seedNeighbour(neighbour);
+        return neighbour.forTenant("tenant:42");
+      })),
+    inspect: (s) => postgresInspector(target!.client, { schema: (s as PostgresStorage).schema, tenant: (s as PostgresStorage).tenant }),
   });
 });
 

@@ -107,15 +107,8 @@ describe.skipIf(!SERVER_URL)("indexed search on the server", () => {
 
       statements.length = 0;
       expect((await storage.organizations.search({ text: "müller" })).items.map((o) => o.id)).toEqual(["org_1"]);
-      // On two rows a sequential scan is cheaper: price it out to see the statement can use the indexes.
-      const connection = await asRole.connect();
-      try {
-        await connection.query("SET enable_seqscan = off");
-        const plan = await explain(connection, statements[0]!);
-        for (const index of TRIGRAM_INDEXES) expect(plan).toContain(`Bitmap Index Scan on ${index}`);
-      } finally {
-        connection.release(true);
-      }
+      // Whether the planner uses them is checked on 20,000 rows below: on two rows reading
+      // the tenant's rows through a (tenant_id, …) b-tree is cheaper, whatever is priced out.
     });
   });
 

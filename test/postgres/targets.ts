@@ -5,7 +5,8 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { migrate, postgresStorage, type PostgresClient, type PostgresStorage, type PostgresStorageOptions } from "../../src/adapters/postgres/index.js";
+import { buildAuditEvent, buildMemberRule, buildMembership, buildOrganization, buildResource, buildStaffProfile, buildUser, buildUsergroup } from "../../src/testing/index.js";
+import { migrate, postgresStorage, type MigrateOptions, type PostgresClient, type PostgresStorage, type PostgresStorageOptions } from "../../src/adapters/postgres/index.js";
 
 /** The server URL, when a server is available. */
 export const SERVER_URL = process.env["ORGKIT_PG_URL"];
@@ -19,8 +20,8 @@ export function randomSchema(prefix = "orgkit_test"): string {
 export interface TestTarget {
   readonly name: "pglite" | "server";
   readonly client: PostgresClient;
-  /** Migrates a new schema and returns a storage on it. */
-  storage(options?: Omit<PostgresStorageOptions, "client" | "schema">, schema?: string): Promise<PostgresStorage>;
+  /** Migrates a new schema (with `layout`, e.g. `{ partitions: 4 }`) and returns a storage on it. */
+  storage(options?: Omit<PostgresStorageOptions, "client" | "schema">, schema?: string, layout?: Omit<MigrateOptions, "schema">): Promise<PostgresStorage>;
   /** Drops the schemas made and closes the client. */
   close(): Promise<void>;
 }
@@ -30,9 +31,9 @@ async function target(name: TestTarget["name"], client: PostgresClient, closeCli
   return {
     name,
     client,
-    async storage(options = {}, schema = randomSchema()) {
+    async storage(options = {}, schema = randomSchema(), layout = {}) {
       schemas.push(schema);
-      await migrate(client, { schema });
+      await migrate(client, { ...layout, schema });
       return postgresStorage({ client, schema, ...options });
     },
     async close() {
@@ -52,4 +53,27 @@ export async function pgliteTarget(): Promise<TestTarget> {
 export async function serverTarget(max = 10): Promise<TestTarget> {
   const pool = new pg.Pool({ connectionString: SERVER_URL, max });
   return target("server", pool, () => pool.end());
+}
+
+/**
+ * Fills a storage's tenant with rows that a storage of another tenant in the same tables
+ * must never see, change or conflict with: common ids, names, external ids, exclusive
+ * domain claims, users with common emails, memberships, resources, events and a change
+ * entry (the conformance suites on a partitioned layout run beside it).
+ */
+export async function seedNeighbour(storage: PostgresStorage): Promise<void> {
+  const at = "2026-01-01T00:00:00.000Z";
+  await storage.transaction(async (tx) => {
+    for (let i = 1; i <= 5; i++) {
+      await tx.organizations.insert(buildOrganization({ id: `org-${i}`, externalId: `EXT-${i}`, name: `Acme ${i}`, parentId: i === 1 ? null : "org-1" }));
+      await tx.users.insert(buildUser({ id: `user-${i}`, emails: [`ann${i}@acme.example`], verifiedEmails: [`ann${i}@acme.example`] }));
+      await tx.memberships.put(buildMembership({ userId: `user-${i}`, organizationId: `org-${i}` }));
+      await tx.resources.put(buildResource({ kind: "asset", id: `asset-${i}`, organizationId: `org-${i}` }));
+    }
+    await tx.rules.insert(buildMemberRule({ id: "rule-1", organizationId: "org-1", kind: "domain", value: "acme.example", exclusive: true }));
+    await tx.usergroups.insert(buildUsergroup({ id: "group-1", name: "Everyone" }));
+    await tx.profiles.insert(buildStaffProfile({ id: "profile-1", name: "Agent" }));
+    await tx.events.append([buildAuditEvent({ type: "organization.created", organizationId: "org-1", at })]);
+    await tx.changes.append({ at, changes: [], events: [] });
+  });
 }

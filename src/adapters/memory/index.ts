@@ -10,4 +10,4 @@
  *
  * @module orgkit/memory
  */
-export { memoryStorage, type MemoryStorageOptions } from "./memory-storage.js";
+export { memoryStorage, type MemoryStorage, type MemoryStorageOptions } from "./memory-storage.js";

@@ -28,6 +28,7 @@ import { ResourceStore } from "./resource-store.js";
 import { RuleStore } from "./rule-store.js";
 import { methodList, toRepository, type Runner } from "./sync-repository.js";
 import { UserStore } from "./user-store.js";
+import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
 
 /** Options of {@link memoryStorage}. */
 export interface MemoryStorageOptions {
@@ -37,6 +38,24 @@ export interface MemoryStorageOptions {
    * Default `true`.
    */
   readonly uniqueNames?: boolean;
+  /**
+   * The tenant this storage is scoped to. Default `"default"`. Tenants of one memory
+   * storage share nothing but the object: each has its own rows, uniqueness, event
+   * sequences, revisions and transaction queue. {@link MemoryStorage.forTenant} gives
+   * another tenant's storage.
+   */
+  readonly tenant?: string;
+}
+
+/** The memory storage: the {@link Storage} port, scoped to one tenant. */
+export interface MemoryStorage extends Storage {
+  /** The tenant this storage reads and writes. */
+  readonly tenant: string;
+  /**
+   * The storage of another tenant in the same memory storage (made on first use, the same
+   * object afterwards; `VALIDATION_FAILED` for a bad tenant id).
+   */
+  forTenant(tenant: string): MemoryStorage;
 }
 
 const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
@@ -102,7 +121,8 @@ const noop = () => {};
 /**
  * In-memory storage implementing the full {@link Storage} contract: for tests, demos and
  * single-process hosts that do not need persistence. Each call creates an independent
- * store (nothing is shared between two storages).
+ * store (nothing is shared between two storages), scoped to one tenant; `forTenant(id)`
+ * gives the storage of another tenant of the same store, as on PostgreSQL.
  *
  * - **Transactions** run one at a time, in call order (a promise queue). Everything a
  *   transaction wrote is undone when its callback throws (the error is rethrown
@@ -140,16 +160,29 @@ const noop = () => {};
  * });
  * ```
  */
-export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Storage {
+export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): MemoryStorage {
   const options = readPlainInput<MemoryStorageOptions | undefined | null>(untrustedOptions, "memoryStorage options") ?? {};
   if (typeof options !== "object" || (options.uniqueNames !== undefined && typeof options.uniqueNames !== "boolean")) {
     throw new OrgKitError("VALIDATION_FAILED", "Invalid memoryStorage options: uniqueNames must be a boolean", {
       details: { issues: [{ path: "uniqueNames", message: "must be a boolean", code: "invalid_type" }] },
     });
   }
+  const uniqueNames = options.uniqueNames ?? true;
+  const tenants = new Map<string, MemoryStorage>();
+  const forTenant = (tenant: string): MemoryStorage => {
+    const id = checkTenant(tenant);
+    let storage = tenants.get(id);
+    if (storage === undefined) tenants.set(id, (storage = createTenantStorage(uniqueNames, id, forTenant)));
+    return storage;
+  };
+  return forTenant(options.tenant ?? DEFAULT_TENANT);
+}
+
+/** One tenant's stores, queue and listeners. */
+function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (tenant: string) => MemoryStorage): MemoryStorage {
   const journal = new Journal();
   const stores: Stores = {
-    organizations: new OrganizationStore(journal, options.uniqueNames ?? true),
+    organizations: new OrganizationStore(journal, uniqueNames),
     users: new UserStore(journal),
     memberships: new MembershipStore(journal),
     rules: new RuleStore(journal),
@@ -258,8 +291,10 @@ export function memoryStorage(untrustedOptions: MemoryStorageOptions = {}): Stor
     busy: () => pending > 0,
   };
 
-  const storage: Storage & WithMemoryInternals = {
+  const storage: MemoryStorage & WithMemoryInternals = {
     ...outside,
+    tenant,
+    forTenant,
     transaction,
     async listen(handlers: StorageListenHandlers): Promise<StorageListener> {
       if (typeof handlers !== "object" || handlers === null || typeof handlers.onRevision !== "function" || typeof handlers.onError !== "function") {

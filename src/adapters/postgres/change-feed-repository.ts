@@ -2,13 +2,16 @@
  * The change feed in PostgreSQL: an outbox table written in the same transaction as the
  * data, one row per committed write, keyed by revision.
  *
- * Revision order is commit order: the append takes `LOCK TABLE … IN EXCLUSIVE MODE`
- * (held to commit; plain reads are not blocked) before it draws the next revision from a
- * sequence, so a second writer draws its revision only after the first has committed. A
- * reader that sees revision R therefore sees every revision below it. A rolled-back
- * transaction may use a revision up (gaps are allowed). With `orderedEvents: false`
- * (engines without `LOCK TABLE`, such as CockroachDB) the revision comes from a counter
- * row instead, whose row lock gives the same order (a concurrent writer is retried).
+ * Each tenant has its own feed: its rows, its revisions, its horizon. Within a tenant,
+ * revision order is commit order: the append takes the tenant's write lock (an advisory
+ * transaction lock, held to commit; reads are not blocked, other tenants not involved)
+ * before it draws the next revision from a sequence, so a second writer of the tenant
+ * draws its revision only after the first has committed. A reader that sees revision R
+ * therefore sees every revision below it. A rolled-back transaction may use a revision up,
+ * and the sequence is shared by the tenants, so a tenant's revisions have gaps (allowed).
+ * With `orderedEvents: false` (engines without advisory locks, such as CockroachDB) the
+ * revision comes from the tenant's counter row instead, whose row lock gives the same
+ * order (a concurrent writer of the same tenant is retried).
  *
  * @module
  */
@@ -16,6 +19,7 @@ import type { AuditEvent, ChangeEntry, ChangeFeedRepository, NewChangeEntry } fr
 import type { PolicyChange } from "../../permissions/changes.js";
 import type { RepositoryContext } from "./context.js";
 import { checkLimit, invalidArgument, readDocument } from "./sql.js";
+import { notificationPayload } from "./listen.js";
 
 type ChangeRow = { revision: unknown; at: unknown; doc: unknown };
 
@@ -32,7 +36,7 @@ function toEntry(row: ChangeRow): ChangeEntry {
 
 /** Builds the change feed repository over a context. */
 export function createChangeFeedRepository(context: RepositoryContext): ChangeFeedRepository {
-  const { executor, tables, settings } = context;
+  const { executor, tables, settings, tenant: T } = context;
   const table = tables.changes;
 
   return {
@@ -45,20 +49,24 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
       return executor.atomic("changes.append", async (tx) => {
         let revision: string;
         if (settings.orderedEvents) {
-          await tx.rows("changes.append (lock)", `LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+          await tx.rows("changes.append (lock)", context.writeLock);
           revision = `nextval('${tables.changeRevisions}')`;
         } else {
-          const [row] = await tx.rows<{ latest: unknown }>("changes.append (counter)", `UPDATE ${tables.changeFeedState} SET latest = latest + 1 WHERE id = 1 RETURNING latest`);
+          const [row] = await tx.rows<{ latest: unknown }>(
+            "changes.append (counter)",
+            `INSERT INTO ${tables.changeFeedState} AS s (tenant_id, latest, horizon) VALUES (${T}, 1, 0)
+             ON CONFLICT (tenant_id) DO UPDATE SET latest = s.latest + 1 RETURNING latest`,
+          );
           revision = String(Number(row!.latest));
         }
         const rows = await tx.rows<{ revision: unknown }>(
           "changes.append",
-          `INSERT INTO ${table} (revision, at, doc) VALUES (${revision}, $1::timestamptz, $2::json) RETURNING revision`,
+          `INSERT INTO ${table} (tenant_id, revision, at, doc) VALUES (${T}, ${revision}, $1::timestamptz, $2::json) RETURNING revision`,
           [entry.at, doc],
         );
         const appended = Number(rows[0]!.revision);
         // Delivered to listeners at COMMIT, and never for a rolled-back transaction.
-        await tx.rows("changes.append (notify)", `SELECT pg_notify($1, $2)`, [settings.changeChannel, String(appended)]);
+        await tx.rows("changes.append (notify)", `SELECT pg_notify($1, $2)`, [settings.changeChannel, notificationPayload(appended, context.tenantId)]);
         return appended;
       });
     },
@@ -66,28 +74,29 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
     async since(after, limit) {
       const from = checkRevision(after, "after");
       const max = checkLimit(limit);
-      const rows = await executor.rows<ChangeRow>("changes.since", `SELECT revision, at, doc FROM ${table} WHERE revision > $1 ORDER BY revision LIMIT $2`, [from, max]);
+      const rows = await executor.rows<ChangeRow>("changes.since", `SELECT revision, at, doc FROM ${table} WHERE tenant_id = ${T} AND revision > $1 ORDER BY revision LIMIT $2`, [from, max]);
       return rows.map(toEntry);
     },
 
     async latestRevision() {
-      const rows = await executor.rows<{ latest: unknown }>("changes.latestRevision", `SELECT coalesce(max(revision), 0) AS latest FROM ${table}`);
+      const rows = await executor.rows<{ latest: unknown }>("changes.latestRevision", `SELECT coalesce(max(revision), 0) AS latest FROM ${table} WHERE tenant_id = ${T}`);
       return Number(rows[0]?.latest ?? 0);
     },
 
     async horizon() {
-      const rows = await executor.rows<{ horizon: unknown }>("changes.horizon", `SELECT horizon FROM ${tables.changeFeedState} WHERE id = 1`);
+      const rows = await executor.rows<{ horizon: unknown }>("changes.horizon", `SELECT horizon FROM ${tables.changeFeedState} WHERE tenant_id = ${T}`);
       return Number(rows[0]?.horizon ?? 0);
     },
 
     async prune(upTo) {
       const limit = checkRevision(upTo, "upTo");
       return executor.atomic("changes.prune", async (tx) => {
-        const [row] = await tx.rows<{ latest: unknown }>("changes.prune (latest)", `SELECT coalesce(max(revision), 0) AS latest FROM ${table}`);
+        const [row] = await tx.rows<{ latest: unknown }>("changes.prune (latest)", `SELECT coalesce(max(revision), 0) AS latest FROM ${table} WHERE tenant_id = ${T}`);
         const bound = Math.min(limit, Number(row?.latest ?? 0) - 1);
         if (bound <= 0) return 0;
-        const deleted = await tx.rows<{ revision: unknown }>("changes.prune", `DELETE FROM ${table} WHERE revision <= $1 RETURNING revision`, [bound]);
-        await tx.rows("changes.prune (horizon)", `UPDATE ${tables.changeFeedState} SET horizon = greatest(horizon, $1) WHERE id = 1`, [bound]);
+        const deleted = await tx.rows<{ revision: unknown }>("changes.prune", `DELETE FROM ${table} WHERE tenant_id = ${T} AND revision <= $1 RETURNING revision`, [bound]);
+        await tx.rows("changes.prune (horizon)", `INSERT INTO ${tables.changeFeedState} AS s (tenant_id, latest, horizon) VALUES (${T}, 0, $1)
+           ON CONFLICT (tenant_id) DO UPDATE SET horizon = greatest(s.horizon, excluded.horizon)`, [bound]);
         return deleted.length;
       });
     },

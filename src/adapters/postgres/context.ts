@@ -19,6 +19,22 @@ export interface AdapterSettings {
 /** A repository's view of the adapter: where to run statements, which tables, which settings. */
 export interface RepositoryContext {
   readonly executor: SqlExecutor;
+  /**
+   * The tenant every statement is scoped to, as a SQL string literal (`'acme'`): checked by
+   * `checkTenant`, whose alphabet has no quote or backslash. A literal rather than a bound
+   * parameter, so the planner prunes partitions at plan time and a distributed engine
+   * routes the statement by it.
+   */
+  readonly tenant: string;
+  /**
+   * The statement that serializes the tenant's writers from the point it runs to commit:
+   * an advisory transaction lock on a key of (schema, tenant). Event and change-feed
+   * appends take it before they draw a number, so within a tenant numbering order is
+   * commit order, while other tenants write on undisturbed.
+   */
+  readonly writeLock: string;
+  /** The tenant id itself (checked), e.g. for NOTIFY payloads. */
+  readonly tenantId: string;
   readonly tables: TableNames;
   readonly settings: AdapterSettings;
 }

@@ -1,5 +1,5 @@
 /**
- * The audit trail in PostgreSQL: an append-only table ordered by an identity sequence.
+ * The audit trail in PostgreSQL: an append-only table, per tenant, numbered by a sequence.
  *
  * @module
  */
@@ -30,21 +30,22 @@ function checkEvent(event: NewAuditEvent, path: string): void {
  * statement here: the trail is append-only.
  */
 export function createEventRepository(context: RepositoryContext): EventRepository {
-  const { executor, tables, settings } = context;
+  const { executor, tables, settings, tenant: T } = context;
   const table = tables.events;
 
   async function insert(on: SqlExecutor, payload: string): Promise<number[]> {
     if (settings.orderedEvents) {
       // Sequences come from a sequence object, which hands out numbers at insert time,
       // not at commit: without this lock a transaction could commit sequence 7 while 6 is
-      // still in flight, and a reader paging with `after: 7` would never see 6. The lock
-      // (held to commit; plain reads are not blocked) makes sequence order commit order.
-      await on.rows("events.append (lock)", `LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+      // still in flight, and a reader paging with `after: 7` would never see 6. The
+      // tenant's write lock (held to commit; reads are not blocked, other tenants not
+      // involved) makes sequence order commit order within the tenant.
+      await on.rows("events.append (lock)", context.writeLock);
     }
     const rows = await on.rows<{ sequence: unknown }>(
       "events.append",
-      `INSERT INTO ${table} (type, organization_id, actor_type, actor_id, at, doc)
-       SELECT e.r->>'type', e.r->>'organizationId', e.r->'actor'->>'type', e.r->'actor'->>'id', (e.r->>'at')::timestamptz, e.r
+      `INSERT INTO ${table} (tenant_id, type, organization_id, actor_type, actor_id, at, doc)
+       SELECT ${T}, e.r->>'type', e.r->>'organizationId', e.r->'actor'->>'type', e.r->'actor'->>'id', (e.r->>'at')::timestamptz, e.r
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(r, ord)
         ORDER BY e.ord
        RETURNING sequence`,
@@ -71,13 +72,13 @@ export function createEventRepository(context: RepositoryContext): EventReposito
       if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
       const limit = checkLimit(options.limit);
       const params = new Parameters();
-      const conditions: string[] = [];
+      const conditions: string[] = [`tenant_id = ${T}`];
       if (options.after !== undefined) {
         if (typeof options.after !== "number" || !Number.isInteger(options.after)) throw invalidArgument("after", "must be an integer sequence");
         conditions.push(`sequence > ${params.add(options.after)}`);
       }
       if (options.organizationId !== undefined) conditions.push(`organization_id = ${params.add(checkString(options.organizationId, "organizationId"))}`);
-      const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+      const where = `WHERE ${conditions.join(" AND ")}`;
       const rows = await executor.rows<EventRow>(
         "events.list",
         `SELECT sequence, doc FROM ${table} ${where} ORDER BY sequence LIMIT ${params.add(limit)}`,
@@ -87,7 +88,7 @@ export function createEventRepository(context: RepositoryContext): EventReposito
     },
 
     async lastSequence() {
-      const rows = await executor.rows<{ last: unknown }>("events.lastSequence", `SELECT coalesce(max(sequence), 0) AS last FROM ${table}`);
+      const rows = await executor.rows<{ last: unknown }>("events.lastSequence", `SELECT coalesce(max(sequence), 0) AS last FROM ${table} WHERE tenant_id = ${T}`);
       return Number(rows[0]?.last ?? 0);
     },
   };

@@ -9,6 +9,7 @@ import { OrgKitError } from "../../errors.js";
 import type { StorageListener, StorageListenHandlers } from "../../storage/ports.js";
 import { isPool, type PostgresClient, type PostgresPoolConnection } from "./client.js";
 import { toOrgKitError } from "./errors.js";
+import { DEFAULT_TENANT } from "../../storage/tenant.js";
 
 interface Notification {
   readonly channel: string;
@@ -25,12 +26,27 @@ interface ListeningClient {
   listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
-function revisionOf(payload: string | undefined): number | null {
-  const revision = Number(payload);
+/**
+ * The revision a notification announces for `tenant`, or `null` when it is another
+ * tenant's (or not a revision). Payloads are `"<revision> <tenant>"`; a bare revision
+ * (sent before tenants existed) is the default tenant's.
+ */
+function revisionOf(payload: string | undefined, tenant: string): number | null {
+  if (typeof payload !== "string") return null;
+  const space = payload.indexOf(" ");
+  const announced = space < 0 ? DEFAULT_TENANT : payload.slice(space + 1);
+  if (announced !== tenant) return null;
+  const revision = Number(space < 0 ? payload : payload.slice(0, space));
   return Number.isSafeInteger(revision) && revision > 0 ? revision : null;
 }
 
-export async function listenForChanges(client: PostgresClient, channel: string, handlers: StorageListenHandlers): Promise<StorageListener> {
+/** The NOTIFY payload of a tenant's revision (see {@link revisionOf}). */
+export function notificationPayload(revision: number, tenant: string): string {
+  return `${revision} ${tenant}`;
+}
+
+/** Listens for the revisions of one tenant on the schema's channel. */
+export async function listenForChanges(client: PostgresClient, channel: string, tenant: string, handlers: StorageListenHandlers): Promise<StorageListener> {
   if (isPool(client)) {
     let connection: NotifyingConnection;
     try {
@@ -57,7 +73,7 @@ export async function listenForChanges(client: PostgresClient, channel: string, 
     connection.on("notification", (message: Notification) => {
       // pg delivers every channel this connection listens on; only ours counts.
       if (message.channel !== channel) return;
-      const revision = revisionOf(message.payload);
+      const revision = revisionOf(message.payload, tenant);
       if (revision !== null) handlers.onRevision(revision);
     });
     connection.on("error", lost);
@@ -87,7 +103,7 @@ export async function listenForChanges(client: PostgresClient, channel: string, 
   let unlisten: () => Promise<void>;
   try {
     unlisten = await listening.listen(channel, (payload) => {
-      const revision = revisionOf(payload);
+      const revision = revisionOf(payload, tenant);
       if (revision !== null) handlers.onRevision(revision);
     });
   } catch (error) {

@@ -23,13 +23,13 @@ function checkRule(rule: MemberRuleRecord): MemberRuleRecord {
 
 /** Builds the member rule repository over a context. */
 export function createMemberRuleRepository(context: RepositoryContext): MemberRuleRepository {
-  const { executor, tables } = context;
+  const { executor, tables, tenant: T } = context;
   const table = tables.memberRules;
 
   return {
     async get(id) {
       checkString(id, "id");
-      const rows = await executor.rows<DocRow>("rules.get", `SELECT doc FROM ${table} WHERE id = $1`, [id]);
+      const rows = await executor.rows<DocRow>("rules.get", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND id = $1`, [id]);
       return rows[0] === undefined ? null : readDocument<MemberRuleRecord>(rows[0].doc);
     },
 
@@ -39,14 +39,14 @@ export function createMemberRuleRepository(context: RepositoryContext): MemberRu
       // also when both claims run at the same moment: CONFLICT (reason "unique").
       await executor.rows(
         "rules.insert",
-        `INSERT INTO ${table} (id, organization_id, kind, value, include_subdomains, exclusive, doc) VALUES ($1, $2, $3, $4, $5, $6, $7::json)`,
+        `INSERT INTO ${table} (tenant_id, id, organization_id, kind, value, include_subdomains, exclusive, doc) VALUES (${T}, $1, $2, $3, $4, $5, $6, $7::json)`,
         [rule.id, rule.organizationId, rule.kind, rule.value, rule.includeSubdomains === true, rule.exclusive === true, JSON.stringify(rule)]
       );
     },
 
     async delete(id) {
       checkString(id, "id");
-      const rows = await executor.rows("rules.delete", `DELETE FROM ${table} WHERE id = $1 RETURNING id`, [id]);
+      const rows = await executor.rows("rules.delete", `DELETE FROM ${table} WHERE tenant_id = ${T} AND id = $1 RETURNING id`, [id]);
       return rows.length > 0;
     },
 
@@ -62,7 +62,7 @@ export function createMemberRuleRepository(context: RepositoryContext): MemberRu
       if (kinds.length === 0) return [];
       const rows = await executor.rows<DocRow>(
         "rules.findByKeys",
-        `SELECT doc FROM ${table} WHERE (kind, value) IN (SELECT k.kind, k.value FROM unnest($1::text[], $2::text[]) AS k(kind, value)) ORDER BY id`,
+        `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND (kind, value) IN (SELECT k.kind, k.value FROM unnest($1::text[], $2::text[]) AS k(kind, value)) ORDER BY id`,
         [kinds, values]
       );
       return docs(rows);
@@ -70,14 +70,14 @@ export function createMemberRuleRepository(context: RepositoryContext): MemberRu
 
     async listByOrganization(organizationId) {
       checkString(organizationId, "organizationId");
-      const rows = await executor.rows<DocRow>("rules.listByOrganization", `SELECT doc FROM ${table} WHERE organization_id = $1 ORDER BY id`, [organizationId]);
+      const rows = await executor.rows<DocRow>("rules.listByOrganization", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND organization_id = $1 ORDER BY id`, [organizationId]);
       return docs(rows);
     },
 
     async scan(options) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const where = after === null ? "" : `WHERE id > ${params.add(after)}`;
+      const where = after === null ? `WHERE tenant_id = ${T}` : `WHERE tenant_id = ${T} AND id > ${params.add(after)}`;
       const rows = await executor.rows<DocRow>("rules.scan", `SELECT doc FROM ${table} ${where} ORDER BY id LIMIT ${params.add(limit)}`, params.values);
       return docs(rows);
     },

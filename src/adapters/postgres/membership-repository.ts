@@ -22,14 +22,14 @@ function checkMembership(membership: Membership): Membership {
 
 /** Builds the membership repository over a context. */
 export function createMembershipRepository(context: RepositoryContext): MembershipRepository {
-  const { executor, tables } = context;
+  const { executor, tables, tenant: T } = context;
   const table = tables.memberships;
 
   return {
     async get(userId, organizationId) {
       checkString(userId, "userId");
       checkString(organizationId, "organizationId");
-      const rows = await executor.rows<DocRow>("memberships.get", `SELECT doc FROM ${table} WHERE user_id = $1 AND organization_id = $2`, [
+      const rows = await executor.rows<DocRow>("memberships.get", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND user_id = $1 AND organization_id = $2`, [
         userId,
         organizationId,
       ]);
@@ -38,7 +38,7 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
 
     async listByUser(userId) {
       checkString(userId, "userId");
-      const rows = await executor.rows<DocRow>("memberships.listByUser", `SELECT doc FROM ${table} WHERE user_id = $1 ORDER BY organization_id`, [userId]);
+      const rows = await executor.rows<DocRow>("memberships.listByUser", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND user_id = $1 ORDER BY organization_id`, [userId]);
       return docs(rows);
     },
 
@@ -46,7 +46,7 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
       checkString(organizationId, "organizationId");
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const conditions = [`organization_id = ${params.add(organizationId)}`];
+      const conditions = [`tenant_id = ${T}`, `organization_id = ${params.add(organizationId)}`];
       if (after !== null) conditions.push(`user_id > ${params.add(after)}`);
       const rows = await executor.rows<DocRow>(
         "memberships.listByOrganization",
@@ -60,7 +60,7 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
       checkString(organizationId, "organizationId");
       const rows = await executor.rows<{ total: unknown }>(
         "memberships.countByOrganization",
-        `SELECT count(*) AS total FROM ${table} WHERE organization_id = $1`,
+        `SELECT count(*) AS total FROM ${table} WHERE tenant_id = ${T} AND organization_id = $1`,
         [organizationId]
       );
       return Number(rows[0]?.total ?? 0);
@@ -70,7 +70,7 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
       checkString(ruleId, "ruleId");
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const conditions = [`source_rule_id = ${params.add(ruleId)}`];
+      const conditions = [`tenant_id = ${T}`, `source_rule_id = ${params.add(ruleId)}`];
       if (after !== null) {
         const [organizationId, userId] = splitCompositeKey(after, "after");
         conditions.push(`(organization_id, user_id) > (${params.add(organizationId)}, ${params.add(userId)})`);
@@ -88,9 +88,9 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
       const ruleId = membership.source.type === "rule" ? membership.source.ruleId : null;
       await executor.rows(
         "memberships.put",
-        `INSERT INTO ${table} (user_id, organization_id, role, admin, source_type, source_rule_id, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::json)
-         ON CONFLICT (user_id, organization_id) DO UPDATE SET
+        `INSERT INTO ${table} (tenant_id, user_id, organization_id, role, admin, source_type, source_rule_id, doc)
+         VALUES (${T}, $1, $2, $3, $4, $5, $6, $7::json)
+         ON CONFLICT (tenant_id, user_id, organization_id) DO UPDATE SET
            role = excluded.role, admin = excluded.admin, source_type = excluded.source_type,
            source_rule_id = excluded.source_rule_id, doc = excluded.doc`,
         [membership.userId, membership.organizationId, membership.role, membership.admin, membership.source.type, ruleId, JSON.stringify(membership)]
@@ -100,7 +100,7 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
     async delete(userId, organizationId) {
       checkString(userId, "userId");
       checkString(organizationId, "organizationId");
-      const rows = await executor.rows("memberships.delete", `DELETE FROM ${table} WHERE user_id = $1 AND organization_id = $2 RETURNING user_id`, [
+      const rows = await executor.rows("memberships.delete", `DELETE FROM ${table} WHERE tenant_id = ${T} AND user_id = $1 AND organization_id = $2 RETURNING user_id`, [
         userId,
         organizationId,
       ]);
@@ -110,10 +110,10 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
     async scan(options) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      let where = "";
+      let where = `WHERE tenant_id = ${T}`;
       if (after !== null) {
         const [userId, organizationId] = splitCompositeKey(after, "after");
-        where = `WHERE (user_id, organization_id) > (${params.add(userId)}, ${params.add(organizationId)})`;
+        where += ` AND (user_id, organization_id) > (${params.add(userId)}, ${params.add(organizationId)})`;
       }
       const rows = await executor.rows<DocRow>(
         "memberships.scan",

@@ -48,9 +48,6 @@ export const SEARCH_TRIGRAM_INDEXES = {
  * ```
  */
 export function searchIndexStatements(t: TableNames): string[] {
-  const creates = Object.entries(SEARCH_TRIGRAM_INDEXES).map(
-    ([index, column]) => `EXECUTE format('CREATE INDEX IF NOT EXISTS ${index} ON ${t.organizations} USING gin (${column} %s)', ops);`,
-  );
   return [
     `DO $orgkit$
     BEGIN
@@ -62,7 +59,19 @@ export function searchIndexStatements(t: TableNames): string[] {
           USING HINT = 'Create the extension and run the statements of migration 4 again (see "Indexed search" in orgkit''s docs/postgres.md).';
     END
     $orgkit$`,
-    `DO $orgkit$
+    searchIndexCreation(t),
+  ];
+}
+
+/**
+ * The `DO` block that creates the trigram indexes when `pg_trgm` is there (a no-op
+ * otherwise). Migration 6 runs it again after it rebuilt the organizations table.
+ */
+export function searchIndexCreation(t: TableNames): string {
+  const creates = Object.entries(SEARCH_TRIGRAM_INDEXES).map(
+    ([index, column]) => `EXECUTE format('CREATE INDEX IF NOT EXISTS ${index} ON ${t.organizations} USING gin (${column} %s)', ops);`,
+  );
+  return `DO $orgkit$
     DECLARE
       ops text;
     BEGIN
@@ -77,6 +86,5 @@ export function searchIndexStatements(t: TableNames): string[] {
       END IF;
       ${creates.join("\n      ")}
     END
-    $orgkit$`,
-  ];
+    $orgkit$`;
 }

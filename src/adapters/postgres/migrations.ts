@@ -10,6 +10,7 @@ import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction } from "./executor.js";
 import { ancestryStatements } from "./migration-ancestry.js";
 import { searchIndexStatements } from "./migration-search-index.js";
+import { tenantStatements } from "./migration-tenants.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
 
 /** One schema migration: applied once, in a transaction, in version order. */
@@ -29,6 +30,14 @@ export interface MigrateOptions {
    * Pass the same value to `postgresStorage`.
    */
   readonly schema?: string;
+  /**
+   * Create the tables hash-partitioned by `tenant_id`, with this many partitions each
+   * (1–1024): the layout a Citus cluster distributed by `tenant_id` needs, on plain
+   * PostgreSQL. Decided when migration 6 runs (on a new schema, or the upgrade of one
+   * made before tenants); later runs must pass the same number or leave it out, since
+   * `migrate` does not repartition (`VALIDATION_FAILED` at `partitions`). Default: plain tables.
+   */
+  readonly partitions?: number;
 }
 
 /** What {@link migrate} did. */
@@ -54,6 +63,7 @@ export interface MigrateResult {
  */
 export function postgresMigrations(options: MigrateOptions = {}): PostgresMigration[] {
   const t = tableNames(options.schema ?? DEFAULT_SCHEMA);
+  const partitions = checkPartitions(options.partitions);
   return [
     {
       version: 1,
@@ -220,7 +230,44 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
     },
     { version: 4, name: "indexed search", statements: searchIndexStatements(t) },
     { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
+    { version: 6, name: partitions > 0 ? `tenants (${partitions} hash partitions)` : "tenants", statements: tenantStatements(t, { partitions }) },
   ];
+}
+
+/** Checks `partitions`: absent (0) or an integer from 1 to 1024. */
+function checkPartitions(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 1024) {
+    throw validationError("Invalid migrate options: partitions", [{ path: "partitions", message: "must be an integer from 1 to 1024", code: "invalid_argument" }]);
+  }
+  return value;
+}
+
+/** How many hash partitions the schema's organizations table has (0: not partitioned; null: no table). */
+async function partitionsInPlace(client: PostgresClient, schema: string): Promise<number | null> {
+  const result = await client
+    .query(
+      `SELECT c.relkind::text AS kind, (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = 'organizations'`,
+      [schema],
+    )
+    .catch((error: unknown) => {
+      throw toOrgKitError(error, "migrate (layout)");
+    });
+  const row = result.rows[0] as { kind: string; partitions: unknown } | undefined;
+  if (row === undefined) return null;
+  return row.kind === "p" ? Number(row.partitions) : 0;
+}
+
+/** A schema whose tables were laid out with another partition count: `VALIDATION_FAILED` (migrate does not repartition). */
+async function checkLayout(client: PostgresClient, schema: string, partitions: number): Promise<void> {
+  const inPlace = await partitionsInPlace(client, schema);
+  if (inPlace === null || inPlace === partitions) return;
+  const layout = inPlace === 0 ? "plain (not partitioned)" : `hash-partitioned into ${inPlace}`;
+  throw validationError(`Invalid migrate options: schema "${schema}" already holds tables ${layout}, and migrate does not repartition`, [
+    { path: "partitions", message: `must be ${inPlace === 0 ? "left out" : inPlace} for this schema (or migrate a new schema and copy the data)`, code: "layout_mismatch" },
+  ]);
 }
 
 /** SQLSTATEs two concurrent `CREATE … IF NOT EXISTS` may raise against each other. */
@@ -280,8 +327,10 @@ async function bootstrap(client: PostgresClient, schema: string): Promise<void> 
  */
 export async function migrate(client: PostgresClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   let schema: string;
+  let partitions: number | undefined;
   try {
     schema = (options ?? {}).schema ?? DEFAULT_SCHEMA;
+    partitions = (options ?? {}).partitions;
   } catch (error) {
     throw validationError("Invalid migrate options: they could not be read", [{ path: "", message: describeError(error), code: "unreadable" }]);
   }
@@ -295,7 +344,7 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
     throw validationError("Invalid PostgreSQL client: pass a pg.Pool or a PGlite instance", [{ path: "client", message: "must have query()", code: "invalid_argument" }]);
   }
   const t = tableNames(schema);
-  const migrations = postgresMigrations({ schema });
+  const migrations = postgresMigrations(partitions === undefined ? { schema } : { schema, partitions });
   await bootstrap(client, schema);
   const applied: number[] = [];
   for (const migration of migrations) {
@@ -303,7 +352,10 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
       await tx.rows("migrate (lock)", `SELECT version FROM ${t.migrations} WHERE version = 0 FOR UPDATE`);
       // Read after taking the lock: under READ COMMITTED this sees what a concurrent run committed.
       const present = await tx.rows<{ version: number }>("migrate (read)", `SELECT version FROM ${t.migrations} WHERE version = $1`, [migration.version]);
-      if (present.length > 0) return false;
+      if (present.length > 0) {
+        if (migration.version === 6 && partitions !== undefined) await checkLayout(client, schema, partitions);
+        return false;
+      }
       for (const statement of migration.statements) await tx.rows(`migrate (version ${migration.version})`, statement);
       await tx.rows("migrate (record)", `INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
       return true;

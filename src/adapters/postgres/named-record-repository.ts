@@ -33,7 +33,7 @@ function createNamedRecordRepository<T extends NamedRecord>(
   entity: string,
   prefix: string
 ): NamedRecordRepository<T> {
-  const { executor } = context;
+  const { executor, tenant: T } = context;
   const check = (record: T): T => {
     if (typeof record !== "object" || record === null) throw invalidArgument(entity, `must be a ${entity}`);
     checkString(record.id, `${entity}.id`);
@@ -43,16 +43,16 @@ function createNamedRecordRepository<T extends NamedRecord>(
   return {
     async get(id) {
       checkString(id, "id");
-      const rows = await executor.rows<DocRow>(`${prefix}.get`, `SELECT doc FROM ${table} WHERE id = $1`, [id]);
+      const rows = await executor.rows<DocRow>(`${prefix}.get`, `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND id = $1`, [id]);
       return rows[0] === undefined ? null : readDocument<T>(rows[0].doc);
     },
     async list() {
-      const rows = await executor.rows<DocRow>(`${prefix}.list`, `SELECT doc FROM ${table} ORDER BY id`);
+      const rows = await executor.rows<DocRow>(`${prefix}.list`, `SELECT doc FROM ${table} WHERE tenant_id = ${T} ORDER BY id`);
       return rows.map((row) => readDocument<T>(row.doc));
     },
     async insert(record) {
       check(record);
-      await executor.rows(`${prefix}.insert`, `INSERT INTO ${table} (id, name, version, doc) VALUES ($1, $2, $3, $4::json)`, [
+      await executor.rows(`${prefix}.insert`, `INSERT INTO ${table} (tenant_id, id, name, version, doc) VALUES (${T}, $1, $2, $3, $4::json)`, [
         record.id,
         record.name,
         record.version,
@@ -64,18 +64,18 @@ function createNamedRecordRepository<T extends NamedRecord>(
       if (!Number.isInteger(expectedVersion)) throw invalidArgument("expectedVersion", "must be an integer");
       const updated = await executor.rows(
         `${prefix}.update`,
-        `UPDATE ${table} SET name = $2, version = $3, doc = $4::json WHERE id = $1 AND version = $5 RETURNING id`,
+        `UPDATE ${table} SET name = $2, version = $3, doc = $4::json WHERE tenant_id = ${T} AND id = $1 AND version = $5 RETURNING id`,
         [record.id, record.name, record.version, JSON.stringify(record), expectedVersion]
       );
       if (updated.length > 0) return;
-      const current = await executor.rows<{ version: number }>(`${prefix}.update`, `SELECT version FROM ${table} WHERE id = $1`, [record.id]);
+      const current = await executor.rows<{ version: number }>(`${prefix}.update`, `SELECT version FROM ${table} WHERE tenant_id = ${T} AND id = $1`, [record.id]);
       const stored = current[0];
       if (stored === undefined) throw notFound(entity, record.id);
       throw versionConflict(entity, record.id, expectedVersion, Number(stored.version));
     },
     async delete(id) {
       checkString(id, "id");
-      const rows = await executor.rows(`${prefix}.delete`, `DELETE FROM ${table} WHERE id = $1 RETURNING id`, [id]);
+      const rows = await executor.rows(`${prefix}.delete`, `DELETE FROM ${table} WHERE tenant_id = ${T} AND id = $1 RETURNING id`, [id]);
       return rows.length > 0;
     },
   };

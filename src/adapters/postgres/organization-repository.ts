@@ -182,24 +182,24 @@ const docs = (rows: readonly DocRow[]): Organization[] => rows.map((row) => read
 
 /** Builds the organization repository over a context. */
 export function createOrganizationRepository(context: RepositoryContext): PostgresOrganizationRepository {
-  const { executor, tables, settings } = context;
+  const { executor, tables, settings, tenant: T } = context;
   const table = tables.organizations;
   // The ancestry of a new row: its anchor's stored ancestry (see AncestrySource), then its tail.
   const ancestryExpression =
-    `COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.id = e.r->'a'->>'anchor'), '{}'::text[]) || ` +
+    `COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.tenant_id = ${T} AND p.id = e.r->'a'->>'anchor'), '{}'::text[]) || ` +
     `ARRAY(SELECT jsonb_array_elements_text(e.r->'a'->'tail'))::text[]`;
-  const insertSql = `INSERT INTO ${table} (${COLUMNS.join(", ")}, ancestry) SELECT ${columnExpressions("e.r").join(", ")}, ${ancestryExpression} FROM jsonb_array_elements($1::jsonb) AS e(r)`;
+  const insertSql = `INSERT INTO ${table} (tenant_id, ${COLUMNS.join(", ")}, ancestry) SELECT ${T}, ${columnExpressions("e.r").join(", ")}, ${ancestryExpression} FROM jsonb_array_elements($1::jsonb) AS e(r)`;
   // After a compare-and-set update: whether it moved the organization (the snapshot of `old` is from before the update).
   const movedSql =
-    `WITH old AS (SELECT parent_id FROM ${table} WHERE id = $3), ` +
+    `WITH old AS (SELECT parent_id FROM ${table} WHERE tenant_id = ${T} AND id = $3), ` +
     `upd AS (${updateSqlBody()}) ` +
     `SELECT upd.id, upd.parent_id IS DISTINCT FROM (SELECT parent_id FROM old) AS moved FROM upd`;
   // A move rewrites the ancestry of the moved subtree: the new parent's ancestry, then each row's path from the moved organization down.
   const moveSql =
     `UPDATE ${table} AS d SET ancestry = m.prefix || d.ancestry[array_position(d.ancestry, $1::text):] ` +
-    `FROM (SELECT COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.id = o.parent_id AND NOT p.ancestry @> ARRAY[o.id]::text[]), '{}'::text[]) AS prefix ` +
-    `        FROM ${table} o WHERE o.id = $1) AS m ` +
-    `WHERE d.ancestry @> ARRAY[$1]::text[]`;
+    `FROM (SELECT COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.tenant_id = ${T} AND p.id = o.parent_id AND NOT p.ancestry @> ARRAY[o.id]::text[]), '{}'::text[]) AS prefix ` +
+    `        FROM ${table} o WHERE o.tenant_id = ${T} AND o.id = $1) AS m ` +
+    `WHERE d.tenant_id = ${T} AND d.ancestry @> ARRAY[$1]::text[]`;
   function updateSqlBody(): string {
     return (
       `UPDATE ${table} AS o SET ${COLUMNS.filter((c) => c !== "id")
@@ -208,7 +208,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       `FROM (SELECT ${columnExpressions("x.r")
         .map((expression, i) => `${expression} AS ${COLUMNS[i]}`)
         .join(", ")} FROM (SELECT $1::jsonb AS r) AS x) AS s ` +
-      `WHERE o.id = s.id AND o.version = $2 RETURNING o.id, o.parent_id`
+      `WHERE o.tenant_id = ${T} AND o.id = s.id AND o.version = $2 RETURNING o.id, o.parent_id`
     );
   }
 
@@ -218,13 +218,13 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
   }
 
   return {
-    get: (id) => getDocument<Organization>(executor, "organizations.get", table, id),
+    get: (id) => getDocument<Organization>(context, "organizations.get", table, id),
 
-    getMany: (ids) => getDocuments<Organization>(executor, "organizations.getMany", table, ids),
+    getMany: (ids) => getDocuments<Organization>(context, "organizations.getMany", table, ids),
 
     async getByExternalId(externalId) {
       checkString(externalId, "externalId");
-      const rows = await executor.rows<DocRow>("organizations.getByExternalId", `SELECT doc FROM ${table} WHERE external_id = $1`, [externalId]);
+      const rows = await executor.rows<DocRow>("organizations.getByExternalId", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND external_id = $1`, [externalId]);
       return rows[0] === undefined ? null : readDocument<Organization>(rows[0].doc);
     },
 
@@ -232,7 +232,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       checkString(name, "name");
       const rows = await executor.rows<DocRow>(
         "organizations.findActiveByName",
-        `SELECT doc FROM ${table} WHERE name_lower = $1 AND status = 'active' ORDER BY id LIMIT 1`,
+        `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND name_lower = $1 AND status = 'active' ORDER BY id LIMIT 1`,
         [name.toLowerCase()]
       );
       return rows[0] === undefined ? null : readDocument<Organization>(rows[0].doc);
@@ -272,7 +272,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
         return rows;
       });
       if (updated.length > 0) return;
-      const current = await executor.rows<{ version: number }>("organizations.update", `SELECT version FROM ${table} WHERE id = $1`, [organization.id]);
+      const current = await executor.rows<{ version: number }>("organizations.update", `SELECT version FROM ${table} WHERE tenant_id = ${T} AND id = $1`, [organization.id]);
       const stored = current[0];
       if (stored === undefined) throw notFound("organization", organization.id);
       throw versionConflict("organization", organization.id, expectedVersion, Number(stored.version));
@@ -281,7 +281,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     async children(parentId, options) {
       if (parentId !== null) checkString(parentId, "parentId");
       const params = new Parameters();
-      const conditions = [parentId === null ? "parent_id IS NULL" : `parent_id = ${params.add(parentId)}`];
+      const conditions = [`tenant_id = ${T}`, parentId === null ? "parent_id IS NULL" : `parent_id = ${params.add(parentId)}`];
       let limit = "";
       if (options !== undefined) {
         const keyset = readKeyset(options);
@@ -302,8 +302,8 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       const rows = await executor.rows<DocRow & { position: unknown }>(
         "organizations.ancestors",
         `SELECT a.doc, array_position(o.ancestry, a.id) AS position
-           FROM ${table} o JOIN ${table} a ON a.id = ANY(o.ancestry)
-          WHERE o.id = $1 AND a.id <> $1
+           FROM ${table} o JOIN ${table} a ON a.tenant_id = ${T} AND a.id = ANY(o.ancestry)
+          WHERE o.tenant_id = ${T} AND o.id = $1 AND a.id <> $1
           ORDER BY position DESC`,
         [id]
       );
@@ -318,7 +318,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       // code-unit order) and the pruning of discontinued subtrees are done here.
       const rows = await executor.rows<SubtreeRow>(
         "organizations.descendants",
-        `SELECT id, parent_id, status, doc::text AS doc FROM ${table} WHERE ancestry @> ARRAY[$1]::text[] AND id <> $1`,
+        `SELECT id, parent_id, status, doc::text AS doc FROM ${table} WHERE tenant_id = ${T} AND ancestry @> ARRAY[$1]::text[] AND id <> $1`,
         [id]
       );
       return preOrder(id, rows, includeDiscontinued).map((row) => readDocument<Organization>(row.doc));
@@ -328,8 +328,8 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       checkString(id, "id");
       const rows = await executor.rows<{ height: unknown }>(
         "organizations.subtreeHeight",
-        `SELECT COALESCE(max(cardinality(ancestry)) - (SELECT cardinality(ancestry) FROM ${table} WHERE id = $1), 0) AS height
-           FROM ${table} WHERE ancestry @> ARRAY[$1]::text[]`,
+        `SELECT COALESCE(max(cardinality(ancestry)) - (SELECT cardinality(ancestry) FROM ${table} WHERE tenant_id = ${T} AND id = $1), 0) AS height
+           FROM ${table} WHERE tenant_id = ${T} AND ancestry @> ARRAY[$1]::text[]`,
         [id]
       );
       return Number(rows[0]?.height ?? 0);
@@ -342,7 +342,7 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     async scan(options: KeysetOptions) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const where = after === null ? "" : `WHERE id > ${params.add(after)}`;
+      const where = after === null ? `WHERE tenant_id = ${T}` : `WHERE tenant_id = ${T} AND id > ${params.add(after)}`;
       const rows = await executor.rows<DocRow>("organizations.scan", `SELECT doc FROM ${table} ${where} ORDER BY id LIMIT ${params.add(limit)}`, params.values);
       return docs(rows);
     },

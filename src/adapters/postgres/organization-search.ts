@@ -50,8 +50,8 @@ function sortValue(organization: Organization, sort: OrganizationSortField): str
 const INDEXED_TEXT_LENGTH = 3;
 
 /** The WHERE conditions of the filters (without the cursor), adding their parameters. */
-function filterConditions(search: ParsedSearch, params: Parameters): string[] {
-  const conditions: string[] = [];
+function filterConditions(context: RepositoryContext, search: ParsedSearch, params: Parameters): string[] {
+  const conditions: string[] = [`tenant_id = ${context.tenant}`];
   if (search.text !== null) {
     const pattern = params.add(`%${escapeLike(search.text)}%`);
     conditions.push(`(name_lower LIKE ${pattern} OR id_lower LIKE ${pattern} OR external_id_lower LIKE ${pattern})`);
@@ -108,7 +108,7 @@ async function searchAlongSortOrder(context: RepositoryContext, search: ParsedSe
   const { column } = sortColumn(search.sort);
   const direction = search.direction === "asc" ? "ASC" : "DESC";
   const params = new Parameters();
-  const conditions = [...filterConditions(search, params), ...afterCursor(search, column, params)];
+  const conditions = [...filterConditions(context, search, params), ...afterCursor(search, column, params)];
   const rows = await context.executor.rows<{ doc: unknown }>(
     "organizations.search",
     `SELECT doc FROM ${table} ${where(conditions)} ORDER BY ${column} ${direction}, id ${direction} LIMIT ${params.add(search.limit + 1)}`,
@@ -119,7 +119,7 @@ async function searchAlongSortOrder(context: RepositoryContext, search: ParsedSe
   const countParams = new Parameters();
   const counted = await context.executor.rows<{ total: unknown }>(
     "organizations.search (count)",
-    `SELECT count(*) AS total FROM ${table} ${where(filterConditions(search, countParams))}`,
+    `SELECT count(*) AS total FROM ${table} ${where(filterConditions(context, search, countParams))}`,
     countParams.values
   );
   return { ...page, total: Number(counted[0]?.total ?? 0) };
@@ -150,7 +150,7 @@ async function searchMatches(context: RepositoryContext, search: ParsedSearch): 
   const { column } = sortColumn(search.sort);
   const direction = search.direction === "asc" ? "ASC" : "DESC";
   const params = new Parameters();
-  const filters = where(filterConditions(search, params));
+  const filters = where(filterConditions(context, search, params));
   const pageWhere = where(afterCursor(search, "sort_value", params));
   const rows = await context.executor.rows<{ total: unknown; doc: unknown }>(
     "organizations.search",
@@ -160,7 +160,7 @@ async function searchMatches(context: RepositoryContext, search: ParsedSearch): 
     LEFT JOIN (
       SELECT o.doc, m.sort_value, m.id
       FROM (SELECT id, sort_value FROM matches ${pageWhere} ORDER BY sort_value ${direction}, id ${direction} LIMIT ${params.add(search.limit + 1)}) AS m
-      JOIN ${table} AS o ON o.id = m.id
+      JOIN ${table} AS o ON o.tenant_id = ${context.tenant} AND o.id = m.id
     ) AS page ON true
     ORDER BY page.sort_value ${direction}, page.id ${direction}`,
     params.values

@@ -18,7 +18,8 @@ import { createMembershipRepository } from "./membership-repository.js";
 import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
 import { createOrganizationRepository, type PostgresOrganizationRepository } from "./organization-repository.js";
 import { createResourceRepository } from "./resource-repository.js";
-import { changeChannel, DEFAULT_SCHEMA, tableNames } from "./sql.js";
+import { changeChannel, DEFAULT_SCHEMA, tableNames, tenantLiteral } from "./sql.js";
+import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
 import { createUserRepository } from "./user-repository.js";
 
 /** Options of {@link postgresStorage}. */
@@ -32,6 +33,14 @@ export interface PostgresStorageOptions {
   /** The schema `migrate` created the tables in. Default `"orgkit"`. */
   readonly schema?: string;
   /**
+   * The tenant (one helpdesk among many in the same tables) this storage reads and writes;
+   * every statement filters by it, and uniqueness (external ids, names, rule claims),
+   * event sequences, revisions and the change feed are per tenant. Default `"default"`.
+   * 1–128 characters: letters, digits and `. _ : @ -`. {@link PostgresStorage.forTenant}
+   * gives another tenant's storage on the same client.
+   */
+  readonly tenant?: string;
+  /**
    * Active organizations' names are unique case-insensitively (a unique index on the
    * lower-cased name of active rows). Default `true`. With `false` duplicates are stored.
    */
@@ -42,10 +51,12 @@ export interface PostgresStorageOptions {
    */
   readonly maxRetries?: number;
   /**
-   * Event appends take `LOCK TABLE events IN EXCLUSIVE MODE` until commit, so sequence
-   * order equals commit order and a reader paging with `after` never skips an event
-   * committed late. Default `true`. Set `false` on engines without `LOCK TABLE`
-   * (CockroachDB); sequences then stay unique and increasing but may commit out of order.
+   * Event and change-feed appends take the tenant's write lock (an advisory transaction
+   * lock) until commit, so within a tenant sequence and revision order equal commit order
+   * and a reader paging with `after` never skips an event committed late. Default `true`.
+   * Set `false` on engines without advisory locks (CockroachDB); revisions then come from
+   * a counter row per tenant (same order; concurrent writers of a tenant are retried), and
+   * event sequences stay unique and increasing but may commit out of order.
    */
   readonly orderedEvents?: boolean;
 }
@@ -60,6 +71,24 @@ export interface PostgresStorage extends Storage, PostgresStorageSession {
   readonly organizations: PostgresOrganizationRepository;
   /** The schema the tables live in. */
   readonly schema: string;
+  /** The tenant this storage is scoped to. */
+  readonly tenant: string;
+  /**
+   * The same storage (client, schema, settings) scoped to another tenant. Cheap: no
+   * connection, no query; create one per request or keep a map of them.
+   *
+   * @example
+   * ```ts
+   * const storage = postgresStorage({ client: pool });
+   * const kits = new Map<string, OrgKit>();
+   * const kitFor = (tenant: string) => {
+   *   let kit = kits.get(tenant);
+   *   if (!kit) kits.set(tenant, (kit = createOrgKit({ storage: storage.forTenant(tenant) })));
+   *   return kit;
+   * };
+   * ```
+   */
+  forTenant(tenant: string): PostgresStorage;
   /**
    * Runs `fn` in one `SERIALIZABLE` transaction on one connection; retried from the start
    * (up to `maxRetries` times, with jittered backoff) after a serialization failure or a
@@ -74,8 +103,24 @@ export interface PostgresStorage extends Storage, PostgresStorageSession {
   transaction<T>(fn: (session: PostgresStorageSession) => Promise<T>): Promise<T>;
 }
 
-function createSession(executor: SqlExecutor, tables: ReturnType<typeof tableNames>, settings: AdapterSettings): PostgresStorageSession {
-  const context: RepositoryContext = { executor, tables, settings };
+/** Where a session's repositories run and what they are scoped to. */
+interface Scope {
+  readonly tables: ReturnType<typeof tableNames>;
+  readonly settings: AdapterSettings;
+  readonly tenant: string;
+}
+
+function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scope): PostgresStorageSession {
+  const context: RepositoryContext = {
+    executor,
+    tables,
+    settings,
+    tenant: tenantLiteral(tenant),
+    tenantId: tenant,
+    // The key names the schema's channel too, so two schemas' tenants of the same id do not
+    // wait on each other. Both parts are checked identifiers, with no quote or backslash.
+    writeLock: `SELECT pg_advisory_xact_lock(hashtextextended('${settings.changeChannel}/${tenant}', 0))`,
+  };
   return {
     organizations: guardRepository(createOrganizationRepository(context), "organizations"),
     users: guardRepository(createUserRepository(context), "users"),
@@ -136,29 +181,36 @@ export function postgresStorage(untrustedOptions: PostgresStorageOptions): Postg
   const tables = tableNames(schema);
   const settings: AdapterSettings = { uniqueNames: options.uniqueNames ?? true, orderedEvents: options.orderedEvents ?? true, changeChannel: changeChannel(schema) };
   const transactions: TransactionSettings = { isolation: "SERIALIZABLE", maxRetries };
-  const direct = createSession(new ClientExecutor(client, transactions), tables, settings);
 
-  return {
-    ...direct,
-    schema,
-    transaction(fn) {
-      try {
-        checkTransactionBody(fn);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return runTransaction(client, transactions, "transaction", (executor) => fn(createSession(executor, tables, settings)));
-    },
-    listen: (handlers) => listenForChanges(client, settings.changeChannel, handlers),
+  const scoped = (tenant: string): PostgresStorage => {
+    const scope: Scope = { tables, settings, tenant: checkTenant(tenant) };
+    const direct = createSession(new ClientExecutor(client, transactions), scope);
+    return {
+      ...direct,
+      schema,
+      tenant: scope.tenant,
+      forTenant: scoped,
+      transaction(fn) {
+        try {
+          checkTransactionBody(fn);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return runTransaction(client, transactions, "transaction", (executor) => fn(createSession(executor, scope)));
+      },
+      listen: (handlers) => listenForChanges(client, settings.changeChannel, scope.tenant, handlers),
+    };
   };
+  return scoped(options.tenant ?? DEFAULT_TENANT);
 }
 
 /** Reads the options once (the client stays the host's object); unreadable options are `VALIDATION_FAILED`. */
 function readOptions(options: PostgresStorageOptions): PostgresStorageOptions {
   try {
-    const { client, schema, uniqueNames, maxRetries, orderedEvents } = options;
+    const { client, schema, tenant, uniqueNames, maxRetries, orderedEvents } = options;
     const out: { -readonly [K in keyof PostgresStorageOptions]: PostgresStorageOptions[K] } = { client };
     if (schema !== undefined) out.schema = schema;
+    if (tenant !== undefined) out.tenant = tenant;
     if (uniqueNames !== undefined) out.uniqueNames = uniqueNames;
     if (maxRetries !== undefined) out.maxRetries = maxRetries;
     if (orderedEvents !== undefined) out.orderedEvents = orderedEvents;

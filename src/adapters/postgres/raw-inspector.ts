@@ -8,6 +8,7 @@
 import type { RawInspector, RawTable } from "../../storage/raw-inspector.js";
 import type { PostgresQueryable } from "./client.js";
 import { DEFAULT_SCHEMA, tableNames, type TableNames } from "./sql.js";
+import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
 
 const TABLE_OF: Record<RawTable, keyof TableNames> = {
   organizations: "organizations",
@@ -40,20 +41,22 @@ async function first(client: PostgresQueryable, text: string, params: unknown[])
  * });
  * ```
  */
-export function postgresInspector(client: PostgresQueryable, options: { readonly schema?: string } = {}): RawInspector {
+export function postgresInspector(client: PostgresQueryable, options: { readonly schema?: string; readonly tenant?: string } = {}): RawInspector {
   const t = tableNames(options.schema ?? DEFAULT_SCHEMA);
+  // The tenant is bound as $1 here (the adapter pins it in the text): a different path to the same rows.
+  const tenant = checkTenant(options.tenant ?? DEFAULT_TENANT);
   return {
     organization: (id) =>
-      first(client, `SELECT id, name, external_id AS "externalId", parent_id AS "parentId", status, version FROM ${t.organizations} WHERE id = $1`, [id]),
-    user: (id) => first(client, `SELECT id, doc->'emails' AS emails, version FROM ${t.users} WHERE id = $1`, [id]),
+      first(client, `SELECT id, name, external_id AS "externalId", parent_id AS "parentId", status, version FROM ${t.organizations} WHERE tenant_id = $1 AND id = $2`, [tenant, id]),
+    user: (id) => first(client, `SELECT id, doc->'emails' AS emails, version FROM ${t.users} WHERE tenant_id = $1 AND id = $2`, [tenant, id]),
     membership: (userId, organizationId) =>
       first(
         client,
-        `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE user_id = $1 AND organization_id = $2`,
-        [userId, organizationId]
+        `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE tenant_id = $1 AND user_id = $2 AND organization_id = $3`,
+        [tenant, userId, organizationId]
       ),
     count: async (table) => {
-      const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]}`, []);
+      const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);
     },
   };

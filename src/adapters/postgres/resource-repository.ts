@@ -13,14 +13,14 @@ const docs = (rows: readonly DocRow[]): ResourceOwnership[] => rows.map((row) =>
 
 /** Builds the resource repository over a context. */
 export function createResourceRepository(context: RepositoryContext): ResourceRepository {
-  const { executor, tables } = context;
+  const { executor, tables, tenant: T } = context;
   const table = tables.resources;
 
   return {
     async get(kind, id) {
       checkString(kind, "kind");
       checkString(id, "id");
-      const rows = await executor.rows<DocRow>("resources.get", `SELECT doc FROM ${table} WHERE kind = $1 AND id = $2`, [kind, id]);
+      const rows = await executor.rows<DocRow>("resources.get", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND kind = $1 AND id = $2`, [kind, id]);
       return rows[0] === undefined ? null : readDocument<ResourceOwnership>(rows[0].doc);
     },
 
@@ -32,8 +32,8 @@ export function createResourceRepository(context: RepositoryContext): ResourceRe
       // One owner per (kind, id): the primary key makes "move" a single upsert.
       await executor.rows(
         "resources.put",
-        `INSERT INTO ${table} (kind, id, organization_id, doc) VALUES ($1, $2, $3, $4::json)
-         ON CONFLICT (kind, id) DO UPDATE SET organization_id = excluded.organization_id, doc = excluded.doc`,
+        `INSERT INTO ${table} (tenant_id, kind, id, organization_id, doc) VALUES (${T}, $1, $2, $3, $4::json)
+         ON CONFLICT (tenant_id, kind, id) DO UPDATE SET organization_id = excluded.organization_id, doc = excluded.doc`,
         [resource.kind, resource.id, resource.organizationId, JSON.stringify(resource)]
       );
     },
@@ -41,7 +41,7 @@ export function createResourceRepository(context: RepositoryContext): ResourceRe
     async delete(kind, id) {
       checkString(kind, "kind");
       checkString(id, "id");
-      const rows = await executor.rows("resources.delete", `DELETE FROM ${table} WHERE kind = $1 AND id = $2 RETURNING id`, [kind, id]);
+      const rows = await executor.rows("resources.delete", `DELETE FROM ${table} WHERE tenant_id = ${T} AND kind = $1 AND id = $2 RETURNING id`, [kind, id]);
       return rows.length > 0;
     },
 
@@ -49,7 +49,7 @@ export function createResourceRepository(context: RepositoryContext): ResourceRe
       checkString(organizationId, "organizationId");
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const conditions = [`organization_id = ${params.add(organizationId)}`];
+      const conditions = [`tenant_id = ${T}`, `organization_id = ${params.add(organizationId)}`];
       if (after !== null) {
         const [kind, id] = splitCompositeKey(after, "after");
         conditions.push(`(kind, id) > (${params.add(kind)}, ${params.add(id)})`);
@@ -65,10 +65,10 @@ export function createResourceRepository(context: RepositoryContext): ResourceRe
     async scan(options) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      let where = "";
+      let where = `WHERE tenant_id = ${T}`;
       if (after !== null) {
         const [kind, id] = splitCompositeKey(after, "after");
-        where = `WHERE (kind, id) > (${params.add(kind)}, ${params.add(id)})`;
+        where += ` AND (kind, id) > (${params.add(kind)}, ${params.add(id)})`;
       }
       const rows = await executor.rows<DocRow>(
         "resources.scan",

@@ -5,6 +5,7 @@
  * @module
  */
 import { validationError } from "../../errors.js";
+import { checkTenant } from "../../storage/tenant.js";
 
 /** The schema orgkit's tables live in unless another is configured. */
 export const DEFAULT_SCHEMA = "orgkit";
@@ -24,6 +25,8 @@ export interface TableNames {
   readonly changes: string;
   readonly changeRevisions: string;
   readonly changeFeedState: string;
+  /** The sequence event numbers come from (migration 6; before it, an identity column). */
+  readonly eventSequence: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -58,6 +61,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     changes: `${s}.changes`,
     changeRevisions: `${s}.change_revisions`,
     changeFeedState: `${s}.change_feed_state`,
+    eventSequence: `${s}.event_sequence`,
   };
 }
 
@@ -72,6 +76,11 @@ export function changeChannel(schema: string): string {
   let hash = 0x811c9dc5; // FNV-1a
   for (let i = 0; i < schema.length; i++) hash = Math.imul(hash ^ schema.charCodeAt(i), 0x01000193) >>> 0;
   return `${name.slice(0, 54)}_${hash.toString(16).padStart(8, "0")}`;
+}
+
+/** A checked tenant id (see `checkTenant`) as a SQL string literal. */
+export function tenantLiteral(tenant: string): string {
+  return `'${checkTenant(tenant)}'`;
 }
 
 /** Escapes `\`, `%` and `_` so a string matches itself literally inside a LIKE pattern (default escape `\`). */

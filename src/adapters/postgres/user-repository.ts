@@ -65,7 +65,7 @@ const docs = (rows: readonly DocRow[]): User[] => rows.map((row) => readDocument
 
 /** Builds the user repository over a context. */
 export function createUserRepository(context: RepositoryContext): UserRepository {
-  const { executor, tables } = context;
+  const { executor, tables, tenant: T } = context;
   const table = tables.users;
   const identities = tables.userIdentities;
 
@@ -74,32 +74,32 @@ export function createUserRepository(context: RepositoryContext): UserRepository
     const { kinds, values } = userIdentities(user);
     await on.rows(
       operation,
-      `DELETE FROM ${identities} AS i WHERE i.user_id = $1
+      `DELETE FROM ${identities} AS i WHERE i.tenant_id = ${T} AND i.user_id = $1
          AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS n(kind, value) WHERE n.kind = i.kind AND n.value = i.value)`,
       [user.id, kinds, values]
     );
     if (kinds.length > 0) {
       await on.rows(
         operation,
-        `INSERT INTO ${identities} (kind, value, user_id) SELECT n.kind, n.value, $1 FROM unnest($2::text[], $3::text[]) AS n(kind, value)
-         ON CONFLICT (kind, value, user_id) DO NOTHING`,
+        `INSERT INTO ${identities} (tenant_id, kind, value, user_id) SELECT ${T}, n.kind, n.value, $1 FROM unnest($2::text[], $3::text[]) AS n(kind, value)
+         ON CONFLICT (tenant_id, kind, value, user_id) DO NOTHING`,
         [user.id, kinds, values]
       );
     }
   }
 
   return {
-    get: (id) => getDocument<User>(executor, "users.get", table, id),
+    get: (id) => getDocument<User>(context, "users.get", table, id),
 
-    getMany: (ids) => getDocuments<User>(executor, "users.getMany", table, ids),
+    getMany: (ids) => getDocuments<User>(context, "users.getMany", table, ids),
 
     async insert(user) {
       checkUser(user);
       await executor.atomic("users.insert", async (tx) => {
         await tx.rows(
           "users.insert",
-          `INSERT INTO ${table} (id, kind, username, registered, platform_role, profile_id, created_at, updated_at, version, doc)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::json)`,
+          `INSERT INTO ${table} (tenant_id, id, kind, username, registered, platform_role, profile_id, created_at, updated_at, version, doc)
+           VALUES (${T}, $1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::json)`,
           userParams(user)
         );
         await syncIdentities(tx, user, "users.insert");
@@ -114,11 +114,11 @@ export function createUserRepository(context: RepositoryContext): UserRepository
           "users.update",
           `UPDATE ${table} SET kind = $2, username = $3, registered = $4, platform_role = $5, profile_id = $6,
              created_at = $7::timestamptz, updated_at = $8::timestamptz, version = $9, doc = $10::json
-           WHERE id = $1 AND version = $11 RETURNING id`,
+           WHERE tenant_id = ${T} AND id = $1 AND version = $11 RETURNING id`,
           [...userParams(user), expectedVersion]
         );
         if (updated.length === 0) {
-          const current = await tx.rows<{ version: number }>("users.update", `SELECT version FROM ${table} WHERE id = $1`, [user.id]);
+          const current = await tx.rows<{ version: number }>("users.update", `SELECT version FROM ${table} WHERE tenant_id = ${T} AND id = $1`, [user.id]);
           const stored = current[0];
           if (stored === undefined) throw notFound("user", user.id);
           throw versionConflict("user", user.id, expectedVersion, Number(stored.version));
@@ -135,12 +135,12 @@ export function createUserRepository(context: RepositoryContext): UserRepository
       let match: string;
       if (rule.kind === "domain") {
         const reversed = reverseHost(rule.value);
-        match = `kind = 'domain' AND (value = ${params.add(reversed)}`;
+        match = `tenant_id = ${T} AND kind = 'domain' AND (value = ${params.add(reversed)}`;
         // Every key that starts with "<reversed>." lies in [<reversed>".", <reversed>"/")
         // under byte order ("/" follows "."): an index range scan.
         match += rule.includeSubdomains ? ` OR (value >= ${params.add(`${reversed}.`)} AND value < ${params.add(`${reversed}/`)}))` : ")";
       } else if (rule.kind === "email" || rule.kind === "username" || rule.kind === "phone") {
-        match = `kind = ${params.add(rule.kind)} AND value = ${params.add(rule.value)}`;
+        match = `tenant_id = ${T} AND kind = ${params.add(rule.kind)} AND value = ${params.add(rule.value)}`;
       } else {
         throw invalidArgument("rule.kind", "must be email, domain, username or phone");
       }
@@ -149,7 +149,7 @@ export function createUserRepository(context: RepositoryContext): UserRepository
       const rows = await executor.rows<DocRow>(
         "users.findMatching",
         `SELECT u.doc FROM ${table} u
-           JOIN (SELECT DISTINCT user_id FROM ${identities} WHERE ${match} ORDER BY user_id LIMIT ${params.add(limit)}) m ON m.user_id = u.id
+           JOIN (SELECT DISTINCT user_id FROM ${identities} WHERE ${match} ORDER BY user_id LIMIT ${params.add(limit)}) m ON u.tenant_id = ${T} AND m.user_id = u.id
          ORDER BY u.id`,
         params.values
       );
@@ -159,7 +159,7 @@ export function createUserRepository(context: RepositoryContext): UserRepository
     async scan(options) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();
-      const where = after === null ? "" : `WHERE id > ${params.add(after)}`;
+      const where = after === null ? `WHERE tenant_id = ${T}` : `WHERE tenant_id = ${T} AND id > ${params.add(after)}`;
       const rows = await executor.rows<DocRow>("users.scan", `SELECT doc FROM ${table} ${where} ORDER BY id LIMIT ${params.add(limit)}`, params.values);
       return docs(rows);
     },
