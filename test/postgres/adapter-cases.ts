@@ -7,7 +7,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { migrate, postgresStorage, type PostgresClient, type PostgresStorage } from "../../src/adapters/postgres/index.js";
+import { migrate, postgresMigrations, postgresStorage, type PostgresClient, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { isOrgKitError } from "../../src/errors.js";
 import type { Membership, User } from "../../src/domain/membership/model.js";
 import type { Organization } from "../../src/domain/organization/schema.js";
@@ -91,6 +91,73 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 6 });
       expect(await storage.users.get("legacy")).toMatchObject({ emails: ["ann@acme.example"], verifiedEmails: [], verifiedPhones: [], usernameVerified: false });
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it("version 6 keeps the rows stored before tenants as the default tenant's; event sequences and revisions go on from where they were", async () => {
+      const schema = randomSchema();
+      // The schema as versions 1–5 left it, with rows written by that layout.
+      await migrate(target.client, { schema }); // bootstrap and lock row
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await target.client.query(`CREATE SCHEMA "${schema}"`);
+      await target.client.query(`CREATE TABLE "${schema}".orgkit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await target.client.query(`INSERT INTO "${schema}".orgkit_migrations (version, name) VALUES (0, '(lock)')`);
+      for (const migration of postgresMigrations({ schema }).filter((m) => m.version <= 5)) {
+        for (const statement of migration.statements) await target.client.query(statement);
+        await target.client.query(`INSERT INTO "${schema}".orgkit_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      }
+      const acme = org("acme", { externalId: "CUST-1" });
+      await target.client.query(
+        `INSERT INTO "${schema}".organizations (id, external_id, name, name_lower, name_key, id_lower, external_id_lower, type, tags_lower, states, parent_id, status, created_at, updated_at, version, doc, ancestry)
+         VALUES ('acme', 'CUST-1', $1, $2, $2, 'acme', 'cust-1', 'customer', '{}', '{}', NULL, 'active', $3, $3, 1, $4::json, '{acme}')`,
+        [acme.name, acme.name.toLowerCase(), AT, JSON.stringify(acme)],
+      );
+      for (let i = 0; i < 3; i++) {
+        await target.client.query(`INSERT INTO "${schema}".events (type, organization_id, actor_type, actor_id, at, doc) VALUES ('organization.created', 'acme', 'system', 'system', $1, '{}'::json)`, [AT]);
+      }
+      await target.client.query(`INSERT INTO "${schema}".changes (revision, at, doc) VALUES (nextval('"${schema}".change_revisions'), $1, '{"changes":[],"events":[]}'::json)`, [AT]);
+
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [6], version: 6 });
+      const migrated = postgresStorage({ client: target.client, schema });
+      expect(await migrated.organizations.getByExternalId("CUST-1")).toEqual(acme);
+      expect(await migrated.events.lastSequence()).toBe(3);
+      expect(await migrated.changes.latestRevision()).toBe(1);
+      const [appended] = await migrated.events.append([{ type: "organization.updated", organizationId: "acme", actor: { type: "system", id: "system" }, at: AT, data: {} }]);
+      expect(appended!.sequence).toBe(4);
+      expect(await migrated.changes.append({ at: AT, changes: [], events: [] })).toBe(2);
+      // Another tenant of the upgraded schema starts empty.
+      expect(await migrated.forTenant("other").organizations.get("acme")).toBeNull();
+      const tenants = await target.client.query(`SELECT DISTINCT tenant_id FROM "${schema}".organizations`);
+      expect(tenants.rows).toEqual([{ tenant_id: "default" }]);
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it("partitions: every table is hash-partitioned by tenant_id; a later run with another count is refused, and none is needed", async () => {
+      const schema = randomSchema();
+      expect(await migrate(target.client, { schema, partitions: 3 })).toMatchObject({ version: 6 });
+      const partitioned = await target.client.query(
+        `SELECT c.relname AS name, pg_get_partkeydef(c.oid) AS key, (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
+           FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 ORDER BY 1`,
+        [schema],
+      );
+      expect(partitioned.rows).toEqual(
+        ["change_feed_state", "changes", "events", "member_rules", "memberships", "organizations", "resources", "staff_profiles", "user_identities", "usergroups", "users"].map(
+          (name) => ({ name, key: "HASH (tenant_id)", partitions: 3 }),
+        ),
+      );
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 6 });
+      expect(await migrate(target.client, { schema, partitions: 3 })).toEqual({ applied: [], version: 6 });
+      const refused = await expectOrgKitError(migrate(target.client, { schema, partitions: 4 }), "VALIDATION_FAILED");
+      expect(refused.details.issues).toMatchObject([{ path: "partitions", code: "layout_mismatch" }]);
+      const plain = randomSchema();
+      await migrate(target.client, { schema: plain });
+      const refusedPlain = await expectOrgKitError(migrate(target.client, { schema: plain, partitions: 2 }), "VALIDATION_FAILED");
+      expect(refusedPlain.message).toContain("plain (not partitioned)");
+      for (const bad of [0, -1, 1.5, 1025, "4"]) {
+        await expectOrgKitError(migrate(target.client, { schema, partitions: bad as number }), "VALIDATION_FAILED");
+      }
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await target.client.query(`DROP SCHEMA "${plain}" CASCADE`);
     });
 
     it("refuses a schema name that is not a plain identifier", async () => {

@@ -52,6 +52,38 @@ describe.skipIf(!SERVER_URL)("postgres concurrency (server)", () => {
     }
   });
 
+  it("tenants do not wait for each other: a write held open in one tenant blocks its own next writer, never another tenant's", async () => {
+    const event = { type: "organization.updated", organizationId: "acme", actor: { type: "system", id: "system" }, at: AT, data: {} } as const;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let appended!: () => void;
+    const hasAppended = new Promise<void>((resolve) => (appended = resolve));
+    // Tenant a appends (taking its write lock) and stays open until released.
+    const open = storage.forTenant("tenant-a").transaction(async (tx) => {
+      await tx.events.append([event]);
+      appended();
+      await held;
+    });
+    await hasAppended;
+    const started = Date.now();
+    const other = await storage.forTenant("tenant-b").events.append([event]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(other).toHaveLength(1);
+    // Tenant a's next writer waits for the open transaction.
+    let sameTenantDone = false;
+    const same = storage.forTenant("tenant-a").events.append([event]).then((events) => {
+      sameTenantDone = true;
+      return events;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sameTenantDone).toBe(false);
+    release();
+    await open;
+    const [later] = await same;
+    const [first] = await storage.forTenant("tenant-a").events.list({ limit: 1 });
+    expect(later!.sequence).toBeGreaterThan(first!.sequence);
+  });
+
   it("(a) two concurrent cross-moves: exactly one succeeds and no cycle exists", async () => {
     for (let round = 0; round < 8; round++) {
       const a = buildOrganization({ id: `xa${round}`, name: `Cross A ${round}` });

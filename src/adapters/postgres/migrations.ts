@@ -7,7 +7,7 @@ import { validationError } from "../../errors.js";
 import { describeError } from "../../domain/plain-input.js";
 import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
-import { runTransaction } from "./executor.js";
+import { runTransaction, type SqlExecutor } from "./executor.js";
 import { ancestryStatements } from "./migration-ancestry.js";
 import { searchIndexStatements } from "./migration-search-index.js";
 import { tenantStatements } from "./migration-tenants.js";
@@ -244,25 +244,22 @@ function checkPartitions(value: unknown): number {
 }
 
 /** How many hash partitions the schema's organizations table has (0: not partitioned; null: no table). */
-async function partitionsInPlace(client: PostgresClient, schema: string): Promise<number | null> {
-  const result = await client
-    .query(
-      `SELECT c.relkind::text AS kind, (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = 'organizations'`,
-      [schema],
-    )
-    .catch((error: unknown) => {
-      throw toOrgKitError(error, "migrate (layout)");
-    });
-  const row = result.rows[0] as { kind: string; partitions: unknown } | undefined;
+async function partitionsInPlace(on: SqlExecutor, schema: string): Promise<number | null> {
+  const rows = await on.rows<{ kind: string; partitions: unknown }>(
+    "migrate (layout)",
+    `SELECT c.relkind::text AS kind, (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = 'organizations'`,
+    [schema],
+  );
+  const row = rows[0];
   if (row === undefined) return null;
   return row.kind === "p" ? Number(row.partitions) : 0;
 }
 
 /** A schema whose tables were laid out with another partition count: `VALIDATION_FAILED` (migrate does not repartition). */
-async function checkLayout(client: PostgresClient, schema: string, partitions: number): Promise<void> {
-  const inPlace = await partitionsInPlace(client, schema);
+async function checkLayout(on: SqlExecutor, schema: string, partitions: number): Promise<void> {
+  const inPlace = await partitionsInPlace(on, schema);
   if (inPlace === null || inPlace === partitions) return;
   const layout = inPlace === 0 ? "plain (not partitioned)" : `hash-partitioned into ${inPlace}`;
   throw validationError(`Invalid migrate options: schema "${schema}" already holds tables ${layout}, and migrate does not repartition`, [
@@ -353,7 +350,8 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
       // Read after taking the lock: under READ COMMITTED this sees what a concurrent run committed.
       const present = await tx.rows<{ version: number }>("migrate (read)", `SELECT version FROM ${t.migrations} WHERE version = $1`, [migration.version]);
       if (present.length > 0) {
-        if (migration.version === 6 && partitions !== undefined) await checkLayout(client, schema, partitions);
+        // In the migration's own transaction: PGlite has one connection, which it holds.
+        if (migration.version === 6 && partitions !== undefined) await checkLayout(tx, schema, partitions);
         return false;
       }
       for (const statement of migration.statements) await tx.rows(`migrate (version ${migration.version})`, statement);
