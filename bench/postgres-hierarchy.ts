@@ -8,14 +8,24 @@ import type { PostgresClient, PostgresStorage } from "../src/adapters/postgres/i
 import type { Organization } from "../src/domain/organization/schema.js";
 import { median } from "./harness.js";
 
-/** The recursive query `descendants` ran before the ancestry was materialized (same rows, same order). */
-function recursiveDescendantsSql(table: string): string {
-  return `WITH RECURSIVE tree (id, path, doc) AS (
-     SELECT o.id, ARRAY[o.parent_id, o.id], o.doc FROM ${table} o WHERE o.parent_id = $1
+/**
+ * The recursive query `descendants` ran before the ancestry was materialized (same rows,
+ * same order), scoped to the tenant like every query now (the parent index starts with
+ * `tenant_id`). With `idsOnly`, the same walk returning ids only.
+ */
+function recursiveDescendantsSql(table: string, idsOnly = false): string {
+  const doc = idsOnly ? "" : ", o.doc";
+  return `WITH RECURSIVE tree (id, path${idsOnly ? "" : ", doc"}) AS (
+     SELECT o.id, ARRAY[o.parent_id, o.id]${doc} FROM ${table} o WHERE o.tenant_id = 'default' AND o.parent_id = $1
      UNION ALL
-     SELECT o.id, tree.path || o.id, o.doc FROM tree JOIN ${table} o ON o.parent_id = tree.id WHERE NOT o.id = ANY(tree.path)
+     SELECT o.id, tree.path || o.id${doc} FROM tree JOIN ${table} o ON o.tenant_id = 'default' AND o.parent_id = tree.id WHERE NOT o.id = ANY(tree.path)
    )
-   SELECT doc FROM tree ORDER BY path`;
+   SELECT ${idsOnly ? "id" : "doc"} FROM tree ORDER BY path`;
+}
+
+/** The descendants' ids through the ancestry's GIN index: what the documents cost is left out. */
+function materializedIdsSql(table: string): string {
+  return `SELECT id FROM ${table} WHERE tenant_id = 'default' AND ancestry @> ARRAY[$1]::text[] AND id <> $1`;
 }
 
 export interface HierarchyFigures {
@@ -25,6 +35,13 @@ export interface HierarchyFigures {
   readonly recursiveDescendantsMs: number;
   readonly descendantsVsRecursiveCte: number;
   readonly descendantsCount: number;
+  /**
+   * The same two queries returning ids only (raw SQL, not a port method): shows what the
+   * documents cost both sides. Medians in ms and the ratio.
+   */
+  readonly descendantIdsMs: number;
+  readonly recursiveDescendantIdsMs: number;
+  readonly descendantIdsVsRecursiveCte: number;
   /** Moving a subtree of `moveSubtreeSize` organizations under another root (update + ancestry rewrite), median of `moves`. */
   readonly moveSubtreeMs: number;
   readonly moveSubtreeSize: number;
@@ -44,8 +61,12 @@ export async function measureHierarchy(
 ): Promise<HierarchyFigures> {
   const table = `"${schema}".organizations`;
   const sql = recursiveDescendantsSql(table);
+  const idsSql = recursiveDescendantsSql(table, true);
+  const materializedIds = materializedIdsSql(table);
   const materialized: number[] = [];
   const recursive: number[] = [];
+  const idsMaterialized: number[] = [];
+  const idsRecursive: number[] = [];
   let count = 0;
   const order = () => [...roots].sort(() => Math.random() - 0.5);
   for (let warm = 0; warm < 3; warm++) {
@@ -63,6 +84,12 @@ export async function measureHierarchy(
       // The adapter parses documents the same way (json arrives parsed with pg; as text it is parsed here).
       for (const row of rows) if (typeof row.doc === "string") JSON.parse(row.doc);
       recursive.push(performance.now() - t0);
+      const [first, second] = Math.random() < 0.5 ? [materializedIds, idsSql] : [idsSql, materializedIds];
+      for (const query of [first, second]) {
+        t0 = performance.now();
+        await client.query(query, [root]);
+        (query === materializedIds ? idsMaterialized : idsRecursive).push(performance.now() - t0);
+      }
     }
   }
   const moveMs: number[] = [];
@@ -81,6 +108,9 @@ export async function measureHierarchy(
     recursiveDescendantsMs,
     descendantsVsRecursiveCte: recursiveDescendantsMs / descendantsMs,
     descendantsCount: count,
+    descendantIdsMs: median(idsMaterialized),
+    recursiveDescendantIdsMs: median(idsRecursive),
+    descendantIdsVsRecursiveCte: median(idsRecursive) / median(idsMaterialized),
     moveSubtreeMs: median(moveMs),
     moveSubtreeSize: size,
   };

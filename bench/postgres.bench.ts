@@ -188,12 +188,15 @@ function print(figures: Figures, server: boolean): void {
     },
     {
       descendantsVsRecursiveCte: figures.hierarchy.descendantsVsRecursiveCte,
+      descendantIdsVsRecursiveCte: figures.hierarchy.descendantIdsVsRecursiveCte,
       ...(figures.search ? { searchVsUnindexed: figures.search.searchVsUnindexed } : {}),
     },
     {
       server,
       organizations: TOTAL,
       recursiveDescendantsMs: Number(figures.hierarchy.recursiveDescendantsMs.toFixed(2)),
+      descendantIdsMs: Number(figures.hierarchy.descendantIdsMs.toFixed(2)),
+      recursiveDescendantIdsMs: Number(figures.hierarchy.recursiveDescendantIdsMs.toFixed(2)),
       ...(figures.search
         ? { indexedSearchPageMs: Number(figures.search.searchPageMs.toFixed(2)), unindexedSearchPageMs: Number(figures.search.unindexedSearchPageMs.toFixed(2)) }
         : {}),
