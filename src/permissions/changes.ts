@@ -46,6 +46,7 @@ import {
   type PolicyTables,
   type UserRecord,
 } from "./tables.js";
+import { TreeNumberingCache } from "./tree-numbering.js";
 
 /** The kinds of change, i.e. the `type` field of a {@link PolicyChange}. */
 export const POLICY_CHANGE_TYPES = [
@@ -160,6 +161,11 @@ class ChangeBatch {
   private all = false;
   private readonly staleUsers = new Set<string>();
   private readonly staleOrganizations = new Set<string>();
+  /** An organization was added or moved: the tree numbering must be computed again. */
+  private treeChanged = false;
+  /** Organizations whose status changed (index → active): the numbering's blockers must be recomputed below them. */
+  private readonly statusChanges = new Map<number, boolean>();
+  private organizationsChanged = false;
 
   constructor(private readonly tables: PolicyTables) {
     this.organizations = tables.organizations.edit();
@@ -333,6 +339,17 @@ class ChangeBatch {
     const index = existing?.index ?? this.organizationCount++;
     this.organizations.set(fact.id, organizationRecord(fact, index, this.refs, existing?.children ?? []));
     this.staleOrganizations.add(fact.id);
+    this.organizationsChanged = true;
+    if (existing === undefined || oldParentId !== fact.parentId) this.treeChanged = true;
+    else if (existing.active !== fact.active) this.statusChanges.set(index, fact.active);
+  }
+
+  /** The tree numbering of the new tables: renumbered after a move or an addition, re-blocked after status changes, else kept. */
+  private tree(organizations: PolicyTables["organizations"]): TreeNumberingCache {
+    const count = this.organizationCount;
+    if (this.treeChanged) return TreeNumberingCache.of(organizations, count);
+    if (this.statusChanges.size > 0) return this.tables.tree.withStatuses(this.statusChanges, organizations, count);
+    return this.organizationsChanged ? this.tables.tree.carriedTo(organizations, count) : this.tables.tree;
   }
 
   finish(version: number): ChangeResult {
@@ -343,16 +360,18 @@ class ChangeBatch {
       groups = this.groups.build(builder);
       permissions = builder.build();
     }
+    const organizations = this.organizations.commit();
     const tables: PolicyTables = {
       ...this.tables,
       version,
       permissions,
       groups,
       profiles: this.profiles ?? this.tables.profiles,
-      organizations: this.organizations.commit(),
+      organizations,
       organizationCount: this.organizationCount,
       users: this.users.commit(),
       resources: this.resources.commit(),
+      tree: this.tree(organizations),
     };
     return { tables, invalidation: { all: this.all, users: this.staleUsers, organizations: this.staleOrganizations } };
   }
