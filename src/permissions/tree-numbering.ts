@@ -6,10 +6,11 @@
  * (exclusive) and X (inclusive)" is `blocker(X) < pre(O)`. Two comparisons, no walk.
  *
  * Only a policy with cascading rules numbers its tree, lazily, the first time a subject
- * with a cascading membership is resolved. A change that adds or moves an organization
- * renumbers the forest (O(organizations), once, at the next use); a change of status
- * only copies the numbering and recomputes the blockers of the changed subtrees; any
- * other change keeps the numbering as it is.
+ * with a cascading membership is resolved. A change that moves an organization, or adds
+ * one under a parent, renumbers the forest (O(organizations), once, at the next use); a
+ * change that adds a root or changes a status only copies the numbering (appending the
+ * root, recomputing the blockers of the changed subtrees); any other change keeps the
+ * numbering as it is.
  *
  * @module
  */
@@ -89,16 +90,42 @@ export function numberTree(organizations: LayeredMap<string, OrganizationRecord>
   return { count, positions, last, indexAt, parent, active, ids };
 }
 
+/** A root added to the forest: its index (the next free one) and id. */
+export interface AddedRoot {
+  readonly index: number;
+  readonly id: string;
+}
+
 /**
- * `from` with the statuses in `changed` (organization index → active), same tree: the
- * blockers of each changed organization's subtree are recomputed, in pre-order, from the
- * final statuses. O(count) to copy, plus O(size of the changed subtrees).
+ * `from` with new roots appended (indices `from.count`, `from.count + 1`, … in order, no
+ * children yet, active until `changed` says otherwise) and the statuses in `changed`
+ * (organization index → active): the blockers of each changed organization's subtree are
+ * recomputed, in pre-order, from the final statuses. O(count) to copy, plus O(size of
+ * the changed subtrees).
  */
-export function withStatuses(from: TreeNumbering, changed: ReadonlyMap<number, boolean>): TreeNumbering {
-  const active = from.active.slice();
+export function derivedNumbering(from: TreeNumbering, roots: readonly AddedRoot[], changed: ReadonlyMap<number, boolean>): TreeNumbering {
+  const count = from.count + roots.length;
+  const grow = (array: Int32Array, size: number, fill: number): Int32Array => {
+    const out = new Int32Array(size).fill(fill);
+    out.set(array);
+    return out;
+  };
+  const positions = grow(from.positions, 2 * count, 0);
+  // Unchanged by statuses: shared with `from` unless roots were added.
+  const last = roots.length === 0 ? from.last : grow(from.last, count, 0);
+  const indexAt = roots.length === 0 ? from.indexAt : grow(from.indexAt, count, 0);
+  const parent = roots.length === 0 ? from.parent : grow(from.parent, count, -1);
+  const active = new Uint8Array(count).fill(1);
+  active.set(from.active);
+  const ids = roots.length === 0 ? from.ids : [...from.ids, ...roots.map((root) => root.id)];
+  for (const { index } of roots) {
+    // Indices are dense, so the next index is also the next position.
+    positions[2 * index] = index;
+    positions[2 * index + 1] = -1;
+    last[index] = index;
+    indexAt[index] = index;
+  }
   for (const [index, isActive] of changed) active[index] = isActive ? 1 : 0;
-  const positions = from.positions.slice();
-  const { indexAt, parent, last } = from;
   for (const index of changed.keys()) {
     for (let p = positions[2 * index]!; p <= last[index]!; p++) {
       const node = indexAt[p]!;
@@ -106,7 +133,7 @@ export function withStatuses(from: TreeNumbering, changed: ReadonlyMap<number, b
       positions[2 * node + 1] = active[node] === 1 ? (up < 0 ? -1 : positions[2 * up + 1]!) : p;
     }
   }
-  return { ...from, positions, active };
+  return { count, positions, last, indexAt, parent, active, ids };
 }
 
 /**
@@ -147,12 +174,13 @@ export class TreeNumberingCache {
   }
 
   /**
-   * The cache after status changes only (same organizations, same parents): derived
-   * from this numbering when it was computed, else numbered from scratch from
+   * The cache after changes that only added roots (organizations without a parent, and
+   * without children yet) and changed statuses: derived from this numbering when it was
+   * computed (see {@link derivedNumbering}), else numbered from scratch from
    * `organizations` (so caches never hold on to each other).
    */
-  withStatuses(changed: ReadonlyMap<number, boolean>, organizations: LayeredMap<string, OrganizationRecord>, count: number): TreeNumberingCache {
+  derived(roots: readonly AddedRoot[], changed: ReadonlyMap<number, boolean>, organizations: LayeredMap<string, OrganizationRecord>, count: number): TreeNumberingCache {
     const computed = this.numbering;
-    return computed === null ? TreeNumberingCache.of(organizations, count) : new TreeNumberingCache(() => withStatuses(computed, changed));
+    return computed === null ? TreeNumberingCache.of(organizations, count) : new TreeNumberingCache(() => derivedNumbering(computed, roots, changed));
   }
 }

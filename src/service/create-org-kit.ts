@@ -128,9 +128,9 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomIds;
   const states = config.organization.states;
-  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states));
+  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states, config));
 
-  const live = createLivePolicy(storage, states, config.maxStalenessMs);
+  const live = createLivePolicy(storage, states, config.maxStalenessMs, config);
   runtime.onWrite((revision) => live.written(revision));
 
   const organizations = createOrganizationsApi(runtime);

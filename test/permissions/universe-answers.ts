@@ -6,11 +6,13 @@ import { compilePolicy, isOrgKitError, type PermissionRequest, type Policy, type
 import { ACTIONS, APPS, CANARY, ORG_IDS, PERMISSIONS, RESOURCE_IDS, ROLES, USER_IDS } from "./arbitraries.js";
 import { referenceEvaluator, type Who } from "./reference.js";
 
+/** Users, a user a change may add, an unknown id, and the guest (`null`). */
 export const SUBJECTS: Who[] = [...USER_IDS, "u-new", "ghost", null];
+/** The universe's organizations, one a change may add, and an unknown id. */
 export const ORGS = [...ORG_IDS, "o-new", "o-missing"];
 
-/** Every request of the small universe for one subject (`null`: the guest). */
-export function requestsFor(who: Who): PermissionRequest<string, Who>[] {
+/** Every request of the small universe for one subject (`null`: the guest), about the organizations `orgs`. */
+export function requestsFor(who: Who, orgs: readonly string[] = ORGS): PermissionRequest<string, Who>[] {
   const out: PermissionRequest<string, Who>[] = [];
   const subject = who;
   for (const permission of [...PERMISSIONS, CANARY, "unknown"]) out.push({ check: "can", subject, permission });
@@ -18,7 +20,7 @@ export function requestsFor(who: Who): PermissionRequest<string, Who>[] {
   out.push({ check: "canAddOrganization", subject });
   out.push({ check: "canAdministerPlatform", subject });
   out.push({ check: "canGrantPlatformRoles", subject });
-  for (const organizationId of ORGS) {
+  for (const organizationId of orgs) {
     for (const action of ACTIONS) out.push({ check: "canOnOrganization", subject, action, organization: organizationId });
     for (const authorId of [who ?? "nobody", "someone"]) {
       out.push({ check: "canEditNote", subject, note: { organizationId, authorId } });
@@ -29,18 +31,21 @@ export function requestsFor(who: Who): PermissionRequest<string, Who>[] {
     for (const app of [...APPS, "a3"]) out.push({ check: "canUseApp", subject, organizationId, app });
   }
   for (const id of [...RESOURCE_IDS, "r-missing"]) out.push({ check: "canAccessResource", subject, resource: { kind: "asset", id } });
-  for (const organizationId of [...ORG_IDS, null, "o-missing"]) {
+  for (const organizationId of [...orgs.filter((id) => id !== "o-new"), null]) {
     for (const requesterId of [who ?? "nobody", "u1"]) out.push({ check: "canViewTicket", subject, ticket: { requesterId, organizationId } });
   }
   return out;
 }
 
-export const ALL_REQUESTS = SUBJECTS.flatMap(requestsFor);
+/** Every request of the universe, for every subject. */
+export const ALL_REQUESTS = SUBJECTS.flatMap((who) => requestsFor(who));
 
+/** A request as a key of the answer records. */
 export function label(request: PermissionRequest<string, Who>): string {
   return JSON.stringify(request);
 }
 
+/** The reference evaluator's answer to a universe request. */
 export function referenceCheck(ref: ReturnType<typeof referenceEvaluator>, r: PermissionRequest<string, Who>): boolean {
   switch (r.check) {
     case "can":
@@ -78,28 +83,33 @@ export function toPolicyRequest(policy: Policy, r: PermissionRequest<string, Who
   return { ...r, subject } as PermissionRequest;
 }
 
-export function compiledAnswers(policy: Policy, handles = false): Record<string, unknown> {
+/** Every universe answer of a compiled policy (subjects by id, or by handle); `orgs`: the organizations asked about. */
+export function compiledAnswers(policy: Policy, handles = false, orgs: readonly string[] = ORGS): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const r of ALL_REQUESTS) out[label(r)] = policy.check(toPolicyRequest(policy, r, handles));
+  const requests = orgs === ORGS ? ALL_REQUESTS : SUBJECTS.flatMap((who) => requestsFor(who, orgs));
+  for (const r of requests) out[label(r)] = policy.check(toPolicyRequest(policy, r, handles));
   for (const who of SUBJECTS) {
     const subject = who === null ? policy.guest() : who;
     out[`permissionsOf ${who}`] = [...policy.permissionsOf(subject)].sort();
-    for (const root of ORGS) out[`visible ${who} ${root}`] = policy.visibleOrganizations(subject, root);
+    for (const root of orgs) out[`visible ${who} ${root}`] = policy.visibleOrganizations(subject, root);
   }
   return out;
 }
 
-export function referenceAnswers(snapshot: PolicySnapshot): Record<string, unknown> {
+/** Every universe answer of the reference evaluator over `snapshot`. */
+export function referenceAnswers(snapshot: PolicySnapshot, orgs: readonly string[] = ORGS): Record<string, unknown> {
   const ref = referenceEvaluator(snapshot);
   const out: Record<string, unknown> = {};
-  for (const r of ALL_REQUESTS) out[label(r)] = referenceCheck(ref, r);
+  const requests = orgs === ORGS ? ALL_REQUESTS : SUBJECTS.flatMap((who) => requestsFor(who, orgs));
+  for (const r of requests) out[label(r)] = referenceCheck(ref, r);
   for (const who of SUBJECTS) {
     out[`permissionsOf ${who}`] = ref.permissionsOf(who);
-    for (const root of ORGS) out[`visible ${who} ${root}`] = ref.visibleOrganizations(who, root);
+    for (const root of orgs) out[`visible ${who} ${root}`] = ref.visibleOrganizations(who, root);
   }
   return out;
 }
 
+/** The compiled policy, or `"invalid"` when the snapshot is refused (`INVALID_SNAPSHOT`). */
 export function tryCompile(snapshot: PolicySnapshot): Policy | "invalid" {
   try {
     return compilePolicy(snapshot);
