@@ -46,7 +46,7 @@ import {
   type PolicyTables,
   type UserRecord,
 } from "./tables.js";
-import { TreeNumberingCache, type AddedRoot } from "./tree-numbering.js";
+import { TreeNumberingCache, type AddedOrganization } from "./tree-numbering.js";
 
 /** The kinds of change, i.e. the `type` field of a {@link PolicyChange}. */
 export const POLICY_CHANGE_TYPES = [
@@ -161,10 +161,10 @@ class ChangeBatch {
   private all = false;
   private readonly staleUsers = new Set<string>();
   private readonly staleOrganizations = new Set<string>();
-  /** An organization was moved, or added under a parent: the tree numbering must be computed again. */
+  /** An organization was moved: the tree numbering must be computed again. */
   private treeChanged = false;
-  /** Organizations added as roots: appended to the numbering (unless a later change in the batch renumbers anyway). */
-  private readonly addedRoots: AddedRoot[] = [];
+  /** Organizations added, in order: inserted into the numbering (unless a move in the batch renumbers anyway). */
+  private readonly added: AddedOrganization[] = [];
   /** Organizations whose status changed (index → active): the numbering's blockers must be recomputed below them. */
   private readonly statusChanges = new Map<number, boolean>();
   private organizationsChanged = false;
@@ -342,26 +342,21 @@ class ChangeBatch {
     this.organizations.set(fact.id, organizationRecord(fact, index, this.refs, existing?.children ?? []));
     this.staleOrganizations.add(fact.id);
     this.organizationsChanged = true;
-    if (existing === undefined && fact.parentId === null) {
-      this.addedRoots.push({ index, id: fact.id });
+    if (existing === undefined) {
+      this.added.push({ index, id: fact.id, parentIndex: fact.parentId === null ? -1 : this.organizations.get(fact.parentId)!.index });
       if (!fact.active) this.statusChanges.set(index, false);
-    } else if (existing === undefined || oldParentId !== fact.parentId || this.childOfAddedRoot(fact.parentId)) {
+    } else if (oldParentId !== fact.parentId) {
       this.treeChanged = true;
     } else if (existing.active !== fact.active) {
       this.statusChanges.set(index, fact.active);
     }
   }
 
-  /** True when `parentId` is a root this batch added (a child under it changes the shape the numbering appends). */
-  private childOfAddedRoot(parentId: string | null): boolean {
-    return parentId !== null && this.addedRoots.some((root) => root.id === parentId);
-  }
-
-  /** The tree numbering of the new tables: renumbered after a move or an addition, re-blocked after status changes, else kept. */
+  /** The tree numbering of the new tables: renumbered after a move, derived after additions and status changes, else kept. */
   private tree(organizations: PolicyTables["organizations"]): TreeNumberingCache {
     const count = this.organizationCount;
     if (this.treeChanged) return TreeNumberingCache.of(organizations, count);
-    if (this.addedRoots.length > 0 || this.statusChanges.size > 0) return this.tables.tree.derived(this.addedRoots, this.statusChanges, organizations, count);
+    if (this.added.length > 0 || this.statusChanges.size > 0) return this.tables.tree.derived(this.added, this.statusChanges, organizations, count);
     return this.organizationsChanged ? this.tables.tree.carriedTo(organizations, count) : this.tables.tree;
   }
 

@@ -6,10 +6,10 @@
  * (exclusive) and X (inclusive)" is `blocker(X) < pre(O)`. Two comparisons, no walk.
  *
  * Only a policy with cascading rules numbers its tree, lazily, the first time a subject
- * with a cascading membership is resolved. A change that moves an organization, or adds
- * one under a parent, renumbers the forest (O(organizations), once, at the next use); a
- * change that adds a root or changes a status only copies the numbering (appending the
- * root, recomputing the blockers of the changed subtrees); any other change keeps the
+ * with a cascading membership is resolved. A change that moves an organization
+ * renumbers the forest (O(organizations), once, at the next use); a change that adds an
+ * organization or changes a status derives the new numbering from the old one (typed
+ * array work, no walk: see {@link derivedNumbering}); any other change keeps the
  * numbering as it is.
  *
  * @module
@@ -90,40 +90,63 @@ export function numberTree(organizations: LayeredMap<string, OrganizationRecord>
   return { count, positions, last, indexAt, parent, active, ids };
 }
 
-/** A root added to the forest: its index (the next free one) and id. */
-export interface AddedRoot {
+/** An organization added to the forest: its index (the next free one), id, and parent's index (-1: a root). */
+export interface AddedOrganization {
   readonly index: number;
   readonly id: string;
+  readonly parentIndex: number;
 }
 
 /**
- * `from` with new roots appended (indices `from.count`, `from.count + 1`, … in order, no
- * children yet, active until `changed` says otherwise) and the statuses in `changed`
- * (organization index → active): the blockers of each changed organization's subtree are
- * recomputed, in pre-order, from the final statuses. O(count) to copy, plus O(size of
- * the changed subtrees).
+ * `from` with organizations added (in index order, each as the last child of its parent,
+ * or as the last root; active until `changed` says otherwise) and the statuses in
+ * `changed` (organization index → active) applied. An addition shifts the positions
+ * after its place by one: O(count) array work each, no walk and no lookup by id. Then
+ * the blockers of each changed organization's subtree are recomputed, in pre-order,
+ * from the final statuses: O(size of the changed subtrees).
  */
-export function derivedNumbering(from: TreeNumbering, roots: readonly AddedRoot[], changed: ReadonlyMap<number, boolean>): TreeNumbering {
-  const count = from.count + roots.length;
+export function derivedNumbering(from: TreeNumbering, added: readonly AddedOrganization[], changed: ReadonlyMap<number, boolean>): TreeNumbering {
+  const count = from.count + added.length;
   const grow = (array: Int32Array, size: number, fill: number): Int32Array => {
+    if (added.length === 0) return array;
     const out = new Int32Array(size).fill(fill);
     out.set(array);
     return out;
   };
-  const positions = grow(from.positions, 2 * count, 0);
-  // Unchanged by statuses: shared with `from` unless roots were added.
-  const last = roots.length === 0 ? from.last : grow(from.last, count, 0);
-  const indexAt = roots.length === 0 ? from.indexAt : grow(from.indexAt, count, 0);
-  const parent = roots.length === 0 ? from.parent : grow(from.parent, count, -1);
+  const positions = new Int32Array(2 * count);
+  positions.set(from.positions);
+  // Unchanged by statuses: shared with `from` unless organizations were added.
+  const last = grow(from.last, count, 0);
+  const indexAt = grow(from.indexAt, count, 0);
+  const parent = grow(from.parent, count, -1);
   const active = new Uint8Array(count).fill(1);
   active.set(from.active);
-  const ids = roots.length === 0 ? from.ids : [...from.ids, ...roots.map((root) => root.id)];
-  for (const { index } of roots) {
-    // Indices are dense, so the next index is also the next position.
-    positions[2 * index] = index;
-    positions[2 * index + 1] = -1;
-    last[index] = index;
-    indexAt[index] = index;
+  const ids = added.length === 0 ? from.ids : [...from.ids, ...added.map((a) => a.id)];
+  // Indices below `size` are numbered: those of `from`, then each addition in turn.
+  let size = from.count;
+  for (const { index, parentIndex } of added) {
+    const at = parentIndex < 0 ? size : last[parentIndex]! + 1;
+    if (at < size) {
+      const parentAt = positions[2 * parentIndex]!;
+      for (let i = 0; i < size; i++) {
+        const pre = positions[2 * i]!;
+        if (pre >= at) positions[2 * i] = pre + 1;
+        if (positions[2 * i + 1]! >= at) positions[2 * i + 1]! += 1;
+        // A subtree grows when it ends after the new place, or ends right before it and holds the parent (an ancestor-or-self of it).
+        const end = last[i]!;
+        if (end >= at || (end === at - 1 && pre <= parentAt)) last[i] = end + 1;
+      }
+      indexAt.copyWithin(at + 1, at, size);
+    } else if (parentIndex >= 0) {
+      // The parent's subtree ends the numbering: the new last position closes it and its ancestors.
+      for (let up = parentIndex; up >= 0; up = parent[up]!) last[up] = at;
+    }
+    positions[2 * index] = at;
+    positions[2 * index + 1] = parentIndex < 0 ? -1 : positions[2 * parentIndex + 1]!;
+    last[index] = at;
+    indexAt[at] = index;
+    parent[index] = parentIndex;
+    size++;
   }
   for (const [index, isActive] of changed) active[index] = isActive ? 1 : 0;
   for (const index of changed.keys()) {
@@ -174,13 +197,13 @@ export class TreeNumberingCache {
   }
 
   /**
-   * The cache after changes that only added roots (organizations without a parent, and
-   * without children yet) and changed statuses: derived from this numbering when it was
-   * computed (see {@link derivedNumbering}), else numbered from scratch from
-   * `organizations` (so caches never hold on to each other).
+   * The cache after changes that only added organizations and changed statuses (no
+   * move): derived from this numbering when it was computed (see
+   * {@link derivedNumbering}), else numbered from scratch from `organizations` (so caches
+   * never hold on to each other).
    */
-  derived(roots: readonly AddedRoot[], changed: ReadonlyMap<number, boolean>, organizations: LayeredMap<string, OrganizationRecord>, count: number): TreeNumberingCache {
+  derived(added: readonly AddedOrganization[], changed: ReadonlyMap<number, boolean>, organizations: LayeredMap<string, OrganizationRecord>, count: number): TreeNumberingCache {
     const computed = this.numbering;
-    return computed === null ? TreeNumberingCache.of(organizations, count) : new TreeNumberingCache(() => derivedNumbering(computed, roots, changed));
+    return computed === null ? TreeNumberingCache.of(organizations, count) : new TreeNumberingCache(() => derivedNumbering(computed, added, changed));
   }
 }

@@ -68,8 +68,9 @@ const SYSTEM: Omit<Authorization, "actor"> = {
  * organizations (`descendants(id, { includeDiscontinued: false })`, one query each), with
  * their parent links. An organization keeps its parent in the slice exactly when the
  * parent is in the slice too, so the evaluator's cascade over the slice is its cascade
- * over the whole tree (an organization the slice does not hold is one no cascade of the
- * actor reaches). Actors without a cascading membership load nothing more.
+ * over the whole tree (an organization the slice did not load is one no cascade of the
+ * actor reaches, unless the request creates it below a reached one). Actors without a
+ * cascading membership load nothing more.
  */
 export async function loadAuthorization(session: StorageSession, actor: ActorRef, states: readonly string[], rules: AccessRulesConfig = { roles: undefined, admins: undefined }): Promise<Authorization> {
   if (actor.type === "system") return { actor, ...SYSTEM };
@@ -81,12 +82,13 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
   const present = new Set(organizations.map((o) => o.id));
   // Reached organizations the actor is also a member of are in the slice already.
   const reached = (await loadReached(session, memberships, organizations, rules)).filter((o) => !present.has(o.id));
-  // The organizations loaded into the slice keep their parent when it is loaded too; an
-  // organization learned later is one no cascade of the actor reaches (the loaded reach is
-  // complete), so it needs no parent, and, parentless, it costs the tree numbering only an append.
-  const loaded = new Set([...present, ...reached.map((o) => o.id)]);
+  // An organization keeps its parent when the parent is in the slice too. That never makes
+  // a cascade reach further than over the whole tree (the slice's chains above are the
+  // real ones, cut where the slice ends), and it lets a cascade reach an organization a
+  // request brings in: a new child of a reached organization is reached, as it will be.
+  const inSlice = new Set([...present, ...reached.map((o) => o.id)]);
   const sliceOrganization = (organization: Organization) => {
-    const linked = loaded.has(organization.id) && organization.parentId !== null && loaded.has(organization.parentId);
+    const linked = organization.parentId !== null && inSlice.has(organization.parentId);
     return { ...toPolicyOrganization(organization), parentId: linked ? organization.parentId : null };
   };
   const space = createStateSpace(states);
@@ -113,6 +115,7 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
     if (organization !== null && known.get(organization.id) !== organization.version) {
       changes.push({ type: "organization.set", organization: organizationFact(sliceOrganization(organization), space) });
       known.set(organization.id, organization.version);
+      inSlice.add(organization.id);
     }
     if (request.check === "canManageUser" && request.target) {
       changes.push({ type: "user.set", user: userFact(toPolicyUser(request.target.user)) });
