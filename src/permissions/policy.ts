@@ -322,8 +322,11 @@ export class Policy<P extends string = string> {
       cache = new BoundedCache(this.cache.capacity);
     } else {
       const { users, organizations } = invalidation;
+      // A move, an addition or a status change renumbers the tree: where cascades reach is worked out again, lazily.
+      const treeChanged = tables.tree !== this.tables.tree;
       cache = this.cache.map((subject, id) => {
         if (users.has(id)) return undefined;
+        if (treeChanged && subject.cascadeSources.length > 0) return undefined;
         if (organizations.size > 0 && subject.record?.memberships.some((m) => organizations.has(m.organizationId))) return undefined;
         return subject.rebind(tables);
       });

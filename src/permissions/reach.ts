@@ -34,6 +34,16 @@ export interface CascadeSource {
 
 /** A subject's reach through its cascading memberships, in one tree numbering. */
 export class CascadeReach {
+  /** `numbering.positions`, kept at hand: the one array a check reads per organization. */
+  private readonly positions: Int32Array;
+  /**
+   * With a single segment (one cascading membership, the usual case: a regional manager):
+   * its first and last position, or `to` -1 when there are more segments (then the
+   * binary search runs).
+   */
+  private readonly soleFrom: number;
+  private readonly soleTo: number;
+
   private constructor(
     /** The numbering the segments are positions of. */
     readonly numbering: TreeNumbering,
@@ -41,7 +51,12 @@ export class CascadeReach {
     private readonly starts: Int32Array,
     /** At `s * 4 + kind`: the position of the deepest membership of that kind covering segment `s`, or -1. */
     private readonly deepest: Int32Array,
-  ) {}
+  ) {
+    this.positions = numbering.positions;
+    const sole = starts.length === 2;
+    this.soleFrom = sole ? starts[0]! : 0;
+    this.soleTo = sole ? starts[1]! - 1 : -1;
+  }
 
   /** The reach of `sources` (active memberships, at most one per organization), or `null` when none cascades. O(k log k) for k sources. */
   static of(numbering: TreeNumbering, sources: readonly CascadeSource[]): CascadeReach | null {
@@ -78,14 +93,20 @@ export class CascadeReach {
 
   /** True when a cascading membership of `kind` reaches organization `orgIndex`. */
   reaches(kind: ReachKind, orgIndex: number): boolean {
-    const positions = this.numbering.positions;
+    const positions = this.positions;
     const position = positions[2 * orgIndex];
     if (position === undefined) return false;
+    if (this.soleTo >= 0) {
+      // One segment: no search.
+      if (position < this.soleFrom || position > this.soleTo) return false;
+      const from = this.deepest[kind]!;
+      return from >= 0 && from > positions[2 * orgIndex + 1]!;
+    }
     const starts = this.starts;
+    if (position < starts[0]!) return false;
     // The last segment starting at or before `position`.
     let lo = 0;
     let hi = starts.length - 1;
-    if (position < starts[0]!) return false;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (starts[mid]! <= position) lo = mid;

@@ -257,15 +257,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   /**
    * @internal The same subject bound to newer tables, for changes that did not touch
    * it (its user, its organizations' links and status, usergroups and profiles are as
-   * before), so its resolved rights still hold — but for where its cascades reach, which
-   * is worked out again when the tree changed (a move, an addition, a status change
-   * below one of its organizations).
+   * before), so its resolved rights still hold. Where its cascades reach is a fact of the
+   * tree too: a subject with cascading memberships is not rebound to tables whose tree
+   * numbering changed (`Policy` drops it instead, to be resolved again on next use).
    */
   rebind(tables: PolicyTables): ResolvedSubject<P> {
-    if (this.cascadeSources.length === 0 || tables.tree === this.tables.tree) return new ResolvedSubject<P>(tables, this.id, this.kind, this.record, this);
-    const { bits, platform, profile, cells, memberOrgs, memberFlags, cascadeSources } = this;
-    const reach = CascadeReach.of(tables.tree.get(), cascadeSources);
-    return new ResolvedSubject<P>(tables, this.id, this.kind, this.record, { bits, platform, profile, cells, memberOrgs, memberFlags, cascadeSources, reach });
+    return new ResolvedSubject<P>(tables, this.id, this.kind, this.record, this);
   }
 
   can(permission: P): boolean {
@@ -362,9 +359,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (typeof kind !== "string" || typeof id !== "string") return false;
     const ownerId = this.tables.resources.get(resourceKey(kind, id));
     if (ownerId === undefined) return false;
-    const org = this.organizationById(ownerId);
-    if (org.index < 0) return false;
-    return this.platform || this.membershipAt(org.index) >= 0 || (this.reach !== null && this.reach.reaches(REACH_RESOURCES, org.index));
+    // The owner's index from its packed form: its record is not read (see `canOnOrganization`).
+    const packed = this.tables.organizations.packed(ownerId);
+    if (packed === undefined) return false;
+    if (this.platform) return true;
+    const index = ((packed - (packed & (this.stride - 1))) / this.stride) | 0;
+    return (this.reach !== null && this.reach.reaches(REACH_RESOURCES, index)) || this.membershipAt(index) >= 0;
   }
 
   canViewTicket(ticket: TicketRef): boolean {
@@ -422,11 +422,15 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (this.platform) return bit !== 0;
     const mask = packed & (this.stride - 1);
     let granted = this.cells[mask]!;
-    // Members and org admins may read their own organization, never edit or delete it
-    // (the index is unpacked only for a subject with memberships whose cell lacks read).
-    if (this.memberOrgs.length > 0 && (granted & READ) === 0 && this.membershipAt((packed - mask) / this.stride) >= 0) granted |= READ;
-    // So may the members a cascade reaches (a cascading role or admin of an organization above).
-    if (this.reach !== null && (granted & READ) === 0 && this.reach.reaches(REACH_READ, (packed - mask) / this.stride)) granted |= READ;
+    // Members and org admins may read their own organization, never edit or delete it, and so
+    // may the members a cascade reaches (a cascading role or admin of an organization above).
+    // The index is unpacked only for a subject with memberships whose cell lacks read; the
+    // cascade is tried first, as a subject with one mostly asks about what lies below.
+    if ((granted & READ) === 0 && this.memberOrgs.length > 0) {
+      // `| 0`: the index as a small integer (it is one), so arrays are indexed without a conversion.
+      const index = ((packed - mask) / this.stride) | 0;
+      if ((this.reach !== null && this.reach.reaches(REACH_READ, index)) || this.membershipAt(index) >= 0) granted |= READ;
+    }
     // Edit and delete need read too: a write works on, and hands back, what it changes.
     // One test for both bits (no branch on the action, which a CPU cannot predict).
     const needed = bit | READ;
