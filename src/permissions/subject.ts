@@ -426,7 +426,7 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     // may the members a cascade reaches (a cascading role or admin of an organization above).
     // The index is unpacked only for a subject with memberships whose cell lacks read; the
     // cascade is tried first, as a subject with one mostly asks about what lies below.
-    if ((granted & READ) === 0 && this.memberOrgs.length > 0) {
+    if (this.memberOrgs.length > 0 && (granted & READ) === 0) {
       // `| 0`: the index as a small integer (it is one), so arrays are indexed without a conversion.
       const index = ((packed - mask) / this.stride) | 0;
       if ((this.reach !== null && this.reach.reaches(REACH_READ, index)) || this.membershipAt(index) >= 0) granted |= READ;
