@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `membership.set` / `membership.remove` | O(memberships of the user + √users) | that user |
  * | `user.set` / `user.remove` | O(memberships of the user + √users) | that user |
- * | `organization.set` | O(children of the old and new parent + √organizations) | cached members of that organization |
+ * | `organization.set` | O(children of the old and new parent + √organizations); with cascading rules, see `tree-numbering.ts` | cached members of that organization; after a move, addition or status change, cached subjects with cascading memberships |
  * | `resource.set` / `resource.remove` | O(√resources) | none |
  * | `usergroup.set` / `usergroup.remove` | O(usergroups × permissions / 32) | all |
  * | `profile.set` / `profile.remove` | O(profiles + 2^flags) | all |
