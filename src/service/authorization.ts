@@ -81,7 +81,8 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
   const usergroups = await session.usergroups.list();
   const present = new Set(organizations.map((o) => o.id));
   // Reached organizations the actor is also a member of are in the slice already.
-  const reached = (await loadReached(session, memberships, organizations, rules)).filter((o) => !present.has(o.id));
+  // A platform admin may do anything to any organization: its cascades would add nothing.
+  const reached = user?.platformRole ? [] : (await loadReached(session, memberships, organizations, rules)).filter((o) => !present.has(o.id));
   // An organization keeps its parent when the parent is in the slice too. That never makes
   // a cascade reach further than over the whole tree (the slice's chains above are the
   // real ones, cut where the slice ends), and it lets a cascade reach an organization a
