@@ -25,6 +25,17 @@
  *   hundred membership and organization changes) whose layered tables still hold an
  *   overlay, as a long-running service's policy usually does.
  *
+ * Cascades (issue 16): the same 100,000 organizations as a forest (10 roots, 10 children
+ * each, four levels, leaves below), with a cascading `manager` role and cascading admins.
+ * 2,048 random leaves are asked about, each by two users side by side, round by round:
+ * one a manager and admin *of the leaf itself* (`direct…`), one a manager and admin of
+ * the leaf's ancestor two or three levels up (`cascade…`); both also plain members of two
+ * other random leaves. The same four checks each — read the organization, view a ticket
+ * of it, access its asset, manage a plain member of it — by user id, in random order;
+ * `…Mixed` cycles through all four. `cascadeVsDirect` is `cascadeMixed / directMixed`
+ * (target ≥ 0.8: a cascade costs a binary search over the subject's few reach
+ * intervals and one read of the numbering, no walk).
+ *
  * Run: `npm run bench -- permissions` (or `npx tsx bench/permissions.bench.ts`).
  */
 import { createMongoAbility, subject as caslSubject, type MongoAbility } from "@casl/ability";
@@ -309,9 +320,136 @@ function sideBySide<K extends string>(cases: Record<K, (i: number) => unknown>, 
 }
 const randomOrder = sideBySide(randomCases);
 
+// ---- cascades (issue 16) -------------------------------------------------------------
+const TARGETS = 2_048;
+const cascading = rng(20260316);
+// Heap-shaped forest: roots o0…o9, then the parent of o<i> is o<floor(i / 10) - 1>.
+const parentOf = (i: number) => (i < 10 ? -1 : Math.floor(i / 10) - 1);
+const depthOf = (i: number) => {
+  let depth = 0;
+  for (let at = parentOf(i); at >= 0; at = parentOf(at)) depth++;
+  return depth;
+};
+const forest = organizations.map((o, i) => ({ ...o, parentId: parentOf(i) < 0 ? null : `o${parentOf(i)}`, allowedRoles: ["member"] }));
+const leaves = Array.from({ length: ORGANIZATIONS }, (_, i) => i).filter((i) => depthOf(i) === 4);
+const targetIndex = Array.from({ length: TARGETS }, () => leaves[Math.floor(cascading() * leaves.length)]!);
+const ancestorAt = (i: number, up: number) => {
+  let at = i;
+  for (let k = 0; k < up; k++) at = parentOf(at);
+  return at;
+};
+const cascadeUsers: { id: string }[] = [];
+const cascadeMemberships: { userId: string; organizationId: string; role?: string; admin?: boolean }[] = [];
+const cascadeResources: { kind: string; id: string; organizationId: string }[] = [];
+const targetOrgIds: string[] = [];
+const listed = new Set<string>(); // "user org" and "asset id" keys already listed
+const addMembership = (membership: { userId: string; organizationId: string; role?: string; admin?: boolean }) => {
+  const key = `${membership.userId} ${membership.organizationId}`;
+  if (listed.has(key)) return;
+  listed.add(key);
+  cascadeMemberships.push(membership);
+};
+for (let k = 0; k < TARGETS; k++) {
+  const leaf = targetIndex[k]!;
+  const orgId = `o${leaf}`;
+  targetOrgIds.push(orgId);
+  const ancestor = ancestorAt(leaf, 2 + (k % 2)); // two or three levels up
+  for (const [side, organizationId] of [["direct", orgId], ["cascade", `o${ancestor}`]] as const) {
+    const userId = `${side}-${k}`;
+    cascadeUsers.push({ id: userId });
+    addMembership({ userId, organizationId, role: "manager", admin: true });
+    for (let extra = 0; extra < 2; extra++) {
+      const other = `o${leaves[Math.floor(cascading() * leaves.length)]!}`;
+      if (other !== orgId) addMembership({ userId, organizationId: other });
+    }
+  }
+  cascadeUsers.push({ id: `plain-${k}` });
+  addMembership({ userId: `plain-${k}`, organizationId: orgId });
+  if (!listed.has(`asset-${leaf}`)) {
+    listed.add(`asset-${leaf}`);
+    cascadeResources.push({ kind: "asset", id: `asset-${leaf}`, organizationId: orgId });
+  }
+}
+const cascadeSnapshot: PolicySnapshot = {
+  schemaVersion: 1,
+  version: 1,
+  stateFlags: [...FLAGS],
+  organizations: forest,
+  users: cascadeUsers,
+  memberships: cascadeMemberships,
+  resources: cascadeResources,
+  roles: { manager: { seesOrganizationTickets: true, cascade: "descendants" } },
+  admins: { cascade: "descendants" },
+};
+const cascadePolicy = compilePolicy(cascadeSnapshot);
+const numberingStart = performance.now();
+cascadePolicy.tables.tree.get();
+const numberingMs = performance.now() - numberingStart;
+for (const user of cascadeUsers) cascadePolicy.subject(user.id); // warm: resolved, reach built
+const tickets = targetOrgIds.map((organizationId) => ({ requesterId: "someone", organizationId }));
+const assets = targetIndex.map((leaf) => ({ kind: "asset", id: `asset-${leaf}` }));
+const directIds = Array.from({ length: TARGETS }, (_, k) => `direct-${k}`);
+const cascadeIds = Array.from({ length: TARGETS }, (_, k) => `cascade-${k}`);
+const plainIds = Array.from({ length: TARGETS }, (_, k) => `plain-${k}`);
+const randomTargets = drawIndices(TARGETS);
+for (let k = 0; k < TARGETS; k++) {
+  for (const userId of [directIds[k]!, cascadeIds[k]!]) {
+    const p = cascadePolicy;
+    if (!p.canOnOrganization(userId, "read", targetOrgIds[k]!) || !p.canViewTicket(userId, tickets[k]!) || !p.canAccessResource(userId, assets[k]!) || !p.canManageUser(userId, plainIds[k]!, targetOrgIds[k]!)) {
+      throw new Error(`cascade bench: ${userId} is denied on ${targetOrgIds[k]}`);
+    }
+  }
+}
+
+/** The four checks, by the users of `ids`, about random targets; `which` picks one check, -1 cycles through all four. */
+function cascadeCase(ids: readonly string[], which: number): (i: number) => number {
+  const p = cascadePolicy;
+  return (i) => {
+    let n = 0;
+    const base = (i * BATCH) & RANDOM_MASK;
+    for (let k = base; k < base + BATCH; k++) {
+      const t = randomTargets[k]!;
+      const check = which < 0 ? k & 3 : which;
+      const userId = ids[t]!;
+      const ok =
+        check === 0
+          ? p.canOnOrganization(userId, "read", targetOrgIds[t]!)
+          : check === 1
+            ? p.canViewTicket(userId, tickets[t]!)
+            : check === 2
+              ? p.canAccessResource(userId, assets[t]!)
+              : p.canManageUser(userId, plainIds[t]!, targetOrgIds[t]!);
+      if (ok) n++;
+    }
+    return n;
+  };
+}
+const cascadeOrder = sideBySide({
+  directMixed: cascadeCase(directIds, -1),
+  cascadeMixed: cascadeCase(cascadeIds, -1),
+  directRead: cascadeCase(directIds, 0),
+  cascadeRead: cascadeCase(cascadeIds, 0),
+  directTicket: cascadeCase(directIds, 1),
+  cascadeTicket: cascadeCase(cascadeIds, 1),
+  directResource: cascadeCase(directIds, 2),
+  cascadeResource: cascadeCase(cascadeIds, 2),
+  directManage: cascadeCase(directIds, 3),
+  cascadeManage: cascadeCase(cascadeIds, 3),
+});
+// What a move costs a cascading policy: a renumbering of the forest at the next cascaded check.
+const moved = cascadePolicy.withChanges([{ type: "organization.set", organization: { ...forest[12_345]!, parentId: "o3" } }]);
+const renumberStart = performance.now();
+moved.tables.tree.get();
+const renumberMs = performance.now() - renumberStart;
+// An addition is derived from the numbering (array shifts), not renumbered.
+const grown = cascadePolicy.withChanges([{ type: "organization.set", organization: { id: "o-new", parentId: "o5" } }]);
+const derivedStart = performance.now();
+grown.tables.tree.get();
+const derivedAddMs = performance.now() - derivedStart;
+
 report(
   "permissions",
-  { canResolved, canById, stateResolved, stateById, buildSubject, caslCan, caslState, bitsetBaseline, ...randomOrder },
+  { canResolved, canById, stateResolved, stateById, buildSubject, caslCan, caslState, bitsetBaseline, ...randomOrder, ...cascadeOrder },
   {
     canResolvedVsCasl: canResolved / caslCan,
     stateResolvedVsCasl: stateResolved / caslState,
@@ -320,6 +458,11 @@ report(
     canByIdOverlayVsBitset: randomOrder.canByIdOverlay / randomOrder.bitsetById,
     stateByIdVsBitmask: randomOrder.stateByIdRandom / randomOrder.bitmaskById,
     stateByIdOverlayVsBitmask: randomOrder.stateByIdOverlay / randomOrder.bitmaskById,
+    cascadeVsDirect: cascadeOrder.cascadeMixed / cascadeOrder.directMixed,
+    cascadeVsDirectRead: cascadeOrder.cascadeRead / cascadeOrder.directRead,
+    cascadeVsDirectTicket: cascadeOrder.cascadeTicket / cascadeOrder.directTicket,
+    cascadeVsDirectResource: cascadeOrder.cascadeResource / cascadeOrder.directResource,
+    cascadeVsDirectManage: cascadeOrder.cascadeManage / cascadeOrder.directManage,
   },
   {
     compileMs: Number(compileMs.toFixed(1)),
@@ -327,5 +470,8 @@ report(
     organizations: ORGANIZATIONS,
     usergroups: GROUPS,
     overlay: `${overlays.users} users, ${overlays.organizations} organizations`,
+    numberingMs: Number(numberingMs.toFixed(1)),
+    renumberAfterMoveMs: Number(renumberMs.toFixed(1)),
+    derivedAfterAddMs: Number(derivedAddMs.toFixed(2)),
   },
 );

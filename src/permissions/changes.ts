@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `membership.set` / `membership.remove` | O(memberships of the user + √users) | that user |
  * | `user.set` / `user.remove` | O(memberships of the user + √users) | that user |
- * | `organization.set` | O(children of the old and new parent + √organizations) | cached members of that organization |
+ * | `organization.set` | O(children of the old and new parent + √organizations); with cascading rules, see `tree-numbering.ts` | cached members of that organization; after a move, addition or status change, cached subjects with cascading memberships |
  * | `resource.set` / `resource.remove` | O(√resources) | none |
  * | `usergroup.set` / `usergroup.remove` | O(usergroups × permissions / 32) | all |
  * | `profile.set` / `profile.remove` | O(profiles + 2^flags) | all |
@@ -46,6 +46,7 @@ import {
   type PolicyTables,
   type UserRecord,
 } from "./tables.js";
+import { TreeNumberingCache, type AddedOrganization } from "./tree-numbering.js";
 
 /** The kinds of change, i.e. the `type` field of a {@link PolicyChange}. */
 export const POLICY_CHANGE_TYPES = [
@@ -160,6 +161,13 @@ class ChangeBatch {
   private all = false;
   private readonly staleUsers = new Set<string>();
   private readonly staleOrganizations = new Set<string>();
+  /** An organization was moved: the tree numbering must be computed again. */
+  private treeChanged = false;
+  /** Organizations added, in order: inserted into the numbering (unless a move in the batch renumbers anyway). */
+  private readonly added: AddedOrganization[] = [];
+  /** Organizations whose status changed (index → active): the numbering's blockers must be recomputed below them. */
+  private readonly statusChanges = new Map<number, boolean>();
+  private organizationsChanged = false;
 
   constructor(private readonly tables: PolicyTables) {
     this.organizations = tables.organizations.edit();
@@ -333,6 +341,23 @@ class ChangeBatch {
     const index = existing?.index ?? this.organizationCount++;
     this.organizations.set(fact.id, organizationRecord(fact, index, this.refs, existing?.children ?? []));
     this.staleOrganizations.add(fact.id);
+    this.organizationsChanged = true;
+    if (existing === undefined) {
+      this.added.push({ index, id: fact.id, parentIndex: fact.parentId === null ? -1 : this.organizations.get(fact.parentId)!.index });
+      if (!fact.active) this.statusChanges.set(index, false);
+    } else if (oldParentId !== fact.parentId) {
+      this.treeChanged = true;
+    } else if (existing.active !== fact.active) {
+      this.statusChanges.set(index, fact.active);
+    }
+  }
+
+  /** The tree numbering of the new tables: renumbered after a move, derived after additions and status changes, else kept. */
+  private tree(organizations: PolicyTables["organizations"]): TreeNumberingCache {
+    const count = this.organizationCount;
+    if (this.treeChanged) return TreeNumberingCache.of(organizations, count);
+    if (this.added.length > 0 || this.statusChanges.size > 0) return this.tables.tree.derived(this.added, this.statusChanges, organizations, count);
+    return this.organizationsChanged ? this.tables.tree.carriedTo(organizations, count) : this.tables.tree;
   }
 
   finish(version: number): ChangeResult {
@@ -343,16 +368,18 @@ class ChangeBatch {
       groups = this.groups.build(builder);
       permissions = builder.build();
     }
+    const organizations = this.organizations.commit();
     const tables: PolicyTables = {
       ...this.tables,
       version,
       permissions,
       groups,
       profiles: this.profiles ?? this.tables.profiles,
-      organizations: this.organizations.commit(),
+      organizations,
       organizationCount: this.organizationCount,
       users: this.users.commit(),
       resources: this.resources.commit(),
+      tree: this.tree(organizations),
     };
     return { tables, invalidation: { all: this.all, users: this.staleUsers, organizations: this.staleOrganizations } };
   }

@@ -40,6 +40,20 @@ export type Grant =
   | { readonly type: "allowed-role"; readonly organizationId: string; readonly role: string }
   /** The app is one the organization lets its admins use. */
   | { readonly type: "allowed-app"; readonly organizationId: string; readonly app: string }
+  /**
+   * A membership of an organization above that cascades to its descendants and reaches
+   * `reachedOrganizationId` (no discontinued organization in between): through its role
+   * (`via: "role"`, a role whose rule has `cascade: "descendants"`) or its admin flag
+   * (`via: "admin"`, when the policy's `admins` cascade).
+   */
+  | {
+      readonly type: "cascade";
+      readonly organizationId: string;
+      readonly role: string;
+      readonly admin: boolean;
+      readonly via: "role" | "admin";
+      readonly reachedOrganizationId: string;
+    }
   /** The managed user is a member of the organization. */
   | { readonly type: "target-membership"; readonly userId: string; readonly organizationId: string; readonly role: string }
   /** `canManageUser` for a user not yet created (`targetUserId: null`). */

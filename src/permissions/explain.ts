@@ -6,17 +6,19 @@
  *
  * @module
  */
+import { ROLE_CASCADES, ROLE_SEES_TICKETS, roleFlagsOf } from "./access-rules.js";
 import { hasBit } from "./bitset.js";
 import type { Decision, Grant, UsergroupVia } from "./decision.js";
 import { resourceKey, type ProfileFact } from "./read-facts.js";
 import type { PermissionRequestIssue } from "./parse-request.js";
 import type { CheckName, NoteRef, OrganizationRef, PermissionRequest, ResourceRef, TicketRef } from "./requests.js";
 import { describeThrown } from "./snapshot-reader.js";
+import { REACH_ADMIN, REACH_READ, REACH_RESOURCES, REACH_TICKETS, type ReachKind } from "./reach.js";
 import { MANAGER_ROLE, type NoteRule, type OrganizationAction } from "./snapshot.js";
 import { combinationKeyOfMask } from "./state-combinations.js";
 import { actionBit, findMembership, type ResolvedSubject } from "./subject.js";
 import type { MembershipRecord, OrganizationRecord } from "./tables.js";
-import { ancestorIdsOf } from "./tree.js";
+import { ancestorIdsOf, walkAncestors } from "./tree.js";
 
 type AnySubject = ResolvedSubject<string>;
 
@@ -143,6 +145,8 @@ function describeKnownGrant(grant: Grant): string {
       return `"${grant.userId}" raised the ticket`;
     case "resource-owner":
       return `${grant.kind} "${grant.id}" is owned by "${grant.organizationId}"`;
+    case "cascade":
+      return `${grant.via === "admin" ? "admin" : grant.role} of "${grant.organizationId}" (cascades to descendants) → "${grant.reachedOrganizationId}" is below "${grant.organizationId}"`;
     default:
       return unreachableGrant(grant);
   }
@@ -264,20 +268,89 @@ function platformGrant(subject: AnySubject): Grant | undefined {
   return role === null ? undefined : { type: "platform-role", role };
 }
 
-/** Why a membership did not count, for denial reasons. */
-function membershipNote(subject: AnySubject, org: OrganizationRecord): string {
+/** Why a membership did not count, for denial reasons; `kind` is what a cascade from above would have had to give. */
+function membershipNote(subject: AnySubject, org: OrganizationRecord, kind: ReachKind): string {
   const record = subject.record;
   if (record === null) return "no membership";
   const membership = findMembership(record.memberships, org.index);
   if (membership !== undefined && !org.active) return `the membership of "${org.id}" is dormant (the organization is discontinued)`;
   if (membership !== undefined) return `member of "${org.id}"`;
+  const stopped = cascadeStop(subject, org, kind);
+  if (stopped !== null) return `not a member of "${org.id}"; ${stopped}`;
   const ancestors = ancestorIdsOf(subject.tables.organizations, org.id);
+  let above: MembershipRecord | undefined;
   const ofAncestor = ancestors.find((id) => {
     const ancestor = subject.tables.organizations.get(id);
-    return ancestor !== undefined && findMembership(record.memberships, ancestor.index) !== undefined;
+    above = ancestor === undefined ? undefined : findMembership(record.memberships, ancestor.index);
+    return above !== undefined;
   });
-  if (ofAncestor !== undefined) return `not a member of "${org.id}" (a membership of ancestor "${ofAncestor}" gives no rights over child organizations)`;
+  if (ofAncestor !== undefined) {
+    const why = subject.tables.rules.cascades ? `: ${notCascading(subject, above!, kind)}` : "";
+    return `not a member of "${org.id}" (a membership of ancestor "${ofAncestor}" gives no rights over child organizations${why})`;
+  }
   return `not a member of "${org.id}"`;
+}
+
+/** The ways a membership's rights of `kind` cascade: through its role, its admin flag, or neither. */
+function cascadeVias(subject: AnySubject, membership: MembershipRecord, kind: ReachKind): ("role" | "admin")[] {
+  const rules = subject.tables.rules;
+  const role = roleFlagsOf(rules, membership.role);
+  const byRole = (role & ROLE_CASCADES) !== 0 && (kind === REACH_READ || kind === REACH_RESOURCES || (kind === REACH_TICKETS && (role & ROLE_SEES_TICKETS) !== 0));
+  const byAdmin = membership.admin && rules.adminCascades && (kind === REACH_READ || kind === REACH_ADMIN);
+  const vias: ("role" | "admin")[] = [];
+  if (byRole) vias.push("role");
+  if (byAdmin) vias.push("admin");
+  return vias;
+}
+
+/** Why a membership of an organization above does not cascade rights of `kind`. */
+function notCascading(subject: AnySubject, membership: MembershipRecord, kind: ReachKind): string {
+  const role = roleFlagsOf(subject.tables.rules, membership.role);
+  const roleCascades = (role & ROLE_CASCADES) !== 0;
+  const rolePart = roleCascades ? `role ${membership.role} cascades but does not see tickets` : `role ${membership.role} does not cascade`;
+  const adminPart = !membership.admin ? "it is not an admin membership" : "admin rights do not cascade";
+  if (kind === REACH_ADMIN) return adminPart;
+  if (kind === REACH_READ) return membership.admin ? `role ${membership.role} does not cascade and ${adminPart}` : `role ${membership.role} does not cascade`;
+  return kind === REACH_TICKETS ? rolePart : `role ${membership.role} does not cascade`;
+}
+
+/**
+ * The cascade grants that reach `org` for `kind`, found by walking up from it (a walk,
+ * not the subject's precomputed reach, so `explain` checks the fast path): each active
+ * ancestor's membership that cascades, until a discontinued ancestor stops the walk (its
+ * own memberships are dormant, and it stops every cascade from above). A discontinued
+ * `org` is reached by no cascade.
+ */
+function cascadeGrants(subject: AnySubject, org: OrganizationRecord, kind: ReachKind): Grant[] {
+  const record = subject.record;
+  if (!subject.tables.rules.cascades || record === null || !org.active) return [];
+  const grants: Grant[] = [];
+  for (const ancestor of walkAncestors(org.id, subject.tables.organizations, (o) => o.parentId)) {
+    if (!ancestor.active) break;
+    const membership = findMembership(record.memberships, ancestor.index);
+    if (membership === undefined) continue;
+    for (const via of cascadeVias(subject, membership, kind)) {
+      grants.push({ type: "cascade", organizationId: ancestor.id, role: membership.role, admin: membership.admin, via, reachedOrganizationId: org.id });
+    }
+  }
+  return grants;
+}
+
+/** When a discontinued organization between a cascading membership above and `org` (or `org` itself) stops the cascade, says so. */
+function cascadeStop(subject: AnySubject, org: OrganizationRecord, kind: ReachKind): string | null {
+  const record = subject.record;
+  if (!subject.tables.rules.cascades || record === null) return null;
+  let stop: OrganizationRecord | null = org.active ? null : org;
+  for (const ancestor of walkAncestors(org.id, subject.tables.organizations, (o) => o.parentId)) {
+    const membership = findMembership(record.memberships, ancestor.index);
+    const vias = membership === undefined ? [] : cascadeVias(subject, membership, kind);
+    if (stop !== null && vias.length > 0) {
+      const who = vias[0] === "admin" ? "admin" : membership!.role;
+      return `the cascade of ${who} of "${ancestor.id}" stops at discontinued "${stop.id}"`;
+    }
+    if (stop === null && !ancestor.active) stop = ancestor;
+  }
+  return null;
 }
 
 /** Every grant allowing `action` on `org` (platform role, profile cell, membership for read). */
@@ -292,6 +365,7 @@ function organizationGrants(subject: AnySubject, action: OrganizationAction, org
   if (action === "read") {
     const membership = activeMembership(subject, org);
     if (membership) grants.push(membershipGrant(membership));
+    grants.push(...cascadeGrants(subject, org, REACH_READ));
   }
   return grants;
 }
@@ -301,7 +375,7 @@ function organizationDenial(subject: AnySubject, action: OrganizationAction, org
   const profile = profileOf(subject);
   const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow ${action} on organizations in state "${combination}"`;
   const membershipPart =
-    action === "read" ? membershipNote(subject, org) : "memberships and org admin rights never allow editing or deleting organizations";
+    action === "read" ? membershipNote(subject, org, REACH_READ) : "memberships and org admin rights never allow editing or deleting organizations";
   return `not a platform admin; ${profilePart}; ${membershipPart}`;
 }
 
@@ -315,7 +389,7 @@ function explainOnOrganization(subject: AnySubject, action: OrganizationAction, 
   if (action !== "read" && grants.every((g) => g.type === "profile-cell") && organizationGrants(subject, "read", org).length === 0) {
     // Edit and delete need read too (see `canOnOrganization`).
     const combination = combinationKeyOfMask(org.mask, subject.tables.space);
-    return deny(check, subject, `staff profile allows ${action} but not read on organizations in state "${combination}" (and ${membershipNote(subject, org)}): an organization it may not read it may not ${action} either`);
+    return deny(check, subject, `staff profile allows ${action} but not read on organizations in state "${combination}" (and ${membershipNote(subject, org, REACH_READ)}): an organization it may not read it may not ${action} either`);
   }
   return allow(check, subject, grants);
 }
@@ -363,12 +437,17 @@ function explainNote(subject: AnySubject, check: "canEditNote" | "canDeleteNote"
   return allow(check, subject, [{ type: "profile-notes", profileId: profile.id, rule }, ...readGrants]);
 }
 
-/** The subject's active admin membership of `org`, or why there is none. */
-function adminMembership(subject: AnySubject, org: OrganizationRecord): MembershipRecord | string {
+/**
+ * What makes the subject an admin of `org` — its active admin membership, or the
+ * cascading admin memberships above that reach it — or why nothing does.
+ */
+function adminGrants(subject: AnySubject, org: OrganizationRecord): Grant[] | string {
   const membership = activeMembership(subject, org);
-  if (membership?.admin === true) return membership;
+  const grants = membership?.admin === true ? [membershipGrant(membership)] : [];
+  grants.push(...cascadeGrants(subject, org, REACH_ADMIN));
+  if (grants.length > 0) return grants;
   if (membership !== undefined) return `not an admin of "${org.id}" (member with role ${membership.role})`;
-  return `not an admin of "${org.id}": ${membershipNote(subject, org)}`;
+  return `not an admin of "${org.id}": ${membershipNote(subject, org, REACH_ADMIN)}`;
 }
 
 function explainManageUser(subject: AnySubject, targetUserId: string | null, organizationId: string): Decision {
@@ -384,14 +463,14 @@ function explainManageUser(subject: AnySubject, targetUserId: string | null, org
     }
     return allow(check, subject, [platform]);
   }
-  const admin = adminMembership(subject, org);
+  const admin = adminGrants(subject, org);
   if (typeof admin === "string") return deny(check, subject, `not a platform admin; ${admin}`);
-  if (target === null) return allow(check, subject, [membershipGrant(admin), { type: "new-user", organizationId: org.id }]);
+  if (target === null) return allow(check, subject, [...admin, { type: "new-user", organizationId: org.id }]);
   if (target.platformRole !== null) return deny(check, subject, `"${target.id}" is a platform ${target.platformRole}; org admins never manage platform admins`);
   const targetMembership = findMembership(target.memberships, org.index);
   if (targetMembership === undefined) return deny(check, subject, `"${target.id}" is not a member of "${org.id}"; org admins manage only their own organization's users`);
   if (targetMembership.admin) return deny(check, subject, `"${target.id}" is an admin of "${org.id}"; org admins manage only plain members (admins are designated and removed by platform admins)`);
-  return allow(check, subject, [membershipGrant(admin), { type: "target-membership", userId: target.id, organizationId: org.id, role: targetMembership.role }]);
+  return allow(check, subject, [...admin, { type: "target-membership", userId: target.id, organizationId: org.id, role: targetMembership.role }]);
 }
 
 function explainAllowedList(subject: AnySubject, check: "canAssignRole" | "canUseApp", organizationId: string, value: string): Decision {
@@ -399,14 +478,14 @@ function explainAllowedList(subject: AnySubject, check: "canAssignRole" | "canUs
   if (org === undefined) return deny(check, subject, `unknown organization "${organizationId}"`);
   const platform = platformGrant(subject);
   if (platform) return allow(check, subject, [platform]);
-  const admin = adminMembership(subject, org);
+  const admin = adminGrants(subject, org);
   if (typeof admin === "string") return deny(check, subject, `not a platform admin; ${admin}`);
   if (check === "canAssignRole") {
     if (!org.allowedRoles.includes(value)) return deny(check, subject, `"${org.id}" does not let its admins assign role "${value}" (allowed: ${org.allowedRoles.join(", ") || "none"})`);
-    return allow(check, subject, [membershipGrant(admin), { type: "allowed-role", organizationId: org.id, role: value }]);
+    return allow(check, subject, [...admin, { type: "allowed-role", organizationId: org.id, role: value }]);
   }
   if (!org.allowedApps.includes(value)) return deny(check, subject, `"${org.id}" does not let its admins use app "${value}" (allowed: ${org.allowedApps.join(", ") || "none"})`);
-  return allow(check, subject, [membershipGrant(admin), { type: "allowed-app", organizationId: org.id, app: value }]);
+  return allow(check, subject, [...admin, { type: "allowed-app", organizationId: org.id, app: value }]);
 }
 
 function explainAccessResource(subject: AnySubject, resource: ResourceRef): Decision {
@@ -418,8 +497,10 @@ function explainAccessResource(subject: AnySubject, resource: ResourceRef): Deci
   if (platform) return allow(check, subject, [platform]);
   const membership = activeMembership(subject, org);
   const owner: Grant = { type: "resource-owner", kind: resource.kind, id: resource.id, organizationId: org.id };
-  if (membership !== undefined) return allow(check, subject, [owner, membershipGrant(membership)]);
-  return deny(check, subject, `${describeGrant(owner)}; ${membershipNote(subject, org)} (only members of the owning organization have access, not its parent, siblings or children)`);
+  const through = [...(membership === undefined ? [] : [membershipGrant(membership)]), ...cascadeGrants(subject, org, REACH_RESOURCES)];
+  if (through.length > 0) return allow(check, subject, [owner, ...through]);
+  const who = subject.tables.rules.cascades ? "only members of the owning organization, and cascading roles above it, have access" : "only members of the owning organization have access, not its parent, siblings or children";
+  return deny(check, subject, `${describeGrant(owner)}; ${membershipNote(subject, org, REACH_RESOURCES)} (${who})`);
 }
 
 function explainViewTicket(subject: AnySubject, ticket: TicketRef): Decision {
@@ -442,15 +523,28 @@ function explainViewTicket(subject: AnySubject, ticket: TicketRef): Decision {
       orgPart = `unknown organization "${organizationId}"`;
     } else {
       const membership = activeMembership(subject, org);
-      if (membership?.role === MANAGER_ROLE) grants.push(membershipGrant(membership));
+      const rules = subject.tables.rules;
+      if (membership !== undefined && (roleFlagsOf(rules, membership.role) & ROLE_SEES_TICKETS) !== 0) grants.push(membershipGrant(membership));
+      grants.push(...cascadeGrants(subject, org, REACH_TICKETS));
       if (typeof profile !== "string" && (profile.cells[org.mask]! & 1) !== 0) {
         grants.push({ type: "profile-cell", profileId: profile.id, combination: combinationKeyOfMask(org.mask, space), action: "read" });
       }
-      const managerPart = membership !== undefined ? `role ${membership.role} in "${org.id}" is not ${MANAGER_ROLE}` : `not a ${MANAGER_ROLE} of "${org.id}"`;
+      const managerPart = ticketRoleNote(subject, org, membership);
       const profilePart = typeof profile === "string" ? profile : `staff profile "${profile.id}" does not allow read on state "${combinationKeyOfMask(org.mask, space)}"`;
       orgPart = `${managerPart}; ${profilePart}`;
     }
   }
   if (grants.length > 0) return allow(check, subject, grants);
   return deny(check, subject, `not a platform admin; not the requester; ${orgPart}`);
+}
+
+/** Why no role of the subject sees `org`'s tickets (in the words of the default rules when the snapshot sets no `roles`). */
+function ticketRoleNote(subject: AnySubject, org: OrganizationRecord, membership: MembershipRecord | undefined): string {
+  const rules = subject.tables.rules;
+  const defaultRoles = rules.roles.size === 1 && rules.roles.get(MANAGER_ROLE) === ROLE_SEES_TICKETS;
+  if (membership === undefined) {
+    const above = membershipNote(subject, org, REACH_TICKETS);
+    return defaultRoles && !rules.cascades ? `not a ${MANAGER_ROLE} of "${org.id}"` : `no role that sees the tickets of "${org.id}": ${above}`;
+  }
+  return defaultRoles ? `role ${membership.role} in "${org.id}" is not ${MANAGER_ROLE}` : `role ${membership.role} in "${org.id}" does not see its tickets`;
 }

@@ -11,15 +11,18 @@
  *
  * @module
  */
+import { accessRulesOf } from "./access-rules.js";
 import { BoundedCache } from "./bounded-cache.js";
 import { applyFactChanges, type FactChange } from "./changes.js";
 import { ACTION_BIT, type MembershipFact, type OrganizationFact, type ProfileFact, type ResourceFact, type UserFact, type UsergroupFact } from "./read-facts.js";
 import { invalidSnapshot } from "./snapshot-reader.js";
 import {
   DEFAULT_MEMBER_ROLE,
+  type PolicyAdminRule,
   type PolicyMembership,
   type PolicyOrganization,
   type PolicyResource,
+  type PolicyRoleRule,
   type PolicyStaffProfile,
   type PolicyUser,
   type PolicyUsergroup,
@@ -39,12 +42,16 @@ export interface PolicyFacts {
   readonly users?: readonly PolicyUser[];
   readonly memberships?: readonly PolicyMembership[];
   readonly resources?: readonly PolicyResource[];
+  /** What roles confer (the snapshot's `roles`). */
+  readonly roles?: Readonly<Record<string, PolicyRoleRule>>;
+  /** What the admin flag confers beyond its organization (the snapshot's `admins`). */
+  readonly admins?: PolicyAdminRule;
 }
 
 /** Compiles typed facts (see the module docs); `subjectCacheSize` as in `compilePolicy`. */
 export function compileFacts(facts: PolicyFacts, subjectCacheSize = 10_000): Policy {
   const space = createStateSpace(facts.stateFlags);
-  const builder = new TablesBuilder(facts.version, space, null);
+  const builder = new TablesBuilder(facts.version, space, null, accessRulesOf(facts.roles, facts.admins));
   facts.usergroups?.forEach((g, i) => builder.usergroup(usergroupFact(g), i));
   facts.profiles?.forEach((p, i) => builder.profile(profileFact(p, space, i), i));
   facts.organizations?.forEach((o, i) => builder.organization(organizationFact(o, space, ["organizations", i]), i));

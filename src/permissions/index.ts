@@ -33,6 +33,7 @@ export { OrgKitError, isOrgKitError, ORGKIT_ERROR_CODES } from "../errors.js";
 export type { OrgKitErrorCode } from "../errors.js";
 export {
   BUILT_IN_USERGROUPS,
+  CASCADE_MODES,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_STATE_FLAGS,
   MANAGER_ROLE,
@@ -49,14 +50,17 @@ export {
 } from "./snapshot.js";
 export type {
   BuiltInUsergroup,
+  CascadeMode,
   NoteRule,
   OrganizationAction,
   OrganizationStatus,
   PlatformRole,
+  PolicyAdminRule,
   PolicyMembership,
   PolicyNoteRules,
   PolicyOrganization,
   PolicyResource,
+  PolicyRoleRule,
   PolicySnapshot,
   PolicyStaffProfile,
   PolicyUser,

@@ -103,6 +103,9 @@ function readSubjectCacheSize(options: unknown): number {
  * may read their own organization but never edit or delete it; org admins manage only
  * their own organization's users. Usergroup permissions are a separate question,
  * answered by {@link Policy.can}. A discontinued organization's memberships are dormant.
+ * When the snapshot's `roles` or `admins` cascade, a membership's rights also reach the
+ * organizations below its own, until a discontinued organization stops them (see
+ * "Cascading access" in docs/permissions.md).
  */
 export class Policy<P extends string = string> {
   /** The snapshot's data version. */
@@ -192,32 +195,34 @@ export class Policy<P extends string = string> {
 
   /**
    * Create or edit a user within an organization: platform admins (only a super_admin
-   * manages a super_admin); an admin of that very organization for its own members or
-   * a new user (`targetUserId: null`), never a platform admin.
+   * manages a super_admin); an admin of that very organization — or, when admins cascade,
+   * of an organization above it — for its plain members or a new user
+   * (`targetUserId: null`), never its admins or a platform admin.
    */
   canManageUser(subject: SubjectRef<P>, targetUserId: string | null, organizationId: string): boolean {
     return this.resolve(subject).canManageUser(targetUserId, organizationId);
   }
 
-  /** Assign `role` within an organization: platform admins; its org admins for the organization's `allowedRoles`. */
+  /** Assign `role` within an organization: platform admins; its org admins (and cascading admins above it) for the organization's `allowedRoles`. */
   canAssignRole(subject: SubjectRef<P>, organizationId: string, role: string): boolean {
     return this.resolve(subject).canAssignRole(organizationId, role);
   }
 
-  /** Use `app` for an organization: platform admins; its org admins for the organization's `allowedApps`. */
+  /** Use `app` for an organization: platform admins; its org admins (and cascading admins above it) for the organization's `allowedApps`. */
   canUseApp(subject: SubjectRef<P>, organizationId: string, app: string): boolean {
     return this.resolve(subject).canUseApp(organizationId, app);
   }
 
-  /** Access a resource: platform admins, and members of the owning organization only (not its parent, siblings or children). */
+  /** Access a resource: platform admins, and members of the owning organization only (not its parent, siblings or children), unless a cascading role of an organization above it reaches it. */
   canAccessResource(subject: SubjectRef<P>, resource: ResourceRef): boolean {
     return this.resolve(subject).canAccessResource(resource);
   }
 
   /**
-   * View a ticket: platform admins; its requester; a `manager` of the ticket's
-   * organization; an agent whose staff profile may read the ticket's organization
-   * (a ticket without organization: the profile's `none` cell).
+   * View a ticket: platform admins; its requester; a member of the ticket's organization
+   * whose role sees its tickets (`manager` by default), or a cascading such role above
+   * it; an agent whose staff profile may read the ticket's organization (a ticket without
+   * organization: the profile's `none` cell).
    */
   canViewTicket(subject: SubjectRef<P>, ticket: TicketRef): boolean {
     return this.resolve(subject).canViewTicket(ticket);
@@ -322,8 +327,11 @@ export class Policy<P extends string = string> {
       cache = new BoundedCache(this.cache.capacity);
     } else {
       const { users, organizations } = invalidation;
+      // A move, an addition or a status change renumbers the tree: where cascades reach is worked out again, lazily.
+      const treeChanged = tables.tree !== this.tables.tree;
       cache = this.cache.map((subject, id) => {
         if (users.has(id)) return undefined;
+        if (treeChanged && subject.cascadeSources.length > 0) return undefined;
         if (organizations.size > 0 && subject.record?.memberships.some((m) => organizations.has(m.organizationId))) return undefined;
         return subject.rebind(tables);
       });

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { MANAGER_ROLE } from "./snapshot.js";
+import { MEMBER_SEES_TICKETS } from "./access-rules.js";
+import { REACH_READ, REACH_TICKETS, type ReachKind } from "./reach.js";
 import { combinationKeyOfMask } from "./state-combinations.js";
 import type { ResolvedSubject } from "./subject.js";
 
@@ -27,7 +28,9 @@ import type { ResolvedSubject } from "./subject.js";
  *   no extra condition.)
  * - `organizationIds`: the organizations the subject is a member of (any role, admins
  *   too), **active ones only** — the memberships of a discontinued organization are
- *   dormant and give no read.
+ *   dormant and give no read — and, when the policy has cascading rules (the snapshot's
+ *   `roles` and `admins`), every organization a cascading membership reaches (computed
+ *   once per subject, O(organizations reached)).
  * - `stateCombinations`: the combination keys the staff profile may read (agents with
  *   a profile only). They apply to every organization in that combination, **whatever
  *   its status**: a profile reads a discontinued organization like an active one. So
@@ -48,7 +51,7 @@ export type OrganizationReadScope =
   | { readonly all: true }
   | {
       readonly all: false;
-      /** Organizations read through an active membership (sorted, distinct). */
+      /** Organizations read through an active membership, or reached by a cascading one (sorted, distinct). */
       readonly organizationIds: readonly string[];
       /**
        * State combination keys (as `stateCombinationKey` makes them with the policy's
@@ -83,8 +86,10 @@ export type OrganizationReadScope =
  *   and no organization included).
  * - `requesterId`: the subject's own id (it sees the tickets it raised); `null` for
  *   guests and unknown subjects, which see no ticket at all.
- * - `organizationIds`: the organizations where the subject is a `manager` through an
- *   active membership (sorted, distinct): all their tickets, not their children's.
+ * - `organizationIds`: the organizations where the subject's role sees the tickets
+ *   (`manager`, unless the snapshot's `roles` say otherwise) through an active
+ *   membership, and those a cascading role that sees tickets reaches (sorted,
+ *   distinct). Without cascades: all their tickets, not their children's.
  * - `stateCombinations`: the combination keys the staff profile may read; they apply
  *   to organizations of any status, as in {@link OrganizationReadScope}.
  * - `withoutOrganization`: tickets without organization are visible (the profile's
@@ -107,7 +112,7 @@ export type TicketReadFilter =
       readonly all: false;
       /** Tickets raised by this user are visible; `null` for guests and unknown subjects. */
       readonly requesterId: string | null;
-      /** Organizations where the subject is a `manager` (active membership): every ticket of theirs is visible (sorted, distinct). */
+      /** Organizations where the subject's role sees the tickets (an active `manager` membership by default), or a cascade of such a role reaches: every ticket of theirs is visible (sorted, distinct). */
       readonly organizationIds: readonly string[];
       /** Combination keys whose organizations' tickets the staff profile may read, in mask order. */
       readonly stateCombinations: readonly string[];
@@ -132,7 +137,7 @@ export function organizationReadScopeOf(subject: ResolvedSubject): OrganizationR
       ? ALL
       : Object.freeze({
           all: false as const,
-          organizationIds: Object.freeze(activeMembershipOrganizationIds(subject, false)),
+          organizationIds: Object.freeze(readableOrganizationIds(subject, false)),
           stateCombinations: Object.freeze(readableCombinations(subject)),
         });
     organizationScopes.set(subject, scope);
@@ -153,7 +158,7 @@ export function ticketReadFilterOf(subject: ResolvedSubject): TicketReadFilter {
       filter = Object.freeze({
         all: false as const,
         requesterId: subject.id,
-        organizationIds: Object.freeze(activeMembershipOrganizationIds(subject, true)),
+        organizationIds: Object.freeze(readableOrganizationIds(subject, true)),
         stateCombinations: Object.freeze(readableCombinations(subject)),
         withoutOrganization: (subject.cells[0]! & READ) !== 0,
       });
@@ -164,17 +169,25 @@ export function ticketReadFilterOf(subject: ResolvedSubject): TicketReadFilter {
 }
 
 /**
- * The ids of the organizations of the subject's active memberships (`managersOnly`:
- * those with the `manager` role), sorted and distinct. A membership is active when the
- * subject's resolved `memberOrgs` holds its organization, exactly what the checks test.
+ * The ids of the organizations of the subject's active memberships (`tickets`: those
+ * whose role sees the tickets), with those its cascades reach, sorted and distinct. A
+ * membership is active when the subject's resolved `memberOrgs` holds its organization,
+ * and the reach is the subject's resolved reach: exactly what the checks test.
  */
-function activeMembershipOrganizationIds(subject: ResolvedSubject, managersOnly: boolean): string[] {
+function readableOrganizationIds(subject: ResolvedSubject, tickets: boolean): string[] {
   const memberships = subject.record?.memberships ?? [];
   const ids = new Set<string>();
   for (const membership of memberships) {
-    if (subject.membershipAt(membership.orgIndex) < 0) continue;
-    if (managersOnly && membership.role !== MANAGER_ROLE) continue;
+    const at = subject.membershipAt(membership.orgIndex);
+    if (at < 0) continue;
+    if (tickets && (subject.memberFlags[at]! & MEMBER_SEES_TICKETS) === 0) continue;
     ids.add(membership.organizationId);
+  }
+  const reach = subject.reach;
+  if (reach !== null) {
+    const kind: ReachKind = tickets ? REACH_TICKETS : REACH_READ;
+    const names = reach.numbering.ids;
+    for (const index of reach.reached(kind)) ids.add(names[index]!);
   }
   return [...ids].sort();
 }

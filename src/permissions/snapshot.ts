@@ -62,7 +62,10 @@ export const NOTE_RULES = ["editOwn", "deleteOwn", "editAny", "deleteAny"] as co
 /** One of {@link NOTE_RULES}. */
 export type NoteRule = (typeof NOTE_RULES)[number];
 
-/** The organization role whose holders see every ticket of the organization. */
+/**
+ * The organization role whose holders see every ticket of the organization, unless the
+ * snapshot's `roles` says otherwise (see {@link PolicyRoleRule}).
+ */
 export const MANAGER_ROLE = "manager";
 /** The organization role a membership gets when the snapshot omits `role`. */
 export const DEFAULT_MEMBER_ROLE = "member";
@@ -145,6 +148,51 @@ export interface PolicyMembership {
   readonly admin?: boolean;
 }
 
+/**
+ * How far what a membership confers reaches down the tree: `"none"` (the organization
+ * itself only, the default) or `"descendants"` (also every organization below it, until
+ * a discontinued organization stops it).
+ */
+export const CASCADE_MODES = ["none", "descendants"] as const;
+/** One of {@link CASCADE_MODES}. */
+export type CascadeMode = (typeof CASCADE_MODES)[number];
+
+/**
+ * What an organization role confers, in the snapshot's `roles`. A role the snapshot does
+ * not list confers what a plain member has (read the organization, access its
+ * resources); `manager` sees the organization's tickets unless its rule says
+ * `seesOrganizationTickets: false`.
+ *
+ * With `cascade: "descendants"` the role's members also read every organization below
+ * theirs and access its resources, and, when the role sees tickets, see its tickets. A
+ * cascade reaches an organization X from a membership of O when X is a proper
+ * descendant of O and no organization on the way from O (exclusive) down to X
+ * (inclusive) is discontinued.
+ *
+ * @example
+ * ```json
+ * { "manager": { "seesOrganizationTickets": true, "cascade": "descendants" }, "auditor": { "cascade": "descendants" } }
+ * ```
+ */
+export interface PolicyRoleRule {
+  /** Members with this role see every ticket of the organization. Default `true` for `manager`, `false` for any other role. */
+  readonly seesOrganizationTickets?: boolean;
+  /** Default `"none"`. */
+  readonly cascade?: CascadeMode;
+}
+
+/**
+ * What the organization admin flag confers beyond the organization itself, in the
+ * snapshot's `admins`. With `cascade: "descendants"`, an admin of O also manages the
+ * plain members of every organization below O (never their admins, never platform
+ * admins), assigns their `allowedRoles`, uses their `allowedApps`, and reads them; the
+ * same discontinued organizations stop it as stop a role's cascade.
+ */
+export interface PolicyAdminRule {
+  /** Default `"none"`. */
+  readonly cascade?: CascadeMode;
+}
+
 /** Ownership of a resource (asset, system, any host kind) by one organization. */
 export interface PolicyResource {
   readonly kind: string;
@@ -186,4 +234,12 @@ export interface PolicySnapshot<P extends string = string> {
   readonly users?: readonly PolicyUser[];
   readonly memberships?: readonly PolicyMembership[];
   readonly resources?: readonly PolicyResource[];
+  /**
+   * What organization roles confer, by role name (see {@link PolicyRoleRule}). Default:
+   * `manager` sees its organization's tickets, every other role is plain, nothing
+   * cascades. Part of the snapshot only: changes (`withChanges`) do not alter it.
+   */
+  readonly roles?: Readonly<Record<string, PolicyRoleRule>>;
+  /** What the organization admin flag confers beyond its organization (see {@link PolicyAdminRule}). Default: no cascade. */
+  readonly admins?: PolicyAdminRule;
 }

@@ -6,14 +6,15 @@
  *
  * @module
  */
+import { MEMBER_ADMIN, MEMBER_SEES_TICKETS, ROLE_CASCADES, ROLE_SEES_TICKETS, roleFlagsOf } from "./access-rules.js";
 import { setBits } from "./bitset.js";
 import type { ProfileFact } from "./read-facts.js";
 import { organizationReadScopeOf, ticketReadFilterOf, type OrganizationReadScope, type TicketReadFilter } from "./read-scope.js";
 import type { NoteRef, OrganizationHandle, OrganizationRef, ResourceRef, SubjectKind, TicketRef } from "./requests.js";
 import { resourceKey } from "./read-facts.js";
+import { CascadeReach, REACH_ADMIN, REACH_READ, REACH_RESOURCES, REACH_TICKETS, type CascadeSource } from "./reach.js";
 import { isId } from "./snapshot-reader.js";
 import type { NoteRule, OrganizationAction } from "./snapshot.js";
-import { MANAGER_ROLE } from "./snapshot.js";
 import { organizationStride, orGroups, type MembershipRecord, type OrganizationRecord, type PolicyTables, type UserRecord } from "./tables.js";
 import { subtreeOf } from "./tree.js";
 
@@ -75,10 +76,13 @@ export interface Subject<P extends string = string> {
 const READ = 1;
 const EDIT = 2;
 const DELETE = 4;
-const MEMBER_ADMIN = 1;
-const MEMBER_MANAGER = 2;
 const NO_ORGS = new Int32Array(0);
 const NO_FLAGS = new Uint8Array(0);
+const NO_SOURCES: readonly CascadeSource[] = Object.freeze([]);
+/** What a cascading role confers below its organization (a role that sees tickets adds them). */
+const ROLE_REACH = (1 << REACH_READ) | (1 << REACH_RESOURCES);
+/** What a cascading admin flag confers below its organization. */
+const ADMIN_REACH = (1 << REACH_READ) | (1 << REACH_ADMIN);
 
 /** The action bit of a profile cell; 0 for anything else (a typo from untyped JavaScript is denied). */
 export function actionBit(action: OrganizationAction): number {
@@ -151,8 +155,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   readonly cells: Uint8Array;
   /** @internal Org indices of the memberships in active organizations, sorted. */
   readonly memberOrgs: Int32Array;
-  /** @internal Admin/manager bits, parallel to `memberOrgs`. */
+  /** @internal `MEMBER_ADMIN` / `MEMBER_SEES_TICKETS` bits, parallel to `memberOrgs`. */
   readonly memberFlags: Uint8Array;
+  /** @internal The active memberships that cascade, and what each cascades. */
+  readonly cascadeSources: readonly CascadeSource[];
+  /** @internal Where they reach; `null` when nothing cascades below any of them. */
+  readonly reach: CascadeReach | null;
   private readonly indexOf: ReadonlyMap<string, number>;
   /** The factor of the index in a packed organization (see `packOrganization`). */
   private readonly stride: number;
@@ -175,6 +183,8 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     this.cells = rights.cells;
     this.memberOrgs = rights.memberOrgs;
     this.memberFlags = rights.memberFlags;
+    this.cascadeSources = rights.cascadeSources;
+    this.reach = rights.reach;
     this.indexOf = tables.permissions.indexOf;
     this.stride = organizationStride(tables.space);
   }
@@ -191,26 +201,37 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     const bits = new Uint32Array(groups.words);
     if (kind !== "unknown") orGroups(bits, groups, groups.everyone);
     if (record === null) {
-      const rights = { bits, platform: false, profile: null, cells: tables.noCells, memberOrgs: NO_ORGS, memberFlags: NO_FLAGS };
+      const rights = { bits, platform: false, profile: null, cells: tables.noCells, memberOrgs: NO_ORGS, memberFlags: NO_FLAGS, cascadeSources: NO_SOURCES, reach: null };
       return new ResolvedSubject<P>(tables, id, kind, record, rights);
     }
     if (record.registered) orGroups(bits, groups, groups.registered);
     orGroups(bits, groups, record.groups);
     let memberOrgs = NO_ORGS;
     let memberFlags = NO_FLAGS;
+    let cascadeSources = NO_SOURCES;
     const memberships = record.memberships;
     if (memberships.length > 0) {
       memberOrgs = new Int32Array(memberships.length);
       memberFlags = new Uint8Array(memberships.length);
+      const rules = tables.rules;
+      let sources: CascadeSource[] | null = null;
       let active = 0;
       for (const membership of memberships) {
         const org = tables.organizations.get(membership.organizationId);
         // A discontinued organization's memberships are dormant: they confer nothing.
         if (org === undefined || !org.active) continue;
         orGroups(bits, groups, org.groups);
+        const role = roleFlagsOf(rules, membership.role);
         memberOrgs[active] = membership.orgIndex;
-        memberFlags[active++] = (membership.admin ? MEMBER_ADMIN : 0) | (membership.role === MANAGER_ROLE ? MEMBER_MANAGER : 0);
+        memberFlags[active++] = (membership.admin ? MEMBER_ADMIN : 0) | ((role & ROLE_SEES_TICKETS) !== 0 ? MEMBER_SEES_TICKETS : 0);
+        if (rules.cascades) {
+          let kinds = 0;
+          if ((role & ROLE_CASCADES) !== 0) kinds |= ROLE_REACH | ((role & ROLE_SEES_TICKETS) !== 0 ? 1 << REACH_TICKETS : 0);
+          if (membership.admin && rules.adminCascades) kinds |= ADMIN_REACH;
+          if (kinds !== 0) (sources ??= []).push({ orgIndex: membership.orgIndex, kinds });
+        }
       }
+      if (sources !== null) cascadeSources = sources;
       if (active < memberships.length) {
         memberOrgs = memberOrgs.slice(0, active);
         memberFlags = memberFlags.slice(0, active);
@@ -218,7 +239,9 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     }
     const profile = record.kind === "agent" && record.profileId !== null ? (tables.profiles.get(record.profileId) ?? null) : null;
     const platform = record.platformRole !== null;
-    return new ResolvedSubject<P>(tables, id, kind, record, { bits, platform, profile, cells: profile?.cells ?? tables.noCells, memberOrgs, memberFlags });
+    const reach = cascadeSources.length === 0 ? null : CascadeReach.of(tables.tree.get(), cascadeSources);
+    const rights = { bits, platform, profile, cells: profile?.cells ?? tables.noCells, memberOrgs, memberFlags, cascadeSources, reach };
+    return new ResolvedSubject<P>(tables, id, kind, record, rights);
   }
 
   /** @internal True when `value` is a real subject handle (never throws, runs no proxy trap). */
@@ -234,7 +257,9 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
   /**
    * @internal The same subject bound to newer tables, for changes that did not touch
    * it (its user, its organizations' links and status, usergroups and profiles are as
-   * before), so its resolved rights still hold.
+   * before), so its resolved rights still hold. Where its cascades reach is a fact of the
+   * tree too: a subject with cascading memberships is not rebound to tables whose tree
+   * numbering changed (`Policy` drops it instead, to be resolved again on next use).
    */
   rebind(tables: PolicyTables): ResolvedSubject<P> {
     return new ResolvedSubject<P>(tables, this.id, this.kind, this.record, this);
@@ -300,8 +325,9 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (this.platform) return target === null || target.platformRole !== "super_admin" || this.record!.platformRole === "super_admin";
     if (!this.isAdminOf(org)) return false;
     if (target === null) return true;
-    // An org admin manages only its organization's plain members: never platform admins,
-    // users outside it, or its admins (designating and removing admins is platform work).
+    // An org admin (or a cascading admin above) manages only the organization's plain members:
+    // never platform admins, users outside it, or its admins (designating and removing
+    // admins is platform work).
     const membership = target.platformRole === null ? findMembership(target.memberships, org.index) : undefined;
     return membership !== undefined && !membership.admin;
   }
@@ -333,9 +359,12 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (typeof kind !== "string" || typeof id !== "string") return false;
     const ownerId = this.tables.resources.get(resourceKey(kind, id));
     if (ownerId === undefined) return false;
-    const org = this.organizationById(ownerId);
-    if (org.index < 0) return false;
-    return this.platform || this.membershipAt(org.index) >= 0;
+    // The owner's index from its packed form: its record is not read (see `canOnOrganization`).
+    const packed = this.tables.organizations.packed(ownerId);
+    if (packed === undefined) return false;
+    if (this.platform) return true;
+    const index = ((packed - (packed & (this.stride - 1))) / this.stride) | 0;
+    return (this.reach !== null && this.reach.reaches(REACH_RESOURCES, index)) || this.membershipAt(index) >= 0;
   }
 
   canViewTicket(ticket: TicketRef): boolean {
@@ -348,7 +377,8 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     const org = this.organizationById(organizationId);
     if (org.index < 0) return false;
     const at = this.membershipAt(org.index);
-    if (at >= 0 && (this.memberFlags[at]! & MEMBER_MANAGER) !== 0) return true;
+    if (at >= 0 && (this.memberFlags[at]! & MEMBER_SEES_TICKETS) !== 0) return true;
+    if (this.reach !== null && this.reach.reaches(REACH_TICKETS, org.index)) return true;
     return (this.cells[org.mask]! & READ) !== 0;
   }
 
@@ -392,9 +422,15 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     if (this.platform) return bit !== 0;
     const mask = packed & (this.stride - 1);
     let granted = this.cells[mask]!;
-    // Members and org admins may read their own organization, never edit or delete it
-    // (the index is unpacked only for a subject with memberships whose cell lacks read).
-    if (this.memberOrgs.length > 0 && (granted & READ) === 0 && this.membershipAt((packed - mask) / this.stride) >= 0) granted |= READ;
+    // Members and org admins may read their own organization, never edit or delete it, and so
+    // may the members a cascade reaches (a cascading role or admin of an organization above).
+    // The index is unpacked only for a subject with memberships whose cell lacks read; the
+    // cascade is tried first, as a subject with one mostly asks about what lies below.
+    if (this.memberOrgs.length > 0 && (granted & READ) === 0) {
+      // `| 0`: the index as a small integer (it is one), so arrays are indexed without a conversion.
+      const index = ((packed - mask) / this.stride) | 0;
+      if ((this.reach !== null && this.reach.reaches(REACH_READ, index)) || this.membershipAt(index) >= 0) granted |= READ;
+    }
     // Edit and delete need read too: a write works on, and hands back, what it changes.
     // One test for both bits (no branch on the action, which a CPU cannot predict).
     const needed = bit | READ;
@@ -416,15 +452,17 @@ export class ResolvedSubject<P extends string = string> implements Subject<P> {
     return -1;
   }
 
-  /** @internal True when the subject may read `org` (platform role, profile cell or membership). */
+  /** @internal True when the subject may read `org` (platform role, profile cell, membership or a cascade). */
   canRead(org: OrganizationRecord): boolean {
     if (org.index < 0) return false;
-    return this.platform || (this.cells[org.mask]! & READ) !== 0 || this.membershipAt(org.index) >= 0;
+    return this.platform || (this.cells[org.mask]! & READ) !== 0 || this.membershipAt(org.index) >= 0 || (this.reach !== null && this.reach.reaches(REACH_READ, org.index));
   }
 
+  /** An active admin membership of `org`, or a cascading admin membership of an organization above it. */
   private isAdminOf(org: OrganizationRecord): boolean {
     const at = this.membershipAt(org.index);
-    return at >= 0 && (this.memberFlags[at]! & MEMBER_ADMIN) !== 0;
+    if (at >= 0 && (this.memberFlags[at]! & MEMBER_ADMIN) !== 0) return true;
+    return this.reach !== null && this.reach.reaches(REACH_ADMIN, org.index);
   }
 
   private noteCheck(ref: NoteRef, own: NoteRule, any: NoteRule): boolean {
@@ -448,6 +486,8 @@ interface ResolvedRights {
   readonly cells: Uint8Array;
   readonly memberOrgs: Int32Array;
   readonly memberFlags: Uint8Array;
+  readonly cascadeSources: readonly CascadeSource[];
+  readonly reach: CascadeReach | null;
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { compileAccessRules, DEFAULT_ACCESS_RULES, readAdminRule, readRoleRules, type AccessRules } from "./access-rules.js";
 import { orInto, setBit, wordsFor } from "./bitset.js";
 import { LayeredMap } from "./layered-map.js";
 import {
@@ -25,6 +26,7 @@ import {
 import { invalidSnapshot, readId, readObject, readOptionalArray, rethrowAsInvalidSnapshot, type SnapshotPath } from "./snapshot-reader.js";
 import { POLICY_SNAPSHOT_SCHEMA_VERSION, type PlatformRole, type UserKind } from "./snapshot.js";
 import { createStateSpace, readStateFlags, type StateSpace } from "./state-combinations.js";
+import { TreeNumberingCache } from "./tree-numbering.js";
 
 /** Permission names and their dense ids. Ids are never reused, so a bitset stays valid as names are added. */
 export interface PermissionTable {
@@ -108,6 +110,10 @@ export interface PolicyTables {
   readonly unknownOrganization: OrganizationRecord;
   /** The profile cells of a subject without a staff profile (all empty). */
   readonly noCells: Uint8Array;
+  /** What roles and the admin flag confer (the snapshot's `roles` and `admins`); never changed by `withChanges`. */
+  readonly rules: AccessRules;
+  /** The depth-first numbering of the organization forest, computed on first use (only cascades need it). */
+  readonly tree: TreeNumberingCache;
 }
 
 /**
@@ -327,6 +333,10 @@ function compileTablesAt(input: unknown, at: ReadCursor): PolicyTables {
   const version = readVersion(root.version, ["version"]);
   at.section = "stateFlags";
   const space = createStateSpace(readStateFlags(root.stateFlags, ["stateFlags"]));
+  at.section = "roles";
+  const roles = readRoleRules(root.roles);
+  at.section = "admins";
+  const rules = compileAccessRules(roles, readAdminRule(root.admins));
 
   let catalogue: Set<string> | null = null;
   at.section = "permissions";
@@ -338,7 +348,7 @@ function compileTablesAt(input: unknown, at: ReadCursor): PolicyTables {
       catalogue.add(readId(list[i], ["permissions"], i));
     }
   }
-  const builder = new TablesBuilder(version, space, catalogue);
+  const builder = new TablesBuilder(version, space, catalogue, rules);
 
   enter(at, "usergroups");
   const usergroupList = readOptionalArray(root.usergroups, [], "usergroups");
@@ -416,6 +426,7 @@ export class TablesBuilder {
     private readonly version: number,
     private readonly space: StateSpace,
     catalogue: ReadonlySet<string> | null,
+    private readonly rules: AccessRules = DEFAULT_ACCESS_RULES,
   ) {
     this.permissions = new PermissionTableBuilder(catalogue);
   }
@@ -503,18 +514,21 @@ export class TablesBuilder {
       organizations.set(fact.id, record);
       packed.set(fact.id, pack(record));
     });
+    const organizationTable = LayeredMap.of(organizations, pack, packed);
     return {
       version: this.version,
       space,
       permissions: this.permissions.build(),
       groups: groups.build(this.permissions),
       profiles: this.profiles,
-      organizations: LayeredMap.of(organizations, pack, packed),
+      organizations: organizationTable,
       organizationCount: this.orgFacts.length,
       users: LayeredMap.of(users as Map<string, UserRecord>),
       resources: LayeredMap.of(this.resources),
       unknownOrganization: unknownOrganizationRecord(space),
       noCells: new Uint8Array(space.size + 1),
+      rules: this.rules,
+      tree: TreeNumberingCache.of(organizationTable, this.orgFacts.length),
     };
   }
 }

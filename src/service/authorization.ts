@@ -9,6 +9,7 @@
 import { OrgKitError } from "../errors.js";
 import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
+import { accessRulesOf, ROLE_CASCADES, roleFlagsOf } from "../permissions/access-rules.js";
 import type { FactChange } from "../permissions/changes.js";
 import { compileFacts, membershipFact, organizationFact, userFact, withFacts } from "../permissions/facts.js";
 import type { Policy } from "../permissions/policy.js";
@@ -17,7 +18,7 @@ import type { PermissionRequest } from "../permissions/requests.js";
 import { NO_STATE_KEY, STATE_KEY_SEPARATOR, type OrganizationAction } from "../permissions/snapshot.js";
 import type { Subject } from "../permissions/subject.js";
 import type { ActorRef, OrganizationVisibility, StorageSession } from "../storage/ports.js";
-import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
+import { accessRulesFields, toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyUser, toPolicyUsergroup, type AccessRulesConfig } from "./snapshot.js";
 
 /**
  * A permission request about the acting user, with the facts the evaluator needs to
@@ -54,11 +55,6 @@ const SYSTEM: Omit<Authorization, "actor"> = {
   readVisibility: () => null,
 };
 
-/** The slice's organizations carry no parent: no check the service asks walks the tree, and a slice need not hold ancestors. */
-function sliceOrganization(organization: Organization) {
-  return { ...toPolicyOrganization(organization), parentId: null };
-}
-
 /**
  * Loads what the evaluator needs to authorize one actor — its user record, its
  * memberships and their organizations, its staff profile and the usergroups — and
@@ -66,8 +62,17 @@ function sliceOrganization(organization: Organization) {
  * validated are not read again as untrusted JSON). The facts a request carries (the
  * organization, the target user) are added to the compiled policy as it is asked
  * (`withFacts`), so no check ever needs a whole table.
+ *
+ * With cascading rules (`config.roles`, `config.admins`), the slice also holds what the
+ * actor's cascading memberships reach: each one's descendants short of discontinued
+ * organizations (`descendants(id, { includeDiscontinued: false })`, one query each), with
+ * their parent links. An organization keeps its parent in the slice exactly when the
+ * parent is in the slice too, so the evaluator's cascade over the slice is its cascade
+ * over the whole tree (an organization the slice did not load is one no cascade of the
+ * actor reaches, unless the request creates it below a reached one). Actors without a
+ * cascading membership load nothing more.
  */
-export async function loadAuthorization(session: StorageSession, actor: ActorRef, states: readonly string[]): Promise<Authorization> {
+export async function loadAuthorization(session: StorageSession, actor: ActorRef, states: readonly string[], rules: AccessRulesConfig = { roles: undefined, admins: undefined }): Promise<Authorization> {
   if (actor.type === "system") return { actor, ...SYSTEM };
   const user = await session.users.get(actor.id);
   const memberships = user ? await session.memberships.listByUser(user.id) : [];
@@ -75,6 +80,18 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
   const profile = user?.profileId ? await session.profiles.get(user.profileId) : null;
   const usergroups = await session.usergroups.list();
   const present = new Set(organizations.map((o) => o.id));
+  // Reached organizations the actor is also a member of are in the slice already.
+  // A platform admin may do anything to any organization: its cascades would add nothing.
+  const reached = user?.platformRole ? [] : (await loadReached(session, memberships, organizations, rules)).filter((o) => !present.has(o.id));
+  // An organization keeps its parent when the parent is in the slice too. That never makes
+  // a cascade reach further than over the whole tree (the slice's chains above are the
+  // real ones, cut where the slice ends), and it lets a cascade reach an organization a
+  // request brings in: a new child of a reached organization is reached, as it will be.
+  const inSlice = new Set([...present, ...reached.map((o) => o.id)]);
+  const sliceOrganization = (organization: Organization) => {
+    const linked = organization.parentId !== null && inSlice.has(organization.parentId);
+    return { ...toPolicyOrganization(organization), parentId: linked ? organization.parentId : null };
+  };
   const space = createStateSpace(states);
   let policy: Policy = compileFacts(
     {
@@ -82,15 +99,16 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
       stateFlags: states,
       usergroups: usergroups.map(toPolicyUsergroup),
       profiles: profile ? [toPolicyProfile(profile)] : [],
-      organizations: organizations.map(sliceOrganization),
+      organizations: [...organizations, ...reached].map(sliceOrganization),
       users: user ? [toPolicyUser(user)] : [],
       memberships: memberships.filter((m) => present.has(m.organizationId)).map(toPolicyMembership),
+      ...accessRulesFields(rules),
     },
     4,
   );
   let subject: Subject = policy.subject(actor.id);
   // The organizations already in the slice, by the version added: asking about one again costs nothing.
-  const known = new Map(organizations.map((o) => [o.id, o.version]));
+  const known = new Map([...organizations, ...reached].map((o) => [o.id, o.version]));
 
   function learn(request: AccessRequest): void {
     const changes: FactChange[] = [];
@@ -98,6 +116,7 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
     if (organization !== null && known.get(organization.id) !== organization.version) {
       changes.push({ type: "organization.set", organization: organizationFact(sliceOrganization(organization), space) });
       known.set(organization.id, organization.version);
+      inSlice.add(organization.id);
     }
     if (request.check === "canManageUser" && request.target) {
       changes.push({ type: "user.set", user: userFact(toPolicyUser(request.target.user)) });
@@ -157,6 +176,30 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
       };
     },
   };
+}
+
+/**
+ * The organizations the actor's cascading memberships reach (active memberships whose
+ * role cascades, or admin memberships when admins cascade), each once: the descendants
+ * of each such organization short of discontinued ones. Nothing without cascading rules.
+ */
+async function loadReached(session: StorageSession, memberships: readonly Membership[], organizations: readonly Organization[], rules: AccessRulesConfig): Promise<Organization[]> {
+  const compiled = accessRulesOf(rules.roles, rules.admins);
+  if (!compiled.cascades) return [];
+  const active = new Set(organizations.filter((o) => o.status === "active").map((o) => o.id));
+  const seen = new Set<string>();
+  const out: Organization[] = [];
+  for (const membership of memberships) {
+    if (!active.has(membership.organizationId)) continue; // dormant: confers nothing
+    const cascades = (roleFlagsOf(compiled, membership.role) & ROLE_CASCADES) !== 0 || (membership.admin && compiled.adminCascades);
+    if (!cascades || seen.has(membership.organizationId)) continue;
+    for (const organization of await session.organizations.descendants(membership.organizationId, { includeDiscontinued: false })) {
+      if (seen.has(organization.id)) continue;
+      seen.add(organization.id);
+      out.push(organization);
+    }
+  }
+  return out;
 }
 
 /**

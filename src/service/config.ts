@@ -4,6 +4,7 @@ import { resolveOrganizationConfig, type OrganizationConfig } from "../domain/or
 import type { CustomFieldDefinitionInput } from "../domain/organization/custom-fields.js";
 import type { MembershipPolicy } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
+import { CASCADE_MODES, MAX_ID_LENGTH, type PolicyAdminRule, type PolicyRoleRule } from "../permissions/snapshot.js";
 
 /** Configuration of {@link createOrgKit}; every field is optional. */
 export interface OrgKitConfigInput {
@@ -54,6 +55,28 @@ export interface OrgKitConfigInput {
    * a listener every call checks the latest revision (one query). Default 1,000.
    */
   readonly maxStalenessMs?: number;
+  /**
+   * What organization roles confer, by role name. Default: `manager` sees every ticket of
+   * its organization, every other role is plain, and nothing cascades — each
+   * organization's access is its own, as the seed describes (a parent's manager sees
+   * nothing of its children). `seesOrganizationTickets` defaults to `true` for `manager`
+   * only; `cascade: "descendants"` makes the role read, access the resources of, and
+   * (if it sees tickets) see the tickets of every organization below its own, until a
+   * discontinued organization stops it. See "Cascading access" in docs/permissions.md.
+   *
+   * @example
+   * ```ts
+   * createOrgKit({ storage, config: { roles: { manager: { seesOrganizationTickets: true, cascade: "descendants" } } } });
+   * ```
+   */
+  readonly roles?: Readonly<Record<string, PolicyRoleRule>>;
+  /**
+   * What the membership `admin` flag confers beyond its organization. With
+   * `cascade: "descendants"`, an org admin also manages the plain members of every
+   * organization below its own (never their admins, never platform admins), assigns their
+   * `allowedRoles`, uses their `allowedApps` and reads them. Default: no cascade.
+   */
+  readonly admins?: PolicyAdminRule;
 }
 
 /** The resolved configuration (defaults applied). */
@@ -70,7 +93,13 @@ export interface OrgKitConfig {
   readonly identitiesVerifiedUpstream: boolean;
   readonly changeFeedRetention: number;
   readonly maxStalenessMs: number;
+  /** The configured role rules; `undefined` when none were configured (policy snapshots then carry no `roles`). */
+  readonly roles: Readonly<Record<string, PolicyRoleRule>> | undefined;
+  /** The configured admin rule; `undefined` when none was configured. */
+  readonly admins: PolicyAdminRule | undefined;
 }
+
+const cascadeSchema = z.enum(CASCADE_MODES);
 
 const configSchema = z
   .object({
@@ -88,6 +117,13 @@ const configSchema = z
     identitiesVerifiedUpstream: z.boolean().default(false),
     changeFeedRetention: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100_000),
     maxStalenessMs: z.number().int().min(0).max(86_400_000).default(1_000),
+    roles: z
+      .record(
+        z.string().min(1).max(MAX_ID_LENGTH),
+        z.object({ seesOrganizationTickets: z.boolean().optional(), cascade: cascadeSchema.optional() }).strict(),
+      )
+      .optional(),
+    admins: z.object({ cascade: cascadeSchema.optional() }).strict().optional(),
   })
   .strict();
 
@@ -112,5 +148,15 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     identitiesVerifiedUpstream: data.identitiesVerifiedUpstream,
     changeFeedRetention: data.changeFeedRetention,
     maxStalenessMs: data.maxStalenessMs,
+    roles: data.roles === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(data.roles).map(([role, rule]) => [role, roleRule(rule)]))),
+    admins: data.admins === undefined ? undefined : Object.freeze(data.admins.cascade === undefined ? {} : { cascade: data.admins.cascade }),
+  });
+}
+
+/** A role rule as plain JSON (no `undefined` values: it goes into policy snapshots as it is). */
+function roleRule(rule: { readonly seesOrganizationTickets?: boolean | undefined; readonly cascade?: PolicyRoleRule["cascade"] | undefined }): PolicyRoleRule {
+  return Object.freeze({
+    ...(rule.seesOrganizationTickets === undefined ? {} : { seesOrganizationTickets: rule.seesOrganizationTickets }),
+    ...(rule.cascade === undefined ? {} : { cascade: rule.cascade }),
   });
 }

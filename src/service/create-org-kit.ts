@@ -16,6 +16,7 @@ import { createImport, type ImportOptions, type ImportOrganizationRow, type Impo
 import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
 import { createOrganizationsApi, type OrganizationsApi } from "./organizations.js";
 import { createResourcesApi, type ResourcesApi } from "./resources.js";
+import { createRollUp, type OrganizationRollUp, type OrganizationRollUpOptions } from "./roll-up.js";
 import { createRulesApi, type RulesApi } from "./rules.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
 import { createLivePolicy, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
@@ -50,6 +51,19 @@ export interface OrganizationsFacade extends OrganizationsApi {
    * which is idempotent, to finish).
    */
   import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;
+  /**
+   * Reporting roll-up: the organization `rootId` and its descendants that the actor may
+   * read — through platform roles, staff profiles, memberships and cascading roles or
+   * admins alike (the evaluator decides each one) — with a count and, given `value`, a
+   * total. `null` when the root does not exist or the actor may not read it.
+   *
+   * @example
+   * ```ts
+   * const report = await kit.organizations.rollUp(manager, "acme", { value: async (o) => countOpenTickets(o.id) });
+   * if (report) console.log(`${report.total} open tickets in ${report.count} organizations`);
+   * ```
+   */
+  rollUp(actor: Actor, rootId: string, options?: OrganizationRollUpOptions): Promise<OrganizationRollUp | null>;
 }
 
 /** The audit trail. */
@@ -128,16 +142,16 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomIds;
   const states = config.organization.states;
-  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states));
+  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states, config));
 
-  const live = createLivePolicy(storage, states, config.maxStalenessMs);
+  const live = createLivePolicy(storage, states, config.maxStalenessMs, config);
   runtime.onWrite((revision) => live.written(revision));
 
   const organizations = createOrganizationsApi(runtime);
   const importOrganizations = createImport(runtime);
   return {
     config,
-    organizations: atTheDoor("organizations", { ...organizations, import: importOrganizations }),
+    organizations: atTheDoor("organizations", { ...organizations, import: importOrganizations, rollUp: createRollUp(runtime) }),
     users: atTheDoor("users", createUsersApi(runtime)),
     memberships: atTheDoor("memberships", createMembershipsApi(runtime)),
     rules: atTheDoor("rules", createRulesApi(runtime)),

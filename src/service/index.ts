@@ -5,7 +5,7 @@ export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subsc
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
-export type { OrganizationAction } from "../permissions/snapshot.js";
+export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
 export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
@@ -24,3 +24,4 @@ export {
   type UsergroupsApi,
 } from "./access-control.js";
 export type { ImportOptions, ImportOrganizationRow, ImportResult, ImportRowResult } from "./import.js";
+export type { OrganizationRollUp, OrganizationRollUpOptions } from "./roll-up.js";

@@ -21,7 +21,7 @@ import { applyChangeEntries } from "../permissions/feed.js";
 import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
 import type { ChangeEntry, Storage, StorageListener } from "../storage/ports.js";
-import { readFullSnapshot } from "./snapshot.js";
+import { readFullSnapshot, type AccessRulesConfig } from "./snapshot.js";
 import { subscribe, WakeUps, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 
 /** Options of `kit.policy`, `kit.can` and `kit.explain`. */
@@ -123,7 +123,7 @@ export interface LivePolicy {
   readonly changes: ChangesApi;
 }
 
-export function createLivePolicy(storage: Storage, states: readonly string[], maxStalenessMs: number): LivePolicy {
+export function createLivePolicy(storage: Storage, states: readonly string[], maxStalenessMs: number, rules?: AccessRulesConfig): LivePolicy {
   let current: { revision: number; policy: Policy } | null = null;
   let refreshing: Promise<void> | null = null;
   let lastWrite = 0;
@@ -137,7 +137,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
   async function readSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }> {
     return storage.transaction(async (session) => {
       const revision = await session.changes.latestRevision();
-      const snapshot = await readFullSnapshot(session, states);
+      const snapshot = await readFullSnapshot(session, states, rules);
       return { snapshot: { ...snapshot, version: revision }, revision };
     });
   }

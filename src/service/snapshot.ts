@@ -11,6 +11,15 @@ import {
 } from "../permissions/snapshot.js";
 import { keysetPages } from "../storage/pages.js";
 import type { StaffProfileRecord, StorageSession, UsergroupRecord } from "../storage/ports.js";
+import type { OrgKitConfig } from "./config.js";
+
+/** The access rules of the configuration (`roles`, `admins`) that policy snapshots carry. */
+export type AccessRulesConfig = Pick<OrgKitConfig, "roles" | "admins">;
+
+/** The snapshot fields of the configured access rules: none when nothing was configured (snapshots stay as before). */
+export function accessRulesFields(rules: AccessRulesConfig): Pick<PolicySnapshot, "roles" | "admins"> {
+  return { ...(rules.roles === undefined ? {} : { roles: rules.roles }), ...(rules.admins === undefined ? {} : { admins: rules.admins }) };
+}
 
 const PAGE = 1000;
 
@@ -47,10 +56,10 @@ export function toPolicyResource(r: ResourceOwnership) {
 
 /**
  * The whole policy snapshot of a storage: every organization, user, membership,
- * resource, usergroup and profile, read page by page. `version` is the audit trail's
- * last sequence, so a service can tell when to refresh.
+ * resource, usergroup and profile, read page by page, with the configured access rules.
+ * `version` is the audit trail's last sequence, so a service can tell when to refresh.
  */
-export async function readFullSnapshot(session: StorageSession, states: readonly string[]): Promise<PolicySnapshot> {
+export async function readFullSnapshot(session: StorageSession, states: readonly string[], rules: AccessRulesConfig = { roles: undefined, admins: undefined }): Promise<PolicySnapshot> {
   // One read at a time: the session may be a transaction on a single connection, which
   // runs one statement at a time anyway (pg warns about, and pg 9 refuses, overlapping ones).
   const version = await session.events.lastSequence();
@@ -70,5 +79,6 @@ export async function readFullSnapshot(session: StorageSession, states: readonly
     users: users.map(toPolicyUser),
     memberships: memberships.map(toPolicyMembership),
     resources: resources.map(toPolicyResource),
+    ...accessRulesFields(rules),
   };
 }

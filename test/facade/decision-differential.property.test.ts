@@ -16,7 +16,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit, type OrgKitConfigInput } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
@@ -141,8 +141,13 @@ async function build(kit: OrgKit, s: Scenario) {
   return { orgs, users, profiles };
 }
 
-describe("decision differential (memory)", () => {
-  it("the facade allows exactly what policy.check allows for the equivalent requests, and a refusal writes nothing", async () => {
+/**
+ * Runs the differential on random worlds with the access `rules` of the configuration:
+ * none (the seed's independent organizations), or issue 16's cascading roles and admins
+ * (then the facade's authorization slice loads what the actor's cascades reach, and must
+ * still agree with the whole policy).
+ */
+async function differential(rules: OrgKitConfigInput, label: string, defaultRuns: number): Promise<void> {
     const started = Date.now();
     const failures = new Map<string, string>();
     const tally = new Map<CellResult["verdict"], number>();
@@ -157,7 +162,7 @@ describe("decision differential (memory)", () => {
       fc.asyncProperty(scenario, async (s) => {
         runs++;
         const storage = memoryStorage();
-        const kit = createOrgKit({ storage, clock: createTestClock().now, ids: createTestIds(), config: { membershipPolicy: s.membershipPolicy } });
+        const kit = createOrgKit({ storage, clock: createTestClock().now, ids: createTestIds(), config: { membershipPolicy: s.membershipPolicy, ...rules } });
         const { orgs, users, profiles } = await build(kit, s);
         const world = new World(kit, storage);
         const actors = [...users, "ghost"];
@@ -218,10 +223,10 @@ describe("decision differential (memory)", () => {
           }
         }
       }),
-      { numRuns: Number(process.env.DIFF_RUNS ?? 300), seed: Number(process.env.DIFF_SEED ?? 11_2024) },
+      { numRuns: Number(process.env.DIFF_RUNS ?? defaultRuns), seed: Number(process.env.DIFF_SEED ?? 11_2024) },
     );
     console.log(
-      `decision differential: ${runs} worlds, ${calls} calls (${allowed} allowed or answered with data), ` +
+      `decision differential (${label}): ${runs} worlds, ${calls} calls (${allowed} allowed or answered with data), ` +
         `verdicts ${JSON.stringify(Object.fromEntries(tally))}, ${failures.size} kinds of disagreement, ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     if (unreadable.size > 0) console.log(`  allowed writes that answered with an organization the actor may not read (not failures): ${[...unreadable].join("; ")}`);
@@ -238,5 +243,14 @@ describe("decision differential (memory)", () => {
       domainErrorsBeforeAuthorization: [...domainFirst],
       drawnOneWayOnly: oneSided.map((u) => `${u.name} ${JSON.stringify(coverage.get(u.name) ?? null)}`),
     }).toEqual({ disagreements: {}, domainErrorsBeforeAuthorization: [], drawnOneWayOnly: [] });
+}
+
+describe("decision differential (memory)", () => {
+  it("the facade allows exactly what policy.check allows for the equivalent requests, and a refusal writes nothing", async () => {
+    await differential({}, "default rules", 300);
+  }, 120_000);
+
+  it("the same with cascading roles and admins (issue 16): the authorization slice agrees with the whole policy", async () => {
+    await differential({ roles: { manager: { seesOrganizationTickets: true, cascade: "descendants" }, technician: { cascade: "descendants" } }, admins: { cascade: "descendants" } }, "cascading rules", 200);
   }, 120_000);
 });

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit, type OrgKitConfigInput } from "../../src/index.js";
 import { compilePolicy, type PermissionRequest, type Policy } from "../../src/permissions/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
@@ -136,9 +136,11 @@ function answers(policy: Policy): string[] {
       ask({ check: "canManageUser", subject, targetUserId: null, organizationId: organization });
       for (const target of USERS) ask({ check: "canManageUser", subject, targetUserId: target, organizationId: organization });
       ask({ check: "canAssignRole", subject, organizationId: organization, role: "manager" });
+      ask({ check: "canViewTicket", subject, ticket: { requesterId: "nobody", organizationId: organization } });
     }
     for (const id of ["r0", "r1"]) ask({ check: "canAccessResource", subject, resource: { kind: "asset", id } });
     out.push(`${subject} scope ${JSON.stringify(policy.subject(subject).organizationReadScope())}`);
+    out.push(`${subject} tickets ${JSON.stringify(policy.subject(subject).ticketReadFilter())}`);
     out.push(`${subject} visible ${JSON.stringify(ALL_ORGS.map((o) => policy.visibleOrganizations(subject, o)))}`);
   }
   return out;
@@ -146,7 +148,13 @@ function answers(policy: Policy): string[] {
 
 const targets = storageTargets();
 
-describe.each(targets)("live policy on $name", ({ name, storage: makeStorage }) => {
+/** The seed's default (nothing cascades), and issue 16's cascading manager role and admins: moves, discontinuations and memberships then shift what cascades. */
+const RULES: { readonly name: string; readonly config: OrgKitConfigInput }[] = [
+  { name: "default rules", config: {} },
+  { name: "cascading rules", config: { roles: { manager: { cascade: "descendants" } }, admins: { cascade: "descendants" } } },
+];
+
+describe.each(targets.flatMap((target) => RULES.map((rules) => ({ ...target, rules: rules.name, config: rules.config }))))("live policy on $name, $rules", ({ name, storage: makeStorage, config }) => {
   it("a policy refreshed from the feed equals a fresh compile after every step, on the writing kit and on a second kit", async () => {
     let steps = 0;
     let refusals = 0;
@@ -154,8 +162,8 @@ describe.each(targets)("live policy on $name", ({ name, storage: makeStorage }) 
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: name === "memory" ? 30 : 15 }), async (ops) => {
         const storage = await makeStorage();
         const clock = createTestClock();
-        const writer = createOrgKit({ storage, clock: clock.now, ids: createTestIds() });
-        const reader = createOrgKit({ storage, clock: clock.now, ids: createTestIds() });
+        const writer = createOrgKit({ storage, clock: clock.now, ids: createTestIds(), config });
+        const reader = createOrgKit({ storage, clock: clock.now, ids: createTestIds(), config });
         await writer.policy(); // both compile a snapshot first, then follow the feed
         await reader.policy();
         // A world to change: most operations then succeed instead of naming what is not there.

@@ -106,6 +106,25 @@ export const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
     ),
   );
 
+/**
+ * Random access rules (issue 16): some of the universe's roles (and a role no membership
+ * has) with random ticket and cascade rules, and a random admin rule; sometimes none.
+ */
+export const rulesArb: fc.Arbitrary<Pick<PolicySnapshot, "roles" | "admins">> = fc.record(
+  {
+    roles: fc.dictionary(
+      fc.constantFrom(...ROLES, "auditor"),
+      fc.record({ seesOrganizationTickets: fc.boolean(), cascade: fc.constantFrom<("none" | "descendants")[]>("none", "descendants", "descendants") }, { requiredKeys: [] }),
+      { maxKeys: 4 },
+    ),
+    admins: fc.record({ cascade: fc.constantFrom<("none" | "descendants")[]>("none", "descendants", "descendants") }, { requiredKeys: [] }),
+  },
+  { requiredKeys: [] },
+);
+
+/** A random snapshot with random access rules: cascading roles and admins, often. */
+export const cascadeSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc.tuple(snapshotArb, rulesArb).map(([snapshot, rules]) => ({ ...snapshot, ...rules }));
+
 /** A random change over the same universe (it may be invalid, e.g. a parent cycle: both roads must then refuse it). */
 export const changeArb: fc.Arbitrary<PolicyChange> = fc.oneof(
   fc.tuple(fc.constantFrom(...USER_IDS), fc.constantFrom(...ORG_IDS)).chain(([u, o]) => membershipArb(u, o).map((membership): PolicyChange => ({ type: "membership.set", membership }))),

@@ -29,7 +29,7 @@ import {
   type PolicyChange,
   type Subject,
 } from "../../src/permissions/index.js";
-import { changeArb, requestArb, snapshotArb, USER_IDS } from "./arbitraries.js";
+import { cascadeSnapshotArb, changeArb, requestArb, snapshotArb, USER_IDS } from "./arbitraries.js";
 import { acmeSnapshot, helpdeskSnapshot } from "./fixtures.js";
 
 const helpdesk = compilePolicy<string>(helpdeskSnapshot());
@@ -46,6 +46,7 @@ const KEYS = [
   ...["id", "kind", "known", "requesterId", "authorId", "type", "name", "builtIn", "userId", "usergroupId", "profileId", "membership", "user", "usergroup", "profile"],
   ...["schemaVersion", "version", "stateFlags", "usergroups", "profiles", "organizations", "users", "memberships", "resources", "parentId", "states", "status"],
   ...["usergroupIds", "allowedRoles", "allowedApps", "registered", "platformRole", "admin", "add", "notes", "length", "0", "1"],
+  ...["roles", "admins", "cascade", "seesOrganizationTickets", "manager"],
 ];
 
 function revoked(target: object = {}): object {
@@ -535,6 +536,9 @@ describe("issue 10 examples: compile and change errors are INVALID_SNAPSHOT, not
     ["a user whose id getter throws a revoked proxy", "users.0", () => ({ schemaVersion: 1, version: 1, users: [{ get id() { throw revoked(); } }] })],
     ["a membership list whose index getter throws", "memberships.0", () => ({ schemaVersion: 1, version: 1, memberships: Object.defineProperty([], 0, { get: fail("index") }) })],
     ["a profile table proxy whose ownKeys throws", "profiles.0", () => ({ schemaVersion: 1, version: 1, profiles: [{ id: "p", organizations: new Proxy({}, THROWING_TRAPS) }] })],
+    ["a roles table proxy whose ownKeys throws", "roles", () => ({ schemaVersion: 1, version: 1, roles: new Proxy({}, THROWING_TRAPS) })],
+    ["a role rule whose cascade getter throws", "roles", () => ({ schemaVersion: 1, version: 1, roles: { manager: { get cascade() { throw new Error("x"); } } } })],
+    ["an admins rule that is a revoked proxy", "admins", () => ({ schemaVersion: 1, version: 1, admins: revoked() })],
     ["a cyclic object", "users.0.id", cyclic],
   ])("compilePolicy(%s) throws INVALID_SNAPSHOT at %s", (_, path, make) => {
     const error = snapshotError(make());
@@ -777,7 +781,7 @@ describe("fuzz: hostile values at every export and every Policy method", () => {
   });
 
   it("compilePolicy, parsePolicySnapshot and the combination-key helpers throw only INVALID_SNAPSHOT, whatever they are given", () => {
-    const brokenSnapshotArb = fc.tuple(snapshotArb, replacementArb, fc.nat()).map(([snapshot, replacement, pick]) => breakOne(snapshot, replacement, pick).value);
+    const brokenSnapshotArb = fc.tuple(fc.oneof(snapshotArb, cascadeSnapshotArb), replacementArb, fc.nat()).map(([snapshot, replacement, pick]) => breakOne(snapshot, replacement, pick).value);
     fc.assert(
       fc.property(fc.oneof(brokenSnapshotArb, brokenSnapshotArb, hostileArb), hostileArb, (boxedSnapshot, boxedOther) => {
         const snapshot = open(boxedSnapshot);

@@ -1,116 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, type PermissionRequest, type Policy, type PolicyChange, type PolicySnapshot } from "../../src/permissions/index.js";
-import { ACTIONS, APPS, CANARY, GROUP_IDS, ORG_IDS, PERMISSIONS, RESOURCE_IDS, ROLES, USER_IDS, changeArb, snapshotArb } from "./arbitraries.js";
-import { applyChangeNaively, referenceEvaluator, type Who } from "./reference.js";
+import { compilePolicy, isOrgKitError, type Policy, type PolicyChange, type PolicySnapshot } from "../../src/permissions/index.js";
+import { CANARY, GROUP_IDS, ORG_IDS, PERMISSIONS, USER_IDS, cascadeSnapshotArb, changeArb, snapshotArb } from "./arbitraries.js";
+import { applyChangeNaively } from "./reference.js";
+import { ALL_REQUESTS, SUBJECTS, compiledAnswers, label, referenceAnswers, toPolicyRequest, tryCompile } from "./universe-answers.js";
 
-const SUBJECTS: Who[] = [...USER_IDS, "u-new", "ghost", null];
-const ORGS = [...ORG_IDS, "o-new", "o-missing"];
+/** Random policies without access rules (the seed's independent organizations), and with random cascading rules (issue 16). */
+const WORLDS = [
+  { name: "default rules", worlds: snapshotArb },
+  { name: "cascading rules", worlds: cascadeSnapshotArb },
+];
 
-/** Every request of the small universe for one subject (`null`: the guest). */
-function requestsFor(who: Who): PermissionRequest<string, Who>[] {
-  const out: PermissionRequest<string, Who>[] = [];
-  const subject = who;
-  for (const permission of [...PERMISSIONS, CANARY, "unknown"]) out.push({ check: "can", subject, permission });
-  for (const permissions of [["p0", "p1"], ["p2", "p3", "p4"], ["p5", CANARY], []]) out.push({ check: "canAll", subject, permissions });
-  out.push({ check: "canAddOrganization", subject });
-  out.push({ check: "canAdministerPlatform", subject });
-  out.push({ check: "canGrantPlatformRoles", subject });
-  for (const organizationId of ORGS) {
-    for (const action of ACTIONS) out.push({ check: "canOnOrganization", subject, action, organization: organizationId });
-    for (const authorId of [who ?? "nobody", "someone"]) {
-      out.push({ check: "canEditNote", subject, note: { organizationId, authorId } });
-      out.push({ check: "canDeleteNote", subject, note: { organizationId, authorId } });
-    }
-    for (const targetUserId of [null, ...USER_IDS, "ghost"]) out.push({ check: "canManageUser", subject, targetUserId, organizationId });
-    for (const role of [...ROLES, "other"]) out.push({ check: "canAssignRole", subject, organizationId, role });
-    for (const app of [...APPS, "a3"]) out.push({ check: "canUseApp", subject, organizationId, app });
-  }
-  for (const id of [...RESOURCE_IDS, "r-missing"]) out.push({ check: "canAccessResource", subject, resource: { kind: "asset", id } });
-  for (const organizationId of [...ORG_IDS, null, "o-missing"]) {
-    for (const requesterId of [who ?? "nobody", "u1"]) out.push({ check: "canViewTicket", subject, ticket: { requesterId, organizationId } });
-  }
-  return out;
-}
-
-const ALL_REQUESTS = SUBJECTS.flatMap(requestsFor);
-
-function label(request: PermissionRequest<string, Who>): string {
-  return JSON.stringify(request);
-}
-
-function referenceCheck(ref: ReturnType<typeof referenceEvaluator>, r: PermissionRequest<string, Who>): boolean {
-  switch (r.check) {
-    case "can":
-      return ref.can(r.subject, r.permission);
-    case "canAll":
-      return ref.canAll(r.subject, r.permissions);
-    case "canOnOrganization":
-      return ref.canOnOrganization(r.subject, r.action, r.organization as string);
-    case "canAddOrganization":
-      return ref.canAddOrganization(r.subject);
-    case "canAdministerPlatform":
-      return ref.canAdministerPlatform(r.subject);
-    case "canGrantPlatformRoles":
-      return ref.canGrantPlatformRoles(r.subject);
-    case "canEditNote":
-      return ref.canEditNote(r.subject, r.note);
-    case "canDeleteNote":
-      return ref.canDeleteNote(r.subject, r.note);
-    case "canManageUser":
-      return ref.canManageUser(r.subject, r.targetUserId, r.organizationId);
-    case "canAssignRole":
-      return ref.canAssignRole(r.subject, r.organizationId, r.role);
-    case "canUseApp":
-      return ref.canUseApp(r.subject, r.organizationId, r.app);
-    case "canAccessResource":
-      return ref.canAccessResource(r.subject, r.resource);
-    case "canViewTicket":
-      return ref.canViewTicket(r.subject, r.ticket);
-  }
-}
-
-/** The policy's request form of a universe request: ids as given, the guest as `policy.guest()`. */
-function toPolicyRequest(policy: Policy, r: PermissionRequest<string, Who>, handles: boolean): PermissionRequest {
-  const subject = r.subject === null ? policy.guest() : handles ? policy.subject(r.subject) : r.subject;
-  return { ...r, subject } as PermissionRequest;
-}
-
-function compiledAnswers(policy: Policy, handles = false): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const r of ALL_REQUESTS) out[label(r)] = policy.check(toPolicyRequest(policy, r, handles));
-  for (const who of SUBJECTS) {
-    const subject = who === null ? policy.guest() : who;
-    out[`permissionsOf ${who}`] = [...policy.permissionsOf(subject)].sort();
-    for (const root of ORGS) out[`visible ${who} ${root}`] = policy.visibleOrganizations(subject, root);
-  }
-  return out;
-}
-
-function referenceAnswers(snapshot: PolicySnapshot): Record<string, unknown> {
-  const ref = referenceEvaluator(snapshot);
-  const out: Record<string, unknown> = {};
-  for (const r of ALL_REQUESTS) out[label(r)] = referenceCheck(ref, r);
-  for (const who of SUBJECTS) {
-    out[`permissionsOf ${who}`] = ref.permissionsOf(who);
-    for (const root of ORGS) out[`visible ${who} ${root}`] = ref.visibleOrganizations(who, root);
-  }
-  return out;
-}
-
-function tryCompile(snapshot: PolicySnapshot): Policy | "invalid" {
-  try {
-    return compilePolicy(snapshot);
-  } catch (error) {
-    if (isOrgKitError(error, "INVALID_SNAPSHOT")) return "invalid";
-    throw error;
-  }
-}
-
-describe("compiled policy vs the naive reference evaluator", () => {
+describe.each(WORLDS)("compiled policy vs the naive reference evaluator ($name)", ({ worlds }) => {
   it("agree on every check of random policies (by id and by handle)", () => {
     fc.assert(
-      fc.property(snapshotArb, (snapshot) => {
+      fc.property(worlds, (snapshot) => {
         const policy = compilePolicy(snapshot);
         const expected = referenceAnswers(snapshot);
         expect(compiledAnswers(policy)).toEqual(expected);
@@ -122,7 +26,7 @@ describe("compiled policy vs the naive reference evaluator", () => {
 
   it("agree after random changes (withChanges, with warm caches) as after recompiling the edited snapshot", () => {
     fc.assert(
-      fc.property(snapshotArb, fc.array(changeArb, { minLength: 1, maxLength: 8 }), (start, changes) => {
+      fc.property(worlds, fc.array(changeArb, { minLength: 1, maxLength: 8 }), (start, changes) => {
         let snapshot = start;
         let policy = compilePolicy(snapshot);
         for (const change of changes) {
@@ -150,7 +54,7 @@ describe("compiled policy vs the naive reference evaluator", () => {
 
   it("gives the same answers for a snapshot that went through JSON", () => {
     fc.assert(
-      fc.property(snapshotArb, (snapshot) => {
+      fc.property(worlds, (snapshot) => {
         expect(compiledAnswers(compilePolicy(JSON.parse(JSON.stringify(snapshot)) as PolicySnapshot))).toEqual(compiledAnswers(compilePolicy(snapshot)));
       }),
       { numRuns: 30 },
@@ -158,10 +62,10 @@ describe("compiled policy vs the naive reference evaluator", () => {
   });
 });
 
-describe("explain", () => {
+describe.each(WORLDS)("explain ($name)", ({ worlds }) => {
   it("agrees with every check, lists grants exactly when allowed, and always gives a reason", () => {
     fc.assert(
-      fc.property(snapshotArb, (snapshot) => {
+      fc.property(worlds, (snapshot) => {
         const policy = compilePolicy(snapshot);
         for (const r of ALL_REQUESTS) {
           const request = toPolicyRequest(policy, r, false);

@@ -1,12 +1,14 @@
 /**
  * A naive reference evaluator: the rules of the permissions issue written as plainly
  * as possible over the raw snapshot (linear scans, no compilation, no caching). The
- * property tests check that the compiled policy agrees with it everywhere.
+ * property tests check that the compiled policy agrees with it everywhere. Cascades
+ * (the snapshot's `roles` and `admins`, issue 16) are a walk up the parent pointers,
+ * where the evaluator uses its tree numbering.
  *
  * Also: `applyChangeNaively`, the meaning of each `PolicyChange` as an edit of the
  * snapshot, so `withChanges` can be compared with compiling the edited snapshot.
  */
-import type { NoteRef, OrganizationAction, PolicyChange, PolicySnapshot, ResourceRef, TicketRef } from "../../src/permissions/index.js";
+import type { NoteRef, OrganizationAction, PolicyChange, PolicyMembership, PolicySnapshot, ResourceRef, TicketRef } from "../../src/permissions/index.js";
 
 /** `null` is the guest. */
 export type Who = string | null;
@@ -59,11 +61,36 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
 
   const can = (who: Who, permission: string) => groupIdsOf(who).some((id) => usergroups.find((g) => g.id === id)?.permissions.includes(permission) ?? false);
 
+  // Cascades: what a role rule says (own keys only), the manager default, the admin rule.
+  const ruleOf = (role: string) => (snapshot.roles !== undefined && Object.hasOwn(snapshot.roles, role) ? snapshot.roles[role] : undefined);
+  const seesTickets = (role: string | undefined) => ruleOf(role ?? "member")?.seesOrganizationTickets ?? (role ?? "member") === "manager";
+  const roleCascades = (role: string | undefined) => ruleOf(role ?? "member")?.cascade === "descendants";
+  const adminCascades = snapshot.admins?.cascade === "descendants";
+  /**
+   * A membership of a proper ancestor of `orgId` that passes `conveys` reaches it: walk up
+   * the parent pointers from `orgId`, which must be active, through active ancestors only
+   * (a discontinued one stops the cascade, and its own memberships are dormant).
+   */
+  const cascadesTo = (who: Who, orgId: string, conveys: (m: PolicyMembership) => boolean): boolean => {
+    if (who === null || !isActive(orgId)) return false;
+    const seen = new Set<string>([orgId]);
+    let at = orgOf(orgId)?.parentId ?? null;
+    while (at !== null && !seen.has(at)) {
+      seen.add(at);
+      if (!isActive(at)) return false;
+      const m = memberships.find((x) => x.userId === who && x.organizationId === at);
+      if (m !== undefined && conveys(m)) return true;
+      at = orgOf(at)?.parentId ?? null;
+    }
+    return false;
+  };
+  const cascadesRead = (m: PolicyMembership) => roleCascades(m.role) || (m.admin === true && adminCascades);
+
   const canOnOrganization = (who: Who, action: OrganizationAction, orgId: string) => {
     const org = orgOf(orgId);
     if (!known(who) || !org || !["read", "edit", "delete"].includes(action)) return false;
     if (platform(who)) return true;
-    const reads = profileAllows(who, "read", org.states ?? []) || activeMembership(who, orgId) !== undefined;
+    const reads = profileAllows(who, "read", org.states ?? []) || activeMembership(who, orgId) !== undefined || cascadesTo(who, orgId, cascadesRead);
     // Edit and delete need read too.
     return action === "read" ? reads : profileAllows(who, action, org.states ?? []) && reads;
   };
@@ -77,7 +104,7 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
     return rule && canOnOrganization(who, "read", n.organizationId);
   };
 
-  const isAdmin = (who: Who, orgId: string) => activeMembership(who, orgId)?.admin === true;
+  const isAdmin = (who: Who, orgId: string) => activeMembership(who, orgId)?.admin === true || cascadesTo(who, orgId, (m) => m.admin === true && adminCascades);
 
   return {
     can,
@@ -111,7 +138,7 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
     canAccessResource: (who: Who, resource: ResourceRef) => {
       const owner = resources.find((r) => r.kind === resource.kind && r.id === resource.id);
       if (!known(who) || !owner) return false;
-      return platform(who) || activeMembership(who, owner.organizationId) !== undefined;
+      return platform(who) || activeMembership(who, owner.organizationId) !== undefined || cascadesTo(who, owner.organizationId, (m) => roleCascades(m.role));
     },
     canViewTicket: (who: Who, ticket: TicketRef) => {
       if (who === null || !userOf(who)) return false;
@@ -119,7 +146,9 @@ export function referenceEvaluator(snapshot: PolicySnapshot) {
       if (ticket.organizationId == null) return profileAllows(who, "read", []);
       const org = orgOf(ticket.organizationId);
       if (!org) return false;
-      if (activeMembership(who, org.id)?.role === "manager") return true;
+      const membership = activeMembership(who, org.id);
+      if (membership !== undefined && seesTickets(membership.role)) return true;
+      if (cascadesTo(who, org.id, (m) => roleCascades(m.role) && seesTickets(m.role))) return true;
       return profileAllows(who, "read", org.states ?? []);
     },
     visibleOrganizations: (who: Who, rootId: string) => {

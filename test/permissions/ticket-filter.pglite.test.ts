@@ -9,7 +9,7 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy, type PolicySnapshot, type Subject, type TicketReadFilter } from "../../src/permissions/index.js";
-import { FLAGS, ORG_IDS, USER_IDS, snapshotArb } from "./arbitraries.js";
+import { FLAGS, ORG_IDS, USER_IDS, cascadeSnapshotArb, snapshotArb } from "./arbitraries.js";
 
 /**
  * A host's WHERE clause for `tickets t` (needs `organizations(id, states text[])`):
@@ -60,7 +60,8 @@ async function visibleInSql(subject: Subject, flags: readonly string[]): Promise
 describe("ticketReadFilter as SQL (PGlite)", () => {
   it("selects exactly the tickets canViewTicket allows, for every subject of random policies (any flag order)", async () => {
     await fc.assert(
-      fc.asyncProperty(snapshotArb, fc.shuffledSubarray([...FLAGS], { minLength: FLAGS.length }), async (generated, flags) => {
+      // With cascading rules too (issue 16): the same SQL, the reached organizations listed in the filter.
+      fc.asyncProperty(fc.oneof(snapshotArb, cascadeSnapshotArb), fc.shuffledSubarray([...FLAGS], { minLength: FLAGS.length }), async (generated, flags) => {
         const snapshot: PolicySnapshot = { ...generated, stateFlags: flags };
         const policy = compilePolicy(snapshot);
         await db.exec("DELETE FROM organizations");
@@ -70,7 +71,7 @@ describe("ticketReadFilter as SQL (PGlite)", () => {
           expect({ subject: subject.id, visible: await visibleInSql(subject, flags) }).toEqual({ subject: subject.id, visible: expected });
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 40 },
     );
   });
 

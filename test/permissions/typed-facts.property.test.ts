@@ -9,7 +9,7 @@ import { compilePolicy, type PermissionRequest, type Policy, type PolicyChange, 
 import type { FactChange } from "../../src/permissions/changes.js";
 import { compileFacts, membershipFact, organizationFact, profileFact, resourceFact, userFact, usergroupFact, withFacts } from "../../src/permissions/facts.js";
 import { createStateSpace } from "../../src/permissions/state-combinations.js";
-import { FLAGS, changeArb, requestArb, snapshotArb } from "./arbitraries.js";
+import { FLAGS, cascadeSnapshotArb, changeArb, requestArb, snapshotArb } from "./arbitraries.js";
 
 const space = createStateSpace(FLAGS);
 
@@ -53,10 +53,16 @@ function attempt<T>(apply: () => T): T | "refused" {
   }
 }
 
-describe("typed facts (compileFacts, withFacts)", () => {
+/** Random policies without access rules, and with random cascading rules (`roles`, `admins`: issue 16). */
+const WORLDS = [
+  { name: "default rules", worlds: snapshotArb },
+  { name: "cascading rules", worlds: cascadeSnapshotArb },
+];
+
+describe.each(WORLDS)("typed facts (compileFacts, withFacts; $name)", ({ worlds }) => {
   it("compileFacts answers every request exactly as compilePolicy does", () => {
     fc.assert(
-      fc.property(snapshotArb, fc.array(requestArb, { minLength: 1, maxLength: 60 }), (snapshot, requests) => {
+      fc.property(worlds, fc.array(requestArb, { minLength: 1, maxLength: 60 }), (snapshot, requests) => {
         const untrusted = compilePolicy(snapshot);
         const typed = compileFacts(factsOf(snapshot));
         expect(typed.version).toBe(untrusted.version);
@@ -75,7 +81,7 @@ describe("typed facts (compileFacts, withFacts)", () => {
 
   it("withFacts applies a change sequence exactly as withChanges does, refusing the same invalid batches", () => {
     fc.assert(
-      fc.property(snapshotArb, fc.array(fc.array(changeArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 40 }), (snapshot, batches, requests) => {
+      fc.property(worlds, fc.array(fc.array(changeArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 40 }), (snapshot, batches, requests) => {
         let untrusted = compilePolicy(snapshot);
         let typed = compileFacts(factsOf(snapshot));
         for (const batch of batches) {
