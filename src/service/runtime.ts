@@ -43,6 +43,12 @@ export interface CommandScope {
   record(event: Omit<NewAuditEvent, "actor" | "at"> & { at?: string }): void;
   /** Records the domain events a pure command returned. */
   recordDomain(events: readonly OrganizationEvent[]): void;
+  /**
+   * Runs `fn` under a savepoint: when it throws, what it wrote through `session`, and the
+   * events and policy changes recorded meanwhile, are undone, and the use case goes on
+   * (see `StorageSession.savepoint`). `null` when the storage has no savepoints.
+   */
+  readonly savepoint: (<T>(fn: () => Promise<T>) => Promise<T>) | null;
 }
 
 /** Shared plumbing: run a use case in a transaction with an authorized actor, then append its events. */
@@ -93,6 +99,18 @@ export function createRuntime(
             events.push({ type: e.type, organizationId: e.organizationId, actor, at: e.at, data: { version: e.version, ...e.data } });
           }
         },
+        savepoint: session.savepoint
+          ? async (body) => {
+              const recorded = { events: events.length, changes: changes.length };
+              try {
+                return await session.savepoint!(body);
+              } catch (error) {
+                events.length = recorded.events;
+                changes.length = recorded.changes;
+                throw error;
+              }
+            }
+          : null,
       };
       const value = await fn(scope);
       if (!write || (events.length === 0 && changes.length === 0)) return { value, revision: null };
