@@ -35,7 +35,7 @@ import type { CreateOrganizationInput, Organization } from "../domain/organizati
 import type { AccessRequest } from "./authorization.js";
 import { BatchHierarchy, type PlacementParent } from "./batch-hierarchy.js";
 import type { ImportRowResult } from "./import.js";
-import { activeOrganizationsNamed, INSERT_CHUNK, insertOrganizations, organizationsByExternalId } from "./organization-sets.js";
+import { activeOrganizationsNamed, insertOrganizations, organizationsByExternalId } from "./organization-sets.js";
 import { assertPlatformFieldsAllowed, nameTaken, type PlatformFieldLookups } from "./organizations.js";
 import type { CommandScope } from "./runtime.js";
 
@@ -49,6 +49,7 @@ export interface PreparedRow {
 
 /** Counts processed rows for `onProgress`. */
 export interface ProgressCounter {
+  /** `rows` more were processed (a negative count takes back rows that are processed again after a rollback). */
   add(rows: number): void;
 }
 
@@ -64,6 +65,8 @@ export interface BatchOptions {
   /** External ids of rows that failed in an earlier batch of the same import: their children fail with `parent_failed`. */
   readonly failedBefore: ReadonlySet<string>;
   readonly progress: ProgressCounter;
+  /** New organizations per multi-row insert (at most `INSERT_CHUNK`); smaller chunks report progress more often. */
+  readonly insertChunk: number;
 }
 
 /** The `error` of a failed row: the error's code and issues, with paths under `rows.<index>`. Rethrows what is not an `OrgKitError` (a bug). */
@@ -425,7 +428,7 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
  * Writes in order: runs of new organizations as multi-row inserts, updates one by one;
  * each row's events once it is written. `cursor.at` is the first write of the step in progress.
  */
-async function writeAll(scope: CommandScope, writes: readonly Write[], progress: ProgressCounter, cursor = { at: 0 }): Promise<void> {
+async function writeAll(scope: CommandScope, writes: readonly Write[], chunk: number, progress: ProgressCounter, cursor = { at: 0 }): Promise<void> {
   let i = 0;
   while (i < writes.length) {
     cursor.at = i;
@@ -438,7 +441,7 @@ async function writeAll(scope: CommandScope, writes: readonly Write[], progress:
       continue;
     }
     let end = i + 1;
-    while (end < writes.length && end - i < INSERT_CHUNK && writes[end]!.kind === "insert") end++;
+    while (end < writes.length && end - i < chunk && writes[end]!.kind === "insert") end++;
     const run = writes.slice(i, end);
     await insertOrganizations(scope.session, run.map((w) => w.organization));
     for (const w of run) scope.recordDomain(w.events);
@@ -459,28 +462,34 @@ async function writeIsolated(scope: CommandScope, writes: readonly Write[], opti
     // Nothing to isolate (the caller rolls everything back): the failure is pinned on the first row of the failing statement.
     const cursor = { at: 0 };
     try {
-      await writeAll(scope, writes, options.progress, cursor);
+      await writeAll(scope, writes, options.insertChunk, options.progress, cursor);
       return null;
     } catch (error) {
       if (isStorageFault(error) || !isOrgKitError(error)) throw error;
       return { index: cursor.at, error };
     }
   }
-  let counted = 0;
-  const counting: ProgressCounter = { add: (n) => (counted += n) };
   if (savepoint !== null) {
+    let counted = 0;
+    const counting: ProgressCounter = {
+      add: (n) => {
+        counted += n;
+        options.progress.add(n);
+      },
+    };
     try {
-      await savepoint(() => writeAll(scope, writes, counting));
-      options.progress.add(counted);
+      await savepoint(() => writeAll(scope, writes, options.insertChunk, counting));
       return null;
     } catch (error) {
       if (isStorageFault(error) || !isOrgKitError(error)) throw error;
+      // Those rows are written again below (the reporter never reports a lower count).
+      options.progress.add(-counted);
     }
   }
   const attempt = savepoint ?? ((fn: () => Promise<void>) => fn());
   for (let index = 0; index < writes.length; index++) {
     try {
-      await attempt(() => writeAll(scope, [writes[index]!], options.progress));
+      await attempt(() => writeAll(scope, [writes[index]!], 1, options.progress));
     } catch (error) {
       if (isStorageFault(error) || !isOrgKitError(error)) throw error;
       return { index, error };

@@ -3,7 +3,8 @@ import { OrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../erro
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
-import { applyBatch, isStorageFault, rowError, type PreparedRow, type ProgressCounter } from "./import-batch.js";
+import { applyBatch, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
+import { INSERT_CHUNK } from "./organization-sets.js";
 import type { Runtime } from "./runtime.js";
 
 /**
@@ -30,7 +31,8 @@ export interface ImportOptions {
   readonly dryRun?: boolean;
   /**
    * Called as rows are processed — written in the import's transaction, or found
-   * unchanged or failing — about every 1 % of the rows, and always once at the end with
+   * unchanged or failing — about every 1 % of the rows (new rows are written in chunks of
+   * 1 %, at least 100 and at most 1,000 rows), and always once at the end with
    * `done === total` (also when an all-or-nothing import fails; not when a storage fault
    * stops it). `done` only grows. Called synchronously (a returned promise is not
    * awaited); if it throws, the import stops with that error and, as for any failed
@@ -200,6 +202,9 @@ export function createImport(runtime: Runtime) {
       for (const result of rowResults) results.set(result.row, result);
     };
     const noneFailed: ReadonlySet<string> = new Set();
+    // About 1 % of the rows per multi-row insert, so progress moves; never fewer than 100 rows a statement.
+    const insertChunk = Math.min(INSERT_CHUNK, Math.max(100, Math.ceil(list.length / 100)));
+    const batch = (mode: BatchOptions["mode"], failedBefore: ReadonlySet<string>, done: number): BatchOptions => ({ mode, failedBefore, progress: progress.counter(done), insertChunk });
 
     if (opts.mode === "all-or-nothing") {
       if (invalid > 0) {
@@ -208,7 +213,7 @@ export function createImport(runtime: Runtime) {
       }
       try {
         await runtime.run(ref, async (scope) => {
-          const rowResults = await applyBatch(scope, ordered, { mode: "all-or-nothing", failedBefore: noneFailed, progress: progress.counter(invalid) });
+          const rowResults = await applyBatch(scope, ordered, batch("all-or-nothing", noneFailed, invalid));
           if (opts.dryRun || rowResults.some((r) => r.status === "failed")) throw new Rollback(rowResults);
           record(rowResults);
         });
@@ -225,7 +230,7 @@ export function createImport(runtime: Runtime) {
     if (opts.dryRun) {
       try {
         await runtime.run(ref, async (scope) => {
-          throw new Rollback(await applyBatch(scope, ordered, { mode: "per-row", failedBefore: noneFailed, progress: progress.counter(invalid) }));
+          throw new Rollback(await applyBatch(scope, ordered, batch("per-row", noneFailed, invalid)));
         });
       } catch (error) {
         if (!(error instanceof Rollback)) throw error;
@@ -242,7 +247,7 @@ export function createImport(runtime: Runtime) {
       const chunk = ordered.slice(start, start + PER_ROW_CHUNK);
       let rowResults: readonly ImportRowResult[];
       try {
-        rowResults = await runtime.run(ref, (scope) => applyBatch(scope, chunk, { mode: "per-row", failedBefore: failedExternalIds, progress: progress.counter(done) }));
+        rowResults = await runtime.run(ref, (scope) => applyBatch(scope, chunk, batch("per-row", failedExternalIds, done)));
       } catch (error) {
         // A storage fault is not the rows' fault, and after a lost COMMIT the chunk may even
         // have been written: stop, and say which rows were committed before it.

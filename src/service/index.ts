@@ -23,4 +23,4 @@ export {
   type UpdateUsergroupInput,
   type UsergroupsApi,
 } from "./access-control.js";
-export type { ImportOptions, ImportOrganizationRow, ImportResult, ImportRowResult } from "./import.js";
+export type { ImportOptions, ImportOrganizationRow, ImportProgress, ImportResult, ImportRowResult } from "./import.js";

@@ -117,7 +117,7 @@ function generate(scenario: Scenario) {
     else if (p < 0.75) row["parentExternalId"] = chance(0.5) ? `S${Math.floor(random() * storedCount)}` : `N${Math.floor(random() * newCount)}`;
     else if (p < 0.8) {
       // Under one of its own descendants (a loop through stored data), or under a new row placed below one.
-      const below = stored.flatMap((o, k) => (isBelow(k, i) ? [k] : []));
+      const below = stored.flatMap((_, k) => (isBelow(k, i) ? [k] : []));
       if (below.length > 0) {
         const k = pick(below);
         const viaNew = rows.find((r) => r["parentExternalId"] === `S${k}`);
