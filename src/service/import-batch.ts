@@ -24,11 +24,12 @@
  */
 import { isOrgKitError, OrgKitError, type ValidationIssue } from "../errors.js";
 import {
-  createOrganization,
+  createParsedOrganizations,
   renameOrganization,
   setOrganizationParent,
   updateOrganization,
   type CommandResult,
+  type ParsedCreateOrganizationInput,
 } from "../domain/organization/commands.js";
 import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { CreateOrganizationInput, Organization } from "../domain/organization/schema.js";
@@ -44,7 +45,10 @@ export interface PreparedRow {
   readonly index: number;
   readonly externalId: string;
   readonly parentExternalId: string | null | undefined;
+  /** The row's fields as given (an existing organization's patch is built from them). */
   readonly fields: CreateOrganizationInput;
+  /** The same fields parsed by `createOrganizationInputSchema` (a new organization is built from them, without parsing again). */
+  readonly parsed: ParsedCreateOrganizationInput;
 }
 
 /** Counts processed rows for `onProgress`. */
@@ -189,6 +193,7 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
   //    and collect the permission requests about them. Ids are drawn in row order, where
   //    the row-by-row use case drew them (after `add`).
   const mayAdd = auth.allows(ADD);
+  const create = createParsedOrganizations(context);
   const planned = new Map<string, string | null>();
   const candidates: Candidate[] = [];
   const requests: AccessRequest[] = [];
@@ -224,7 +229,7 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
       if (mayAdd && resolved) {
         const id = scope.ids("organization");
         try {
-          const created = createOrganization({ ...row.fields, externalId: row.externalId, parentId: (parentId as string | null | undefined) ?? null }, { id, ...context });
+          const created = create({ ...row.parsed, externalId: row.externalId, parentId: (parentId as string | null | undefined) ?? null }, id);
           target = created.organization;
           events = created.events;
         } catch (error) {
@@ -426,29 +431,54 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
 
 /**
  * Writes in order: runs of new organizations as multi-row inserts, updates one by one;
- * each row's events once it is written. `cursor.at` is the first write of the step in progress.
+ * each row's events once it is written. `cursor.at` is the first write of the step that
+ * failed, if one did.
+ *
+ * Statements are pipelined: the next one is prepared (copied, serialized) while the
+ * database runs the one before — a session runs its statements one at a time, in the
+ * order they were started, so the writes still happen in order. At most
+ * {@link PIPELINE_DEPTH} are in flight; every one has settled when this returns or throws.
  */
 async function writeAll(scope: CommandScope, writes: readonly Write[], chunk: number, progress: ProgressCounter, cursor = { at: 0 }): Promise<void> {
-  let i = 0;
-  while (i < writes.length) {
-    cursor.at = i;
-    const first = writes[i]!;
-    if (first.kind === "update") {
-      await scope.session.organizations.update(first.organization, first.expectedVersion);
-      scope.recordDomain(first.events);
-      progress.add(1);
-      i++;
-      continue;
+  // Settled oldest first, so events are recorded in the rows' order whatever order the promises settle in.
+  const inFlight: { readonly written: Promise<void>; readonly start: number; readonly step: readonly Write[] }[] = [];
+  let failure: { error: unknown } | null = null;
+  const settleOldest = async () => {
+    const { written, start, step } = inFlight.shift()!;
+    try {
+      await written;
+      if (failure !== null) return;
+      for (const w of step) scope.recordDomain(w.events);
+      progress.add(step.length);
+    } catch (error) {
+      // Statements fail in order; on PostgreSQL the ones after a failure fail too (the transaction is aborted).
+      if (failure === null) {
+        failure = { error };
+        cursor.at = start;
+      }
     }
+  };
+  let i = 0;
+  while (i < writes.length && failure === null) {
+    const start = i;
+    const first = writes[i]!;
     let end = i + 1;
-    while (end < writes.length && end - i < chunk && writes[end]!.kind === "insert") end++;
-    const run = writes.slice(i, end);
-    await insertOrganizations(scope.session, run.map((w) => w.organization));
-    for (const w of run) scope.recordDomain(w.events);
-    progress.add(run.length);
+    if (first.kind === "insert") while (end < writes.length && end - i < chunk && writes[end]!.kind === "insert") end++;
+    const step = writes.slice(start, end);
+    const written =
+      first.kind === "update" ? scope.session.organizations.update(first.organization, first.expectedVersion) : insertOrganizations(scope.session, step.map((w) => w.organization));
+    // Handled when settled (below); until then a rejection must not count as unhandled.
+    written.catch(() => undefined);
+    inFlight.push({ written, start, step });
     i = end;
+    if (inFlight.length >= PIPELINE_DEPTH) await settleOldest();
   }
+  while (inFlight.length > 0) await settleOldest();
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
+
+/** Write statements a batch keeps in flight at once (see `writeAll`). */
+const PIPELINE_DEPTH = 2;
 
 /**
  * Writes the batch so that a database-level failure of one row is pinned on that row: the

@@ -187,7 +187,7 @@ export function createImport(runtime: Runtime) {
         return;
       }
       seen.set(externalId, index);
-      prepared.push({ index, externalId, parentExternalId, fields: fields as CreateOrganizationInput });
+      prepared.push({ index, externalId, parentExternalId, fields: fields as CreateOrganizationInput, parsed: parsed.data });
     });
     const ordered = parentsFirst(prepared);
     const invalid = results.size;
