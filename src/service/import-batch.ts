@@ -24,13 +24,14 @@
  */
 import { isOrgKitError, OrgKitError, type ValidationIssue } from "../errors.js";
 import {
-  createParsedOrganizations,
   renameOrganization,
   setOrganizationParent,
   updateOrganization,
   type CommandResult,
-  type ParsedCreateOrganizationInput,
 } from "../domain/organization/commands.js";
+import { newOrganization, type ParsedCreateOrganizationInput } from "../domain/organization/new-organization.js";
+import { idSchema } from "../domain/organization/schema.js";
+import { parseInput } from "../domain/validation.js";
 import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { CreateOrganizationInput, Organization } from "../domain/organization/schema.js";
 import type { AccessRequest } from "./authorization.js";
@@ -193,7 +194,10 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
   //    and collect the permission requests about them. Ids are drawn in row order, where
   //    the row-by-row use case drew them (after `add`).
   const mayAdd = auth.allows(ADD);
-  const create = createParsedOrganizations(context);
+  // Rows were parsed by the same schema up front: built without parsing them again (ids, the host's, are checked).
+  const at = scope.now.toISOString();
+  const create = (data: ParsedCreateOrganizationInput, id: string): CommandResult =>
+    newOrganization(data, { id: parseInput(idSchema, id, "organization id", ["id"]), at, config: config.organization });
   const planned = new Map<string, string | null>();
   const candidates: Candidate[] = [];
   const requests: AccessRequest[] = [];

@@ -7,6 +7,7 @@ import { parseInput } from "../validation.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
 import type { OrganizationEvent, OrganizationEventType } from "./events.js";
+import { newOrganization } from "./new-organization.js";
 import {
   createOrganizationInputSchema,
   idSchema,
@@ -145,57 +146,7 @@ export function createOrganization(input: CreateOrganizationInput, context: Crea
   const { at, config, id: givenId } = readContext(context);
   const id = parseInput(idSchema, givenId, "organization id", ["id"]);
   const data = parseInput(createOrganizationInputSchema(config), input, "organization");
-  return newOrganization(data, id, at, config);
-}
-
-/** What `createOrganizationInputSchema(config)` makes of an input: the normalized fields {@link createOrganization} builds from. */
-export type ParsedCreateOrganizationInput = z.output<ReturnType<typeof createOrganizationInputSchema>>;
-
-/**
- * {@link createOrganization} for many organizations whose input was already parsed with
- * `createOrganizationInputSchema(config)` (a bulk import validates every row up front):
- * the context is read once, and the input is not parsed again. `id` and `now` are as for
- * `createOrganization` (checked once per call of the returned function: an id is parsed,
- * the time and configuration are shared).
- *
- * @example
- * ```ts
- * const create = createParsedOrganizations({ now: new Date(), config });
- * const parsed = createOrganizationInputSchema(config).parse(row);
- * const { organization, events } = create(parsed, "org_1");
- * ```
- */
-export function createParsedOrganizations(context: Omit<CreateContext, "id">): (data: ParsedCreateOrganizationInput, id: string) => CommandResult {
-  const { at, config } = readContext(context);
-  return (data, givenId) => newOrganization(data, parseInput(idSchema, givenId, "organization id", ["id"]), at, config);
-}
-
-/** The new organization at version 1 from parsed input: the one place an organization is built. */
-function newOrganization(data: ParsedCreateOrganizationInput, id: string, at: string, config: OrganizationConfig): CommandResult {
-  const organization: Organization = Object.freeze({
-    id,
-    externalId: data.externalId,
-    name: data.name,
-    type: data.type ?? config.types[0]!,
-    description: data.description,
-    summary: data.summary,
-    industry: data.industry,
-    address: data.address,
-    contact: data.contact,
-    tags: data.tags,
-    parentId: data.parentId,
-    states: data.states,
-    memberRules: [],
-    usergroupIds: data.usergroupIds,
-    allowedRoles: data.allowedRoles,
-    allowedApps: data.allowedApps,
-    customFields: data.customFields,
-    status: "active",
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  });
-  return { organization, events: [event("organization.created", organization, at, { organization })] };
+  return newOrganization(data, { id, at, config });
 }
 
 /** Checks the expected version, applies `recipe` with immer, bumps version and updatedAt, and emits one event. */
