@@ -536,11 +536,13 @@ class BatchWriter {
   ) {}
 
   push(writes: readonly Write[]): void {
+    // Without a set-wise insert every row is a statement of its own (and a failure is pinned on it).
+    const chunk = this.scope.session.organizations.insertMany ? this.chunk : 1;
     let i = 0;
     while (i < writes.length && this.failure === null) {
       const first = writes[i]!;
       let end = i + 1;
-      if (first.kind === "insert") while (end < writes.length && end - i < this.chunk && writes[end]!.kind === "insert") end++;
+      if (first.kind === "insert") while (end < writes.length && end - i < chunk && writes[end]!.kind === "insert") end++;
       const stepWrites = writes.slice(i, end);
       const session = this.scope.session;
       const statement =

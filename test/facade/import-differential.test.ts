@@ -21,7 +21,7 @@ import { createRuntime } from "../../src/service/runtime.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { createRowByRowImport } from "./row-by-row-import.js";
-import { storageTargets } from "./storage-targets.js";
+import { storageTargets, withoutSetMethods } from "./storage-targets.js";
 
 const admin = { type: "user", id: "admin" } as const;
 const agent = { type: "user", id: "agent" } as const;
@@ -268,6 +268,23 @@ describe("import in sets answers as the row-by-row import did (2,000 random rows
         expect(actual.stored).toEqual(expected.stored);
         expect(actual.events).toEqual(expected.events);
         if (scenario.faults === "none" && !mode.dryRun) expect((actual.outcome as ImportResult).created).toBeGreaterThan(1000);
+      });
+    }
+  }
+});
+
+describe("import in sets on an adapter without the set-wise methods (memory, stripped)", () => {
+  const scenarios: Scenario[] = [
+    { seed: 8, size: 1000, config: {}, actor: admin, faults: "some" },
+    { seed: 9, size: 1000, config: { maxDepth: 3 }, actor: agent, faults: "some" },
+  ];
+  for (const scenario of scenarios) {
+    for (const mode of modes) {
+      it(`seed ${scenario.seed} (${scenario.actor.id}), ${mode.mode}${mode.dryRun ? ", dry run" : ""}`, async () => {
+        const { expected, actual } = await compare(async () => withoutSetMethods(memoryStorage()), scenario, mode);
+        expect(actual.outcome).toEqual(expected.outcome);
+        expect(actual.stored).toEqual(expected.stored);
+        expect(actual.events).toEqual(expected.events);
       });
     }
   }
