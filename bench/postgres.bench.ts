@@ -1,15 +1,18 @@
 /**
  * PostgreSQL storage on 100,000 organizations: bulk import (`organizations.insertMany`,
- * batched multi-row inserts), the descendants of a node with a realistic subtree, and a
- * search page (text + status filter, sorted by name, with its total). Runs on PGlite
- * always and on the server when ORGKIT_PG_URL is set; prints one JSON line per target,
- * the server's last.
+ * batched multi-row inserts), the facade's import of the same data side by side with it
+ * (`kit.organizations.import`: validated, authorized, audited; see postgres-import.ts),
+ * the descendants of a node with a realistic subtree, and a search page (text + status
+ * filter, sorted by name, with its total). Runs on PGlite always and on the server when
+ * ORGKIT_PG_URL is set; prints one JSON line per target, the server's last.
  *
  *   npx tsx bench/postgres.bench.ts
  *   ORGKIT_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/postgres.bench.ts
  *
- * Environment: ORGKIT_BENCH_ORGS (default 100000), ORGKIT_BENCH_IMPORT_RUNS (default 3),
- * ORGKIT_BENCH_SKIP_PGLITE=1 (server only, e.g. for the million-organization run).
+ * Environment: ORGKIT_BENCH_ORGS (default 100000), ORGKIT_BENCH_IMPORT_RUNS (default 3;
+ * also the runs of each side of the facade comparison), ORGKIT_BENCH_SKIP_PGLITE=1 (server
+ * only, e.g. for the million-organization run), ORGKIT_BENCH_FACADE_IMPORT=0 (skip the
+ * facade comparison; it is skipped anyway above 100,000 organizations, the import's limit).
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -18,11 +21,13 @@ import { isPool } from "../src/adapters/postgres/client.js";
 import type { Organization } from "../src/domain/organization/schema.js";
 import { median, report, rng, timeMsAsync } from "./harness.js";
 import { measureHierarchy, type HierarchyFigures } from "./postgres-hierarchy.js";
+import { measureFacadeImport, type FacadeImportFigures } from "./postgres-import.js";
 import { measurePostgresSearch, type PostgresSearchBenchResult } from "./postgres-search.js";
 
 const TOTAL = Number(process.env["ORGKIT_BENCH_ORGS"] ?? 100_000);
 const IMPORT_RUNS = Number(process.env["ORGKIT_BENCH_IMPORT_RUNS"] ?? 3);
 const SERVER_URL = process.env["ORGKIT_PG_URL"];
+const FACADE_IMPORT = process.env["ORGKIT_BENCH_FACADE_IMPORT"] !== "0" && TOTAL <= 100_000;
 
 const WORDS = [
   "Acme",
@@ -111,9 +116,13 @@ interface Figures {
   readonly hierarchy: HierarchyFigures;
   /** Server only (it needs a pool): the search page with its total, trigram indexes usable or not, side by side. */
   readonly search: PostgresSearchBenchResult | null;
+  /** The facade's import against `insertMany` on the same data (null when skipped). */
+  readonly facadeImport: FacadeImportFigures | null;
 }
 
 async function run(client: PostgresClient, data: ReturnType<typeof dataset>, label: string): Promise<Figures> {
+  // First, while the machine is fresh: each side in schemas of its own, dropped after each run.
+  const facadeImport = FACADE_IMPORT ? await measureFacadeImport(client, data.organizations, IMPORT_RUNS, label) : null;
   const imports: number[] = [];
   const schemas: string[] = [];
   try {
@@ -155,7 +164,7 @@ async function run(client: PostgresClient, data: ReturnType<typeof dataset>, lab
     await timeMsAsync(() => storage.organizations.search(query), 3);
     const searchPageMs = await timeMsAsync(() => storage.organizations.search(query), 15);
 
-    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total, hierarchy, search };
+    return { importMs: median(imports), descendantsMs, descendantsCount: subtree.length, searchPageMs, searchTotal: page.total, hierarchy, search, facadeImport };
   } finally {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
   }
@@ -179,6 +188,7 @@ async function measureHierarchyOn(client: PostgresClient, storage: ReturnType<ty
 }
 
 function print(figures: Figures, server: boolean): void {
+  const facade = figures.facadeImport;
   report(
     "postgres",
     {
@@ -190,6 +200,8 @@ function print(figures: Figures, server: boolean): void {
       descendantsVsRecursiveCte: figures.hierarchy.descendantsVsRecursiveCte,
       descendantIdsVsRecursiveCte: figures.hierarchy.descendantIdsVsRecursiveCte,
       ...(figures.search ? { searchVsUnindexed: figures.search.searchVsUnindexed } : {}),
+      // Issue 13's target: >= 0.5 (medians of alternating runs, same data, fresh schemas).
+      ...(facade ? { facadeImportVsInsertMany: facade.facadeImportVsInsertMany } : {}),
     },
     {
       server,
@@ -209,6 +221,14 @@ function print(figures: Figures, server: boolean): void {
       // Run with ORGKIT_BENCH_ORGS=1000000 (and ORGKIT_BENCH_IMPORT_RUNS=1) for the million-organization figure.
       ...(TOTAL >= 1_000_000 ? { descendants1MMs: Number(figures.hierarchy.descendantsMs.toFixed(2)) } : {}),
       searchPageMs: Number(figures.searchPageMs.toFixed(2)),
+      ...(facade
+        ? {
+            importRowsPerSec: Math.round(facade.importRowsPerSec),
+            insertManyRowsPerSec: Math.round(facade.insertManyRowsPerSec),
+            facadeImportRunsMs: facade.facadeRunsMs.map((ms) => Math.round(ms)),
+            insertManyRunsMs: facade.insertManyRunsMs.map((ms) => Math.round(ms)),
+          }
+        : {}),
     }
   );
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import type { PolicyChange } from "../permissions/changes.js";
+import type { Organization } from "../domain/organization/schema.js";
 import type { StaffProfileRecord, StaffProfileRepository, StorageSession, UsergroupRecord, UsergroupRepository } from "../storage/ports.js";
 import { withOverrides } from "./membership-guard.js";
 import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
@@ -26,6 +27,14 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
         await organizations.update(organization, expectedVersion);
         changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
       },
+      ...(organizations.insertMany
+        ? {
+            async insertMany(list: readonly Organization[]) {
+              await organizations.insertMany!(list);
+              for (const organization of list) changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
+            },
+          }
+        : {}),
     }),
     users: withOverrides(users, {
       async insert(user) {

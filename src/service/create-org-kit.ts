@@ -41,14 +41,31 @@ export interface CreateOrgKitOptions {
 export interface OrganizationsFacade extends OrganizationsApi {
   /**
    * Bulk import (upsert by `externalId`; parents by external id in any order;
-   * `"all-or-nothing"` or `"per-row"`; `dryRun`). Re-running a batch changes nothing.
+   * `"all-or-nothing"` or `"per-row"`; `dryRun`; `onProgress`). Re-running a batch
+   * changes nothing. Every row is validated and authorized as the one-row use cases
+   * would, but the rows are applied in sets: a few queries per thousands of rows,
+   * multi-row inserts, one event batch.
+   *
    * In `"all-or-nothing"` mode a failing row throws an `OrgKitError` with the first
    * failing row's code (`VALIDATION_FAILED`, `FORBIDDEN`, `HIERARCHY_CYCLE`…) whose
-   * `details.result` lists every row, and nothing is written. In `"per-row"` mode a
-   * storage fault (`STORAGE_FAILURE`, `STORAGE_TIMEOUT`) is not a failed row: the import
-   * stops with that code, `details.row` / `details.externalId` name the row it stopped
-   * at, and `details.committed` lists the rows committed before it (re-run the import,
-   * which is idempotent, to finish).
+   * `details.result` lists the rows (every invalid row; otherwise the rows up to the
+   * first failing one), and nothing is written. In `"per-row"` mode the rows are
+   * committed in chunks of 1,000 (parents first), and a row that fails — also at the
+   * database, which savepoints isolate — fails alone, with the rows in the batch below
+   * it. A storage fault (`STORAGE_FAILURE`, `STORAGE_TIMEOUT`) is not a failed row: the
+   * import stops with that code, `details.row` / `details.externalId` name the first row
+   * of the chunk it stopped in, and `details.committed` lists the rows committed before
+   * it (re-run the import, which is idempotent, to finish).
+   *
+   * @example
+   * ```ts
+   * const result = await kit.organizations.import(admin, [
+   *   { externalId: "BOS", name: "Acme Boston Office", parentExternalId: "EAST" },
+   *   { externalId: "EAST", name: "Acme East Region", parentExternalId: "ACME" },
+   *   { externalId: "ACME", name: "Acme Manufacturing", type: "customer" },
+   * ], { mode: "per-row", onProgress: ({ done, total }) => console.log(`${done}/${total}`) });
+   * result.created; // 3
+   * ```
    */
   import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;
   /**

@@ -1,18 +1,11 @@
 import { z } from "zod";
-import { OrgKitError, isOrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../errors.js";
-import {
-  createOrganization,
-  renameOrganization,
-  setOrganizationParent,
-  updateOrganization,
-  type CommandResult,
-} from "../domain/organization/commands.js";
-import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput, type Organization } from "../domain/organization/schema.js";
+import { OrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../errors.js";
+import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
-import { assertMayHold, assertNameFree, assertPlatformFieldsAllowed, canRead, checkMove } from "./organizations.js";
-import { defineUseCase, runUseCase, type Need } from "./use-case.js";
-import type { CommandScope, Runtime } from "./runtime.js";
+import { applyBatch, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
+import { INSERT_CHUNK } from "./organization-sets.js";
+import type { Runtime } from "./runtime.js";
 
 /**
  * One row of a bulk import: an organization keyed by `externalId` (the host's customer
@@ -24,12 +17,35 @@ export type ImportOrganizationRow = Omit<CreateOrganizationInput, "externalId" |
   readonly parentExternalId?: string | null;
 };
 
+/** How far an import has got: `done` of `total` rows processed (see {@link ImportOptions.onProgress}). */
+export interface ImportProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
 /** Options of `kit.organizations.import`. */
 export interface ImportOptions {
   /** `"all-or-nothing"` (default): any failing row fails the batch and nothing is written. `"per-row"`: good rows are written, bad rows reported. */
   readonly mode?: "all-or-nothing" | "per-row";
   /** Work out and return what would change, writing nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Called as rows are processed — written in the import's transaction, or found
+   * unchanged or failing — about every 1 % of the rows (new rows are written in chunks of
+   * 1 %, at least 100 and at most 1,000 rows), and always once at the end with
+   * `done === total` (also when an all-or-nothing import fails; not when a storage fault
+   * stops it). `done` only grows. Called synchronously (a returned promise is not
+   * awaited); if it throws, the import stops with that error and, as for any failed
+   * transaction, writes nothing more (all-or-nothing: nothing at all).
+   *
+   * @example
+   * ```ts
+   * await kit.organizations.import(admin, rows, {
+   *   onProgress: ({ done, total }) => process.stdout.write(`\r${Math.round((100 * done) / total)} %`),
+   * });
+   * ```
+   */
+  readonly onProgress?: (progress: ImportProgress) => void;
 }
 
 /** What happened to one row. `row` is the row's index in the batch (0-based). */
@@ -56,23 +72,27 @@ export interface ImportResult {
 const rowShape = z
   .object({ externalId: idSchema, parentExternalId: idSchema.nullable().optional() })
   .passthrough();
-const optionsSchema = z.object({ mode: z.enum(["all-or-nothing", "per-row"]).default("all-or-nothing"), dryRun: z.boolean().default(false) }).strict();
+const optionsSchema = z
+  .object({
+    mode: z.enum(["all-or-nothing", "per-row"]).default("all-or-nothing"),
+    dryRun: z.boolean().default(false),
+    onProgress: z.custom<(progress: ImportProgress) => void>((value) => typeof value === "function", "must be a function").optional(),
+  })
+  .strict();
 const MAX_ROWS = 100_000;
 const rowsSchema = z.array(z.unknown()).max(MAX_ROWS);
 
-class DryRunRollback extends Error {}
+/**
+ * Rows per transaction of a per-row import: each chunk commits on its own, so a storage
+ * fault loses at most one chunk's work, and a large import holds no transaction for long.
+ */
+const PER_ROW_CHUNK = 1000;
 
-interface PreparedRow {
-  readonly index: number;
-  readonly externalId: string;
-  readonly parentExternalId: string | null | undefined;
-  readonly fields: CreateOrganizationInput;
-}
-
-function rowError(index: number, error: unknown): ImportRowResult["error"] {
-  if (!isOrgKitError(error)) throw error;
-  const issues = (error.details.issues as ValidationIssue[] | undefined) ?? [{ path: "", message: error.message, code: error.code }];
-  return { code: error.code, message: error.message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
+/** Ends a transaction without writing (a dry run, or an all-or-nothing batch with a failing row), carrying the rows' results out. */
+class Rollback extends Error {
+  constructor(readonly results: readonly ImportRowResult[]) {
+    super("import rolled back");
+  }
 }
 
 /** Orders rows so that a parent in the batch comes before its children; rows on a loop come last (they will fail the cycle check). */
@@ -80,138 +100,71 @@ function parentsFirst(rows: readonly PreparedRow[]): PreparedRow[] {
   const byExternalId = new Map(rows.map((r) => [r.externalId, r]));
   const ordered: PreparedRow[] = [];
   const state = new Map<string, "visiting" | "done">();
-  const visit = (row: PreparedRow) => {
-    if (state.get(row.externalId) === "done" || state.get(row.externalId) === "visiting") return;
-    state.set(row.externalId, "visiting");
-    const parent = row.parentExternalId ? byExternalId.get(row.parentExternalId) : undefined;
-    if (parent) visit(parent);
-    state.set(row.externalId, "done");
-    ordered.push(row);
-  };
-  for (const row of rows) visit(row);
+  // Iterative (a chain of 100,000 rows would overflow the stack when walked recursively).
+  for (const start of rows) {
+    const stack: PreparedRow[] = [];
+    let at: PreparedRow | undefined = start;
+    while (at !== undefined && !state.has(at.externalId)) {
+      state.set(at.externalId, "visiting");
+      stack.push(at);
+      at = at.parentExternalId ? byExternalId.get(at.parentExternalId) : undefined;
+    }
+    for (let i = stack.length - 1; i >= 0; i--) {
+      state.set(stack[i]!.externalId, "done");
+      ordered.push(stack[i]!);
+    }
+  }
   return ordered;
 }
 
-const COMPARED: readonly (keyof Organization)[] = [
-  "name", "type", "description", "summary", "industry", "address", "contact", "tags", "parentId", "states", "usergroupIds", "allowedRoles", "allowedApps", "customFields",
-];
+/** Reports progress: at most about 100 calls, `done` only growing, the last one with `done === total`. */
+class ProgressReporter {
+  private reported = -1;
+  private readonly step: number;
 
-function sameContent(a: Organization, b: Organization): boolean {
-  return COMPARED.every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+  constructor(private readonly total: number, private readonly callback: ((progress: ImportProgress) => void) | undefined) {
+    this.step = Math.max(1, Math.ceil(total / 100));
+  }
+
+  at(done: number): void {
+    const value = Math.min(done, this.total);
+    if (this.callback === undefined || value <= this.reported) return;
+    if (value !== this.total && value - this.reported < this.step && this.reported >= 0) return;
+    this.reported = value;
+    this.callback({ done: value, total: this.total });
+  }
+
+  /** A counter starting at `base` (a transaction that is retried starts a new one: the reporter ignores what it already said). */
+  counter(base: number): ProgressCounter {
+    let done = base;
+    return {
+      add: (rows) => {
+        done += rows;
+        this.at(done);
+      },
+    };
+  }
+
+  finish(): void {
+    this.at(this.total);
+  }
 }
 
 /**
  * Bulk import of organizations (the asset platform's Ingestion): upsert by external id,
  * parents by external id in any order, all-or-nothing or per-row, dry run, per-row
  * errors. Re-running the same batch changes nothing (`unchanged` rows write nothing).
+ * The rows are applied in sets (see `import-batch.ts`): a few queries per thousand rows,
+ * multi-row inserts, one event batch.
  */
 export function createImport(runtime: Runtime) {
-  const config = runtime.config;
-  const inputSchema = createOrganizationInputSchema(config.organization);
-
-  /**
-   * Applies one row. `createdDepths` holds the depth of every organization this
-   * transaction created: a new organization under one of them cannot close a loop (it
-   * has no descendants) and its parent is active, so only the depth needs checking —
-   * which saves two queries per row on a database. Pass it only within one transaction.
-   */
-  async function applyRow(scope: CommandScope, row: PreparedRow, idsByExternalId: Map<string, string>, createdDepths: Map<string, number>): Promise<ImportRowResult> {
-    return runUseCase(scope, importRow, { row, idsByExternalId, createdDepths });
-  }
-
-  type RowInput = { readonly row: PreparedRow; readonly idsByExternalId: Map<string, string>; readonly createdDepths: Map<string, number> };
-  interface RowFacts {
-    /** The row's parent: `undefined` to keep it, `null` for a root. */
-    readonly parentId: string | null | undefined;
-    /** The organization with the row's external id, if any. */
-    readonly existing: Organization | null;
-    /** `existing` is one the actor may not read: the row is refused as a new row would be, so the answer does not reveal that it exists. */
-    readonly hidden: boolean;
-  }
-
-  /**
-   * One import row as a use case: a new row needs `add`; an existing organization needs
-   * `edit`, asked before anything is compared, so an "unchanged" answer never tells an
-   * actor what an organization it may not see holds. What the change itself needs (the
-   * new organization's states, platform-only fields, `edit` on the result) the command asks.
-   */
-  const importRow = defineUseCase<RowInput, RowFacts, ImportRowResult>({
-    kind: "write",
-    async load(scope, { row, idsByExternalId }) {
-      const { session } = scope;
-      let parentId: string | null | undefined = undefined;
-      if (row.parentExternalId === null) parentId = null;
-      else if (row.parentExternalId !== undefined) {
-        parentId = idsByExternalId.get(row.parentExternalId) ?? (await session.organizations.getByExternalId(row.parentExternalId))?.id;
-        if (parentId === undefined) {
-          throw new OrgKitError("PARENT_NOT_FOUND", `No organization with external id '${row.parentExternalId}' in the batch or in storage`, {
-            details: { issues: [{ path: "parentExternalId", message: "no such organization", code: "parent_not_found" }], parentExternalId: row.parentExternalId },
-          });
-        }
-      }
-      const existing = await session.organizations.getByExternalId(row.externalId);
-      return { parentId, existing, hidden: existing !== null && !canRead(scope.auth, existing) };
-    },
-    requests({ row }, { existing, hidden }): Need[] {
-      const add: Need = { request: { check: "canAddOrganization" }, action: "create organizations" };
-      if (existing === null) return [add];
-      // An actor who could create the row learns only that the external id is taken (as any unique key tells).
-      if (hidden) return [add, { request: { check: "canOnOrganization", action: "read", organization: existing }, action: `import external id ${row.externalId} (taken by an organization it may not read)` }];
-      return [{ request: { check: "canOnOrganization", action: "edit", organization: existing }, action: `edit organization ${existing.id}` }];
-    },
-    async command(scope, { row, idsByExternalId, createdDepths }, { parentId, existing }) {
-      const { session, auth } = scope;
-      const context = { now: scope.now, config: config.organization };
-      if (!existing) {
-        const id = scope.ids("organization");
-        const { organization, events } = createOrganization({ ...row.fields, externalId: row.externalId, parentId: parentId ?? null }, { id, ...context });
-        assertMayHold(scope, organization);
-        await assertPlatformFieldsAllowed(scope, null, organization);
-        const parentDepth = organization.parentId === null ? -1 : createdDepths.get(organization.parentId);
-        let depth: number;
-        if (parentDepth !== undefined) {
-          depth = parentDepth + 1;
-          if (config.maxDepth !== undefined && depth > config.maxDepth) await checkMove(scope, id, organization.parentId!, true);
-        } else {
-          depth = await checkMove(scope, id, organization.parentId!, true);
-        }
-        await assertNameFree(scope, organization.name, null);
-        // The external id is free: `existing` above was looked up by it in this transaction.
-        await session.organizations.insert(organization);
-        createdDepths.set(id, depth);
-        scope.recordDomain(events);
-        idsByExternalId.set(row.externalId, id);
-        return { row: row.index, externalId: row.externalId, status: "created", id, error: null };
-      }
-      idsByExternalId.set(row.externalId, existing.id);
-      // Build the target state with the pure commands, then write once if anything differs.
-      const { name, ...patch } = row.fields;
-      const steps: CommandResult[] = [];
-      let current = existing;
-      const step = (result: CommandResult) => {
-        steps.push(result);
-        current = result.organization;
-      };
-      step(updateOrganization(current, patch as Parameters<typeof updateOrganization>[1], context));
-      if (name.trim() !== current.name) step(renameOrganization(current, name, context));
-      if (parentId !== undefined && parentId !== current.parentId) step(setOrganizationParent(current, parentId, context));
-      if (sameContent(existing, current)) return { row: row.index, externalId: row.externalId, status: "unchanged", id: existing.id, error: null };
-      auth.require({ check: "canOnOrganization", action: "edit", organization: current }, `edit organization ${existing.id}`);
-      await assertPlatformFieldsAllowed(scope, existing, current);
-      if (current.name !== existing.name && existing.status === "active") await assertNameFree(scope, current.name, existing.id);
-      if (parentId && parentId !== existing.parentId) await checkMove(scope, existing.id, parentId, false);
-      // One stored version per row: collapse the steps' version bumps into one.
-      const final: Organization = { ...current, version: existing.version + 1 };
-      await session.organizations.update(final, existing.version);
-      scope.recordDomain(steps.flatMap((s) => s.events).map((e) => ({ ...e, version: final.version })));
-      return { row: row.index, externalId: row.externalId, status: "updated", id: existing.id, error: null };
-    },
-  });
+  const inputSchema = createOrganizationInputSchema(runtime.config.organization);
 
   return async function importOrganizations(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult> {
     const ref = parseActor(actor);
     const opts = parseInput(optionsSchema, options ?? {}, "import options", ["options"]);
     const list = parseInput(rowsSchema, rows, "import rows", ["rows"]);
+    const progress = new ProgressReporter(list.length, opts.onProgress);
 
     // 1. Validate every row up front (shape and fields), so errors name every bad row.
     const results = new Map<number, ImportRowResult>();
@@ -234,94 +187,91 @@ export function createImport(runtime: Runtime) {
         return;
       }
       seen.set(externalId, index);
-      prepared.push({ index, externalId, parentExternalId, fields: fields as CreateOrganizationInput });
+      prepared.push({ index, externalId, parentExternalId, fields: fields as CreateOrganizationInput, parsed: parsed.data });
     });
     const ordered = parentsFirst(prepared);
+    const invalid = results.size;
+    progress.at(invalid);
 
     const summarize = (dryRun: boolean): ImportResult => {
       const all = [...results.values()].sort((a, b) => a.row - b.row);
       const count = (status: ImportRowResult["status"]) => all.filter((r) => r.status === status).length;
       return { dryRun, created: count("created"), updated: count("updated"), unchanged: count("unchanged"), failed: count("failed"), rows: all };
     };
+    const record = (rowResults: readonly ImportRowResult[]) => {
+      for (const result of rowResults) results.set(result.row, result);
+    };
+    const noneFailed: ReadonlySet<string> = new Set();
+    // About 1 % of the rows per multi-row insert, so progress moves; never fewer than 100 rows a statement.
+    const insertChunk = Math.min(INSERT_CHUNK, Math.max(100, Math.ceil(list.length / 100)));
+    const batch = (mode: BatchOptions["mode"], failedBefore: ReadonlySet<string>, done: number): BatchOptions => ({ mode, failedBefore, progress: progress.counter(done), insertChunk });
 
     if (opts.mode === "all-or-nothing") {
-      if (results.size > 0) return failBatch(summarize(opts.dryRun));
-      const idsByExternalId = new Map<string, string>();
-      const createdDepths = new Map<string, number>();
+      if (invalid > 0) {
+        progress.finish();
+        return failBatch(summarize(opts.dryRun));
+      }
       try {
         await runtime.run(ref, async (scope) => {
-          for (const row of ordered) {
-            try {
-              results.set(row.index, await applyRow(scope, row, idsByExternalId, createdDepths));
-            } catch (error) {
-              results.set(row.index, { row: row.index, externalId: row.externalId, status: "failed", id: null, error: rowError(row.index, error) });
-              throw new DryRunRollback();
-            }
-          }
-          if (opts.dryRun) throw new DryRunRollback();
+          const rowResults = await applyBatch(scope, ordered, batch("all-or-nothing", noneFailed, invalid));
+          if (opts.dryRun || rowResults.some((r) => r.status === "failed")) throw new Rollback(rowResults);
+          record(rowResults);
         });
       } catch (error) {
-        if (!(error instanceof DryRunRollback)) throw error;
+        if (!(error instanceof Rollback)) throw error;
+        record(error.results);
       }
+      progress.finish();
       const summary = summarize(opts.dryRun);
       return summary.failed > 0 ? failBatch(summary) : summary;
     }
 
-    // per-row: each row in its own transaction (a dry run shares one, rolled back at the end).
-    const idsByExternalId = new Map<string, string>();
-    const failedExternalIds = new Set<string>();
-    const attempt = async (scope: CommandScope, row: PreparedRow, createdDepths: Map<string, number>) => {
-      if (row.parentExternalId && failedExternalIds.has(row.parentExternalId)) {
-        throw new OrgKitError("PARENT_NOT_FOUND", `Parent '${row.parentExternalId}' failed to import`, {
-          details: { issues: [{ path: "parentExternalId", message: "the parent row failed", code: "parent_failed" }] },
-        });
-      }
-      return applyRow(scope, row, idsByExternalId, createdDepths);
-    };
-    const fail = (row: PreparedRow, error: unknown) => {
-      failedExternalIds.add(row.externalId);
-      results.set(row.index, { row: row.index, externalId: row.externalId, status: "failed", id: null, error: rowError(row.index, error) });
-    };
+    // per-row, dry run: one transaction, rolled back at the end; rows that need it are isolated by savepoints.
     if (opts.dryRun) {
       try {
         await runtime.run(ref, async (scope) => {
-          const createdDepths = new Map<string, number>();
-          for (const row of ordered) {
-            try {
-              results.set(row.index, await attempt(scope, row, createdDepths));
-            } catch (error) {
-              fail(row, error);
-            }
-          }
-          throw new DryRunRollback();
+          throw new Rollback(await applyBatch(scope, ordered, batch("per-row", noneFailed, invalid)));
         });
       } catch (error) {
-        if (!(error instanceof DryRunRollback)) throw error;
+        if (!(error instanceof Rollback)) throw error;
+        record(error.results);
       }
+      progress.finish();
       return summarize(true);
     }
-    for (const row of ordered) {
+
+    // per-row: chunks of rows, each committed on its own.
+    const failedExternalIds = new Set<string>();
+    let done = invalid;
+    for (let start = 0; start < ordered.length; start += PER_ROW_CHUNK) {
+      const chunk = ordered.slice(start, start + PER_ROW_CHUNK);
+      let rowResults: readonly ImportRowResult[];
       try {
-        // Its own transaction: what earlier rows created is re-checked against storage.
-        results.set(row.index, await runtime.run(ref, (scope) => attempt(scope, row, new Map())));
+        rowResults = await runtime.run(ref, (scope) => applyBatch(scope, chunk, batch("per-row", failedExternalIds, done)));
       } catch (error) {
-        // A storage fault is not the row's fault, and after a lost COMMIT the row may even
+        // A storage fault is not the rows' fault, and after a lost COMMIT the chunk may even
         // have been written: stop, and say which rows were committed before it.
-        if (isOrgKitError(error) && (error.code === "STORAGE_FAILURE" || error.code === "STORAGE_TIMEOUT")) {
-          throw stoppedByStorage(error, row, [...results.values()].filter((r) => r.status !== "failed"));
-        }
-        fail(row, error);
+        if (isStorageFault(error)) throw stoppedByStorage(error, chunk[0]!, [...results.values()].filter((r) => r.status !== "failed"));
+        // The chunk did not commit (a serialization conflict that outlasted the retries…): its rows fail with that error.
+        rowResults = chunk.map((row) => ({ row: row.index, externalId: row.externalId, status: "failed" as const, id: null, error: rowError(row.index, error) }));
       }
+      record(rowResults);
+      for (const result of rowResults) if (result.status === "failed" && result.externalId !== null) failedExternalIds.add(result.externalId);
+      done += chunk.length;
+      progress.at(done);
     }
+    progress.finish();
     return summarize(false);
   };
 }
 
 /**
- * A per-row import stopped by a storage fault at `row`: the fault's code and details,
- * plus the row it stopped at and the rows committed before it (`details.committed`).
- * The stopped row itself is committed only if `details.commitUnknown` is true and the
- * commit in fact went through; re-running the import (it is idempotent) settles it.
+ * A per-row import stopped by a storage fault: the fault's code and details, plus
+ * `details.row` / `details.externalId`, the first row of the chunk it stopped in (a
+ * per-row import commits chunks of 1,000 rows, parents first), and the rows committed
+ * before it (`details.committed`). That chunk is committed only if
+ * `details.commitUnknown` is true and the commit in fact went through; re-running the
+ * import (it is idempotent) settles it.
  */
 function stoppedByStorage(error: OrgKitError, row: PreparedRow, committed: readonly ImportRowResult[]): OrgKitError {
   return new OrgKitError(error.code, `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`, {

@@ -23,5 +23,5 @@ export {
   type UpdateUsergroupInput,
   type UsergroupsApi,
 } from "./access-control.js";
-export type { ImportOptions, ImportOrganizationRow, ImportResult, ImportRowResult } from "./import.js";
+export type { ImportOptions, ImportOrganizationRow, ImportProgress, ImportResult, ImportRowResult } from "./import.js";
 export type { OrganizationRollUp, OrganizationRollUpOptions } from "./roll-up.js";

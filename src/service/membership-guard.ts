@@ -10,6 +10,7 @@
  */
 import { OrgKitError } from "../errors.js";
 import type { Membership } from "../domain/membership/model.js";
+import type { Organization } from "../domain/organization/schema.js";
 import type { StorageSession } from "../storage/ports.js";
 import { administers, type Authorization } from "./authorization.js";
 
@@ -62,6 +63,14 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
         await organizations.insert(organization);
         created.add(organization.id);
       },
+      ...(organizations.insertMany
+        ? {
+            async insertMany(list: readonly Organization[]) {
+              await organizations.insertMany!(list);
+              for (const organization of list) created.add(organization.id);
+            },
+          }
+        : {}),
     }),
     memberships: withOverrides(memberships, {
       async put(membership: Membership) {

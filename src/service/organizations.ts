@@ -125,7 +125,14 @@ export function canRead(auth: Authorization, organization: Organization): boolea
   return auth.allows({ check: "canOnOrganization", action: "read", organization });
 }
 
-/** Throws CONFLICT when another active organization already has this name (case-insensitive). */
+/** How {@link assertPlatformFieldsAllowed} asks its questions; a batch (an import) passes memoized ones. */
+export interface PlatformFieldLookups {
+  /** Asks the evaluator (default `scope.auth.require`). */
+  readonly require?: Authorization["require"];
+  /** Whether a usergroup exists (default: `scope.session.usergroups.get`). */
+  readonly usergroupExists?: (id: string) => Promise<boolean>;
+}
+
 /**
  * What an organization grants its members (linked usergroups) and what its org admins may
  * hand out (allowed roles and apps) is platform administration, not an edit: changing any
@@ -134,18 +141,21 @@ export function canRead(auth: Authorization, organization: Organization): boolea
  * and a discontinued organization takes no new links (`ORGANIZATION_DISCONTINUED`).
  * `before` is `null` for a new organization.
  */
-export async function assertPlatformFieldsAllowed(scope: CommandScope, before: Organization | null, after: Organization): Promise<void> {
+export async function assertPlatformFieldsAllowed(scope: CommandScope, before: Organization | null, after: Organization, lookups: PlatformFieldLookups = {}): Promise<void> {
   const changed = (field: "usergroupIds" | "allowedRoles" | "allowedApps") => !sameSet(before?.[field] ?? [], after[field]);
   const fields = (["usergroupIds", "allowedRoles", "allowedApps"] as const).filter(changed);
   if (fields.length === 0) return;
-  scope.auth.require({ check: "canAdministerPlatform" }, `set ${fields.join(", ")} of organizations (platform administration)`);
+  const action = `set ${fields.join(", ")} of organizations (platform administration)`;
+  if (lookups.require) lookups.require({ check: "canAdministerPlatform" }, action);
+  else scope.auth.require({ check: "canAdministerPlatform" }, action);
   const added = after.usergroupIds.filter((id) => !(before?.usergroupIds ?? []).includes(id));
   if (added.length === 0) return;
   if (after.status === "discontinued") {
     throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${after.id} is discontinued and takes no new usergroup links`, { details: { id: after.id } });
   }
+  const exists = lookups.usergroupExists ?? (async (id: string) => (await scope.session.usergroups.get(id)) !== null);
   for (const groupId of added) {
-    if (!(await scope.session.usergroups.get(groupId))) throw notFound("usergroup", groupId);
+    if (!(await exists(groupId))) throw notFound("usergroup", groupId);
   }
 }
 
@@ -170,14 +180,18 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return b.every((value) => set.has(value));
 }
 
+/** Throws CONFLICT when another active organization already has this name (case-insensitive). */
 export async function assertNameFree(scope: CommandScope, name: string, selfId: string | null): Promise<void> {
   if (!scope.config.uniqueNames) return;
   const clash = await scope.session.organizations.findActiveByName(name);
-  if (clash && clash.id !== selfId) {
-    throw new OrgKitError("CONFLICT", `An active organization is already named '${clash.name}'`, {
-      details: { reason: "unique", field: "name", existingId: clash.id },
-    });
-  }
+  if (clash && clash.id !== selfId) throw nameTaken(clash);
+}
+
+/** The `CONFLICT` of a name an active organization (`clash`) already holds. */
+export function nameTaken(clash: Pick<Organization, "id" | "name">): OrgKitError {
+  return new OrgKitError("CONFLICT", `An active organization is already named '${clash.name}'`, {
+    details: { reason: "unique", field: "name", existingId: clash.id },
+  });
 }
 
 /** Throws CONFLICT when another organization already has this external id. */

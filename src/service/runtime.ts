@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { OrgKitError, notFound } from "../errors.js";
 import type { Organization } from "../domain/organization/schema.js";
 import type { OrganizationEvent } from "../domain/organization/events.js";
-import type { ActorRef, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
+import type { ActorRef, AuditEvent, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
 import type { PolicyChange } from "../permissions/changes.js";
@@ -27,6 +27,9 @@ export const randomIds: IdGenerator = (kind) => {
   return `${PREFIX[kind]}_${randomUUID()}`;
 };
 
+/** Events appended per call (one multi-row statement on PostgreSQL). */
+const EVENT_CHUNK = 1000;
+
 /** The feed is pruned on every this-many-th revision (by revision number, so gaps only delay it). */
 const PRUNE_EVERY = 64;
 
@@ -43,6 +46,12 @@ export interface CommandScope {
   record(event: Omit<NewAuditEvent, "actor" | "at"> & { at?: string }): void;
   /** Records the domain events a pure command returned. */
   recordDomain(events: readonly OrganizationEvent[]): void;
+  /**
+   * Runs `fn` under a savepoint: when it throws, what it wrote through `session`, and the
+   * events and policy changes recorded meanwhile, are undone, and the use case goes on
+   * (see `StorageSession.savepoint`). `null` when the storage has no savepoints.
+   */
+  readonly savepoint: (<T>(fn: () => Promise<T>) => Promise<T>) | null;
 }
 
 /** Shared plumbing: run a use case in a transaction with an authorized actor, then append its events. */
@@ -93,11 +102,23 @@ export function createRuntime(
             events.push({ type: e.type, organizationId: e.organizationId, actor, at: e.at, data: { version: e.version, ...e.data } });
           }
         },
+        savepoint: session.savepoint
+          ? async (body) => {
+              const recorded = { events: events.length, changes: changes.length };
+              try {
+                return await session.savepoint!(body);
+              } catch (error) {
+                events.length = recorded.events;
+                changes.length = recorded.changes;
+                throw error;
+              }
+            }
+          : null,
       };
       const value = await fn(scope);
       if (!write || (events.length === 0 && changes.length === 0)) return { value, revision: null };
+      const appended = await appendEvents(session, events);
       // The feed entry goes last: its append orders this transaction among the others (see ChangeFeedRepository).
-      const appended = events.length > 0 ? await session.events.append(events) : [];
       const revision = await session.changes.append({ at, changes, events: appended });
       const retention = config.changeFeedRetention;
       if (revision > retention && revision % PRUNE_EVERY === 0) await session.changes.prune(revision - retention);
@@ -120,6 +141,28 @@ export function createRuntime(
   };
 }
 
+
+/**
+ * Appends a transaction's events in chunks — one statement of 100,000 events (an import)
+ * costs far more than 100 of 1,000 — pipelined: the next chunk is prepared while the
+ * storage writes the one before (a session runs its calls in the order they were made).
+ */
+async function appendEvents(session: StorageSession, events: readonly NewAuditEvent[]): Promise<AuditEvent[]> {
+  if (events.length <= EVENT_CHUNK) return events.length === 0 ? [] : session.events.append(events);
+  const chunks: Promise<AuditEvent[]>[] = [];
+  const appended: AuditEvent[] = [];
+  try {
+    for (let start = 0; start < events.length; start += EVENT_CHUNK) {
+      chunks.push(session.events.append(events.slice(start, start + EVENT_CHUNK)));
+      if (chunks.length >= 2) appended.push(...(await chunks.shift()!));
+    }
+    while (chunks.length > 0) appended.push(...(await chunks.shift()!));
+  } finally {
+    // Nothing is left running when this ends (also after a failure).
+    await Promise.allSettled(chunks);
+  }
+  return appended;
+}
 
 /** Loads an organization or throws `NOT_FOUND`. */
 export async function loadOrganization(session: StorageSession, id: string): Promise<Organization> {

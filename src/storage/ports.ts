@@ -166,6 +166,36 @@ export interface OrganizationRepository {
   search(query: OrganizationSearchQuery): Promise<SearchPage<Organization>>;
   /** All organizations by id order, a page at a time (for snapshots and exports). */
   scan(options: KeysetOptions): Promise<Organization[]>;
+
+  // Set-wise reads and writes, for bulk imports. Optional: the service falls back to the
+  // single-row methods above when an adapter leaves them out (one call per row).
+
+  /**
+   * Optional. The organizations whose external id is one of `externalIds`, in the order
+   * of `externalIds` (an id given twice is returned twice, as separate copies); ids with
+   * no organization are skipped. One query per call on a database: callers send chunks
+   * of a few thousand.
+   */
+  getManyByExternalId?(externalIds: readonly string[]): Promise<Organization[]>;
+  /**
+   * Optional. The active organizations whose lower-cased name is one of `names`
+   * lower-cased (as {@link OrganizationRepository.findActiveByName} compares), ordered by
+   * id; all of them, also several with the same name where the adapter stores such.
+   */
+  findActiveByNames?(names: readonly string[]): Promise<Organization[]>;
+  /**
+   * Optional. For each of `ids` that exists, in the order of `ids`, the ids of its
+   * ancestors, nearest first (as {@link OrganizationRepository.ancestors} lists them);
+   * ids with no organization are skipped.
+   */
+  ancestorIdsOfMany?(ids: readonly string[]): Promise<{ readonly id: string; readonly ancestorIds: readonly string[] }[]>;
+  /**
+   * Optional. Stores many new organizations, all or nothing, as `insert` would one by one
+   * in this order (parents may come before or after their children): `CONFLICT` (reason
+   * `unique`) when any id, external id or (with unique names) active name is taken, also
+   * within the batch, and then none is stored.
+   */
+  insertMany?(organizations: readonly Organization[]): Promise<void>;
 }
 
 /** Users (orgkit's projection of host users). */
@@ -319,6 +349,17 @@ export interface StorageSession {
   readonly resources: ResourceRepository;
   readonly events: EventRepository;
   readonly changes: ChangeFeedRepository;
+  /**
+   * Optional, and only on the session {@link Storage.transaction} hands its callback (a
+   * savepoint needs a transaction). Runs `fn`; when `fn` throws, every write it made
+   * through this session is undone, the error is rethrown, and the transaction goes on as
+   * if `fn` had never run (on PostgreSQL: `SAVEPOINT` … `ROLLBACK TO SAVEPOINT`, so a
+   * failed statement no longer aborts the transaction). A storage fault
+   * (`STORAGE_FAILURE`, `STORAGE_TIMEOUT`) or a serialization failure still ends the
+   * whole transaction. Savepoints may nest; the session's other calls wait for nothing
+   * (run `fn`'s calls inside `fn`).
+   */
+  savepoint?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**

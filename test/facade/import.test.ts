@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isOrgKitError, type ImportResult } from "../../src/index.js";
-import { admin, as, rejects, setup } from "./setup.js";
+import { isOrgKitError, type ImportResult, type OrgKitConfigInput } from "../../src/index.js";
+import { admin, as, rejects, setup as setupOn } from "./setup.js";
+import { storageTargets } from "./storage-targets.js";
+
+const targets = storageTargets();
 
 const batch = [
   { externalId: "BOS", name: "Acme Boston Office", parentExternalId: "EAST" },
@@ -9,7 +12,9 @@ const batch = [
   { externalId: "WEST", name: "Acme West Region", parentExternalId: "ACME" },
 ];
 
-describe("bulk import (seed 002 Ingestion)", () => {
+describe.each(targets)("bulk import (seed 002 Ingestion) on $name", ({ storage: makeStorage }) => {
+  const setup = async (config: OrgKitConfigInput = {}) => setupOn(config, await makeStorage());
+
   it("creates a tree with parents referenced by external id in any order", async () => {
     const { kit } = await setup();
     const result = await kit.organizations.import(admin, batch);
@@ -113,8 +118,15 @@ describe("a per-row import and storage faults", () => {
     const { memoryStorage } = await import("../../src/adapters/memory/index.js");
     const { OrgKitError } = await import("../../src/errors.js");
     const real = memoryStorage();
-    let inserts = 0;
-    // A storage whose third organization insert loses its connection (as PostgreSQL would report it).
+    let written = 0;
+    let faulted = false;
+    const lost = () => {
+      faulted = true;
+      return new OrgKitError("STORAGE_FAILURE", "organizations.insertMany failed: Connection terminated unexpectedly", {
+        details: { operation: "organizations.insertMany", reason: "connection_lost", commitUnknown: true },
+      });
+    };
+    // A storage that (once) loses its connection when the 1,500th organization is written (as PostgreSQL would report it).
     const faulty: typeof real = {
       ...real,
       transaction: (fn) =>
@@ -124,28 +136,30 @@ describe("a per-row import and storage faults", () => {
             organizations: {
               ...session.organizations,
               insert: async (organization) => {
-                if (++inserts === 3) {
-                  throw new OrgKitError("STORAGE_FAILURE", "organizations.insert failed: Connection terminated unexpectedly", {
-                    details: { operation: "organizations.insert", reason: "connection_lost", commitUnknown: true },
-                  });
-                }
+                if (++written === 1500 && !faulted) throw lost();
                 return session.organizations.insert(organization);
+              },
+              insertMany: async (organizations) => {
+                if (!faulted && written < 1500 && written + organizations.length >= 1500) throw lost();
+                written += organizations.length;
+                return session.organizations.insertMany!(organizations);
               },
             },
           }),
         ),
     };
-    const { kit } = await setup({}, faulty);
-    const rows = [
-      { externalId: "A", name: "Alpha" },
-      { externalId: "B", name: "Beta" },
-      { externalId: "C", name: "Gamma" },
-      { externalId: "D", name: "Delta" },
-    ];
+    const { kit } = await setupOn({}, faulty);
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ externalId: `R${i}`, name: `Row ${i}` }));
     const error = await rejects(kit.organizations.import(admin, rows, { mode: "per-row" }), "STORAGE_FAILURE");
-    expect(error.details).toMatchObject({ reason: "connection_lost", commitUnknown: true, row: 2, externalId: "C" });
-    expect((error.details["committed"] as { externalId: string }[]).map((r) => r.externalId)).toEqual(["A", "B"]);
-    // Row D was never attempted: the host re-runs the (idempotent) import to settle C and D.
-    expect(await real.organizations.getByExternalId("D")).toBeNull();
+    // A per-row import commits chunks of 1,000 rows: the second chunk was lost, the first is committed.
+    expect(error.details).toMatchObject({ reason: "connection_lost", commitUnknown: true, row: 1000, externalId: "R1000" });
+    const committed = (error.details["committed"] as { externalId: string }[]).map((r) => r.externalId);
+    expect(committed).toEqual(rows.slice(0, 1000).map((r) => r.externalId));
+    expect(await real.organizations.getByExternalId("R999")).not.toBeNull();
+    // The failed chunk wrote nothing, the rows after it were never attempted: the host re-runs the (idempotent) import.
+    expect(await real.organizations.getByExternalId("R1000")).toBeNull();
+    expect(await real.organizations.getByExternalId("R2499")).toBeNull();
+    const again = await kit.organizations.import(admin, rows, { mode: "per-row" });
+    expect(again).toMatchObject({ created: 1500, unchanged: 1000, failed: 0 });
   });
 });

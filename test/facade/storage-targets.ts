@@ -6,7 +6,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll } from "vitest";
-import type { Storage } from "../../src/index.js";
+import type { Storage, StorageSession } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
 import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
@@ -59,4 +59,19 @@ export async function dumpThroughPorts(storage: Storage): Promise<string> {
     await storage.profiles.list(),
     await storage.events.list({ limit: 1000 }),
   ]);
+}
+
+/**
+ * A storage as an adapter written before the set-wise methods would be: `storage` without
+ * `getManyByExternalId`, `findActiveByNames`, `ancestorIdsOfMany`, `insertMany` and
+ * `savepoint` (the service falls back to one call per row, and writes the rows of a
+ * per-row import one by one).
+ */
+export function withoutSetMethods(storage: Storage): Storage {
+  const strip = <S extends StorageSession>(session: S): S => {
+    const { getManyByExternalId, findActiveByNames, ancestorIdsOfMany, insertMany, ...organizations } = session.organizations;
+    const { savepoint, ...rest } = session;
+    return { ...rest, organizations } as S;
+  };
+  return { ...strip(storage), transaction: (fn) => storage.transaction((session) => fn(strip(session))) };
 }

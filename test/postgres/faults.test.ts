@@ -225,4 +225,45 @@ describe("timeouts on PGlite (injected driver errors)", () => {
       expect(await count(`id = '${reason}-after'`)).toBe(1);
     });
   }
+
+  it("a savepoint does not forget a timeout: the transaction still ends with STORAGE_TIMEOUT, nothing written", async () => {
+    let armed = true;
+    // 0 is SET TRANSACTION, 1 the first insert, 2 SAVEPOINT, 3 the insert inside it.
+    const client = hookedPglite(db, ({ index }) => {
+      if (armed && index === 3) {
+        armed = false;
+        throw driverError("57014", "canceling statement due to statement timeout");
+      }
+    });
+    const storage = postgresStorage({ client, schema });
+    await expectOrgKitError(
+      storage.transaction(async (session) => {
+        await session.organizations.insert(buildOrganization({ id: "sp-timeout-1", name: "Savepoint timeout 1" }));
+        // The caller catches the savepoint's failure, as a per-row import does for a row's.
+        await session.savepoint!(() => session.organizations.insert(buildOrganization({ id: "sp-timeout-2", name: "Savepoint timeout 2" }))).catch(() => undefined);
+      }),
+      "STORAGE_TIMEOUT",
+      "statement_timeout"
+    );
+    expect(await count(`id LIKE 'sp-timeout-%'`)).toBe(0);
+  });
+
+  it("a savepoint does not forget a serialization failure: the whole transaction is retried", async () => {
+    let armed = true;
+    let attempts = 0;
+    const client = hookedPglite(db, ({ index }) => {
+      if (index === 0) attempts++;
+      if (armed && index === 3) {
+        armed = false;
+        throw driverError("40001", "could not serialize access due to read/write dependencies among transactions");
+      }
+    });
+    const storage = postgresStorage({ client, schema });
+    await storage.transaction(async (session) => {
+      await session.organizations.insert(buildOrganization({ id: "sp-retry-1", name: "Savepoint retry 1" }));
+      await session.savepoint!(() => session.organizations.insert(buildOrganization({ id: "sp-retry-2", name: "Savepoint retry 2" }))).catch(() => undefined);
+    });
+    expect(attempts).toBe(2);
+    expect(await count(`id LIKE 'sp-retry-%'`)).toBe(2);
+  });
 });

@@ -42,6 +42,16 @@ export class Journal {
     }
   }
 
+  /** A position in the current unit's writes, for {@link Journal.undoTo} (a savepoint). */
+  mark(): number {
+    return this.entries.length;
+  }
+
+  /** Undoes the writes recorded after `mark`, newest first (rolls back to a savepoint); earlier writes stay. */
+  undoTo(mark: number): void {
+    while (this.entries.length > mark) this.entries.pop()!();
+  }
+
   /** Makes the current unit's writes permanent. */
   commit(): void {
     this.entries = [];
@@ -52,7 +62,4 @@ export class Journal {
     this.undoTo(0);
   }
 
-  private undoTo(mark: number): void {
-    while (this.entries.length > mark) this.entries.pop()!();
-  }
 }

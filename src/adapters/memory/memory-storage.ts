@@ -71,6 +71,10 @@ const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
   "subtreeHeight",
   "search",
   "scan",
+  "getManyByExternalId",
+  "findActiveByNames",
+  "ancestorIdsOfMany",
+  "insertMany",
 );
 const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan");
 const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
@@ -102,8 +106,9 @@ interface Stores {
   readonly changes: ChangeStore;
 }
 
-function createSession(stores: Stores, run: Runner): StorageSession {
+function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["savepoint"]): StorageSession {
   return Object.freeze({
+    ...(savepoint ? { savepoint } : {}),
     organizations: toRepository<OrganizationRepository>(stores.organizations, ORGANIZATION_METHODS, run, "organizations"),
     users: toRepository<UserRepository>(stores.users, USER_METHODS, run, "users"),
     memberships: toRepository<MembershipRepository>(stores.memberships, MEMBERSHIP_METHODS, run, "memberships"),
@@ -260,8 +265,20 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
           return Promise.reject(error);
         }
       };
+      // Undoes the writes `fn` made (the journal from its mark on); earlier writes of the transaction stay.
+      async function savepoint<T>(fn: () => Promise<T>): Promise<T> {
+        if (!open) throw new OrgKitError("STORAGE_FAILURE", "This transaction has already ended; its session can no longer be used", { details: { reason: "transaction_ended" } });
+        if (typeof fn !== "function") throw new OrgKitError("VALIDATION_FAILED", "savepoint() needs a callback", { details: { issues: [{ path: "fn", message: "must be a function", code: "invalid_type" }] } });
+        const mark = journal.mark();
+        try {
+          return await fn();
+        } catch (error) {
+          if (open) journal.undoTo(mark);
+          throw error;
+        }
+      }
       try {
-        const value = await fn(createSession(stores, inside));
+        const value = await fn(createSession(stores, inside, savepoint));
         open = false;
         journal.commit();
         announce();

@@ -185,4 +185,42 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
     const { after, limit } = readKeyset(options);
     return this.ids.take(after, limit).map((id) => this.rows.get(id)!.organization);
   }
+
+  getManyByExternalId(externalIds: readonly string[]): Organization[] {
+    if (!Array.isArray(externalIds)) throw invalidArgument("externalIds", "must be an array of external ids");
+    const out: Organization[] = [];
+    for (const externalId of externalIds) {
+      const id = this.byExternalId.get(checkString(externalId, "externalIds"));
+      if (id !== undefined) out.push(this.rows.get(id)!.organization);
+    }
+    return out;
+  }
+
+  findActiveByNames(names: readonly string[]): Organization[] {
+    if (!Array.isArray(names)) throw invalidArgument("names", "must be an array of names");
+    const ids = new Set<string>();
+    for (const name of names) {
+      this.activeByName.get(checkString(name, "names").toLowerCase())?.forEachFrom(null, true, (id) => {
+        ids.add(id);
+        return true;
+      });
+    }
+    return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => this.rows.get(id)!.organization);
+  }
+
+  ancestorIdsOfMany(ids: readonly string[]): { id: string; ancestorIds: string[] }[] {
+    if (!Array.isArray(ids)) throw invalidArgument("ids", "must be an array of ids");
+    const out: { id: string; ancestorIds: string[] }[] = [];
+    for (const id of ids) {
+      if (!this.rows.has(checkString(id, "ids"))) continue;
+      out.push({ id, ancestorIds: walkAncestors(id, this.organizationsById, parentOfOrganization).map((a) => a.id) });
+    }
+    return out;
+  }
+
+  /** All or nothing: the storage runs every call atomically, so a clash undoes the rows inserted before it. */
+  insertMany(organizations: readonly Organization[]): void {
+    if (!Array.isArray(organizations)) throw invalidArgument("organizations", "must be an array of organizations");
+    for (const organization of organizations) this.insert(organization);
+  }
 }

@@ -10,7 +10,8 @@ import { readStorageArguments } from "../../storage/arguments.js";
  * @internal
  */
 export type SyncRepository<R> = {
-  [K in keyof R]: R[K] extends (...args: infer A) => Promise<infer T> ? (...args: A) => T : never;
+  // `-?` and NonNullable: the memory stores implement the ports' optional methods too.
+  [K in keyof R]-?: NonNullable<R[K]> extends (...args: infer A) => Promise<infer T> ? (...args: A) => T : never;
 };
 
 /** Runs a synchronous store operation as one atomic step and resolves with its result. */

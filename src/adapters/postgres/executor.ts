@@ -110,6 +110,8 @@ export class TransactionExecutor implements SqlExecutor {
   private brokenBy: OrgKitError | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Savepoints opened so far (their names are numbered). */
+  private savepoints = 0;
 
   /** `lostConnection` reports the connection's failure (its `error` event), if it has failed. */
   constructor(private readonly connection: PostgresQueryable, private readonly lostConnection: () => Error | undefined = () => undefined) {}
@@ -126,6 +128,36 @@ export class TransactionExecutor implements SqlExecutor {
   /** Runs one of the transaction's own statements (`BEGIN`, `COMMIT`, `ROLLBACK`), after every earlier one. */
   async control(operation: string, text: string, context: FailureContext = {}): Promise<void> {
     await this.enqueue(operation, text, [], context);
+  }
+
+  /**
+   * Runs `fn` under a savepoint (see `StorageSession.savepoint`): when `fn` throws, or one
+   * of its statements failed, the transaction is rolled back to the savepoint and that
+   * failure is forgotten, so the transaction can go on; the error is rethrown. A lost
+   * connection, a timeout or a serialization failure is not forgotten: it still ends the
+   * transaction.
+   */
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw transactionEnded("savepoint");
+    const name = `orgkit_savepoint_${++this.savepoints}`;
+    await this.control("savepoint", `SAVEPOINT ${name}`);
+    const failureBefore = this.failure;
+    let outcome: Outcome<T>;
+    try {
+      outcome = { ok: true, value: await fn() };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    const failed = this.failure !== failureBefore ? this.failure : undefined;
+    if (outcome.ok && failed === undefined) {
+      await this.control("savepoint (release)", `RELEASE SAVEPOINT ${name}`);
+      return outcome.value;
+    }
+    if (this.infrastructureFailure !== undefined || (failed !== undefined && isRetryable(failed))) throw outcome.ok ? failed : outcome.error;
+    await this.control("savepoint (rollback)", `ROLLBACK TO SAVEPOINT ${name}`);
+    this.failure = failureBefore;
+    // A statement failure `fn` swallowed is still the outcome: its writes were undone.
+    throw outcome.ok ? failed : outcome.error;
   }
 
   /** Waits until every statement started so far has settled, then refuses the caller's further statements. */

@@ -346,5 +346,64 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       const rows = await executor.rows<DocRow>("organizations.scan", `SELECT doc FROM ${table} ${where} ORDER BY id LIMIT ${params.add(limit)}`, params.values);
       return docs(rows);
     },
+
+    // Set-wise reads for bulk imports: one statement per call (the service sends chunks).
+
+    async getManyByExternalId(externalIds) {
+      const wanted = checkStringList(externalIds, "externalIds");
+      if (wanted.length === 0) return [];
+      const rows = await executor.rows<DocRow>("organizations.getManyByExternalId", `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND external_id = ANY($1::text[])`, [[...new Set(wanted)]]);
+      const byExternalId = new Map(docs(rows).map((o) => [o.externalId!, o]));
+      return inOrderOf(wanted, byExternalId);
+    },
+
+    async findActiveByNames(names) {
+      const wanted = checkStringList(names, "names");
+      if (wanted.length === 0) return [];
+      const lower = [...new Set(wanted.map((name) => name.toLowerCase()))];
+      const rows = await executor.rows<DocRow>(
+        "organizations.findActiveByNames",
+        `SELECT doc FROM ${table} WHERE tenant_id = ${T} AND name_lower = ANY($1::text[]) AND status = 'active' ORDER BY id`,
+        [lower]
+      );
+      return docs(rows);
+    },
+
+    async ancestorIdsOfMany(ids) {
+      const wanted = checkStringList(ids, "ids");
+      if (wanted.length === 0) return [];
+      // The materialized ancestry is root first and ends with the organization itself.
+      const rows = await executor.rows<{ id: string; ancestry: string[] }>(
+        "organizations.ancestorIdsOfMany",
+        `SELECT id, ancestry FROM ${table} WHERE tenant_id = ${T} AND id = ANY($1::text[])`,
+        [[...new Set(wanted)]]
+      );
+      const byId = new Map(rows.map((row) => [row.id, row.ancestry]));
+      const out: { id: string; ancestorIds: string[] }[] = [];
+      for (const id of wanted) {
+        const ancestry = byId.get(id);
+        if (ancestry !== undefined) out.push({ id, ancestorIds: ancestry.slice(0, -1).reverse() });
+      }
+      return out;
+    },
   };
+}
+
+function checkStringList(values: unknown, path: string): string[] {
+  if (!Array.isArray(values)) throw invalidArgument(path, "must be an array of strings");
+  values.forEach((value, i) => checkString(value, `${path}.${i}`));
+  return values as string[];
+}
+
+/** The found organizations in the order of `keys` (a repeated key gets its own copy: returned objects never share state). */
+function inOrderOf(keys: readonly string[], found: ReadonlyMap<string, Organization>): Organization[] {
+  const seen = new Set<string>();
+  const out: Organization[] = [];
+  for (const key of keys) {
+    const organization = found.get(key);
+    if (organization === undefined) continue;
+    out.push(seen.has(key) ? structuredClone(organization) : organization);
+    seen.add(key);
+  }
+  return out;
 }

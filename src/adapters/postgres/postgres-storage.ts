@@ -12,7 +12,7 @@ import type { AdapterSettings, RepositoryContext } from "./context.js";
 import { listenForChanges } from "./listen.js";
 import { createChangeFeedRepository } from "./change-feed-repository.js";
 import { createEventRepository } from "./event-repository.js";
-import { ClientExecutor, runTransaction, type SqlExecutor, type TransactionSettings } from "./executor.js";
+import { ClientExecutor, runTransaction, TransactionExecutor, type SqlExecutor, type TransactionSettings } from "./executor.js";
 import { createMemberRuleRepository } from "./member-rule-repository.js";
 import { createMembershipRepository } from "./membership-repository.js";
 import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
@@ -131,6 +131,19 @@ function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scop
     resources: guardRepository(createResourceRepository(context), "resources"),
     events: guardRepository(createEventRepository(context), "events"),
     changes: guardRepository(createChangeFeedRepository(context), "changes"),
+    ...(executor instanceof TransactionExecutor ? { savepoint: savepointOn(executor) } : {}),
+  };
+}
+
+/** `session.savepoint` of a transaction's session (see `StorageSession.savepoint`). */
+function savepointOn(executor: TransactionExecutor): NonNullable<StorageSession["savepoint"]> {
+  return (fn) => {
+    try {
+      checkTransactionBody(fn);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return executor.savepoint(fn);
   };
 }
 

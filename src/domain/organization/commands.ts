@@ -7,6 +7,7 @@ import { parseInput } from "../validation.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
 import type { OrganizationEvent, OrganizationEventType } from "./events.js";
+import { newOrganization } from "./new-organization.js";
 import {
   createOrganizationInputSchema,
   idSchema,
@@ -145,30 +146,7 @@ export function createOrganization(input: CreateOrganizationInput, context: Crea
   const { at, config, id: givenId } = readContext(context);
   const id = parseInput(idSchema, givenId, "organization id", ["id"]);
   const data = parseInput(createOrganizationInputSchema(config), input, "organization");
-  const organization: Organization = Object.freeze({
-    id,
-    externalId: data.externalId,
-    name: data.name,
-    type: data.type ?? config.types[0]!,
-    description: data.description,
-    summary: data.summary,
-    industry: data.industry,
-    address: data.address,
-    contact: data.contact,
-    tags: data.tags,
-    parentId: data.parentId,
-    states: data.states,
-    memberRules: [],
-    usergroupIds: data.usergroupIds,
-    allowedRoles: data.allowedRoles,
-    allowedApps: data.allowedApps,
-    customFields: data.customFields,
-    status: "active",
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  });
-  return { organization, events: [event("organization.created", organization, at, { organization })] };
+  return newOrganization(data, { id, at, config });
 }
 
 /** Checks the expected version, applies `recipe` with immer, bumps version and updatedAt, and emits one event. */
