@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
+import { migrate, postgresStorage, type PostgresTransactional } from "../../src/adapters/postgres/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
@@ -196,6 +196,40 @@ describe.each(targets)("tenants on $name", (target) => {
       await subscription.close();
       await listener.close();
     }
+  });
+});
+
+describe("every statement is scoped to its tenant", () => {
+  it("each statement the adapter sends about orgkit's tables names the tenant (PGlite, recorded while every use case runs)", async () => {
+    const client = await (db ??= PGlite.create());
+    const schema = randomSchema("tenants_audit");
+    await migrate(client, { schema });
+    const sent: string[] = [];
+    const recording: PostgresTransactional = {
+      query: (text, params) => {
+        sent.push(text);
+        return client.query(text, params as unknown[]);
+      },
+      transaction: (fn) =>
+        client.transaction((tx) =>
+          fn({
+            query: (text: string, params?: readonly unknown[]) => {
+              sent.push(text);
+              return tx.query(text, params as unknown[]);
+            },
+          } as never),
+        ),
+    };
+    const kit = kitOn(postgresStorage({ client: recording, schema, tenant: "audited" }));
+    await populate(kit);
+    await kit.organizations.setParent(admin, "acme-boston", "acme");
+    await kit.organizations.discontinue(admin, "acme-east");
+    await reads(kit);
+    await kit.rules.previewAdd(admin, "acme", { kind: "domain", value: "acme.example" }).catch(() => undefined);
+    const aboutTables = sent.filter((text) => text.includes(`"${schema}".`));
+    expect(aboutTables.length).toBeGreaterThan(50);
+    const unscoped = aboutTables.filter((text) => !text.includes("'audited'"));
+    expect(unscoped).toEqual([]);
   });
 });
 
