@@ -22,8 +22,36 @@ export abstract class IndexedTable<Row> {
   protected write(key: string, next: Row | undefined): void {
     const previous = this.rows.get(key);
     if (previous === undefined && next === undefined) return;
-    this.apply(key, previous, next);
+    try {
+      this.apply(key, previous, next);
+    } catch (error) {
+      this.recover(key, previous, next);
+      throw error;
+    }
     this.journal.record(() => this.apply(key, next, previous));
+  }
+
+  /**
+   * Undoes an `apply` that failed while indexing `next` (a malformed row: a field the
+   * indexes iterate is not a list), so the failed write leaves nothing behind. `unindex`
+   * walks the same (frozen) row's fields in the same order as `index` and fails at the same
+   * field, so it takes back exactly what was indexed; then `previous`, a well-formed stored
+   * row, is put back.
+   */
+  private recover(key: string, previous: Row | undefined, next: Row | undefined): void {
+    if (next !== undefined) {
+      try {
+        this.unindex(key, next);
+      } catch {
+        // It stopped where `index` stopped.
+      }
+    }
+    if (previous === undefined) {
+      this.rows.delete(key);
+    } else {
+      this.rows.set(key, previous);
+      this.index(key, previous);
+    }
   }
 
   private apply(key: string, previous: Row | undefined, next: Row | undefined): void {
