@@ -45,7 +45,7 @@ try {
     for (const child of node.children) print(child, `${indent}  `);
   };
   print((await kit.organizations.tree(admin, acme.id))!);
-  console.log(`descendants (recursive CTE): ${(await storage.organizations.descendants(acme.id)).length}, height ${await storage.organizations.subtreeHeight(acme.id)}`);
+  console.log(`descendants (one indexed query on the materialized ancestry): ${(await storage.organizations.descendants(acme.id)).length}, height ${await storage.organizations.subtreeHeight(acme.id)}`);
 
   // A domain rule links users automatically, in the same transaction as the user write.
   await kit.rules.add(admin, acme.id, { kind: "domain", value: "acme.example", includeSubdomains: true });
