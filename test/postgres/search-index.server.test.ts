@@ -68,11 +68,16 @@ describe.skipIf(!SERVER_URL)("indexed search on the server", () => {
       await admin.query(`CREATE DATABASE ${database}`);
       await admin.query(`CREATE ROLE ${role} LOGIN`);
       adminInDatabase = new pg.Pool({ connectionString: withLogin(SERVER_URL!, new URL(SERVER_URL!).username, database), max: 1 });
+      // See asRole below: a connection still closing when the database is dropped.
+      adminInDatabase.on("error", () => undefined);
       // The role owns orgkit's schema but has no CREATE on the database, so it may not
       // create an extension (even a trusted one such as pg_trgm).
       await adminInDatabase.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${role}`);
       asRole = new pg.Pool({ connectionString: withLogin(SERVER_URL!, role, database), max: 2 });
       asRole.on("connect", (client) => client.on("notice", (notice) => notices.push(notice.message ?? "")));
+      // `DROP DATABASE … WITH (FORCE)` below terminates any idle connection still open; the
+      // pool reports its FATAL as an "error" event, which with no listener ends the process.
+      asRole.on("error", () => undefined);
     });
     afterAll(async () => {
       await asRole?.end();
