@@ -25,8 +25,8 @@ import type { TableNames } from "./sql.js";
 /** The tenant of every row stored before migration 6. */
 const MIGRATED_TENANT = "'default'";
 
-/** A table of the new layout: its columns (after `tenant_id`), constraints and b-tree indexes. */
-interface TableShape {
+/** A table of the tenant layout: its columns (after `tenant_id`), constraints and b-tree indexes. */
+export interface TableShape {
   /** The qualified table name. */
   readonly table: string;
   /** Unqualified name, for the copy and the partitions. */
@@ -38,16 +38,41 @@ interface TableShape {
   readonly indexes: readonly string[];
 }
 
-function shapes(t: TableNames): TableShape[] {
-  const name = (qualified: string) => qualified.slice(qualified.lastIndexOf(".") + 1);
-  const shape = (table: string, columns: [string, string][], constraints: string[], indexes: string[] = []): TableShape => ({
+/**
+ * A table of the tenant layout: `columns` come after `tenant_id`; every constraint and
+ * b-tree index must start with `tenant_id` (the partitioned layout refuses a unique
+ * constraint without it). `indexes` are `CREATE INDEX` statements where `{t}` stands for
+ * the table.
+ */
+export function tenantTableShape(table: string, columns: readonly (readonly [string, string])[], constraints: readonly string[], indexes: readonly string[] = []): TableShape {
+  return {
     table,
-    name: name(table),
+    name: table.slice(table.lastIndexOf(".") + 1),
     columns: columns.map(([column]) => column),
     definitions: columns.map(([column, type]) => `${column} ${type}`),
     constraints,
     indexes,
-  });
+  };
+}
+
+/**
+ * The statements that create a table of the tenant layout, plain or hash-partitioned by
+ * `tenant_id` into `partitions`: what every migration after 6 uses for a new table, so
+ * that a partitioned schema stays partitioned (`migrate` passes the layout in place).
+ */
+export function tenantTableCreation(shape: TableShape, partitions: number): string[] {
+  const schemaOf = (qualified: string) => qualified.slice(0, qualified.lastIndexOf("."));
+  const body = [`tenant_id text COLLATE "C" NOT NULL`, ...shape.definitions, ...shape.constraints].join(",\n  ");
+  const statements = [`CREATE TABLE ${shape.table} (\n  ${body}\n)${partitions > 0 ? " PARTITION BY HASH (tenant_id)" : ""}`];
+  for (let remainder = 0; remainder < partitions; remainder++) {
+    statements.push(`CREATE TABLE ${schemaOf(shape.table)}.${shape.name}_p${remainder} PARTITION OF ${shape.table} FOR VALUES WITH (MODULUS ${partitions}, REMAINDER ${remainder})`);
+  }
+  for (const index of shape.indexes) statements.push(index.replace("{t}", shape.table));
+  return statements;
+}
+
+function shapes(t: TableNames): TableShape[] {
+  const shape = (table: string, columns: [string, string][], constraints: string[], indexes: string[] = []) => tenantTableShape(table, columns, constraints, indexes);
   const key = `text COLLATE "C" NOT NULL`;
   const optionalKey = `text COLLATE "C"`;
   return [
@@ -138,20 +163,12 @@ export function tenantStatements(t: TableNames, options: TenantLayoutOptions = {
   const partitions = options.partitions ?? 0;
   const tables = shapes(t);
   const copy = (shape: TableShape) => `pg_temp.orgkit_before_tenants_${shape.name}`;
-  const schemaOf = (qualified: string) => qualified.slice(0, qualified.lastIndexOf("."));
   const statements: string[] = [];
   for (const shape of tables) statements.push(`CREATE TEMP TABLE orgkit_before_tenants_${shape.name} ON COMMIT DROP AS SELECT * FROM ${shape.table}`);
   for (const shape of tables) statements.push(`DROP TABLE ${shape.table}`);
   statements.push(`CREATE SEQUENCE ${t.eventSequence}`);
   for (const shape of tables) {
-    const body = [`tenant_id text COLLATE "C" NOT NULL`, ...shape.definitions, ...shape.constraints].join(",\n  ");
-    statements.push(`CREATE TABLE ${shape.table} (\n  ${body}\n)${partitions > 0 ? " PARTITION BY HASH (tenant_id)" : ""}`);
-    for (let remainder = 0; remainder < partitions; remainder++) {
-      statements.push(
-        `CREATE TABLE ${schemaOf(shape.table)}.${shape.name}_p${remainder} PARTITION OF ${shape.table} FOR VALUES WITH (MODULUS ${partitions}, REMAINDER ${remainder})`,
-      );
-    }
-    for (const index of shape.indexes) statements.push(index.replace("{t}", shape.table));
+    statements.push(...tenantTableCreation(shape, partitions));
     const columns = shape.columns.join(", ");
     if (shape.table === t.changeFeedState) {
       statements.push(`INSERT INTO ${shape.table} (tenant_id, latest, horizon) SELECT ${MIGRATED_TENANT}, latest, horizon FROM ${copy(shape)}`);

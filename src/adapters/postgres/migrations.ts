@@ -341,8 +341,15 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
     throw validationError("Invalid PostgreSQL client: pass a pg.Pool or a PGlite instance", [{ path: "client", message: "must have query()", code: "invalid_argument" }]);
   }
   const t = tableNames(schema);
-  const migrations = postgresMigrations(partitions === undefined ? { schema } : { schema, partitions });
+  if (partitions !== undefined) checkPartitions(partitions);
   await bootstrap(client, schema);
+  // Tables added after migration 6 follow the layout in place: a partitioned schema stays
+  // partitioned when a later run leaves `partitions` out.
+  const layout =
+    partitions ??
+    (await runTransaction(client, { isolation: "READ COMMITTED", maxRetries: 3 }, "migrate (layout)", async (tx) => partitionsInPlace(tx, schema))) ??
+    undefined;
+  const migrations = postgresMigrations(layout === undefined || layout === 0 ? { schema } : { schema, partitions: layout });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await runTransaction(client, { isolation: "READ COMMITTED", maxRetries: 3 }, `migrate (version ${migration.version})`, async (tx) => {
