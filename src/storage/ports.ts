@@ -300,6 +300,12 @@ export interface ChangeEntry {
   /** When the use case ran (ISO 8601, the kit's clock). */
   readonly at: string;
   readonly changes: readonly PolicyChange[];
+  /**
+   * The audit events the write appended. An adapter may keep them by reference to its
+   * event store when they are the very events its `events.append` returned in the same
+   * transaction (orgkit's PostgreSQL adapter does, so an import's events are stored once);
+   * `since` then reads them from there, as they are stored now.
+   */
   readonly events: readonly AuditEvent[];
 }
 

@@ -525,6 +525,50 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
     });
   });
 
+  describe("change feed by reference", () => {
+    const event = (type: string) => ({ type, organizationId: "fo1", actor: { type: "system" as const, id: "suite" }, at: AT, data: { type, text: "ünïcode ✓" } });
+    const rawDocs = async (schema: string) =>
+      (await target.client.query(`SELECT revision, doc::text AS doc FROM "${schema}".changes ORDER BY revision`)).rows.map((row) => JSON.parse((row as { doc: string }).doc) as Record<string, unknown>);
+
+    it("stores a transaction's own events once: the feed entry refers to them by sequence, and since() reads them back as stored", async () => {
+      const s = await target.storage();
+      const appended = await s.transaction(async (tx) => {
+        const events = await tx.events.append([event("a"), event("b"), event("c")]);
+        await tx.changes.append({ at: AT, changes: [], events });
+        return events;
+      });
+      const [doc] = await rawDocs(s.schema);
+      expect(doc).toEqual({ changes: [], eventRanges: [[appended[0]!.sequence, appended[2]!.sequence]] });
+      const [entry] = await s.changes.since(0, 10);
+      expect(entry!.events).toEqual(appended);
+      expect(entry!.events).toEqual(await s.events.list({ limit: 10 }));
+    });
+
+    it("keeps events inline when they are not this transaction's own (given by the caller, or undone with a savepoint)", async () => {
+      const s = await target.storage();
+      const undone = await s.transaction(async (tx) => {
+        let rolledBack: readonly unknown[] = [];
+        await tx
+          .savepoint!(async () => {
+            rolledBack = await tx.events.append([event("undone")]);
+            throw new Error("undo");
+          })
+          .catch(() => undefined);
+        const kept = await tx.events.append([event("kept")]);
+        await tx.changes.append({ at: AT, changes: [], events: kept });
+        // Stored inline, as given: they are not rows of this transaction any more.
+        await tx.changes.append({ at: AT, changes: [], events: rolledBack as never });
+        return rolledBack;
+      });
+      const docs = await rawDocs(s.schema);
+      expect(docs[0]).toHaveProperty("eventRanges");
+      expect(docs[1]).toEqual({ changes: [], events: JSON.parse(JSON.stringify(undone)) });
+      const entries = await s.changes.since(0, 10);
+      expect(entries.map((e) => e.events.map((x) => x.type))).toEqual([["kept"], ["undone"]]);
+      expect((await s.events.list({ limit: 10 })).map((e) => e.type)).toEqual(["kept"]);
+    });
+  });
+
   describe("bulk insert", () => {
     it("inserts many organizations in chunks, all or nothing", async () => {
       const s = await target.storage();

@@ -20,18 +20,42 @@ import type { PolicyChange } from "../../permissions/changes.js";
 import type { RepositoryContext } from "./context.js";
 import { checkLimit, invalidArgument, readDocument } from "./sql.js";
 import { notificationPayload } from "./listen.js";
+import { storedJson } from "./event-repository.js";
 
 type ChangeRow = { revision: unknown; at: unknown; doc: unknown };
+type EventRow = { sequence: unknown; doc: unknown };
+
+/**
+ * A stored entry. `events` holds the events themselves (entries whose events were not
+ * appended in the entry's own transaction, and every entry written before version 0.x);
+ * `eventRanges` refers to the transaction's events in the events table instead, as runs
+ * of consecutive sequences `[first, last]` in the entry's order: the events are then
+ * stored once, not twice (an import's entry would otherwise copy every one of its events).
+ */
+type ChangeDocument =
+  | { readonly changes: PolicyChange[]; readonly events: AuditEvent[] }
+  | { readonly changes: PolicyChange[]; readonly eventRanges: [number, number][] };
 
 function checkRevision(value: unknown, path: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalidArgument(path, "must be a non-negative integer revision");
   return value;
 }
 
-function toEntry(row: ChangeRow): ChangeEntry {
-  const doc = readDocument<{ changes: PolicyChange[]; events: AuditEvent[] }>(row.doc);
-  const at = row.at instanceof Date ? row.at.toISOString() : new Date(String(row.at)).toISOString();
-  return { revision: Number(row.revision), at, changes: doc.changes, events: doc.events };
+/** Runs of consecutive sequences, in the order given: `[4, 5, 6, 9]` → `[[4, 6], [9, 9]]`. */
+function sequenceRanges(events: readonly AuditEvent[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const { sequence } of events) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && sequence === last[1] + 1) last[1] = sequence;
+    else ranges.push([sequence, sequence]);
+  }
+  return ranges;
+}
+
+/** Whether every event is one this transaction appended, as it was stored (so its row holds exactly it). */
+function appendedHere(context: RepositoryContext, events: readonly AuditEvent[]): boolean {
+  const appended = context.appendedEvents;
+  return appended !== null && events.length > 0 && events.every((event) => typeof event === "object" && event !== null && appended.holds(event.sequence, storedJson(event)));
 }
 
 /** Builds the change feed repository over a context. */
@@ -45,7 +69,9 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
       if (typeof entry.at !== "string" || Number.isNaN(Date.parse(entry.at))) throw invalidArgument("entry.at", "must be an ISO 8601 time");
       if (!Array.isArray(entry.changes)) throw invalidArgument("entry.changes", "must be an array");
       if (!Array.isArray(entry.events)) throw invalidArgument("entry.events", "must be an array");
-      const doc = JSON.stringify({ changes: entry.changes, events: entry.events });
+      const doc = JSON.stringify(
+        appendedHere(context, entry.events) ? { changes: entry.changes, eventRanges: sequenceRanges(entry.events) } : { changes: entry.changes, events: entry.events },
+      );
       return executor.atomic("changes.append", async (tx) => {
         let revision: string;
         if (settings.orderedEvents) {
@@ -75,7 +101,34 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
       const from = checkRevision(after, "after");
       const max = checkLimit(limit);
       const rows = await executor.rows<ChangeRow>("changes.since", `SELECT revision, at, doc FROM ${table} WHERE tenant_id = ${T} AND revision > $1 ORDER BY revision LIMIT $2`, [from, max]);
-      return rows.map(toEntry);
+      const entries = rows.map((row) => ({ row, doc: readDocument<ChangeDocument>(row.doc) }));
+      const ranges = entries.flatMap(({ doc }) => ("eventRanges" in doc ? doc.eventRanges : []));
+      // The referenced events, in one statement; they were committed with their entry and
+      // the trail is append-only, so every one of them is there.
+      const events = new Map<number, AuditEvent>();
+      if (ranges.length > 0) {
+        const found = await executor.rows<EventRow>(
+          "changes.since (events)",
+          `SELECT e.sequence, e.doc FROM ${tables.events} e
+             JOIN (SELECT (r->>0)::bigint AS first, (r->>1)::bigint AS last FROM jsonb_array_elements($1::jsonb) AS r) AS ranges
+               ON e.sequence BETWEEN ranges.first AND ranges.last
+            WHERE e.tenant_id = ${T}`,
+          [JSON.stringify(ranges)],
+        );
+        for (const row of found) events.set(Number(row.sequence), { sequence: Number(row.sequence), ...readDocument<Omit<AuditEvent, "sequence">>(row.doc) });
+      }
+      return entries.map(({ row, doc }): ChangeEntry => {
+        const at = row.at instanceof Date ? row.at.toISOString() : new Date(String(row.at)).toISOString();
+        if (!("eventRanges" in doc)) return { revision: Number(row.revision), at, changes: doc.changes, events: doc.events };
+        const listed: AuditEvent[] = [];
+        for (const [first, last] of doc.eventRanges) {
+          for (let sequence = first; sequence <= last; sequence++) {
+            const event = events.get(sequence);
+            if (event !== undefined) listed.push(event);
+          }
+        }
+        return { revision: Number(row.revision), at, changes: doc.changes, events: listed };
+      });
     },
 
     async latestRevision() {

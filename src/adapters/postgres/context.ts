@@ -37,4 +37,40 @@ export interface RepositoryContext {
   readonly tenantId: string;
   readonly tables: TableNames;
   readonly settings: AdapterSettings;
+  /**
+   * In a transaction's session: the events this transaction appended, which the change
+   * feed may then store by reference, by sequence, rather than as a second copy. `null`
+   * outside a transaction.
+   */
+  readonly appendedEvents: AppendedEvents | null;
+}
+
+/**
+ * The events a transaction appended, as stored (their JSON, by sequence), forgotten with
+ * the savepoint they were appended under.
+ */
+export class AppendedEvents {
+  private readonly order: number[] = [];
+  private readonly stored = new Map<number, string>();
+
+  /** Records the stored JSON of the event numbered `sequence`. */
+  add(sequence: number, json: string): void {
+    this.order.push(sequence);
+    this.stored.set(sequence, json);
+  }
+
+  /** Whether `json` is what this transaction stored as event `sequence`. */
+  holds(sequence: number, json: string): boolean {
+    return this.stored.get(sequence) === json;
+  }
+
+  /** A mark to roll back to (see {@link AppendedEvents.rollBackTo}). */
+  mark(): number {
+    return this.order.length;
+  }
+
+  /** Forgets the events appended after `mark`: their savepoint was rolled back, and so were their rows. */
+  rollBackTo(mark: number): void {
+    for (const sequence of this.order.splice(mark)) this.stored.delete(sequence);
+  }
 }

@@ -14,6 +14,14 @@ function toEvent(row: EventRow): AuditEvent {
   return { sequence: Number(row.sequence), ...readDocument<NewAuditEvent>(row.doc) };
 }
 
+/**
+ * An event's JSON as the trail stores it: its own fields in a fixed order. The change feed
+ * compares it to decide whether an entry's events are this transaction's own.
+ */
+export function storedJson({ type, organizationId, actor, at, data }: NewAuditEvent): string {
+  return JSON.stringify({ type, organizationId, actor, at, data });
+}
+
 function checkEvent(event: NewAuditEvent, path: string): void {
   if (typeof event !== "object" || event === null) throw invalidArgument(path, "must be an event");
   checkString(event.type, `${path}.type`);
@@ -61,11 +69,13 @@ export function createEventRepository(context: RepositoryContext): EventReposito
       events.forEach((event, i) => checkEvent(event, `events.${i}`));
       if (events.length === 0) return [];
       // Only the event's own fields are stored (a stray `sequence` would shadow the real one).
-      const payload = JSON.stringify(events.map(({ type, organizationId, actor, at, data }) => ({ type, organizationId, actor, at, data })));
+      const stored = events.map(storedJson);
+      const payload = `[${stored.join(",")}]`;
       const sequences = settings.orderedEvents ? await executor.atomic("events.append", (tx) => insert(tx, payload)) : await insert(executor, payload);
       // What was stored (JSON round trip), not the caller's objects: detached, like every read.
-      const stored = JSON.parse(payload) as NewAuditEvent[];
-      return stored.map((event, i) => ({ sequence: sequences[i]!, ...event }));
+      const parsed = JSON.parse(payload) as NewAuditEvent[];
+      stored.forEach((json, i) => context.appendedEvents?.add(sequences[i]!, json));
+      return parsed.map((event, i) => ({ sequence: sequences[i]!, ...event }));
     },
 
     async list(options) {

@@ -8,7 +8,7 @@ import { checkTransactionBody, guardRepository } from "../../storage/arguments.j
 import { describeError } from "../../domain/plain-input.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
-import type { AdapterSettings, RepositoryContext } from "./context.js";
+import { AppendedEvents, type AdapterSettings, type RepositoryContext } from "./context.js";
 import { listenForChanges } from "./listen.js";
 import { createChangeFeedRepository } from "./change-feed-repository.js";
 import { createEventRepository } from "./event-repository.js";
@@ -111,7 +111,9 @@ interface Scope {
 }
 
 function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scope): PostgresStorageSession {
+  const appendedEvents = executor instanceof TransactionExecutor ? new AppendedEvents() : null;
   const context: RepositoryContext = {
+    appendedEvents,
     executor,
     tables,
     settings,
@@ -131,19 +133,21 @@ function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scop
     resources: guardRepository(createResourceRepository(context), "resources"),
     events: guardRepository(createEventRepository(context), "events"),
     changes: guardRepository(createChangeFeedRepository(context), "changes"),
-    ...(executor instanceof TransactionExecutor ? { savepoint: savepointOn(executor) } : {}),
+    ...(executor instanceof TransactionExecutor ? { savepoint: savepointOn(executor, appendedEvents!) } : {}),
   };
 }
 
 /** `session.savepoint` of a transaction's session (see `StorageSession.savepoint`). */
-function savepointOn(executor: TransactionExecutor): NonNullable<StorageSession["savepoint"]> {
-  return (fn) => {
+function savepointOn(executor: TransactionExecutor, appendedEvents: AppendedEvents): NonNullable<StorageSession["savepoint"]> {
+  return async (fn) => {
+    checkTransactionBody(fn);
+    const mark = appendedEvents.mark();
     try {
-      checkTransactionBody(fn);
+      return await executor.savepoint(fn);
     } catch (error) {
-      return Promise.reject(error);
+      appendedEvents.rollBackTo(mark);
+      throw error;
     }
-    return executor.savepoint(fn);
   };
 }
 
