@@ -9,6 +9,7 @@ import type { PolicyChange } from "../permissions/changes.js";
 import { recordPolicyChanges } from "./change-recorder.js";
 import { guardMembershipWrites } from "./membership-guard.js";
 import { runUseCase, type UseCase } from "./use-case.js";
+import { unguarded } from "../storage/arguments.js";
 
 /** What kinds of id the service generates. */
 export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
@@ -78,7 +79,8 @@ export function createRuntime(
 ): Runtime {
   const listeners: ((revision: number) => void)[] = [];
   async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
-    const result = await storage.transaction(async (session) => {
+    const result = await storage.transaction(async (given) => {
+      const session = trusted(given);
       const now = clock();
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
         throw new OrgKitError("VALIDATION_FAILED", "The configured clock returned an invalid date", {
@@ -169,4 +171,23 @@ export async function loadOrganization(session: StorageSession, id: string): Pro
   const organization = await session.organizations.get(id);
   if (!organization) throw notFound("organization", id);
   return organization;
+}
+
+/**
+ * The session with the repositories the adapter guards for outside callers unwrapped (see
+ * `unguarded`): the facade's calls carry data it built itself.
+ */
+function trusted(session: StorageSession): StorageSession {
+  return {
+    ...session,
+    organizations: unguarded(session.organizations),
+    users: unguarded(session.users),
+    memberships: unguarded(session.memberships),
+    rules: unguarded(session.rules),
+    usergroups: unguarded(session.usergroups),
+    profiles: unguarded(session.profiles),
+    resources: unguarded(session.resources),
+    events: unguarded(session.events),
+    changes: unguarded(session.changes),
+  };
 }

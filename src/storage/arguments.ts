@@ -55,6 +55,22 @@ export function readStorageArguments(args: readonly unknown[], what: string | ((
  * `VALIDATION_FAILED` before any statement runs, and the repository never holds the
  * caller's objects.
  */
+/** Where a guarded repository keeps the repository it guards (module-private: no entry exports it). */
+const GUARDED = Symbol("orgkit.guarded");
+
+/**
+ * The repository a {@link guardRepository} wrapper guards, or `repository` itself. Only
+ * for the facade's own calls: it hands storage plain data it built and never changes
+ * afterwards, so the copy at the storage door (which protects a caller's getters, proxies
+ * and later mutations) would only repeat work — an import's rows, events and feed entry
+ * were copied once more each.
+ */
+export function unguarded<R extends object>(repository: R): R {
+  // Own property only: a wrapper whose prototype is a guarded repository (a host's or a
+  // test's override of some methods) must keep its overrides.
+  return Object.hasOwn(repository, GUARDED) ? (repository as { [GUARDED]: R })[GUARDED] : repository;
+}
+
 export function guardRepository<R extends object>(repository: R, entity: string): R {
   const guarded: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(repository)) {
@@ -73,6 +89,7 @@ export function guardRepository<R extends object>(repository: R, entity: string)
       return (method as (...a: unknown[]) => unknown).apply(repository, plain);
     };
   }
+  Object.defineProperty(guarded, GUARDED, { value: repository });
   return guarded as R;
 }
 

@@ -55,7 +55,7 @@ function sequenceRanges(events: readonly AuditEvent[]): [number, number][] {
 /** Whether every event is one this transaction appended, as it was stored (so its row holds exactly it). */
 function appendedHere(context: RepositoryContext, events: readonly AuditEvent[]): boolean {
   const appended = context.appendedEvents;
-  return appended !== null && events.length > 0 && events.every((event) => typeof event === "object" && event !== null && appended.holds(event.sequence, storedJson(event)));
+  return appended !== null && events.length > 0 && events.every((event) => typeof event === "object" && event !== null && appended.holds(event, storedJson));
 }
 
 /** Builds the change feed repository over a context. */

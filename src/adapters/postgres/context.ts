@@ -51,17 +51,21 @@ export interface RepositoryContext {
  */
 export class AppendedEvents {
   private readonly order: number[] = [];
-  private readonly stored = new Map<number, string>();
+  private readonly stored = new Map<number, { readonly json: string; readonly event: object }>();
 
-  /** Records the stored JSON of the event numbered `sequence`. */
-  add(sequence: number, json: string): void {
+  /** Records event `sequence`: its stored JSON, and the object `events.append` returned for it. */
+  add(sequence: number, json: string, event: object): void {
     this.order.push(sequence);
-    this.stored.set(sequence, json);
+    this.stored.set(sequence, { json, event });
   }
 
-  /** Whether `json` is what this transaction stored as event `sequence`. */
-  holds(sequence: number, json: string): boolean {
-    return this.stored.get(sequence) === json;
+  /**
+   * Whether `event` is what this transaction stored as its sequence: the very object
+   * `events.append` returned (the facade's case), or one with the same stored JSON (a copy).
+   */
+  holds(event: { readonly sequence: number }, json: (event: never) => string): boolean {
+    const stored = this.stored.get(event.sequence);
+    return stored !== undefined && (stored.event === event || stored.json === json(event as never));
   }
 
   /** A mark to roll back to (see {@link AppendedEvents.rollBackTo}). */

@@ -74,8 +74,9 @@ export function createEventRepository(context: RepositoryContext): EventReposito
       const sequences = settings.orderedEvents ? await executor.atomic("events.append", (tx) => insert(tx, payload)) : await insert(executor, payload);
       // What was stored (JSON round trip), not the caller's objects: detached, like every read.
       const parsed = JSON.parse(payload) as NewAuditEvent[];
-      stored.forEach((json, i) => context.appendedEvents?.add(sequences[i]!, json));
-      return parsed.map((event, i) => ({ sequence: sequences[i]!, ...event }));
+      const appended = parsed.map((event, i) => ({ sequence: sequences[i]!, ...event }));
+      appended.forEach((event, i) => context.appendedEvents?.add(event.sequence, stored[i]!, event));
+      return appended;
     },
 
     async list(options) {
