@@ -319,10 +319,13 @@ export function createDomainProof(options: { readonly runtime: Runtime; readonly
         try {
           await scope.session.rules.setProof(rule.id, success.proof);
         } catch (error) {
-          // A concurrent proof of a nesting domain won the race.
+          // A concurrent proof of a nesting domain won the race. On PostgreSQL the failed
+          // statement ended the transaction, so the winner cannot be read: it is not named.
           if (error instanceof OrgKitError && error.code === "CONFLICT" && error.details["reason"] === "unique") {
-            const winner = await nestedProofOfAnother(scope.session, rule.value, organization.id).catch(() => null);
-            throw winner ? provenDomainConflict(scope.auth, rule, winner, await scope.session.organizations.get(winner.organizationId), error) : error;
+            throw new OrgKitError("RULE_CONFLICT", `Another organization has proven '${rule.value}', or a domain above or under it`, {
+              details: { reason: "domain_proven", kind: rule.kind, value: rule.value },
+              cause: error,
+            });
           }
           throw error;
         }
