@@ -117,17 +117,21 @@ const MESSAGES: Readonly<Record<DomainProofFailureReason, (domain: string) => st
   no_affiliated_admin: (d) => `No admin of the organization holds a verified address at ${d}`,
 };
 
-/** Loads the organization and its rule `ruleId` (`NOT_FOUND` for a rule of another organization too). */
-async function loadRule(session: StorageSession, organizationId: string, ruleId: string): Promise<{ organization: Organization; rule: MemberRuleRecord }> {
+/**
+ * Loads the organization and its rule `ruleId`: `null` for a rule that does not exist or
+ * is another organization's, reported (`NOT_FOUND`) only after authorization, so that an
+ * actor without rights learns nothing of which rule ids exist.
+ */
+async function loadRule(session: StorageSession, organizationId: string, ruleId: string): Promise<{ organization: Organization; rule: MemberRuleRecord | null }> {
   const organization = await loadOrganization(session, organizationId);
   const rule = await session.rules.get(ruleId);
-  if (!rule || rule.organizationId !== organizationId) throw notFound("member rule", ruleId);
-  return { organization, rule };
+  return { organization, rule: rule && rule.organizationId === organizationId ? rule : null };
 }
 
-/** Only domain rules can be proven: `VALIDATION_FAILED` at `ruleId` otherwise. */
-function assertDomainRule(rule: MemberRuleRecord): void {
-  if (rule.kind === "domain") return;
+/** The rule, which must exist (`NOT_FOUND`) and be a domain rule (`VALIDATION_FAILED` at `ruleId`): only domain rules can be proven. */
+function requireDomainRule(rule: MemberRuleRecord | null, ruleId: string): MemberRuleRecord {
+  if (rule === null) throw notFound("member rule", ruleId);
+  if (rule.kind === "domain") return rule;
   const message = `is a ${rule.kind} rule; only domain rules can be proven`;
   throw new OrgKitError("VALIDATION_FAILED", `Invalid rule id: rule ${rule.id} ${message}`, { details: { issues: [{ path: "ruleId", message, code: "not_a_domain_rule" }] } });
 }
@@ -250,9 +254,9 @@ export function createDomainProof(options: { readonly runtime: Runtime; readonly
     kind: "write",
     load: (scope, input: { readonly orgId: string; readonly ruleId: string }) => loadRule(scope.session, input.orgId, input.ruleId),
     requests: (_input, { organization }) => [editRules(organization)],
-    async command(scope, _input, { organization, rule }) {
-      assertDomainRule(rule);
-      assertAssignable(organization);
+    async command(scope, input, facts) {
+      const rule = requireDomainRule(facts.rule, input.ruleId);
+      assertAssignable(facts.organization);
       return toChallenge(await ensureChallenge(scope, rule));
     },
   });
@@ -262,8 +266,9 @@ export function createDomainProof(options: { readonly runtime: Runtime; readonly
     kind: "read",
     load: (scope, input: { readonly orgId: string; readonly ruleId: string; readonly method: DomainProofMethod | undefined }) => loadRule(scope.session, input.orgId, input.ruleId),
     requests: (_input, { organization }) => [editRules(organization)],
-    async command(scope, input, { organization, rule }): Promise<ProofFacts> {
-      assertDomainRule(rule);
+    async command(scope, input, facts): Promise<ProofFacts> {
+      const { organization } = facts;
+      const rule = requireDomainRule(facts.rule, input.ruleId);
       assertAssignable(organization);
       // Affiliation needs no network: when it holds, the DNS lookup is skipped (the writing transaction checks it again).
       const affiliated = !rule.proof && input.method !== "dns" && (await affiliatedAdmin(scope, organization.id, rule.value)) !== null;
@@ -277,8 +282,10 @@ export function createDomainProof(options: { readonly runtime: Runtime; readonly
   const proveUseCase = defineUseCase({
     kind: "write",
     async load(scope, input: ProveInput) {
-      const { organization, rule } = await loadRule(scope.session, input.orgId, input.ruleId);
-      assertDomainRule(rule);
+      const { organization, rule: found } = await loadRule(scope.session, input.orgId, input.ruleId);
+      // Reported by the command, after authorization.
+      if (found === null || found.kind !== "domain") return { organization, rule: found, challenge: null, success: null, failure: null, already: false, shadowed: [] as Organization[] };
+      const rule = found;
       const challenge = await scope.session.rules.getChallenge(rule.id);
       let success: { proof: MemberRuleProof } | null = null;
       let failure: { reason: DomainProofFailureReason; code?: string; method: DomainProofMethod } | null = null;
@@ -305,12 +312,13 @@ export function createDomainProof(options: { readonly runtime: Runtime; readonly
       ...(success && !already
         ? shadowed.map((other) => ({
             request: { check: "canOnOrganization", action: "edit", organization: other } as const,
-            action: `prove the domain '${rule.value}', which another organization's domain rule covers (proving it needs the right to edit that organization too)`,
+            action: `prove the domain '${rule!.value}', which another organization's domain rule covers (proving it needs the right to edit that organization too)`,
           }))
         : []),
     ],
-    async command(scope, _input, facts): Promise<DomainProofResult> {
-      const { organization, rule, success, failure, already, shadowed } = facts;
+    async command(scope, input, facts): Promise<DomainProofResult> {
+      const { organization, success, failure, already, shadowed } = facts;
+      const rule = requireDomainRule(facts.rule, input.ruleId);
       if (success && already) return { proven: true, rule, proof: success.proof, changed: false, usersRelinked: 0 };
       assertAssignable(organization);
       if (success) {

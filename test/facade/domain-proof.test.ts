@@ -233,6 +233,9 @@ describe.each(targets)("domain proof on $name", ({ storage: makeStorage }) => {
       await rejects(call({ type: "user", id: "nobody" }), "FORBIDDEN");
     }
     await rejects(kit.rules.proveDomain(agent, "squat", "squat-rule"), "FORBIDDEN");
+    // Without the right, a missing rule is FORBIDDEN too: the refusal tells nothing of which rule ids exist.
+    await rejects(kit.rules.proveDomain(agent, "squat", "missing"), "FORBIDDEN");
+    await rejects(kit.rules.domainChallenge(agent, "squat", "missing"), "FORBIDDEN");
     await rejects(kit.rules.domainChallenge(admin, "acme", "phone"), "VALIDATION_FAILED");
     const notDomain = await rejects(kit.rules.proveDomain(admin, "acme", "phone"), "VALIDATION_FAILED");
     expect(notDomain.details["issues"]).toMatchObject([{ path: "ruleId", code: "not_a_domain_rule" }]);
