@@ -25,6 +25,7 @@ export interface TxtResolver {
 }
 
 let nodeDns: Promise<TxtResolver> | undefined;
+const NODE_DNS: string = "node:dns/promises";
 
 /**
  * The default resolver: `resolveTxt` of `node:dns/promises`, imported on first use (not
@@ -33,7 +34,9 @@ let nodeDns: Promise<TxtResolver> | undefined;
  */
 export const nodeTxtResolver: TxtResolver = {
   async resolveTxt(hostname) {
-    nodeDns ??= import("node:dns/promises").then(
+    // The specifier is a variable so that no bundler tries to include `dns` for a target
+    // that has none (esbuild, webpack and Vite leave such an import to run time).
+    nodeDns ??= (import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_DNS) as Promise<typeof import("node:dns/promises")>).then(
       (dns) => ({ resolveTxt: (name: string) => dns.resolveTxt(name) }),
       (error: unknown) => {
         nodeDns = undefined; // try again next time
