@@ -77,6 +77,19 @@ export interface OrgKitConfigInput {
    * `allowedRoles`, uses their `allowedApps` and reads them. Default: no cascade.
    */
   readonly admins?: PolicyAdminRule;
+  /**
+   * Domain rules and proof (see `kit.rules.proveDomain`). `proof: "optional"` (default,
+   * the behaviour before proofs existed): a domain rule links users as soon as it is
+   * added, and a proof only blocks other organizations' claims on the domain. `"required"`:
+   * a domain rule links nobody until it is proven; proving it links the users it matches.
+   * `dnsTimeoutMs` bounds one TXT lookup (default 5,000).
+   *
+   * @example
+   * ```ts
+   * createOrgKit({ storage, config: { domainRules: { proof: "required" } } });
+   * ```
+   */
+  readonly domainRules?: { readonly proof?: "optional" | "required"; readonly dnsTimeoutMs?: number };
 }
 
 /** The resolved configuration (defaults applied). */
@@ -97,6 +110,8 @@ export interface OrgKitConfig {
   readonly roles: Readonly<Record<string, PolicyRoleRule>> | undefined;
   /** The configured admin rule; `undefined` when none was configured. */
   readonly admins: PolicyAdminRule | undefined;
+  /** Whether domain rules must be proven before they link anyone, and the DNS lookup timeout. */
+  readonly domainRules: { readonly proof: "optional" | "required"; readonly dnsTimeoutMs: number };
 }
 
 const cascadeSchema = z.enum(CASCADE_MODES);
@@ -124,6 +139,10 @@ const configSchema = z
       )
       .optional(),
     admins: z.object({ cascade: cascadeSchema.optional() }).strict().optional(),
+    domainRules: z
+      .object({ proof: z.enum(["optional", "required"]).default("optional"), dnsTimeoutMs: z.number().int().min(1).max(60_000).default(5_000) })
+      .strict()
+      .default({ proof: "optional", dnsTimeoutMs: 5_000 }),
   })
   .strict();
 
@@ -150,6 +169,7 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     maxStalenessMs: data.maxStalenessMs,
     roles: data.roles === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(data.roles).map(([role, rule]) => [role, roleRule(rule)]))),
     admins: data.admins === undefined ? undefined : Object.freeze(data.admins.cascade === undefined ? {} : { cascade: data.admins.cascade }),
+    domainRules: Object.freeze({ proof: data.domainRules.proof, dnsTimeoutMs: data.domainRules.dnsTimeoutMs }),
   });
 }
 

@@ -18,6 +18,7 @@ import { createOrganizationsApi, type OrganizationsApi } from "./organizations.j
 import { createResourcesApi, type ResourcesApi } from "./resources.js";
 import { createRollUp, type OrganizationRollUp, type OrganizationRollUpOptions } from "./roll-up.js";
 import { createRulesApi, type RulesApi } from "./rules.js";
+import type { TxtResolver } from "./txt-lookup.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
 import { createLivePolicy, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
@@ -35,6 +36,12 @@ export interface CreateOrgKitOptions {
   /** Id generator. Default: prefixed random UUIDs (`org_…`); tests pass `createTestIds()`. */
   readonly ids?: IdGenerator;
   readonly config?: OrgKitConfigInput;
+  /**
+   * The TXT resolver `kit.rules.proveDomain` asks (`{ resolveTxt(hostname) }`, as
+   * `node:dns/promises` has it). Default: `node:dns/promises`, imported on first use.
+   * Tests pass a fake; hosts may pass a resolver with their own servers or cache.
+   */
+  readonly dns?: TxtResolver;
 }
 
 /** Organization use cases, plus bulk import. */
@@ -171,7 +178,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     organizations: atTheDoor("organizations", { ...organizations, import: importOrganizations, rollUp: createRollUp(runtime) }),
     users: atTheDoor("users", createUsersApi(runtime)),
     memberships: atTheDoor("memberships", createMembershipsApi(runtime)),
-    rules: atTheDoor("rules", createRulesApi(runtime)),
+    rules: atTheDoor("rules", createRulesApi(runtime, options.dns)),
     resources: atTheDoor("resources", createResourcesApi(runtime)),
     usergroups: atTheDoor("usergroups", createUsergroupsApi(runtime)),
     profiles: atTheDoor("profiles", createStaffProfilesApi(runtime)),
@@ -217,15 +224,26 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
  * stay as they are; the configuration is copied into plain data.
  */
 function readKitOptions(options: unknown): CreateOrgKitOptions {
-  let fields: { storage?: unknown; clock?: unknown; ids?: unknown; config?: unknown };
+  let fields: { storage?: unknown; clock?: unknown; ids?: unknown; config?: unknown; dns?: unknown };
+  let resolveTxt: unknown;
   try {
     if (typeof options !== "object" || options === null) throw new TypeError("must be an object with a storage");
-    const { storage, clock, ids, config } = options as Record<string, unknown>;
-    fields = { storage, clock, ids, config };
+    const { storage, clock, ids, config, dns } = options as Record<string, unknown>;
+    fields = { storage, clock, ids, config, dns };
+    if (typeof dns === "object" && dns !== null) resolveTxt = (dns as Record<string, unknown>)["resolveTxt"];
   } catch (error) {
     throw validationError("Invalid createOrgKit options: could not be read", [
       { path: "", code: "unreadable", message: describeError(error) },
     ]);
+  }
+  if (fields.dns !== undefined && typeof resolveTxt !== "function") {
+    throw validationError("Invalid createOrgKit options at dns: must be { resolveTxt(hostname) }", [{ path: "dns.resolveTxt", code: "invalid_type", message: "must be a function" }]);
+  }
+  // The resolver is the host's object; orgkit calls it with `this` bound, and reads nothing else of it.
+  if (fields.dns !== undefined) {
+    const dns = fields.dns;
+    const resolve = resolveTxt as (hostname: string) => Promise<string[][]>;
+    fields.dns = { resolveTxt: (hostname: string) => resolve.call(dns, hostname) };
   }
   if (fields.clock !== undefined && typeof fields.clock !== "function") {
     throw validationError("Invalid createOrgKit options at clock: must be a function returning a Date", [{ path: "clock", code: "invalid_type", message: "must be a function" }]);

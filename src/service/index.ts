@@ -7,9 +7,11 @@ export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
-export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
+export { addMembershipInputSchema, type AddMembershipInput, type DomainProofStatus, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
 export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
 export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
+export type { DomainChallenge, DomainProofFailed, DomainProofResult, DomainProven, ProveDomainOptions } from "./domain-proof.js";
+export type { TxtResolver } from "./txt-lookup.js";
 export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
 export {
   createStaffProfileInputSchema,

@@ -1,4 +1,5 @@
 import { compileMatcher } from "../domain/matching/matcher.js";
+import type { ProvenDomain } from "../domain/matching/proven-domains.js";
 import { identityLookupKeys } from "../domain/matching/lookup-keys.js";
 import type { OrganizationMatch } from "../domain/matching/ranking.js";
 import type { PhoneRegion } from "../domain/matching/phone.js";
@@ -49,12 +50,38 @@ function normalizeOptions({ config }: CommandScope) {
   return { defaultRegion: config.defaultPhoneRegion as PhoneRegion, lowerCaseLocalPart: config.lowercaseEmailLocalPart };
 }
 
-/** Ranks the organizations of `rules` that the user matches, best first. */
-function rank(scope: CommandScope, user: User, rules: readonly MemberRuleRecord[]): OrganizationMatch[] {
-  if (rules.length === 0) return [];
+/**
+ * Whether a rule links anyone under the configuration: every rule, except a domain rule
+ * that is not proven while `domainRules.proof` is `"required"`.
+ */
+export function ruleLinks(config: Pick<OrgKitConfig, "domainRules">, rule: Pick<MemberRuleRecord, "kind" | "proof">): boolean {
+  return rule.kind !== "domain" || config.domainRules.proof === "optional" || (rule.proof !== undefined && rule.proof !== null);
+}
+
+/**
+ * The proven domains among `rules` (whatever their organization's status: a discontinued
+ * organization's proof still keeps others out). Storage never holds two organizations'
+ * proofs of one domain; should it, the first by id counts.
+ */
+export function provenDomainsOf(rules: readonly MemberRuleRecord[]): ProvenDomain[] {
+  const owners = new Map<string, string>();
+  for (const rule of rules) {
+    if (rule.kind === "domain" && rule.proof && !owners.has(rule.value)) owners.set(rule.value, rule.organizationId);
+  }
+  return [...owners].map(([domain, organizationId]) => ({ domain, organizationId }));
+}
+
+/**
+ * Ranks the organizations of `rules` that the user matches, best first: only rules that
+ * link (see {@link ruleLinks}), and a host inside a domain in `proven` matches only the
+ * prover's domain rules.
+ */
+function rank(scope: CommandScope, user: User, rules: readonly MemberRuleRecord[], proven: readonly ProvenDomain[]): OrganizationMatch[] {
+  const linking = rules.filter((r) => ruleLinks(scope.config, r));
+  if (linking.length === 0) return [];
   const matcher = compileMatcher(
-    rules.map((r) => ({ id: r.id, organizationId: r.organizationId, kind: r.kind, value: r.value, includeSubdomains: r.includeSubdomains })),
-    { ...normalizeOptions(scope), conflictPolicy: "allow" },
+    linking.map((r) => ({ id: r.id, organizationId: r.organizationId, kind: r.kind, value: r.value, includeSubdomains: r.includeSubdomains })),
+    { ...normalizeOptions(scope), conflictPolicy: "allow", provenDomains: proven },
   );
   return [...matcher.match(identityOf(scope, user)).matches];
 }
@@ -73,7 +100,7 @@ async function discontinuedAmong(session: StorageSession, organizationIds: Itera
  */
 export async function matchUserWithin(scope: CommandScope, user: User, organizationId: string): Promise<OrganizationMatch | null> {
   const rules = await candidateRules(scope, user);
-  return rank(scope, user, rules.filter((r) => r.organizationId === organizationId))[0] ?? null;
+  return rank(scope, user, rules.filter((r) => r.organizationId === organizationId), provenDomainsOf(rules))[0] ?? null;
 }
 
 /** Ends a rule-created membership that no rule backs any more (`membership.removed`). */
@@ -110,7 +137,9 @@ async function putRuleMembership(scope: CommandScope, userId: string, existing: 
  * memberships are never touched, and neither is any membership of a discontinued
  * organization: those are *dormant*, kept as they are (role, admin flag, source) until
  * the organization is reactivated, whatever the user's identity has become. Discontinued
- * organizations' rules link nobody new.
+ * organizations' rules link nobody new. Only rules that link count (see {@link ruleLinks}:
+ * under `domainRules.proof: "required"` an unproven domain rule links nobody), and a host
+ * inside a domain one organization proved matches only that organization's domain rules.
  *
  * - `"multiple"`: one rule membership per matching active organization (the best rule is
  *   its source); rule memberships of active organizations no longer matched end.
@@ -127,7 +156,7 @@ export async function relinkUser(scope: CommandScope, user: User): Promise<void>
   const rules = await candidateRules(scope, user);
   // One look-up for the status of both the matching rules' owners and the user's organizations.
   const discontinued = await discontinuedAmong(session, [...rules.map((r) => r.organizationId), ...current.map((m) => m.organizationId)]);
-  const matches = rank(scope, user, rules.filter((r) => !discontinued.has(r.organizationId)));
+  const matches = rank(scope, user, rules.filter((r) => !discontinued.has(r.organizationId)), provenDomainsOf(rules));
   const live = current.filter((m) => !discontinued.has(m.organizationId)); // the dormant rest is never touched
   const byOrganization = new Map(live.map((m) => [m.organizationId, m]));
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound, OrgKitError } from "../errors.js";
 import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
-import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
+import type { DomainChallengeRecord, Membership, MembershipSource, MemberRuleProof, MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
@@ -35,8 +35,30 @@ export interface MembershipExplanation {
   readonly membership: Membership | null;
   /** For rule-created memberships, the rule (or `null` if it has since been removed). */
   readonly rule: MemberRuleRecord | null;
+  /**
+   * For a membership a domain rule created: whether the rule is proven, how, when and by
+   * whom (`proof`), and its last failed proof check (`lastFailure`). `null` otherwise.
+   */
+  readonly domainProof: DomainProofStatus | null;
   /** A sentence a person can read. */
   readonly reason: string;
+}
+
+/** The proof state of a domain rule, as `memberships.explain` shows it. */
+export interface DomainProofStatus {
+  readonly proven: boolean;
+  readonly proof: MemberRuleProof | null;
+  readonly lastFailure: DomainChallengeRecord["lastFailure"];
+}
+
+/** A clause on a domain rule's proof: `proven by DNS (…) on … by user u1`, or `not proven`. */
+function describeProof(status: DomainProofStatus): string {
+  const { proof, lastFailure } = status;
+  if (proof) {
+    const how = proof.method === "dns" ? `DNS (TXT record at ${proof.recordName})` : `affiliation (admin ${proof.userId}, ${proof.email})`;
+    return `proven by ${how} on ${proof.provenAt} by ${proof.provenBy.type} ${proof.provenBy.id}`;
+  }
+  return lastFailure ? `not proven (last check, by ${lastFailure.method}, failed on ${lastFailure.at}: ${lastFailure.reason})` : "not proven";
 }
 
 /** Membership use cases (see {@link OrgKit.memberships}). */
@@ -284,16 +306,20 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         }
         const membership = await scope.session.memberships.get(key.userId, key.organizationId);
         if (!membership) {
-          return { member: false, membership: null, rule: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
+          return { member: false, membership: null, rule: null, domainProof: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
         }
         const source = membership.source;
         if (source.type === "rule") {
           const rule = await scope.session.rules.get(source.ruleId);
-          const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
-          return { member: true, membership, rule, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+          const domainProof: DomainProofStatus | null =
+            rule?.kind === "domain" ? { proven: Boolean(rule.proof), proof: rule.proof ?? null, lastFailure: (await scope.session.rules.getChallenge(rule.id))?.lastFailure ?? null } : null;
+          const what = rule
+            ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})${domainProof ? `, ${describeProof(domainProof)}` : ""}`
+            : `rule ${source.ruleId}, since removed`;
+          return { member: true, membership, rule, domainProof, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
         }
         const how = source.type === "manual" ? "Added by hand" : "Brought in by an import";
-        return { member: true, membership, rule: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+        return { member: true, membership, rule: null, domainProof: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
       });
     },
   };

@@ -15,8 +15,10 @@ import { administers } from "./authorization.js";
 import { defineUseCase, type Need } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
-import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
+import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, provenDomainsOf, relinkUser, ruleLinks, settleDormantRuleMembership } from "./linking.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
+import { createDomainProof, provenClaimOver, provenDomainConflict, shadowedOrganizations, type DomainChallenge, type DomainProofResult, type ProveDomainOptions } from "./domain-proof.js";
+import { nodeTxtResolver, type TxtResolver } from "./txt-lookup.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
 export const addMemberRuleInputSchema = z
@@ -81,6 +83,43 @@ export interface RulesApi {
   previewAdd(actor: Actor, organizationId: string, input: AddMemberRuleInput, options?: { readonly limit?: number }): Promise<MemberRulePreview>;
   /** Who would leave or move if the rule were removed; changes nothing. */
   previewRemove(actor: Actor, organizationId: string, ruleId: string, options?: { readonly limit?: number }): Promise<MemberRulePreview>;
+  /**
+   * The TXT record that proves a domain rule (needs `edit` on the organization, as adding
+   * rules does): `{ name: "_orgkit.<domain>", value: "orgkit-verification=<token>" }`. The
+   * token is issued on the first call (`member_rule.domain_challenged`) and stays the
+   * same afterwards; it is stored per rule and goes with the rule. `VALIDATION_FAILED` for
+   * a rule that is not a domain rule, `NOT_FOUND` for a rule of another organization.
+   *
+   * @example
+   * ```ts
+   * const { name, value } = await kit.rules.domainChallenge(admin, acme.id, rule.id);
+   * // publish: name TXT "value", then:
+   * await kit.rules.proveDomain(admin, acme.id, rule.id);
+   * ```
+   */
+  domainChallenge(actor: Actor, organizationId: string, ruleId: string): Promise<DomainChallenge>;
+  /**
+   * Proves a domain rule: by affiliation (an admin of the organization holds a verified
+   * address at the domain itself), or by DNS (a TXT record at the challenge's name holds
+   * its value), affiliation first unless `options.method` says which. Needs what adding
+   * the rule needs: `edit` on the organization, and on every active organization whose
+   * linking domain rule the proof would shadow. A proven domain is the organization's
+   * alone in the tenant: adding a domain rule at or under it elsewhere is refused
+   * (`RULE_CONFLICT`, reason `domain_proven`), other organizations' rules stop matching
+   * hosts there, and two organizations never hold proofs of nesting domains (the second
+   * is `RULE_CONFLICT`, also when both prove at once).
+   *
+   * A failed check is a result (`proven: false` with the reason), not an error: it is
+   * recorded (`member_rule.domain_proof_failed`) and shown by `memberships.explain`. The
+   * DNS lookup runs with no transaction open.
+   *
+   * @example
+   * ```ts
+   * const result = await kit.rules.proveDomain(admin, acme.id, rule.id);
+   * if (!result.proven) console.log(result.reason, result.challenge.name, result.challenge.value);
+   * ```
+   */
+  proveDomain(actor: Actor, organizationId: string, ruleId: string, options?: ProveDomainOptions): Promise<DomainProofResult>;
 }
 
 const PAGE = 500;
@@ -114,7 +153,9 @@ function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], c
   );
 }
 
-export function createRulesApi(runtime: Runtime): RulesApi {
+const proveOptionsSchema = z.object({ method: z.enum(["dns", "affiliation"]).optional() }).strict();
+
+export function createRulesApi(runtime: Runtime, resolver: TxtResolver = nodeTxtResolver): RulesApi {
   const config = runtime.config;
   const options = ruleOptions(config);
   const matcherOptions = { defaultRegion: options.defaultRegion, lowerCaseLocalPart: options.lowerCaseLocalPart, conflictPolicy: "allow" as const };
@@ -133,13 +174,22 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     const owners = await session.organizations.getMany([...new Set(records.map((r) => r.organizationId))]);
     const active = new Set(owners.filter((o) => o.status === "active").map((o) => o.id));
     // The rule's own organization counts even when discontinued: removing one of its rules re-sources its dormant memberships too.
-    const matcher = compileMatcher(records.filter((r) => active.has(r.organizationId) || r.organizationId === rule.organizationId).map(toRule), matcherOptions);
-    const preview = matcher.preview(rule, people.map((p) => ({ ...matchableIdentity(p, config), id: p.id })), action);
+    const matcher = compileMatcher(
+      records.filter((r) => (active.has(r.organizationId) || r.organizationId === rule.organizationId) && ruleLinks(config, r)).map(toRule),
+      { ...matcherOptions, provenDomains: provenDomainsOf(records) },
+    );
+    // A domain rule that does not link yet (unproven under "required") changes nobody's matches.
+    const linking = ruleLinks(config, records.find((r) => r.id === rule.id) ?? rule);
+    const preview = linking
+      ? matcher.preview(rule, people.map((p) => ({ ...matchableIdentity(p, config), id: p.id })), action)
+      : { rule, joining: [], leaving: [], primaryChanges: [] };
     const sameValue = records.filter((r) => r.kind === rule.kind && r.value === rule.value && r.organizationId !== rule.organizationId);
     return {
       rule: preview.rule,
       conflicts: sameValue.map(toRule),
-      rejected: action === "add" && config.ruleConflict === "reject" && sameValue.length > 0,
+      rejected:
+        action === "add" &&
+        ((exclusiveClaim(rule) && sameValue.length > 0) || (rule.kind === "domain" && (await provenClaimOver(session, config, rule.value, rule.organizationId)) !== null)),
       joining: preview.joining.map((c) => ({ userId: c.person.id, organizationId: c.organizationId })),
       leaving: preview.leaving.map((c) => ({ userId: c.person.id, organizationId: c.organizationId })),
       moving: preview.primaryChanges.map((c) => ({ userId: c.person.id, from: c.from?.organizationId ?? null, to: c.to?.organizationId ?? null })),
@@ -154,6 +204,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
    * subdomain's parent) is out-ranked by theirs, so it is not an overlap here.
    */
   async function overlappingClaims(session: StorageSession, rule: MemberRule): Promise<MemberRuleRecord[]> {
+    // A rule that links nobody yet (a domain rule under "required" proof) takes no one from anyone.
+    if (!ruleLinks(config, rule)) return [];
     let keys: readonly RuleLookupKey[];
     let host: string | null = null;
     if (rule.kind === "email" || rule.kind === "domain") {
@@ -164,7 +216,7 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     if (keys.length === 0) return [];
     const found = await session.rules.findByKeys(keys);
     return found.filter((other) => {
-      if (other.organizationId === rule.organizationId) return false;
+      if (other.organizationId === rule.organizationId || !ruleLinks(config, other)) return false;
       if (other.kind !== "domain" || host === null) return other.kind === rule.kind && other.value === rule.value;
       return other.value === host || (other.includeSubdomains && host.endsWith(`.${other.value}`));
     });
@@ -198,7 +250,12 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     async command(scope, { orgId }, { organization, rule }) {
       const { session } = scope;
       assertAssignable(organization);
-      const exclusive = config.ruleConflict === "reject";
+      // A domain another organization proved is its alone: no rule at or under it, whoever adds it.
+      if (rule.kind === "domain") {
+        const proven = await provenClaimOver(session, config, rule.value, orgId);
+        if (proven) throw provenDomainConflict(scope.auth, rule, proven, await session.organizations.get(proven.organizationId));
+      }
+      const exclusive = exclusiveClaim(rule);
       if (exclusive) {
         const existing = (await session.rules.findByKeys([{ kind: rule.kind, value: rule.value }])).filter((r) => r.organizationId !== orgId);
         if (existing.length > 0) throw ruleConflict(rule, existing);
@@ -233,8 +290,13 @@ export function createRulesApi(runtime: Runtime): RulesApi {
       if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
       const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
       await session.organizations.update(result.organization, organization.version);
+      // Rules of other organizations the proof shadowed, read before the proof goes: they link again after it.
+      const shadowed = record.kind === "domain" && record.proof ? await shadowedOrganizations(session, config, record.value, orgId) : [];
       await session.rules.delete(id);
       scope.recordDomain(result.events);
+      if (record.kind === "domain" && record.proof) {
+        scope.record({ type: "member_rule.domain_proof_removed", organizationId: orgId, data: { ruleId: id, domain: record.value, method: record.proof.method, reason: "rule_removed" } });
+      }
       let usersRelinked = 0;
       const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
       for await (const page of pages) {
@@ -249,6 +311,8 @@ export function createRulesApi(runtime: Runtime): RulesApi {
           usersRelinked++;
         }
       }
+      // The hosts the proof kept for this organization are open to the other organizations' rules again.
+      if (shadowed.length > 0) usersRelinked += await linkUsersMatchingRule(scope, { kind: "domain", value: record.value, includeSubdomains: true });
       return { rule: record, organization: result.organization, usersRelinked };
     },
   });
@@ -258,9 +322,34 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     action: `edit member rules of organization ${organization.id}`,
   });
 
+  /**
+   * Whether storage holds the rule as an exclusive claim: under `"reject"`, except a domain
+   * rule under `"required"` proof, whose claim is its proof (an unproven one links nobody,
+   * so it must not keep the domain's owner from adding and proving the same domain).
+   */
+  function exclusiveClaim(rule: Pick<MemberRule, "kind">): boolean {
+    return config.ruleConflict === "reject" && !(rule.kind === "domain" && config.domainRules.proof === "required");
+  }
+
+  const domainProof = createDomainProof({ runtime, resolver, editRules });
+
 
 
   return {
+    async domainChallenge(actor, organizationId, ruleId) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      return domainProof.challenge(ref, orgId, parseInput(idSchema, ruleId, "rule id", ["ruleId"]));
+    },
+
+    async proveDomain(actor, organizationId, ruleId, proveOptions) {
+      const ref = parseActor(actor);
+      const orgId = orgIdOf(organizationId);
+      const id = parseInput(idSchema, ruleId, "rule id", ["ruleId"]);
+      const { method } = parseInput(proveOptionsSchema, proveOptions ?? {}, "options", ["options"]);
+      return domainProof.prove(ref, orgId, id, method);
+    },
+
     async add(actor, organizationId, input) {
       const ref = parseActor(actor);
       const orgId = orgIdOf(organizationId);

@@ -23,7 +23,7 @@
  */
 import type { PolicyChange } from "../permissions/changes.js";
 import type { MemberRuleLookupKey } from "../domain/matching/lookup-keys.js";
-import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
+import type { DomainChallengeRecord, Membership, MemberRuleProof, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
 import type { BuiltInUsergroup } from "../permissions/snapshot.js";
 
@@ -233,6 +233,8 @@ export interface MembershipRepository {
   delete(userId: string, organizationId: string): Promise<boolean>;
   /** All memberships ordered by (user id, organization id), a page at a time; `after` as in `listBySourceRule` but user id first. */
   scan(options: KeysetOptions): Promise<Membership[]>;
+  /** The organization's admin memberships (`admin: true`) ordered by user id; `after` is a user id. */
+  listAdmins(organizationId: string, options: KeysetOptions): Promise<Membership[]>;
 }
 
 /** Member rules, indexed for matching. Kept in step with each organization's `memberRules` by the service. */
@@ -246,6 +248,25 @@ export interface MemberRuleRepository {
   listByOrganization(organizationId: string): Promise<MemberRuleRecord[]>;
   /** All rules by id order, a page at a time. */
   scan(options: KeysetOptions): Promise<MemberRuleRecord[]>;
+  /**
+   * Domain rules whose value is `domain` or lies under it at a label boundary
+   * (`eu.acme.com` and `acme.com` for `acme.com`, never `notacme.com`), ordered by id, a
+   * page at a time (`after` is a rule id); with `provenOnly`, only rules with a `proof`.
+   * An index range on the domain's reversed labels, never a scan of all rules.
+   */
+  findWithinDomain(domain: string, options: KeysetOptions & { readonly provenOnly?: boolean }): Promise<MemberRuleRecord[]>;
+  /**
+   * Sets (or with `null` clears) the `proof` of domain rule `id`; `false` when there is no
+   * such rule. `CONFLICT` (reason `unique`) when another organization's proven domain
+   * rule nests with it (the same domain, one above it or one under it at a label
+   * boundary), also when both proofs are written at the same moment; `VALIDATION_FAILED`
+   * for a rule that is not a domain rule.
+   */
+  setProof(id: string, proof: MemberRuleProof | null): Promise<boolean>;
+  /** The challenge of rule `ruleId`, or `null`. */
+  getChallenge(ruleId: string): Promise<DomainChallengeRecord | null>;
+  /** Inserts or replaces the challenge of rule `challenge.ruleId`; `false` when there is no such rule. Deleting the rule deletes its challenge. */
+  putChallenge(challenge: DomainChallengeRecord): Promise<boolean>;
 }
 
 /** Usergroups. Few per installation; listed whole. */

@@ -46,4 +46,10 @@ export interface RawInspector {
   membership(userId: string, organizationId: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** How many rows `table` holds. */
   count(table: RawTable): Promise<number>;
+  /**
+   * Optional: the stored member rule `id` (`id`, `organizationId`, `kind`, `value`), with
+   * `proven` (a boolean), `proofMethod` (`"dns"`, `"affiliation"` or null) and the token
+   * of its challenge as `challengeToken` (null when none), or null when there is no rule.
+   */
+  rule?(id: string): Promise<Readonly<Record<string, unknown>> | null>;
 }

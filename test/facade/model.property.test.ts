@@ -11,8 +11,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isOrgKitError, type Membership, type MembershipPolicy, type OrgKit, type Storage } from "../../src/index.js";
+import { isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver } from "../../src/index.js";
 import { compilePolicy } from "../../src/permissions/index.js";
+import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { admin, as, setup, system } from "./setup.js";
 
 const ORGS = ["o1", "o2", "o3", "o4"] as const;
@@ -30,7 +31,10 @@ type Action =
   | { type: "removeRule"; org: string }
   | { type: "setEmail"; user: string; domain: string }
   | { type: "discontinue"; org: string }
-  | { type: "reactivate"; org: string };
+  | { type: "reactivate"; org: string }
+  // ----- domain proof (see the "with domain proof" block at the end)
+  | { type: "challenge"; org: string }
+  | { type: "prove"; org: string; publish: boolean };
 
 interface Step {
   actor: ActorName;
@@ -67,8 +71,8 @@ const lifecycleStep: fc.Arbitrary<Step> = fc.record({
   ),
 });
 
-async function world(policy: MembershipPolicy) {
-  const { kit, storage } = await setup({ membershipPolicy: policy });
+async function world(policy: MembershipPolicy, config: OrgKitConfigInput = {}) {
+  const { kit, storage } = await setup({ membershipPolicy: policy, ...config }, memoryStorage(), proofDns.resolver);
   for (const id of ORGS) await kit.organizations.create(admin, { id, name: id, allowedRoles: ["member"] });
   for (const [i, id] of USERS.entries()) await kit.users.upsert(system, { id, emails: [{ value: `${id}@${DOMAINS[i % DOMAINS.length]}`, verified: true }] });
   // One rule from the start, so that every sequence has rule memberships to keep or lose.
@@ -92,6 +96,10 @@ async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<b
     case "detach":
     case "addRule":
     case "removeRule":
+    // Domain proof needs what adding the rule needs: edit on the organization, and on the
+    // active organizations whose rules the proof shadows (the agent edits every one here).
+    case "challenge":
+    case "prove":
       return orgEdit;
     case "discontinue":
     case "reactivate":
@@ -135,7 +143,52 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
       return void (await kit.organizations.discontinue(who, a.org));
     case "reactivate":
       return void (await kit.organizations.reactivate(who, a.org));
+    // ----- domain proof
+    case "challenge": {
+      const rules = await storage.rules.listByOrganization(a.org);
+      return void (await kit.rules.domainChallenge(who, a.org, rules[0]?.id ?? "none"));
+    }
+    case "prove": {
+      const rules = await storage.rules.listByOrganization(a.org);
+      proofDns.publishing = a.publish ? storage : null;
+      try {
+        const result = await kit.rules.proveDomain(who, a.org, rules[0]?.id ?? "none");
+        if (result.proven && result.changed) proofDns.proofs++;
+        return;
+      } finally {
+        proofDns.publishing = null;
+      }
+    }
   }
+}
+
+/**
+ * The model's DNS: while a `prove` step with `publish` runs, every challenge issued for the
+ * domain asked about is published (the domain's owner published them all); otherwise nothing is.
+ */
+const proofDns: { publishing: Storage | null; proofs: number; resolver: TxtResolver } = {
+  publishing: null,
+  proofs: 0,
+  resolver: {
+    async resolveTxt(name) {
+      const storage = proofDns.publishing;
+      if (storage === null) return [];
+      const domain = name.slice("_orgkit.".length);
+      const rules = await storage.rules.findByKeys([{ kind: "domain", value: domain }]);
+      const tokens = await Promise.all(rules.map((r) => storage.rules.getChallenge(r.id)));
+      return tokens.flatMap((c) => (c ? [[`orgkit-verification=${c.token}`]] : []));
+    },
+  },
+};
+
+/**
+ * Whether a rule links anyone: not an unproven domain rule under `proof: "required"`, and
+ * not a domain rule whose domain another organization proved (the model's domains do not nest).
+ */
+function links(rule: MemberRuleRecord, rules: readonly MemberRuleRecord[], required: boolean): boolean {
+  if (rule.kind !== "domain") return true;
+  if (required && !rule.proof) return false;
+  return !rules.some((other) => other.kind === "domain" && other.value === rule.value && other.proof && other.organizationId !== rule.organizationId);
 }
 
 async function checkInvariants(storage: Storage, model: Model): Promise<void> {
@@ -165,11 +218,14 @@ async function checkInvariants(storage: Storage, model: Model): Promise<void> {
       expect(rule, `membership of ${id} in ${m.organizationId} cites a missing rule`).toBeDefined();
       expect(rule!.organizationId).toBe(m.organizationId);
       const dormant = (await storage.organizations.get(m.organizationId))!.status === "discontinued";
-      if (!dormant && !model.keptAcrossIdentityChange.has(pair(id, m.organizationId))) expect(rule!.value).toBe(host);
+      if (!dormant && !model.keptAcrossIdentityChange.has(pair(id, m.organizationId))) {
+        expect(rule!.value).toBe(host);
+        expect(links(rule!, rules, model.proofRequired), `${id} is in ${m.organizationId} by a rule that links nobody`).toBe(true);
+      }
     }
     // Under "single", a user in no organization matches no active organization's rule (it would have joined).
     if (policy === "single" && memberships.length === 0 && !removedByHand.has(id)) {
-      for (const rule of rules.filter((r) => r.value === host)) {
+      for (const rule of rules.filter((r) => r.value === host && links(r, rules, model.proofRequired))) {
         const owner = (await storage.organizations.get(rule.organizationId))!;
         expect(owner.status, `${id} matches ${rule.organizationId} but belongs nowhere`).not.toBe("active");
       }
@@ -177,12 +233,17 @@ async function checkInvariants(storage: Storage, model: Model): Promise<void> {
     // Under "multiple", every matching rule of an active organization has linked the user.
     // (A membership removed by hand stays removed until the user is next re-linked: not checked for those users.)
     if (policy === "multiple" && !removedByHand.has(id)) {
-      for (const rule of rules.filter((r) => r.value === host)) {
+      for (const rule of rules.filter((r) => r.value === host && links(r, rules, model.proofRequired))) {
         const owner = (await storage.organizations.get(rule.organizationId))!;
         if (owner.status !== "active") continue;
         expect(memberships.some((m) => m.organizationId === rule.organizationId), `${id} not linked to ${rule.organizationId}`).toBe(true);
       }
     }
+  }
+  // 5. A domain is proven by one organization at most.
+  for (const d of DOMAINS) {
+    const provers = new Set(rules.filter((r) => r.kind === "domain" && r.value === d && r.proof).map((r) => r.organizationId));
+    expect(provers.size, `${d} proven by ${[...provers].join(", ")}`).toBeLessThanOrEqual(1);
   }
   // 4. Nothing is lost: a discontinued organization's memberships stay exactly as they were kept.
   for (const [orgId, kept] of model.kept) await expectKept(storage, orgId, kept, "while the organization was discontinued");
@@ -234,6 +295,8 @@ async function expectKept(storage: Storage, orgId: string, kept: ReadonlyMap<str
 interface Model {
   /** The membership policy in force. */
   readonly policy: MembershipPolicy;
+  /** `domainRules.proof` is `"required"`. */
+  readonly proofRequired: boolean;
   /** Users whose rule membership was removed by hand. */
   readonly removedByHand: Set<string>;
   /**
@@ -243,14 +306,15 @@ interface Model {
    */
   readonly kept: Map<string, Map<string, KeptMembership>>;
   /**
-   * `user|organization` rule memberships kept dormant while the user's identity changed:
-   * they may cite a rule the user no longer matches until the user is next re-linked.
+   * `user|organization` rule memberships kept dormant while the user's identity changed
+   * (or while another organization proved the rule's domain): they may cite a rule the
+   * user no longer matches, or that no longer links, until the user is next re-linked.
    */
   readonly keptAcrossIdentityChange: Set<string>;
 }
 
-function emptyModel(policy: MembershipPolicy): Model {
-  return { policy, removedByHand: new Set(), kept: new Map(), keptAcrossIdentityChange: new Set() };
+function emptyModel(policy: MembershipPolicy, proofRequired = false): Model {
+  return { policy, proofRequired, removedByHand: new Set(), kept: new Map(), keptAcrossIdentityChange: new Set() };
 }
 
 /** The system under test. */
@@ -355,6 +419,13 @@ class Reactivate extends UseCase {
   protected override async apply(model: Model, { storage }: Real): Promise<void> {
     const orgId = (this.step.action as Extract<Action, { type: "reactivate" }>).org;
     await expectKept(storage, orgId, model.kept.get(orgId) ?? new Map(), "by reactivation");
+    // Woken unchanged, a membership may cite a rule another organization's proof shadows since: it ends at the next re-link.
+    const rules = (await Promise.all(ORGS.map((o) => storage.rules.listByOrganization(o)))).flat();
+    for (const userId of model.kept.get(orgId)?.keys() ?? []) {
+      const m = await storage.memberships.get(userId, orgId);
+      const rule = m?.source.type === "rule" ? rules.find((r) => m.source.type === "rule" && r.id === m.source.ruleId) : undefined;
+      if (rule && !links(rule, rules, model.proofRequired)) model.keptAcrossIdentityChange.add(pair(userId, orgId));
+    }
     model.kept.delete(orgId);
   }
 }
@@ -374,5 +445,45 @@ describe.each(["single", "multiple"] as const)("random use-case sequences (%s po
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Domain proof: the same model with `challenge` and `prove` steps (a fake resolver that
+// publishes every challenge of the domain when the step says so), under "required" proof
+// (unproven domain rules link nobody; two organizations may hold one domain's rule) and
+// under "optional" proof with shared claims ("allow"), where a proof shadows the other
+// organizations' rules of its domain. Invariants: a domain is proven by one organization
+// at most, and rule memberships come from rules that link.
+
+const proofStep: fc.Arbitrary<Step> = fc.record({
+  actor: fc.constantFrom(...ACTORS),
+  action: fc.oneof(
+    { arbitrary: fc.record({ type: fc.constant("challenge" as const), org }), weight: 2 },
+    // o2 has a rule from the start, with a challenge issued (see the world): proofs do happen.
+    { arbitrary: fc.record({ type: fc.constant("prove" as const), org: fc.constantFrom("o2", "o2", ...ORGS), publish: fc.boolean() }), weight: 4 },
+    { arbitrary: fc.record({ type: fc.constant("addRule" as const), org, domain }), weight: 3 },
+  ),
+});
+
+describe.each([
+  { policy: "single", proof: "required", ruleConflict: "reject" },
+  { policy: "multiple", proof: "required", ruleConflict: "reject" },
+  { policy: "single", proof: "optional", ruleConflict: "allow" },
+  { policy: "multiple", proof: "optional", ruleConflict: "allow" },
+] as const)("random use-case sequences with domain proof ($policy policy, $proof proof, $ruleConflict)", ({ policy, proof, ruleConflict }) => {
+  it("keep the invariants, one prover per domain, and never let an actor exceed its rights", async () => {
+    const before = proofDns.proofs;
+    await fc.assert(
+      fc.asyncProperty(fc.commands([step.map(commandOf), lifecycleStep.map(commandOf), proofStep.map(commandOf)], { maxCommands: 30, size: "max" }), async (commands) => {
+        const real = await world(policy, { domainRules: { proof }, ruleConflict });
+        const [first] = await real.storage.rules.listByOrganization("o2");
+        await real.kit.rules.domainChallenge(admin, "o2", first!.id);
+        await fc.asyncModelRun(() => ({ model: emptyModel(policy, proof === "required"), real }), commands);
+      }),
+      { numRuns: 30 },
+    );
+    // The sequences do prove domains (a challenge, then a published record), not only fail to.
+    expect(proofDns.proofs).toBeGreaterThan(before);
   });
 });

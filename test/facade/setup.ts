@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type Storage } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type Storage, type TxtResolver } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
@@ -9,8 +9,8 @@ export const admin = { type: "user", id: "admin" } as const;
 export const as = (id: string) => ({ type: "user", id }) as const;
 
 /** A kit on fresh memory storage with a deterministic clock and ids, and a platform admin `admin`. */
-export async function setup(config: OrgKitConfigInput = {}, storage: Storage = memoryStorage()) {
-  const kit = createOrgKit({ storage, clock: createTestClock().now, ids: createTestIds(), config });
+export async function setup(config: OrgKitConfigInput = {}, storage: Storage = memoryStorage(), dns?: TxtResolver) {
+  const kit = createOrgKit({ storage, clock: createTestClock().now, ids: createTestIds(), config, ...(dns ? { dns } : {}) });
   await kit.users.upsert(system, { id: "admin", kind: "agent", platformRole: "admin", registered: true });
   return { kit, storage };
 }

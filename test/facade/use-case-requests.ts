@@ -801,6 +801,26 @@ export const USE_CASES: readonly UseCase[] = [
     allowed: (p, c) => ask.edit(p, c.actor, c.org),
     run: (kit, c) => kit.rules.previewAdd(as(c.actor), c.org, { kind: "domain", value: `p${c.fresh}.example` }),
   },
+  // ----- domain proof (the target's rule is a domain rule; no other organization's rule shares its domain)
+  {
+    name: "rules.domainChallenge",
+    kind: "write",
+    requests: "canOnOrganization(actor, edit, org)",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.edit(p, c.actor, c.org),
+    precondition: (f, c) => either(f.rules.some((r) => r.id === c.rule && r.organizationId === c.org) ? null : { codes: ["NOT_FOUND"] }, whenDiscontinued(f, c.org)),
+    run: (kit, c) => kit.rules.domainChallenge(as(c.actor), c.org, c.rule ?? "no-rule"),
+  },
+  {
+    name: "rules.proveDomain[affiliation]",
+    kind: "write",
+    requests: "canOnOrganization(actor, edit, org) ∧ canOnOrganization(actor, edit, o) for every active o whose linking domain rule the proof shadows (none here)",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.edit(p, c.actor, c.org),
+    precondition: (f, c) => either(f.rules.some((r) => r.id === c.rule && r.organizationId === c.org) ? null : { codes: ["NOT_FOUND"] }, whenDiscontinued(f, c.org)),
+    // No admin of the target holds an address at its domain: a failed check, recorded (an event), returned.
+    run: (kit, c) => kit.rules.proveDomain(as(c.actor), c.org, c.rule ?? "no-rule", { method: "affiliation" }),
+  },
   {
     name: "rules.previewRemove",
     kind: "guarded-read",

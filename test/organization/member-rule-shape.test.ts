@@ -8,7 +8,7 @@ import type { MemberRuleLookupKey } from "../../src/domain/matching/lookup-keys.
 describe("one member-rule shape", () => {
   it("the organization's rules, storage records and lookup keys are views of orgkit/matching's MemberRule", () => {
     expectTypeOf<Readonly<OrganizationMemberRule>>().toEqualTypeOf<Omit<MemberRule, "organizationId">>();
-    expectTypeOf<Omit<MemberRuleRecord, "exclusive">>().toEqualTypeOf<MemberRule>();
+    expectTypeOf<Omit<MemberRuleRecord, "exclusive" | "proof">>().toEqualTypeOf<MemberRule>();
     expectTypeOf<RuleLookupKey>().toEqualTypeOf<MemberRuleLookupKey>();
     expectTypeOf<MemberRuleLookupKey>().toEqualTypeOf<Pick<MemberRule, "kind" | "value">>();
   });

@@ -18,12 +18,14 @@ export class MembershipStore extends IndexedTable<Membership> implements SyncRep
   private readonly byUser = new MultiIndex();
   private readonly byOrganization = new MultiIndex();
   private readonly bySourceRule = new MultiIndex();
+  private readonly adminsByOrganization = new MultiIndex();
 
   protected index(key: string, membership: Membership): void {
     this.keys.add(key);
     this.byUser.add(membership.userId, membership.organizationId);
     this.byOrganization.add(membership.organizationId, membership.userId);
     if (membership.source.type === "rule") this.bySourceRule.add(membership.source.ruleId, pairKey(membership.organizationId, membership.userId));
+    if (membership.admin === true) this.adminsByOrganization.add(membership.organizationId, membership.userId);
   }
 
   protected unindex(key: string, membership: Membership): void {
@@ -31,6 +33,7 @@ export class MembershipStore extends IndexedTable<Membership> implements SyncRep
     this.byUser.remove(membership.userId, membership.organizationId);
     this.byOrganization.remove(membership.organizationId, membership.userId);
     if (membership.source.type === "rule") this.bySourceRule.remove(membership.source.ruleId, pairKey(membership.organizationId, membership.userId));
+    if (membership.admin === true) this.adminsByOrganization.remove(membership.organizationId, membership.userId);
   }
 
   private at(userId: string, organizationId: string): Membership {
@@ -83,5 +86,12 @@ export class MembershipStore extends IndexedTable<Membership> implements SyncRep
   scan(options: KeysetOptions): Membership[] {
     const { after, limit } = readKeyset(options);
     return this.keys.take(after, limit).map((key) => this.rows.get(key)!);
+  }
+
+  listAdmins(organizationId: string, options: KeysetOptions): Membership[] {
+    checkString(organizationId, "organizationId");
+    const { after, limit } = readKeyset(options);
+    const userIds = this.adminsByOrganization.get(organizationId);
+    return userIds === undefined ? [] : userIds.take(after, limit).map((userId) => this.at(userId, organizationId));
   }
 }

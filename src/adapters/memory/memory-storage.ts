@@ -86,8 +86,20 @@ const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
   "put",
   "delete",
   "scan",
+  "listAdmins",
 );
-const RULE_METHODS = methodList<MemberRuleRepository>()("get", "insert", "delete", "findByKeys", "listByOrganization", "scan");
+const RULE_METHODS = methodList<MemberRuleRepository>()(
+  "get",
+  "insert",
+  "delete",
+  "findByKeys",
+  "listByOrganization",
+  "scan",
+  "findWithinDomain",
+  "setProof",
+  "getChallenge",
+  "putChallenge",
+);
 const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "insert", "update", "delete");
 const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
 const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
@@ -304,6 +316,7 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
       if (table === "changes") return stores.changes.rawEntries().length;
       return table === "events" ? stores.events.rawEvents().length : stores[table].rawRows().size;
     },
+    challenge: (ruleId: string) => (stores.rules.rawChallenges().get(ruleId) ?? null) as Record<string, unknown> | null,
     pendingWrites: () => journal.size,
     busy: () => pending > 0,
   };

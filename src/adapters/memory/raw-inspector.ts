@@ -33,5 +33,20 @@ export function memoryInspector(storage: Storage): RawInspector {
     user: async (id) => internals.row("users", id),
     membership: async (userId, organizationId) => internals.row("memberships", `${userId}\u0000${organizationId}`),
     count: async (table) => internals.count(table),
+    rule: async (id) => {
+      const row = internals.row("rules", id);
+      if (row === null) return null;
+      const proof = row["proof"] as { method?: unknown } | null | undefined;
+      const challenge = internals.challenge(id);
+      return {
+        id: row["id"],
+        organizationId: row["organizationId"],
+        kind: row["kind"],
+        value: row["value"],
+        proven: proof !== null && proof !== undefined,
+        proofMethod: proof?.method ?? null,
+        challengeToken: challenge?.["token"] ?? null,
+      };
+    },
   };
 }

@@ -1,5 +1,6 @@
-import type { MemberRuleRecord } from "../../domain/membership/model.js";
+import type { DomainChallengeRecord, MemberRuleProof, MemberRuleRecord } from "../../domain/membership/model.js";
 import type { KeysetOptions, MemberRuleRepository, RuleLookupKey } from "../../storage/ports.js";
+import type { Journal } from "./journal.js";
 import { checkRecord, checkString, conflict, invalidArgument, pairKey, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
@@ -7,9 +8,30 @@ import { MultiIndex } from "./multi-index.js";
 import { SortedKeys } from "./sorted-keys.js";
 import type { SyncRepository } from "./sync-repository.js";
 
+/** A domain's labels reversed (`eu.acme.com` → `com.acme.eu`): names under a domain share its prefix. */
+function reverseLabels(domain: string): string {
+  return domain.split(".").reverse().join(".");
+}
+
+/** The challenges of domain rules, by rule id: a table of its own, so reading a rule never shows a token. @internal */
+class ChallengeTable extends IndexedTable<DomainChallengeRecord> {
+  protected index(): void {}
+  protected unindex(): void {}
+  get(ruleId: string): DomainChallengeRecord | null {
+    return this.rows.get(ruleId) ?? null;
+  }
+  put(challenge: DomainChallengeRecord): void {
+    this.write(challenge.ruleId, freezeCopy(challenge));
+  }
+  remove(ruleId: string): void {
+    this.write(ruleId, undefined);
+  }
+}
+
 /**
  * Member rules, indexed by id (sorted), by `kind ␀ value` (for matching), by owning
- * organization, and the exclusive claim on each `kind ␀ value`.
+ * organization, the exclusive claim on each `kind ␀ value`, domain rules by reversed
+ * labels (for `findWithinDomain`), and proven domains. Challenges live in a table beside.
  *
  * @internal
  */
@@ -18,6 +40,16 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
   private readonly byKey = new MultiIndex();
   private readonly byOrganization = new MultiIndex();
   private readonly exclusiveOwner = new Map<string, string>();
+  /** `reversed labels ␀ id` of every domain rule. */
+  private readonly byZone = new SortedKeys();
+  /** Proven domain → the id of the proven rule (one organization per domain; one rule per value in an organization). */
+  private readonly provenByDomain = new MultiIndex();
+  private readonly challenges: ChallengeTable;
+
+  constructor(journal: Journal) {
+    super(journal);
+    this.challenges = new ChallengeTable(journal);
+  }
 
   protected index(id: string, rule: MemberRuleRecord): void {
     const key = pairKey(rule.kind, rule.value);
@@ -25,6 +57,10 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
     this.byKey.add(key, id);
     this.byOrganization.add(rule.organizationId, id);
     if (rule.exclusive) this.exclusiveOwner.set(key, id);
+    if (rule.kind === "domain") {
+      this.byZone.add(pairKey(reverseLabels(rule.value), id));
+      if (rule.proof) this.provenByDomain.add(rule.value, id);
+    }
   }
 
   protected unindex(id: string, rule: MemberRuleRecord): void {
@@ -33,6 +69,15 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
     this.byKey.remove(key, id);
     this.byOrganization.remove(rule.organizationId, id);
     if (rule.exclusive && this.exclusiveOwner.get(key) === id) this.exclusiveOwner.delete(key);
+    if (rule.kind === "domain") {
+      this.byZone.delete(pairKey(reverseLabels(rule.value), id));
+      if (rule.proof) this.provenByDomain.remove(rule.value, id);
+    }
+  }
+
+  /** The challenges' rows, for the raw inspector. */
+  rawChallenges(): ReadonlyMap<string, DomainChallengeRecord> {
+    return this.challenges.rawRows();
   }
 
   get(id: string): MemberRuleRecord | null {
@@ -63,6 +108,88 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
   delete(id: string): boolean {
     if (!this.rows.has(checkString(id, "id"))) return false;
     this.write(id, undefined);
+    this.challenges.remove(id);
+    return true;
+  }
+
+  /** Ids of the domain rules at or under `domain` (label boundary), unordered. */
+  private idsWithin(domain: string, visit: (id: string) => void): void {
+    const reversed = reverseLabels(domain);
+    for (const prefix of [`${reversed}\u0000`, `${reversed}.`]) {
+      this.byZone.forEachFrom(prefix, true, (key) => {
+        if (!key.startsWith(prefix)) return false;
+        const id = key.slice(key.lastIndexOf("\u0000") + 1);
+        visit(id);
+        return true;
+      });
+    }
+  }
+
+  findWithinDomain(domain: string, options: KeysetOptions & { readonly provenOnly?: boolean }): MemberRuleRecord[] {
+    checkString(domain, "domain");
+    const { after, limit } = readKeyset(options);
+    const provenOnly = (options as { provenOnly?: unknown }).provenOnly;
+    if (provenOnly !== undefined && typeof provenOnly !== "boolean") throw invalidArgument("options.provenOnly", "must be a boolean");
+    const ids: string[] = [];
+    this.idsWithin(domain, (id) => {
+      if (after !== null && id <= after) return;
+      if (provenOnly === true && !this.rows.get(id)!.proof) return;
+      ids.push(id);
+    });
+    return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit).map((id) => this.rows.get(id)!);
+  }
+
+  setProof(id: string, proof: MemberRuleProof | null): boolean {
+    const rule = this.rows.get(checkString(id, "id"));
+    if (rule === undefined) return false;
+    if (rule.kind !== "domain") throw invalidArgument("id", `rule ${id} is a ${rule.kind} rule; only domain rules can be proven`);
+    if (proof !== null && (typeof proof !== "object" || typeof (proof as { method?: unknown }).method !== "string")) throw invalidArgument("proof", "must be a proof or null");
+    if (proof !== null) {
+      const other = this.nestedProofOfAnother(rule);
+      if (other !== null) {
+        throw conflict("unique", `Organization ${other.organizationId} has proven the domain '${other.value}', which nests with '${rule.value}'`, {
+          entity: "rule",
+          field: "proof",
+          id,
+          value: rule.value,
+          existingId: other.id,
+          existingOrganizationId: other.organizationId,
+        });
+      }
+    }
+    const { proof: _, ...rest } = rule;
+    this.write(id, freezeCopy(proof === null ? rest : { ...rest, proof }));
+    return true;
+  }
+
+  /** Another organization's proven domain rule at, above or under `rule`'s domain, if any. */
+  private nestedProofOfAnother(rule: MemberRuleRecord): MemberRuleRecord | null {
+    const domain = rule.value;
+    for (let start = 0; ; ) {
+      for (const otherId of this.provenByDomain.get(start === 0 ? domain : domain.slice(start))?.toArray() ?? []) {
+        const other = this.rows.get(otherId)!;
+        if (other.organizationId !== rule.organizationId) return other;
+      }
+      const dot = domain.indexOf(".", start);
+      if (dot < 0) break;
+      start = dot + 1;
+    }
+    let found: MemberRuleRecord | null = null;
+    this.idsWithin(domain, (otherId) => {
+      const other = this.rows.get(otherId)!;
+      if (found === null && other.proof && other.organizationId !== rule.organizationId) found = other;
+    });
+    return found;
+  }
+
+  getChallenge(ruleId: string): DomainChallengeRecord | null {
+    return this.challenges.get(checkString(ruleId, "ruleId"));
+  }
+
+  putChallenge(challenge: DomainChallengeRecord): boolean {
+    checkRecord(challenge, "challenge", ["ruleId", "organizationId", "domain", "token", "issuedAt"]);
+    if (this.rows.get(challenge.ruleId)?.organizationId !== challenge.organizationId) return false;
+    this.challenges.put(challenge);
     return true;
   }
 

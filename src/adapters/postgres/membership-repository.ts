@@ -56,6 +56,21 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
       return docs(rows);
     },
 
+    async listAdmins(organizationId, options) {
+      checkString(organizationId, "organizationId");
+      const { after, limit } = readKeyset(options);
+      const params = new Parameters();
+      // memberships_admin_idx (migration 8): the admins only, never the organization's other members.
+      const conditions = [`tenant_id = ${T}`, `organization_id = ${params.add(organizationId)}`, "admin"];
+      if (after !== null) conditions.push(`user_id > ${params.add(after)}`);
+      const rows = await executor.rows<DocRow>(
+        "memberships.listAdmins",
+        `SELECT doc FROM ${table} WHERE ${conditions.join(" AND ")} ORDER BY user_id LIMIT ${params.add(limit)}`,
+        params.values
+      );
+      return docs(rows);
+    },
+
     async countByOrganization(organizationId) {
       checkString(organizationId, "organizationId");
       const rows = await executor.rows<{ total: unknown }>(

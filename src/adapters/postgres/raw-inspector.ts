@@ -55,6 +55,14 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
         `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE tenant_id = $1 AND user_id = $2 AND organization_id = $3`,
         [tenant, userId, organizationId]
       ),
+    rule: (id) =>
+      first(
+        client,
+        `SELECT r.id, r.organization_id AS "organizationId", r.kind, r.value, r.proven, r.doc->'proof'->>'method' AS "proofMethod", c.token AS "challengeToken"
+           FROM ${t.memberRules} r LEFT JOIN ${t.memberRuleChallenges} c ON c.tenant_id = r.tenant_id AND c.rule_id = r.id
+          WHERE r.tenant_id = $1 AND r.id = $2`,
+        [tenant, id]
+      ),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);

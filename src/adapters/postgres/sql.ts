@@ -18,6 +18,8 @@ export interface TableNames {
   readonly userIdentities: string;
   readonly memberships: string;
   readonly memberRules: string;
+  /** The challenges of domain rules (migration 8). */
+  readonly memberRuleChallenges: string;
   readonly usergroups: string;
   readonly staffProfiles: string;
   readonly resources: string;
@@ -54,6 +56,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     userIdentities: `${s}.user_identities`,
     memberships: `${s}.memberships`,
     memberRules: `${s}.member_rules`,
+    memberRuleChallenges: `${s}.member_rule_challenges`,
     usergroups: `${s}.usergroups`,
     staffProfiles: `${s}.staff_profiles`,
     resources: `${s}.resources`,

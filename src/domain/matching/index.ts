@@ -53,5 +53,6 @@ export {
 export type { Identity, IdentityField, SkippedIdentityPart } from "./identity.js";
 export { compareCandidates, describeMatch, type Candidate, type MatchReason, type OrganizationMatch, type RuleMatch } from "./ranking.js";
 export { compileMatcher, type ConflictPolicy, type Matcher, type MatcherOptions, type MatchResult } from "./matcher.js";
+export type { ProvenDomain } from "./proven-domains.js";
 export type { PreviewChange, PreviewMembershipChange, PreviewPrimaryChange, RulePreview } from "./preview.js";
 export { identityLookupKeys, type IdentityLookupKeys, type MemberRuleLookupKey } from "./lookup-keys.js";

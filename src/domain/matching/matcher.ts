@@ -3,6 +3,7 @@ import { describeValue, forEachItem, invalidArgument, readFields } from "../argu
 import { visitIdentity, type Identity, type IdentityVisitor, type SkippedIdentityPart } from "./identity.js";
 import { resolveNormalizeOptions, type NormalizeOptions, type ResolvedNormalizeOptions } from "./options.js";
 import { diffMatches, type RulePreview } from "./preview.js";
+import { readProvenDomains, type ProvenDomain } from "./proven-domains.js";
 import { registrableDomainOfHost } from "./public-suffix.js";
 import { KIND_PRECEDENCE, RULE_KINDS_BY_PRECEDENCE, checkNormalizedRule, type MemberRule, type MemberRuleKind } from "./rule.js";
 import { rankCandidates, valueCandidate, type Candidate, type OrganizationMatch } from "./ranking.js";
@@ -18,6 +19,20 @@ export type ConflictPolicy = "reject" | "allow";
 export interface MatcherOptions extends NormalizeOptions {
   /** Default `"reject"`. */
   readonly conflictPolicy?: ConflictPolicy | undefined;
+  /**
+   * Domains organizations have proven they control (see `kit.rules.proveDomain`). An
+   * email host at or under a proven domain (within the host's registrable domain) matches
+   * the domain rules of the organization that proved it only; other organizations' domain
+   * rules do not match it. Email, username and phone rules are not affected. A domain may
+   * be proven by one organization only (`VALIDATION_FAILED` otherwise). Default: none.
+   *
+   * @example
+   * ```ts
+   * const matcher = compileMatcher(rules, { provenDomains: [{ domain: "acme.com", organizationId: "org_acme" }] });
+   * matcher.match({ emails: ["ann@eu.acme.com"] }); // no other organization's domain rule matches
+   * ```
+   */
+  readonly provenDomains?: readonly ProvenDomain[] | undefined;
 }
 
 /** The result of {@link Matcher.match}. */
@@ -86,7 +101,7 @@ function suffixHash(value: string, start: number): number {
   return hash & SMI_MASK;
 }
 
-const MATCHER_OPTION_KEYS = ["lowerCaseLocalPart", "defaultRegion", "conflictPolicy"] as const;
+const MATCHER_OPTION_KEYS = ["lowerCaseLocalPart", "defaultRegion", "conflictPolicy", "provenDomains"] as const;
 const CONFLICT_KEYS = ["id", "organizationId", "kind", "value"] as const;
 const KINDS: ReadonlySet<unknown> = new Set(RULE_KINDS_BY_PRECEDENCE);
 
@@ -142,6 +157,7 @@ export function compileMatcher(rules: Iterable<MemberRule>, options?: MatcherOpt
       details: { issues: [{ path: "conflictPolicy", message: 'must be "reject" or "allow"', code: "invalid_value" }] },
     });
   }
+  const provenDomains = readProvenDomains(read.provenDomains, "provenDomains");
 
   const byId = new Map<string, MemberRule>();
   // Email, username and phone rules are keyed by value. Domain rules are keyed by a hash
@@ -229,6 +245,8 @@ export function compileMatcher(rules: Iterable<MemberRule>, options?: MatcherOpt
   let hostPosition = 0;
   let host: string | undefined;
   let registrable: string | null | undefined;
+  /** The organization that proved a domain containing the host, if any: only its domain rules match the host. */
+  let hostOwner: string | undefined;
 
   /**
    * Walks the email's host from its last label leftwards, hashing as it goes; at each
@@ -242,6 +260,11 @@ export function compileMatcher(rules: Iterable<MemberRule>, options?: MatcherOpt
     hostPosition = position;
     host = undefined;
     registrable = undefined;
+    hostOwner = undefined;
+    if (provenDomains.size > 0) {
+      host = email.slice(hostStart);
+      hostOwner = provenDomains.ownerOf(host);
+    }
     let hash = 0;
     let labels = 1;
     for (let i = email.length - 1; i >= hostStart; i--) {
@@ -265,6 +288,7 @@ export function compileMatcher(rules: Iterable<MemberRule>, options?: MatcherOpt
     for (const rule of list) {
       // Same hash is not same value: compare (the suffix ends where the email ends).
       if (rule.value.length !== length || !email.endsWith(rule.value)) continue;
+      if (hostOwner !== undefined && rule.organizationId !== hostOwner) continue;
       if (!exact) {
         if (!rule.includeSubdomains) continue;
         // Computed only when a subdomain candidate turns up: most hosts never need the PSL.

@@ -89,4 +89,79 @@ export interface MemberRuleRecord extends MemberRule {
    * `kind` and `value` (storage enforces it, so concurrent claims cannot both win).
    */
   readonly exclusive: boolean;
+  /**
+   * Domain rules only: how the organization proved it controls the domain (see
+   * `kit.rules.proveDomain`), or `null` / absent while unproven. Two organizations'
+   * proofs never nest: storage refuses a proof of a domain another organization proved,
+   * or of a domain above or under one.
+   */
+  readonly proof?: MemberRuleProof | null;
+}
+
+/** How a domain rule was proven. */
+export type DomainProofMethod = "dns" | "affiliation";
+
+/** Who proved a domain rule (the actor of `kit.rules.proveDomain`). */
+export interface DomainProofActor {
+  readonly type: "user" | "system";
+  readonly id: string;
+}
+
+/**
+ * The proof of a domain rule: a TXT record `orgkit-verification=<token>` at
+ * `_orgkit.<domain>` (`"dns"`), or an admin of the organization holding a verified
+ * address at the domain itself (`"affiliation"`).
+ */
+export type MemberRuleProof =
+  | {
+      readonly method: "dns";
+      /** When the proof was recorded (ISO 8601). */
+      readonly provenAt: string;
+      readonly provenBy: DomainProofActor;
+      /** The TXT record's name that held the token. */
+      readonly recordName: string;
+    }
+  | {
+      readonly method: "affiliation";
+      readonly provenAt: string;
+      readonly provenBy: DomainProofActor;
+      /** The organization admin whose verified address proved it. */
+      readonly userId: string;
+      readonly email: string;
+    };
+
+/** Why a proof check failed (see `kit.rules.proveDomain`). */
+export type DomainProofFailureReason =
+  /** No challenge had been issued for the rule, so no record could hold its token (one is issued now). */
+  | "no_challenge"
+  /** The resolver found no TXT record at the name (NXDOMAIN, no data, an empty answer). */
+  | "no_record"
+  /** TXT records exist at the name, but none holds the token. */
+  | "token_mismatch"
+  /** The resolver did not answer in time. */
+  | "timeout"
+  /** The resolver failed (a server failure, a refused query, a resolver that threw). */
+  | "resolver_error"
+  /** The resolver's answer was not a list of TXT records, or too large. */
+  | "invalid_response"
+  /** `_orgkit.<domain>` is longer than a domain name may be: the record cannot exist. */
+  | "name_too_long"
+  /** No admin of the organization holds a verified address at the domain. */
+  | "no_affiliated_admin";
+
+/**
+ * The challenge of a domain rule: the token the organization publishes to prove the
+ * domain, and the last failed check. Stored per rule (and tenant), removed with the rule;
+ * never part of the rule record, so reading rules never shows the token.
+ */
+export interface DomainChallengeRecord {
+  readonly ruleId: string;
+  readonly organizationId: string;
+  /** The rule's domain. */
+  readonly domain: string;
+  /** Random, URL-safe; the TXT record holds `orgkit-verification=<token>`. */
+  readonly token: string;
+  readonly issuedAt: string;
+  /** The last check that failed (cleared by nothing but a new failure; a proof is on the rule). */
+  readonly lastFailure: { readonly at: string; readonly method: DomainProofMethod; readonly reason: DomainProofFailureReason } | null;
 }

@@ -11,6 +11,7 @@ import type { RawInspector } from "../../storage/raw-inspector.js";
 import { useTestApi, type ConformanceTestApi } from "./test-api.js";
 import { resourcesSuite } from "./resources.js";
 import { rulesSuite } from "./rules.js";
+import { domainProofsSuite } from "./domain-proofs.js";
 import { searchConcurrentSuite } from "./search-concurrent.js";
 import { searchSuite } from "./search.js";
 import { setOperationsSuite } from "./set-operations.js";
@@ -59,6 +60,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   usersSuite,
   membershipsSuite,
   rulesSuite,
+  domainProofsSuite,
   usergroupsSuite,
   profilesSuite,
   resourcesSuite,
@@ -70,7 +72,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
 
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
- * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules,
+ * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules, domain-proofs,
  * usergroups, profiles, resources, events, transactions, set-operations) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
