@@ -8,7 +8,9 @@ export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
-export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
+export { listUsersOptionsSchema, upsertUserInputSchema, upsertUserOptionsSchema, type ListUsersOptions, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
+export type { UserErasure } from "./user-erasure.js";
+export type { ExportedMembership, ExportedUsergroup, UserExport, UsergroupGrant } from "./user-export.js";
 export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
 export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
 export {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound, OrgKitError } from "../errors.js";
+import { notFound, OrgKitError, userErased } from "../errors.js";
 import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
@@ -149,7 +149,7 @@ const addMembership = defineUseCase<z.output<typeof addMembershipInputSchema>, M
   async command(scope, data, facts) {
     const { organization } = facts;
     assertAssignable(organization);
-    requireUser(facts, data);
+    if (requireUser(facts, data).erasedAt !== undefined) throw userErased(data.userId);
     if (facts.membership) {
       throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
         details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },

@@ -16,7 +16,7 @@ import { defineUseCase, type Need } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, relinkUser, settleDormantRuleMembership } from "./linking.js";
-import { loadOrganization, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
 /** Schema of {@link AddMemberRuleInput}. */
 export const addMemberRuleInputSchema = z
@@ -112,6 +112,36 @@ function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], c
     `The ${rule.kind} value '${rule.value}' is already claimed by organization ${other?.organizationId ?? "(another organization)"}`,
     { details: { kind: rule.kind, value: rule.value, existingRule: other ?? null }, cause },
   );
+}
+
+/**
+ * Removes a member rule from its organization (`organization.member_rule_removed`) and
+ * settles the memberships it created: each one's user is re-linked, so it ends unless
+ * another rule of the organization still matches (a dormant membership of a discontinued
+ * organization is settled the same way). `rules.remove` and user erasure both remove
+ * rules this way. Returns the organization as updated and how many users were re-linked.
+ */
+export async function removeMemberRule(scope: CommandScope, organization: Organization, record: MemberRuleRecord): Promise<{ readonly organization: Organization; readonly usersRelinked: number }> {
+  const { session } = scope;
+  const result = removeOrganizationMemberRule(organization, record.id, { now: scope.now, config: scope.config.organization });
+  await session.organizations.update(result.organization, organization.version);
+  await session.rules.delete(record.id);
+  scope.recordDomain(result.events);
+  let usersRelinked = 0;
+  const pages = keysetPages((o) => session.memberships.listBySourceRule(record.id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
+  for await (const page of pages) {
+    for (const membership of page) {
+      const user = await session.users.get(membership.userId);
+      if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
+      // A dormant membership is out of re-linking's reach: the removal settles it here, then
+      // re-links the user if it ended (under "single" the user is free to join its best match).
+      else if (organization.status === "discontinued") {
+        if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
+      } else await relinkUser(scope, user);
+      usersRelinked++;
+    }
+  }
+  return { organization: result.organization, usersRelinked };
 }
 
 export function createRulesApi(runtime: Runtime): RulesApi {
@@ -228,28 +258,10 @@ export function createRulesApi(runtime: Runtime): RulesApi {
     load: (scope, { orgId }: { readonly orgId: string; readonly id: string }) => loadOrganization(scope.session, orgId),
     requests: (_input, organization) => [editRules(organization)],
     async command(scope, { orgId, id }, organization) {
-      const { session } = scope;
-      const record = await session.rules.get(id);
+      const record = await scope.session.rules.get(id);
       if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
-      const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
-      await session.organizations.update(result.organization, organization.version);
-      await session.rules.delete(id);
-      scope.recordDomain(result.events);
-      let usersRelinked = 0;
-      const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
-      for await (const page of pages) {
-        for (const membership of page) {
-          const user = await session.users.get(membership.userId);
-          if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
-          // A dormant membership is out of re-linking's reach: the removal settles it here, then
-          // re-links the user if it ended (under "single" the user is free to join its best match).
-          else if (organization.status === "discontinued") {
-            if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
-          } else await relinkUser(scope, user);
-          usersRelinked++;
-        }
-      }
-      return { rule: record, organization: result.organization, usersRelinked };
+      const removed = await removeMemberRule(scope, organization, record);
+      return { rule: record, ...removed };
     },
   });
 

@@ -19,6 +19,8 @@ export interface MemoryInternals {
   row(table: MemoryTable, key: string): Readonly<Record<string, unknown>> | null;
   /** Number of rows in `table`. */
   count(table: MemoryTable): number;
+  /** Every stored row of every table (the change feed and the audit trail too), as JSON text, one table per line. */
+  dump(): string;
   /** Writes recorded in the journal of the unit of work in progress (0 between units). */
   pendingWrites(): number;
   /** Whether a transaction (or a direct call queued behind one) is pending. */
