@@ -148,9 +148,13 @@ async function erasePersonalData(scope: CommandScope, user: User, facts: Erasure
   const organizations = new Map(facts.ruleOrganizations.map((organization) => [organization.id, organization]));
   for (const rule of facts.rules) {
     const organization = organizations.get(rule.organizationId);
-    if (organization === undefined) continue; // a rule whose organization is gone: nothing links through it
-    const removed = await removeMemberRule(scope, organization, rule);
-    organizations.set(organization.id, removed.organization);
+    if (organization === undefined) {
+      // A rule whose organization is gone links nobody, but still names the person.
+      await session.rules.delete(rule.id);
+    } else {
+      const removed = await removeMemberRule(scope, organization, rule);
+      organizations.set(organization.id, removed.organization);
+    }
     rulesRemoved.push({ id: rule.id, organizationId: rule.organizationId, kind: rule.kind });
   }
 
