@@ -8,7 +8,7 @@ import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
-import type { AuditEvent, Page } from "../storage/ports.js";
+import type { AuditEvent, KeysetOptions, Page } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { matchableIdentity, relinkUser, type MatchableIdentity } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
@@ -417,22 +417,17 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       const ref = parseActor(actor);
       const { after, limit, organizationId } = parseInput(listUsersOptionsSchema, options ?? {}, "options", ["options"]);
       return runtime.read(ref, async ({ session, auth }) => {
-        // One more than a page: whether there is a next page is known without an empty last one.
-        const page = { after: after ?? null, limit: limit + 1 };
-        let users: User[];
         if (organizationId === undefined) {
           auth.require({ check: "canAdministerPlatform" }, "list every user (pass organizationId to list the users of an organization whose users it manages)");
-          users = await session.users.scan(page);
-        } else {
-          const organization = await session.organizations.get(organizationId);
-          // An organization it may not manage reads as one without members: the answer does not tell which ids exist.
-          if (organization === null || !auth.allows({ check: "canManageUser", organization })) return { items: [], nextCursor: null };
-          const memberships = await session.memberships.listByOrganization(organizationId, page);
-          const shown = memberships.slice(0, limit);
-          const items = await session.users.getMany(shown.map((m) => m.userId));
-          return { items, nextCursor: memberships.length > limit ? shown[limit - 1]!.userId : null };
+          const { items, more } = await keysetPage((o) => session.users.scan(o), (u) => u.id, after ?? null, limit);
+          return { items, nextCursor: more ? items[items.length - 1]!.id : null };
         }
-        return users.length > limit ? { items: users.slice(0, limit), nextCursor: users[limit - 1]!.id } : { items: users, nextCursor: null };
+        const organization = await session.organizations.get(organizationId);
+        // An organization it may not manage reads as one without members: the answer does not tell which ids exist.
+        if (organization === null || !auth.allows({ check: "canManageUser", organization })) return { items: [], nextCursor: null };
+        const { items: memberships, more } = await keysetPage((o) => session.memberships.listByOrganization(organizationId, o), (m) => m.userId, after ?? null, limit);
+        const items = await session.users.getMany(memberships.map((m) => m.userId));
+        return { items, nextCursor: more ? memberships[memberships.length - 1]!.userId : null };
       });
     },
 
@@ -451,6 +446,17 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       return runtime.execute(removeUser, ref, { userId: parseInput(idSchema, userId, "user id", ["userId"]) });
     },
   };
+}
+
+/**
+ * One page of a keyset listing and whether another follows: a full page is followed by a
+ * one-row look past its end, so the last page never comes back empty.
+ */
+async function keysetPage<T>(fetch: (options: KeysetOptions) => Promise<T[]>, keyOf: (item: T) => string, after: string | null, limit: number): Promise<{ items: T[]; more: boolean }> {
+  const items = await fetch({ after, limit });
+  if (items.length < limit) return { items, more: false };
+  const next = await fetch({ after: keyOf(items[items.length - 1]!), limit: 1 });
+  return { items, more: next.length > 0 };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { readPlainInput } from "../domain/plain-input.js";
 import { invalidArgument } from "./arguments.js";
 
 /** What an erased value is replaced with. */
@@ -143,8 +144,9 @@ export function scrubNeedles(values: readonly string[]): string[] {
  * in `mary.jane@acme.example` or `jane@acme.example.org`. Strings under reference keys
  * (`id`, `…Id`, `…Ids`: `userId`, `organizationId`, `usergroupIds`…) are kept: the user
  * id stays as the event's pseudonymous reference. Object keys, numbers and booleans are
- * kept. Returns `data` itself when nothing changed, else a changed copy (the input is
- * never mutated).
+ * kept. Returns plain data (`data` read once, as every public entry reads its input:
+ * `VALIDATION_FAILED` for what cannot be read, such as a revoked proxy or a cycle); the
+ * input is never mutated.
  *
  * @example
  * ```ts
@@ -153,11 +155,15 @@ export function scrubNeedles(values: readonly string[]): string[] {
  * ```
  */
 export function scrubPersonalData<T>(data: T, values: readonly string[]): T {
-  const needles = scrubNeedles(values);
-  return needles.length === 0 ? data : (scrubValue(data, needles, null) as T);
+  const needles = scrubNeedles(readPlainInput<readonly string[]>(values, "scrub values", { path: ["values"] }));
+  const plain = readPlainInput<T>(data, "event data", { path: ["data"], checkText: false });
+  return needles.length === 0 ? plain : (scrubValue(plain, needles, null) as T);
 }
 
-/** As {@link scrubPersonalData}, with needles already made by {@link scrubNeedles} (for scrubbing many events). */
+/**
+ * As {@link scrubPersonalData}, on plain data (an adapter's stored rows) and needles made by
+ * {@link scrubNeedles}: returns `data` itself when nothing changed, else a changed copy.
+ */
 export function scrubWithNeedles<T>(data: T, needles: readonly string[]): T {
   return needles.length === 0 ? data : (scrubValue(data, needles, null) as T);
 }

@@ -311,6 +311,9 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     expect(all).toEqual(["admin", "bob", "carl", "jane", "p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
     expect(sizes).toEqual([4, 4, 3]);
     expect((await kit.users.list(admin)).items).toHaveLength(11); // default limit 100
+    expect(await kit.users.list(admin, { limit: 1000 })).toEqual({ items: expect.any(Array), nextCursor: null }); // the largest page
+    expect((await kit.users.list(admin, { organizationId: "epsilon", limit: 1000 })).items).toHaveLength(5);
+    expect((await kit.users.list(admin, { limit: 11 })).nextCursor).toBeNull(); // a full last page says it is the last
     expect(await kit.users.list(admin, { after: "p6" })).toEqual({ items: [], nextCursor: null });
 
     // Jane administers Epsilon: she lists its members, a page at a time.
