@@ -174,7 +174,7 @@ function describeSource(source: MembershipSource): MembershipSource {
 }
 
 /**
- * `users.erase`: platform administration (a super admin's record needs a super admin), and
+ * `users.erase`: platform administration (a platform admin's record, whose role goes, needs a super admin), and
  * the right to edit each organization whose member rule names the person (platform admins
  * have it everywhere).
  */
@@ -183,7 +183,8 @@ export const eraseUser = defineUseCase<{ readonly userId: string }, ErasureFacts
   load: loadErasure,
   requests({ userId }, { user, ruleOrganizations }) {
     const needs: Need[] = [{ request: { check: "canAdministerPlatform" }, action: `erase user ${userId}` }];
-    if (user?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `erase super admin ${userId}` });
+    // The tombstone has no platform role: erasing a platform admin takes its role away, which only super admins may do.
+    if (user?.platformRole) needs.push({ request: { check: "canGrantPlatformRoles" }, action: `erase ${user.platformRole} ${userId} (its platform role goes)` });
     for (const organization of ruleOrganizations) {
       needs.push({ request: { check: "canOnOrganization", action: "edit", organization }, action: `remove the member rule of organization ${organization.id} that names user ${userId}'s address` });
     }

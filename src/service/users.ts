@@ -125,7 +125,8 @@ export interface UsersApi {
    */
   list(actor: Actor, options?: ListUsersOptions): Promise<Page<User>>;
   /**
-   * Erases a user (GDPR article 17; platform admins and the system actor): in one
+   * Erases a user (GDPR article 17; platform admins and the system actor, and a super
+   * admin for a platform admin's record, whose role goes): in one
    * transaction its emails, phones and username leave every table — the user record
    * (kept as a tombstone with its id and `erasedAt`), the member rules whose value is
    * exactly one of its addresses (removed), the audit trail and the change feed (each
@@ -158,7 +159,8 @@ export interface UsersApi {
   /**
    * Deletes a user that has no history (platform admins and the system actor): no
    * memberships, and no audit events beyond the creation and edits of its own record (it
-   * did nothing, and nothing happened to it). The id can be used again afterwards.
+   * did nothing, and nothing happened to it). The id can be used again afterwards. A
+   * platform admin's record needs a super admin.
    * `CONFLICT` with `details.reason: "has_history"` otherwise (erase such a user
    * instead); `false` when there is no such user.
    */
@@ -178,7 +180,7 @@ function isOwnRecordEvent(event: AuditEvent, userId: string): boolean {
   return (event.type === "user.created" || event.type === "user.updated") && event.data["userId"] === userId && !byItself;
 }
 
-/** `users.remove`: platform administration (a super admin's record needs a super admin); only users without history. */
+/** `users.remove`: platform administration (a platform admin's record needs a super admin); only users without history. */
 const removeUser = defineUseCase<{ readonly userId: string }, RemovalFacts, boolean>({
   kind: "write",
   async load({ session }, { userId }) {
@@ -197,7 +199,7 @@ const removeUser = defineUseCase<{ readonly userId: string }, RemovalFacts, bool
   },
   requests({ userId }, { user }) {
     const needs: Need[] = [{ request: { check: "canAdministerPlatform" }, action: `remove user ${userId}` }];
-    if (user?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `remove super admin ${userId}` });
+    if (user?.platformRole) needs.push({ request: { check: "canGrantPlatformRoles" }, action: `remove ${user.platformRole} ${userId} (its platform role goes)` });
     return needs;
   },
   async command(scope, { userId }, { user, memberships, historyEvent }) {

@@ -194,6 +194,7 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
   it("erase: refusals and bad input write nothing", async () => {
     const { storage, kit } = await world(target);
     await kit.users.upsert(system, { id: "root", kind: "agent", platformRole: "super_admin" });
+    await kit.users.upsert(system, { id: "admin2", kind: "agent", platformRole: "admin" });
     await kit.profiles.create(admin, { id: "editors", name: "Editors", organizations: { none: ["read", "edit", "delete"] } });
     await kit.users.upsert(admin, { id: "agent", kind: "agent", profileId: "editors" });
     const before = { ports: await dumpThroughPorts(storage), revision: await storage.changes.latestRevision() };
@@ -203,7 +204,9 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
       expect(refused.details).toMatchObject({ check: "canAdministerPlatform" });
     }
     await rejects(kit.users.erase(as("jane"), "jane"), "FORBIDDEN"); // not even herself: the host erases
-    await rejects(kit.users.erase(admin, "root"), "FORBIDDEN"); // a super admin's record needs a super admin
+    await rejects(kit.users.erase(admin, "root"), "FORBIDDEN"); // a platform admin's record needs a super admin
+    const demoted = await rejects(kit.users.erase(admin, "admin2"), "FORBIDDEN"); // an admin cannot take another's role away by erasing it
+    expect(demoted.details).toMatchObject({ check: "canGrantPlatformRoles" });
     await rejects(kit.users.erase(as("bob"), "no-such-user"), "FORBIDDEN"); // does not tell whether the id exists
     await rejects(kit.users.erase(admin, "no-such-user"), "NOT_FOUND");
     for (const bad of [" jane", "", 42, null, { id: "jane" }]) await rejects(kit.users.erase(system, bad as string), "VALIDATION_FAILED");
@@ -211,7 +214,8 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     await rejects(kit.users.erase({ type: "robot" } as never, "jane"), "VALIDATION_FAILED");
     expect(await dumpThroughPorts(storage)).toBe(before.ports);
     expect(await storage.changes.latestRevision()).toBe(before.revision);
-    expect((await kit.users.erase(as("root"), "root")).user.erasedAt).toBeDefined(); // a super admin may
+    expect((await kit.users.erase(as("root"), "admin2")).user).toMatchObject({ platformRole: null, erasedAt: expect.any(String) }); // a super admin may
+    expect((await kit.users.erase(as("root"), "root")).user.erasedAt).toBeDefined();
   });
 
   it("export: the identities, memberships with provenance, effective groups and every event that concerns the user", async () => {
@@ -263,6 +267,7 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     await kit.users.upsert(system, { id: "typo", emails: ["typo@nowhere.example"] });
     await kit.users.upsert(admin, { id: "typo", registered: true }); // edits of its own record are no history
     await kit.users.upsert(system, { id: "root", kind: "agent", platformRole: "super_admin" });
+    await kit.users.upsert(system, { id: "admin2", kind: "agent", platformRole: "admin" });
     // Jane and Carl leave every organization: what happened to them stays history all the same.
     for (const org of ["acme", "beta", "delta", "epsilon", "gamma", "zeta"]) await storage.memberships.delete("jane", org);
     await storage.memberships.delete("carl", "epsilon");
@@ -275,6 +280,7 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     await rejects(kit.users.remove(as("jane"), "typo"), "FORBIDDEN");
     await rejects(kit.users.remove(as("bob"), "no-such-user"), "FORBIDDEN");
     await rejects(kit.users.remove(admin, "root"), "FORBIDDEN");
+    await rejects(kit.users.remove(admin, "admin2"), "FORBIDDEN"); // its role would go: a super admin's call
     for (const bad of [" typo", "", 7, ["typo"]]) await rejects(kit.users.remove(system, bad as string), "VALIDATION_FAILED");
     expect(await kit.users.remove(admin, "no-such-user")).toBe(false);
     expect(await dumpThroughPorts(storage)).toBe(before.ports);
@@ -291,7 +297,9 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     expect(policy.version).toBeLessThan((await kit.policy()).version);
     // The id is free: a new user of that id starts afresh.
     expect((await kit.users.upsert(system, { id: "typo" })).version).toBe(1);
-    expect(await kit.users.remove(as("root"), "root")).toBe(true); // a super admin may remove one
+    expect(await kit.users.remove(as("root"), "admin2")).toBe(true); // a super admin may
+    // Removing admin2 was something root did: root has history now.
+    expect((await rejects(kit.users.remove(system, "root"), "CONFLICT")).details).toMatchObject({ event: { type: "user.removed", sequence: expect.any(Number) } });
   });
 
   it("list: cursor pages of every user, or of an organization's members for those who manage them", async () => {

@@ -669,10 +669,10 @@ export const USE_CASES: readonly UseCase[] = [
   {
     name: "users.remove[member]",
     kind: "write",
-    requests: "canAdministerPlatform(actor); a user with history is then a CONFLICT",
+    requests: "canAdministerPlatform(actor) (∧ canGrantPlatformRoles(actor) when user has a platform role); a member has history: then CONFLICT",
     refusals: ["FORBIDDEN"],
-    allowed: (p, c) => ask.platform(p, c.actor),
-    precondition: (f, c) => (f.users.get(c.user)?.platformRole === "super_admin" ? null : { codes: ["CONFLICT"] }),
+    allowed: (p, c, f) => ask.platform(p, c.actor) && (!f.users.get(c.user)?.platformRole || ask.grantRoles(p, c.actor)),
+    precondition: () => ({ codes: ["CONFLICT"] }),
     run: (kit, c) => kit.users.remove(as(c.actor), c.user),
   },
   {
