@@ -34,37 +34,36 @@ const WORD = /^[\p{L}\p{N}\p{M}_]$/u;
 /** Characters that join two words into one address or name (`jane.doe`, `a-b`, `x+tag`, `user@host`). */
 const JOINERS = new Set([".", "-", "+", "@"]);
 
-function codePointBefore(text: string, index: number): { char: string; start: number } | null {
-  if (index <= 0) return null;
+/**
+ * Whether the text just before `index` is part of a word: a letter, digit, mark or `_`, or
+ * the end of a marker (a value touching a marker was part of a longer token, so scrubbing
+ * twice changes nothing the first time did not).
+ */
+function wordBefore(text: string, index: number): boolean {
+  if (index <= 0) return false;
+  if (index >= ERASED_MARKER.length && text.startsWith(ERASED_MARKER, index - ERASED_MARKER.length)) return true;
   const low = text.charCodeAt(index - 1);
-  const start = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff ? index - 2 : index - 1;
-  return { char: text.slice(start, index), start };
+  const pair = index >= 2 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+  return WORD.test(text.slice(pair ? index - 2 : index - 1, index));
 }
 
-function codePointAt(text: string, index: number): { char: string; end: number } | null {
-  if (index >= text.length) return null;
-  const char = String.fromCodePoint(text.codePointAt(index)!);
-  return { char, end: index + char.length };
+/** Whether the text from `index` on starts with part of a word (as {@link wordBefore}). */
+function wordAt(text: string, index: number): boolean {
+  if (index >= text.length) return false;
+  if (text.startsWith(ERASED_MARKER, index)) return true;
+  return WORD.test(String.fromCodePoint(text.codePointAt(index)!));
 }
 
 /** Whether the text before `index` continues the occurrence starting there (`j` in `jjane@…`, `mr.` in `mr.jane@…`). */
 function continuesBefore(text: string, index: number): boolean {
-  const before = codePointBefore(text, index);
-  if (before === null) return false;
-  if (WORD.test(before.char)) return true;
-  if (!JOINERS.has(before.char)) return false;
-  const further = codePointBefore(text, before.start);
-  return further !== null && WORD.test(further.char);
+  if (wordBefore(text, index)) return true;
+  return index >= 1 && JOINERS.has(text[index - 1]!) && wordBefore(text, index - 1);
 }
 
 /** Whether the text from `index` on continues the occurrence ending there (`.org` in `…acme.example.org`). */
 function continuesAfter(text: string, index: number): boolean {
-  const after = codePointAt(text, index);
-  if (after === null) return false;
-  if (WORD.test(after.char)) return true;
-  if (!JOINERS.has(after.char)) return false;
-  const further = codePointAt(text, after.end);
-  return further !== null && WORD.test(further.char);
+  if (wordAt(text, index)) return true;
+  return index < text.length && JOINERS.has(text[index]!) && wordAt(text, index + 1);
 }
 
 interface Span {
@@ -139,7 +138,7 @@ export function scrubNeedles(values: readonly string[]): string[] {
  * Scrubs a person's identities out of audit-event data: every occurrence of one of
  * `values` in a string of `data` (compared with ASCII letters case-insensitively) is
  * replaced by `"[erased]"` where it stands as a token — not continued by a letter, digit,
- * `_`, or by `.`, `-`, `+` or `@` followed by one — so `jane@acme.example` is replaced in
+ * `_` or an earlier marker, or by `.`, `-`, `+` or `@` followed by one — so `jane@acme.example` is replaced in
  * `"Linked by its email rule 'jane@acme.example'"` and in `"jane@acme.example"`, but not
  * in `mary.jane@acme.example` or `jane@acme.example.org`. Strings under reference keys
  * (`id`, `…Id`, `…Ids`: `userId`, `organizationId`, `usergroupIds`…) are kept: the user
