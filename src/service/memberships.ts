@@ -83,7 +83,19 @@ export async function putMembership(scope: CommandScope, membership: Membership)
   return removed;
 }
 
-function describeSource(source: MembershipSource): Record<string, unknown> {
+/** Why a user is a member, as a person reads it: by hand, by an import, or by which rule (`rule`: the source rule, `null` if removed since). */
+export function membershipReason(membership: Membership, rule: MemberRuleRecord | null): string {
+  const role = `role ${membership.role}${membership.admin ? ", organization admin" : ""}`;
+  const source = membership.source;
+  if (source.type === "rule") {
+    const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
+    return `Linked automatically by ${what}; ${role}.`;
+  }
+  return `${source.type === "manual" ? "Added by hand" : "Brought in by an import"}; ${role}.`;
+}
+
+/** A membership's source as events record it (a rule source names only the rule's id). */
+export function describeSource(source: MembershipSource): MembershipSource {
   return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
 }
 
@@ -286,14 +298,8 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
         if (!membership) {
           return { member: false, membership: null, rule: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
         }
-        const source = membership.source;
-        if (source.type === "rule") {
-          const rule = await scope.session.rules.get(source.ruleId);
-          const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
-          return { member: true, membership, rule, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
-        }
-        const how = source.type === "manual" ? "Added by hand" : "Brought in by an import";
-        return { member: true, membership, rule: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+        const rule = membership.source.type === "rule" ? await scope.session.rules.get(membership.source.ruleId) : null;
+        return { member: true, membership, rule, reason: membershipReason(membership, rule) };
       });
     },
   };

@@ -13,6 +13,7 @@ import type { MemberRuleKind, Organization } from "../domain/organization/schema
 import type { Membership, MembershipSource, MemberRuleRecord, User } from "../domain/membership/model.js";
 import { scrubPersonalData } from "../storage/scrub.js";
 import type { CommandScope } from "./runtime.js";
+import { describeSource } from "./memberships.js";
 import { removeMemberRule } from "./rules.js";
 import { defineUseCase, type Need } from "./use-case.js";
 
@@ -167,10 +168,6 @@ async function erasePersonalData(scope: CommandScope, user: User, facts: Erasure
   const feedEntriesScrubbed = await session.changes.scrub(values);
 
   return { tombstone, membershipsEnded, rulesRemoved, eventsScrubbed, feedEntriesScrubbed };
-}
-
-function describeSource(source: MembershipSource): MembershipSource {
-  return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
 }
 
 /**

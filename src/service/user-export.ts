@@ -9,6 +9,7 @@ import type { Membership, MemberRuleRecord, User } from "../domain/membership/mo
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
 import type { BuiltInUsergroup } from "../permissions/snapshot.js";
 import type { AuditEvent, StorageSession, UsergroupRecord } from "../storage/ports.js";
+import { membershipReason } from "./memberships.js";
 import { defineUseCase } from "./use-case.js";
 
 /** A membership in an export, with where it came from. */
@@ -57,16 +58,6 @@ export interface UserExport {
 
 const EVENT_PAGE = 1000;
 
-function reasonOf(membership: Membership, rule: MemberRuleRecord | null): string {
-  const role = `role ${membership.role}${membership.admin ? ", organization admin" : ""}`;
-  const source = membership.source;
-  if (source.type === "rule") {
-    const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
-    return `Linked automatically by ${what}; ${role}.`;
-  }
-  return `${source.type === "manual" ? "Added by hand" : "Brought in by an import"}; ${role}.`;
-}
-
 async function exportedMemberships(session: StorageSession, memberships: readonly Membership[], organizations: ReadonlyMap<string, Organization>): Promise<ExportedMembership[]> {
   const out: ExportedMembership[] = [];
   for (const membership of memberships) {
@@ -76,7 +67,7 @@ async function exportedMemberships(session: StorageSession, memberships: readonl
       ...membership,
       organization: organization ? { id: organization.id, name: organization.name, status: organization.status } : null,
       rule: rule ? { id: rule.id, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains } : null,
-      reason: reasonOf(membership, rule),
+      reason: membershipReason(membership, rule),
     });
   }
   return out;
