@@ -18,7 +18,7 @@ export const ORGKIT_ERROR_CODES = [
   "VALIDATION_FAILED",
   /** The addressed entity does not exist; `details.entity` and `details.id` say which. */
   "NOT_FOUND",
-  /** A stale `expectedVersion`, a unique value already taken, or a serialization failure; `details.reason` says which. */
+  /** A stale `expectedVersion`, a unique value already taken, a serialization failure, an erased user's id (`"erased"`) or a user that has history (`"has_history"`); `details.reason` says which. */
   "CONFLICT",
   /** The acting user is not allowed to do this; `details` carries the denied decision. */
   "FORBIDDEN",
@@ -145,6 +145,17 @@ export function versionConflict(entity: string, id: string, expectedVersion: num
 /** `NOT_FOUND` for a missing `entity` (`details.entity`, `details.id`). */
 export function notFound(entity: string, id: string): OrgKitError {
   return new OrgKitError("NOT_FOUND", `No ${printable(entity)} with id '${printable(id)}'`, { details: { entity, id } });
+}
+
+/**
+ * `CONFLICT` with `details.reason: "erased"`: the user `id` was erased (`users.erase`), and
+ * its id stays taken by the tombstone, so it cannot come back with its old links. Give the
+ * person who returns a new id.
+ */
+export function userErased(id: string): OrgKitError {
+  return new OrgKitError("CONFLICT", `The user ${printable(id)} was erased; its id cannot be used again (give a returning person a new id)`, {
+    details: { reason: "erased", entity: "user", id },
+  });
 }
 
 /** A value for a message: strings and numbers as they are, anything else (which could throw when converted) named by its type. */

@@ -15,4 +15,5 @@ export * from "./domain/hierarchy/index.js";
 export * from "./domain/matching/index.js";
 export * from "./domain/membership/model.js";
 export type * from "./storage/ports.js";
+export { ERASED_MARKER, scrubPersonalData } from "./storage/scrub.js";
 export * from "./service/index.js";

@@ -45,6 +45,11 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
         await users.update(user, expectedVersion);
         changes.push({ type: "user.set", user: toPolicyUser(user) });
       },
+      async delete(id) {
+        const deleted = await users.delete(id);
+        if (deleted) changes.push({ type: "user.remove", userId: id });
+        return deleted;
+      },
     }),
     memberships: withOverrides(memberships, {
       async put(membership) {

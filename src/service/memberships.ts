@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound, OrgKitError } from "../errors.js";
+import { notFound, OrgKitError, userErased } from "../errors.js";
 import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { DomainChallengeRecord, Membership, MembershipSource, MemberRuleProof, MemberRuleRecord, User } from "../domain/membership/model.js";
@@ -105,7 +105,21 @@ export async function putMembership(scope: CommandScope, membership: Membership)
   return removed;
 }
 
-function describeSource(source: MembershipSource): Record<string, unknown> {
+/** Why a user is a member, as a person reads it: by hand, by an import, or by which rule (`rule`: the source rule, `null` if removed since). */
+export function membershipReason(membership: Membership, rule: MemberRuleRecord | null, domainProof: DomainProofStatus | null = null): string {
+  const role = `role ${membership.role}${membership.admin ? ", organization admin" : ""}`;
+  const source = membership.source;
+  if (source.type === "rule") {
+    const what = rule
+      ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})${domainProof ? `, ${describeProof(domainProof)}` : ""}`
+      : `rule ${source.ruleId}, since removed`;
+    return `Linked automatically by ${what}; ${role}.`;
+  }
+  return `${source.type === "manual" ? "Added by hand" : "Brought in by an import"}; ${role}.`;
+}
+
+/** A membership's source as events record it (a rule source names only the rule's id). */
+export function describeSource(source: MembershipSource): MembershipSource {
   return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
 }
 
@@ -171,7 +185,7 @@ const addMembership = defineUseCase<z.output<typeof addMembershipInputSchema>, M
   async command(scope, data, facts) {
     const { organization } = facts;
     assertAssignable(organization);
-    requireUser(facts, data);
+    if (requireUser(facts, data).erasedAt !== undefined) throw userErased(data.userId);
     if (facts.membership) {
       throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
         details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
@@ -309,17 +323,10 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
           return { member: false, membership: null, rule: null, domainProof: null, reason: `User ${key.userId} is not a member of organization ${key.organizationId}.` };
         }
         const source = membership.source;
-        if (source.type === "rule") {
-          const rule = await scope.session.rules.get(source.ruleId);
-          const domainProof: DomainProofStatus | null =
-            rule?.kind === "domain" ? { proven: Boolean(rule.proof), proof: rule.proof ?? null, lastFailure: (await scope.session.rules.getChallenge(rule.id))?.lastFailure ?? null } : null;
-          const what = rule
-            ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})${domainProof ? `, ${describeProof(domainProof)}` : ""}`
-            : `rule ${source.ruleId}, since removed`;
-          return { member: true, membership, rule, domainProof, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
-        }
-        const how = source.type === "manual" ? "Added by hand" : "Brought in by an import";
-        return { member: true, membership, rule: null, domainProof: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+        const rule = source.type === "rule" ? await scope.session.rules.get(source.ruleId) : null;
+        const domainProof: DomainProofStatus | null =
+          rule?.kind === "domain" ? { proven: Boolean(rule.proof), proof: rule.proof ?? null, lastFailure: (await scope.session.rules.getChallenge(rule.id))?.lastFailure ?? null } : null;
+        return { member: true, membership, rule, domainProof, reason: membershipReason(membership, rule, domainProof) };
       });
     },
   };

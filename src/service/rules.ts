@@ -16,7 +16,7 @@ import { defineUseCase, type Need } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
 import type { OrgKitConfig } from "./config.js";
 import { forEachUserMatchingRule, linkUsersMatchingRule, matchableIdentity, provenDomainsOf, relinkUser, ruleLinks, settleDormantRuleMembership } from "./linking.js";
-import { loadOrganization, type Runtime } from "./runtime.js";
+import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { createDomainProof, provenClaimOver, provenDomainConflict, shadowedOrganizations, type DomainChallenge, type DomainProofResult, type ProveDomainOptions } from "./domain-proof.js";
 import { nodeTxtResolver, type TxtResolver } from "./txt-lookup.js";
 
@@ -153,6 +153,43 @@ function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], c
   );
 }
 
+/**
+ * Removes a member rule from its organization (`organization.member_rule_removed`) and
+ * settles the memberships it created: each one's user is re-linked, so it ends unless
+ * another rule of the organization still matches (a dormant membership of a discontinued
+ * organization is settled the same way). `rules.remove` and user erasure both remove
+ * rules this way. Returns the organization as updated and how many users were re-linked.
+ */
+export async function removeMemberRule(scope: CommandScope, organization: Organization, record: MemberRuleRecord): Promise<{ readonly organization: Organization; readonly usersRelinked: number }> {
+  const { session, config } = scope;
+  const result = removeOrganizationMemberRule(organization, record.id, { now: scope.now, config: config.organization });
+  await session.organizations.update(result.organization, organization.version);
+  // Rules of other organizations the proof shadowed, read before the proof goes: they link again after it.
+  const shadowed = record.kind === "domain" && record.proof ? await shadowedOrganizations(session, config, record.value, organization.id) : [];
+  await session.rules.delete(record.id);
+  scope.recordDomain(result.events);
+  if (record.kind === "domain" && record.proof) {
+    scope.record({ type: "member_rule.domain_proof_removed", organizationId: organization.id, data: { ruleId: record.id, domain: record.value, method: record.proof.method, reason: "rule_removed" } });
+  }
+  let usersRelinked = 0;
+  const pages = keysetPages((o) => session.memberships.listBySourceRule(record.id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
+  for await (const page of pages) {
+    for (const membership of page) {
+      const user = await session.users.get(membership.userId);
+      if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
+      // A dormant membership is out of re-linking's reach: the removal settles it here, then
+      // re-links the user if it ended (under "single" the user is free to join its best match).
+      else if (organization.status === "discontinued") {
+        if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
+      } else await relinkUser(scope, user);
+      usersRelinked++;
+    }
+  }
+  // The hosts the proof kept for this organization are open to the other organizations' rules again.
+  if (shadowed.length > 0) usersRelinked += await linkUsersMatchingRule(scope, { kind: "domain", value: record.value, includeSubdomains: true });
+  return { organization: result.organization, usersRelinked };
+}
+
 const proveOptionsSchema = z.object({ method: z.enum(["dns", "affiliation"]).optional() }).strict();
 
 export function createRulesApi(runtime: Runtime, resolver: TxtResolver = nodeTxtResolver): RulesApi {
@@ -285,35 +322,10 @@ export function createRulesApi(runtime: Runtime, resolver: TxtResolver = nodeTxt
     load: (scope, { orgId }: { readonly orgId: string; readonly id: string }) => loadOrganization(scope.session, orgId),
     requests: (_input, organization) => [editRules(organization)],
     async command(scope, { orgId, id }, organization) {
-      const { session } = scope;
-      const record = await session.rules.get(id);
+      const record = await scope.session.rules.get(id);
       if (!record || record.organizationId !== orgId) throw notFound("member rule", id);
-      const result = removeOrganizationMemberRule(organization, id, { now: scope.now, config: config.organization });
-      await session.organizations.update(result.organization, organization.version);
-      // Rules of other organizations the proof shadowed, read before the proof goes: they link again after it.
-      const shadowed = record.kind === "domain" && record.proof ? await shadowedOrganizations(session, config, record.value, orgId) : [];
-      await session.rules.delete(id);
-      scope.recordDomain(result.events);
-      if (record.kind === "domain" && record.proof) {
-        scope.record({ type: "member_rule.domain_proof_removed", organizationId: orgId, data: { ruleId: id, domain: record.value, method: record.proof.method, reason: "rule_removed" } });
-      }
-      let usersRelinked = 0;
-      const pages = keysetPages((o) => session.memberships.listBySourceRule(id, o), (m) => `${m.organizationId}\u0000${m.userId}`, PAGE);
-      for await (const page of pages) {
-        for (const membership of page) {
-          const user = await session.users.get(membership.userId);
-          if (!user) await session.memberships.delete(membership.userId, membership.organizationId);
-          // A dormant membership is out of re-linking's reach: the removal settles it here, then
-          // re-links the user if it ended (under "single" the user is free to join its best match).
-          else if (organization.status === "discontinued") {
-            if (await settleDormantRuleMembership(scope, user, membership)) await relinkUser(scope, user);
-          } else await relinkUser(scope, user);
-          usersRelinked++;
-        }
-      }
-      // The hosts the proof kept for this organization are open to the other organizations' rules again.
-      if (shadowed.length > 0) usersRelinked += await linkUsersMatchingRule(scope, { kind: "domain", value: record.value, includeSubdomains: true });
-      return { rule: record, organization: result.organization, usersRelinked };
+      const removed = await removeMemberRule(scope, organization, record);
+      return { rule: record, ...removed };
     },
   });
 

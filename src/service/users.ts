@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isOrgKitError, notFound, OrgKitError, versionConflict } from "../errors.js";
+import { isOrgKitError, notFound, OrgKitError, userErased, versionConflict } from "../errors.js";
 import { normalizeEmail } from "../domain/matching/email.js";
 import { normalizePhone } from "../domain/matching/phone.js";
 import { normalizeUsername } from "../domain/matching/username.js";
@@ -8,11 +8,14 @@ import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { PLATFORM_ROLES, USER_KINDS, type Membership, type User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
+import type { AuditEvent, KeysetOptions, Page } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { matchableIdentity, relinkUser, type MatchableIdentity } from "./linking.js";
 import { putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import { eraseUser, type UserErasure } from "./user-erasure.js";
+import { exportUser, type UserExport } from "./user-export.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -70,6 +73,21 @@ export const upsertUserOptionsSchema = z
  */
 export type UpsertUserOptions = z.input<typeof upsertUserOptionsSchema>;
 
+/** Schema of {@link ListUsersOptions}. */
+export const listUsersOptionsSchema = z
+  .object({
+    after: idSchema.nullable().optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    organizationId: idSchema.optional(),
+  })
+  .strict();
+/**
+ * Options of `kit.users.list`: `after` is the `nextCursor` of the previous page (a user
+ * id), `limit` 1–1000 (default 100), and `organizationId` lists that organization's
+ * members instead of every user.
+ */
+export type ListUsersOptions = z.input<typeof listUsersOptionsSchema>;
+
 /** User use cases (see {@link OrgKit.users}). */
 export interface UsersApi {
   /**
@@ -87,8 +105,116 @@ export interface UsersApi {
    * ```
    */
   upsert(actor: Actor, input: UpsertUserInput, options?: UpsertUserOptions): Promise<User>;
+  /** The user, for itself, platform admins, and those who manage it in one of its organizations; otherwise `null`. */
   get(actor: Actor, id: string): Promise<User | null>;
+  /**
+   * Users by id, a page at a time (`nextCursor` is `null` on the last page). Platform
+   * admins and the system actor list every user (erased ones too, as their tombstones);
+   * with `organizationId`, the organization's members, for whoever manages its users (its
+   * org admins), and an empty page for anyone else or an unknown organization. Listing
+   * every user without a platform role is `FORBIDDEN`.
+   *
+   * @example
+   * ```ts
+   * for (let after: string | null = null; ; ) {
+   *   const page = await kit.users.list(SYSTEM_ACTOR, { after, limit: 500 });
+   *   for (const user of page.items) console.log(user.id);
+   *   if ((after = page.nextCursor) === null) break;
+   * }
+   * ```
+   */
+  list(actor: Actor, options?: ListUsersOptions): Promise<Page<User>>;
+  /**
+   * Erases a user (GDPR article 17; platform admins and the system actor, and a super
+   * admin for a platform admin's record, whose role goes): in one
+   * transaction its emails, phones and username leave every table — the user record
+   * (kept as a tombstone with its id and `erasedAt`), the member rules whose value is
+   * exactly one of its addresses (removed), the audit trail and the change feed (each
+   * occurrence replaced by `"[erased]"`; events keep the user id). Its memberships end
+   * (`membership.removed`, reason `user_erased`), and it records `user.erased`. Erasing
+   * again does nothing (`alreadyErased`); using the id again (`upsert`,
+   * `memberships.add`) is `CONFLICT` with `details.reason: "erased"`. An identity another
+   * user holds too stays where it is that user's as well (`keptShared`).
+   *
+   * @example
+   * ```ts
+   * const erasure = await kit.users.erase(SYSTEM_ACTOR, "u1");
+   * erasure.user.erasedAt; // "2026-…"; erasure.user.emails: []
+   * ```
+   */
+  erase(actor: Actor, userId: string): Promise<UserErasure>;
+  /**
+   * Everything orgkit holds about a user as JSON-ready data (GDPR articles 15 and 20):
+   * the record, memberships with their provenance, effective usergroups and the audit
+   * events that concern it. Platform admins and the system actor (the host answers the
+   * person's request, which it authenticated).
+   *
+   * @example
+   * ```ts
+   * const data = await kit.users.export(SYSTEM_ACTOR, "u1");
+   * await writeFile("u1.json", JSON.stringify(data, null, 2));
+   * ```
+   */
+  export(actor: Actor, userId: string): Promise<UserExport>;
+  /**
+   * Deletes a user that has no history (platform admins and the system actor): no
+   * memberships, and no audit events beyond the creation and edits of its own record (it
+   * did nothing, and nothing happened to it). The id can be used again afterwards. A
+   * platform admin's record needs a super admin.
+   * `CONFLICT` with `details.reason: "has_history"` otherwise (erase such a user
+   * instead); `false` when there is no such user.
+   */
+  remove(actor: Actor, userId: string): Promise<boolean>;
 }
+
+/** What makes a user's removal lose history: its memberships, and the first event beyond its own record's creation and edits. */
+interface RemovalFacts {
+  readonly user: User | null;
+  readonly memberships: number;
+  readonly historyEvent: AuditEvent | null;
+}
+
+/** An event that only created or edited the user's own record (done by someone else): not history. */
+function isOwnRecordEvent(event: AuditEvent, userId: string): boolean {
+  const byItself = event.actor.type === "user" && event.actor.id === userId;
+  return (event.type === "user.created" || event.type === "user.updated") && event.data["userId"] === userId && !byItself;
+}
+
+/** `users.remove`: platform administration (a platform admin's record needs a super admin); only users without history. */
+const removeUser = defineUseCase<{ readonly userId: string }, RemovalFacts, boolean>({
+  kind: "write",
+  async load({ session }, { userId }) {
+    const user = await session.users.get(userId);
+    if (user === null) return { user, memberships: 0, historyEvent: null };
+    const memberships = (await session.memberships.listByUser(userId)).length;
+    let historyEvent: AuditEvent | null = null;
+    // The user's own events, a page at a time, until one that is history.
+    for (let after = 0; historyEvent === null; ) {
+      const page = await session.events.listByUser(userId, { after, limit: 1000 });
+      historyEvent = page.find((event) => !isOwnRecordEvent(event, userId)) ?? null;
+      if (page.length < 1000) break;
+      after = page[page.length - 1]!.sequence;
+    }
+    return { user, memberships, historyEvent };
+  },
+  requests({ userId }, { user }) {
+    const needs: Need[] = [{ request: { check: "canAdministerPlatform" }, action: `remove user ${userId}` }];
+    if (user?.platformRole) needs.push({ request: { check: "canGrantPlatformRoles" }, action: `remove ${user.platformRole} ${userId} (its platform role goes)` });
+    return needs;
+  },
+  async command(scope, { userId }, { user, memberships, historyEvent }) {
+    if (user === null) return false;
+    if (memberships > 0 || historyEvent !== null) {
+      const what = memberships > 0 ? `${memberships} membership${memberships === 1 ? "" : "s"}` : `event ${historyEvent!.sequence} (${historyEvent!.type})`;
+      throw new OrgKitError("CONFLICT", `User ${userId} has history (${what}): erase it (users.erase) instead of removing it`, {
+        details: { reason: "has_history", entity: "user", id: userId, memberships, event: historyEvent === null ? null : { sequence: historyEvent.sequence, type: historyEvent.type } },
+      });
+    }
+    await scope.session.users.delete(userId);
+    scope.record({ type: "user.removed", organizationId: null, data: { userId, version: user.version } });
+    return true;
+  },
+});
 
 export function createUsersApi(runtime: Runtime): UsersApi {
   const config = runtime.config;
@@ -238,6 +364,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
     },
     async command(scope, { opts }, { current, user, organization, membership, matchable }) {
       const { session } = scope;
+      if (current?.erasedAt !== undefined) throw userErased(user.id);
       if (opts.expectedVersion !== undefined && current?.version !== opts.expectedVersion) {
         throw versionConflict("user", user.id, opts.expectedVersion, current?.version ?? null);
       }
@@ -287,7 +414,51 @@ export function createUsersApi(runtime: Runtime): UsersApi {
         return organizations.some((organization) => auth.allows({ check: "canManageUser", organization })) ? user : null;
       });
     },
+
+    async list(actor, options) {
+      const ref = parseActor(actor);
+      const { after, limit, organizationId } = parseInput(listUsersOptionsSchema, options ?? {}, "options", ["options"]);
+      return runtime.read(ref, async ({ session, auth }) => {
+        if (organizationId === undefined) {
+          auth.require({ check: "canAdministerPlatform" }, "list every user (pass organizationId to list the users of an organization whose users it manages)");
+          const { items, more } = await keysetPage((o) => session.users.scan(o), (u) => u.id, after ?? null, limit);
+          return { items, nextCursor: more ? items[items.length - 1]!.id : null };
+        }
+        const organization = await session.organizations.get(organizationId);
+        // An organization it may not manage reads as one without members: the answer does not tell which ids exist.
+        if (organization === null || !auth.allows({ check: "canManageUser", organization })) return { items: [], nextCursor: null };
+        const { items: memberships, more } = await keysetPage((o) => session.memberships.listByOrganization(organizationId, o), (m) => m.userId, after ?? null, limit);
+        const items = await session.users.getMany(memberships.map((m) => m.userId));
+        return { items, nextCursor: more ? memberships[memberships.length - 1]!.userId : null };
+      });
+    },
+
+    async erase(actor, userId) {
+      const ref = parseActor(actor);
+      return runtime.execute(eraseUser, ref, { userId: parseInput(idSchema, userId, "user id", ["userId"]) });
+    },
+
+    async export(actor, userId) {
+      const ref = parseActor(actor);
+      return runtime.execute(exportUser, ref, { userId: parseInput(idSchema, userId, "user id", ["userId"]) });
+    },
+
+    async remove(actor, userId) {
+      const ref = parseActor(actor);
+      return runtime.execute(removeUser, ref, { userId: parseInput(idSchema, userId, "user id", ["userId"]) });
+    },
   };
+}
+
+/**
+ * One page of a keyset listing and whether another follows: a full page is followed by a
+ * one-row look past its end, so the last page never comes back empty.
+ */
+async function keysetPage<T>(fetch: (options: KeysetOptions) => Promise<T[]>, keyOf: (item: T) => string, after: string | null, limit: number): Promise<{ items: T[]; more: boolean }> {
+  const items = await fetch({ after, limit });
+  if (items.length < limit) return { items, more: false };
+  const next = await fetch({ after: keyOf(items[items.length - 1]!), limit: 1 });
+  return { items, more: next.length > 0 };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -215,6 +215,12 @@ export interface UserRepository {
   findMatching(rule: Pick<MemberRuleRecord, "kind" | "value" | "includeSubdomains">, options: KeysetOptions): Promise<User[]>;
   /** All users by id order, a page at a time. */
   scan(options: KeysetOptions): Promise<User[]>;
+  /**
+   * Removes the user and every identity it is findable by (`findMatching` no longer
+   * returns it); `false` when there was none. Memberships are not touched: the service
+   * removes only users that have none.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 /** Memberships (user × organization). */
@@ -309,6 +315,21 @@ export interface EventRepository {
   list(options: { readonly organizationId?: string; readonly after?: number; readonly limit: number }): Promise<AuditEvent[]>;
   /** The highest sequence so far (0 when empty). Every write appends an event, so this is the data version. */
   lastSequence(): Promise<number>;
+  /**
+   * The events that concern a user, by ascending sequence, strictly after `after` (a
+   * sequence), at most `limit` (1–1000): those it did (`actor` is `{ type: "user", id }`)
+   * and those about it (`data.userId` is its id). Found by index, never by reading the trail.
+   */
+  listByUser(userId: string, options: { readonly after?: number; readonly limit: number }): Promise<AuditEvent[]>;
+  /**
+   * Erasure (GDPR article 17), the one change ever made to a stored event: replaces, in
+   * the `data` of every event of the trail, each occurrence of one of `values` (a
+   * person's emails, phones and username) as `scrubPersonalData` from `orgkit` does —
+   * the one rule every adapter applies, so results agree everywhere. Sequences, types,
+   * actors, times and organization ids stay. Returns how many events changed. At most
+   * 1,000 values; `[]` changes nothing.
+   */
+  scrub(values: readonly string[]): Promise<number>;
 }
 
 /**
@@ -352,6 +373,14 @@ export interface ChangeFeedRepository {
   horizon(): Promise<number>;
   /** Deletes the entries with a revision ≤ `upTo` (never the latest one) and raises the horizon; returns how many went. */
   prune(upTo: number): Promise<number>;
+  /**
+   * Erasure: scrubs the copies of audit events the entries carry, exactly as
+   * {@link EventRepository.scrub} scrubs the trail (each event's `data`, by
+   * `scrubPersonalData`), so the feed's events stay equal to the trail's. Policy changes
+   * are left as they are (they hold ids, flags and group and profile names, never a
+   * person's identity). Returns how many entries changed.
+   */
+  scrub(values: readonly string[]): Promise<number>;
 }
 
 /** What {@link Storage.listen} calls. */

@@ -52,4 +52,12 @@ export interface RawInspector {
    * of its challenge as `challengeToken` (null when none), or null when there is no rule.
    */
   rule?(id: string): Promise<Readonly<Record<string, unknown>> | null>;
+  /**
+   * Optional: every stored row of every table of the storage's tenant as text — every
+   * column, the audit trail, the change feed, and index tables such as PostgreSQL's
+   * `user_identities` — in any layout. The suite searches it for values that must be
+   * gone (an erased person's address appears nowhere). Without it, those checks read
+   * through the repositories instead.
+   */
+  dump?(): Promise<string>;
 }

@@ -11,7 +11,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver } from "../../src/index.js";
+import { isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver, type User } from "../../src/index.js";
 import { compilePolicy } from "../../src/permissions/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { admin, as, setup, system } from "./setup.js";
@@ -34,12 +34,39 @@ type Action =
   | { type: "reactivate"; org: string }
   // ----- domain proof (see the "with domain proof" block at the end)
   | { type: "challenge"; org: string }
-  | { type: "prove"; org: string; publish: boolean };
+  | { type: "prove"; org: string; publish: boolean }
+  | UserLifecycleAction;
 
 interface Step {
   actor: ActorName;
   action: Action;
 }
+
+// ---------------------------------------------------------------------------------------
+// Erasure and removal (users.erase, users.remove): platform admins only. An erased user
+// keeps its id as a tombstone with no identity, so no rule matches it and it belongs
+// nowhere, whatever comes after; a removed user is gone until an upsert makes it anew.
+
+type UserLifecycleAction = { type: "erase"; user: string } | { type: "remove"; user: string };
+
+const userLifecycleAction: fc.Arbitrary<UserLifecycleAction> = fc.oneof(
+  fc.record({ type: fc.constant("erase" as const), user: fc.constantFrom(...USERS) }),
+  fc.record({ type: fc.constant("remove" as const), user: fc.constantFrom(...USERS) }),
+);
+
+/** The invariants of a user that was erased (a tombstone) or removed (`null`). */
+async function checkGoneUser(storage: Storage, id: string, stored: User | null, rules: readonly MemberRuleRecord[]): Promise<void> {
+  expect(await storage.memberships.listByUser(id), `${id} is gone but belongs somewhere`).toEqual([]);
+  if (stored === null) return;
+  expect(stored).toMatchObject({ emails: [], phones: [], username: null, registered: false, usergroupIds: [], platformRole: null, profileId: null });
+  // An erased user matches no rule.
+  for (const rule of rules) {
+    const matched = await storage.users.findMatching(rule, { after: null, limit: 1000 });
+    expect(matched.map((u) => u.id), `erased ${id} matches rule ${rule.id}`).not.toContain(id);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 
 const org = fc.constantFrom(...ORGS);
 const user = fc.constantFrom(...USERS);
@@ -55,7 +82,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant("discontinue" as const), org }),
   fc.record({ type: fc.constant("reactivate" as const), org }),
 );
-const step: fc.Arbitrary<Step> = fc.record({ actor: fc.constantFrom(...ACTORS), action });
+const step: fc.Arbitrary<Step> = fc.record({ actor: fc.constantFrom(...ACTORS), action: fc.oneof({ arbitrary: action, weight: 9 }, { arbitrary: userLifecycleAction, weight: 2 }) });
 /**
  * What a platform admin does to an organization's lifecycle and its users' identities,
  * drawn as often as all other steps together: losing a dormant membership takes a rule,
@@ -68,6 +95,7 @@ const lifecycleStep: fc.Arbitrary<Step> = fc.record({
     { arbitrary: fc.record({ type: fc.constant("reactivate" as const), org }), weight: 2 },
     { arbitrary: fc.record({ type: fc.constant("setEmail" as const), user, domain }), weight: 3 },
     { arbitrary: fc.record({ type: fc.constant("addRule" as const), org, domain }), weight: 3 },
+    { arbitrary: userLifecycleAction, weight: 1 }, // erasure and removal (block above)
   ),
 });
 
@@ -106,6 +134,9 @@ async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<b
       return false;
     case "setEmail":
       return false;
+    case "erase":
+    case "remove":
+      return false; // platform administration
     case "addMembership":
     case "removeMembership": {
       if (actor !== "orgadmin") return false;
@@ -115,6 +146,8 @@ async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<b
       if (a.type === "removeMembership") return true;
       // An org admin manages existing users only when they are members of its organization:
       // it cannot pull in someone from outside (adding an existing member is then a CONFLICT, not FORBIDDEN).
+      // A removed user is no one to refuse: adding it is NOT_FOUND.
+      if ((await storage.users.get(a.user)) === null) return true;
       return (await storage.memberships.get(a.user, "o1")) !== null;
     }
   }
@@ -159,6 +192,10 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
         proofDns.publishing = null;
       }
     }
+    case "erase":
+      return void (await kit.users.erase(who, a.user));
+    case "remove":
+      return void (await kit.users.remove(who, a.user));
   }
 }
 
@@ -204,7 +241,12 @@ async function checkInvariants(storage: Storage, model: Model): Promise<void> {
   }
   const rules = (await Promise.all(ORGS.map((o) => storage.rules.listByOrganization(o)))).flat();
   for (const id of USERS) {
-    const stored = (await storage.users.get(id))!;
+    const found = await storage.users.get(id);
+    if (found === null || found.erasedAt !== undefined) {
+      await checkGoneUser(storage, id, found, rules);
+      continue;
+    }
+    const stored = found;
     const host = stored.emails[0]!.split("@")[1]!;
     const memberships = await storage.memberships.listByUser(id);
     // 2. The one-organization rule.
@@ -365,7 +407,7 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
     const a = this.step.action;
     // The rule `removeRule` will remove, and the user's email before `setEmail`.
     if (a.type === "removeRule") return (await storage.rules.listByOrganization(a.org))[0]?.id ?? null;
-    if (a.type === "setEmail") return (await storage.users.get(a.user))!.emails[0] ?? null;
+    if (a.type === "setEmail") return (await storage.users.get(a.user))?.emails[0] ?? null; // null: a removed (or erased) user
     return null;
   }
 
@@ -395,6 +437,10 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
         }
         return;
       }
+      case "erase":
+        // Its memberships ended, dormant ones too.
+        for (const kept of model.kept.values()) kept.delete(a.user);
+        return;
       default:
         return;
     }

@@ -8,7 +8,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll } from "vitest";
 import type { Storage, StorageSession } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
+import { memoryInspector } from "../../src/adapters/memory/raw-inspector.js";
+import { migrate, postgresInspector, postgresStorage, type PostgresStorage } from "../../src/adapters/postgres/index.js";
+import type { RawInspector } from "../../src/storage/raw-inspector.js";
 import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
 
 /** One storage to run a suite on. */
@@ -16,6 +18,8 @@ export interface StorageTarget {
   readonly name: "memory" | "PGlite" | "server";
   /** A new, empty storage. */
   storage(): Promise<Storage>;
+  /** The raw inspector of a storage this target made (reads the backend directly). */
+  inspect(storage: Storage): RawInspector;
 }
 
 /** Memory and PGlite targets; the PGlite instance starts on first use and closes after the file. */
@@ -27,16 +31,30 @@ export function storageTargets(): readonly StorageTarget[] {
     if (db) await (await db).close();
     if (server) await (await server).close();
   });
+  let serverClient: TestTarget["client"] | undefined;
+  let pgliteClient: PGlite | undefined;
   const onServer: StorageTarget[] = SERVER_URL
-    ? [{ name: "server", storage: async () => (await (server ??= serverTarget(4))).storage({}, randomSchema("orgkit_facade")) }]
+    ? [
+        {
+          name: "server",
+          async storage() {
+            const target = await (server ??= serverTarget(4));
+            serverClient = target.client;
+            return target.storage({}, randomSchema("orgkit_facade"));
+          },
+          inspect: (storage) => postgresInspector(serverClient!, { schema: (storage as PostgresStorage).schema, tenant: (storage as PostgresStorage).tenant }),
+        },
+      ]
     : [];
   return [
-    { name: "memory", storage: async () => memoryStorage() },
+    { name: "memory", storage: async () => memoryStorage(), inspect: (storage) => memoryInspector(storage) },
     {
       name: "PGlite",
+      inspect: (storage) => postgresInspector(pgliteClient!, { schema: (storage as PostgresStorage).schema, tenant: (storage as PostgresStorage).tenant }),
       async storage() {
         db ??= PGlite.create();
         const client = await db;
+        pgliteClient = client;
         const schema = `facade_${++schemas}`;
         await migrate(client, { schema });
         return postgresStorage({ client, schema });

@@ -226,6 +226,13 @@ describe("every statement is scoped to its tenant", () => {
     await kit.organizations.discontinue(admin, "acme-east");
     await reads(kit);
     await kit.rules.previewAdd(admin, "acme", { kind: "domain", value: "acme.example" }).catch(() => undefined);
+    // Users: list, export, remove and erase (scrubbing the trail and the feed).
+    await kit.users.list(admin, { limit: 2 });
+    await kit.users.list(admin, { organizationId: "acme" });
+    await kit.users.export(admin, "ann");
+    await kit.users.upsert(system, { id: "fresh" });
+    await kit.users.remove(admin, "fresh");
+    await kit.users.erase(admin, "ann");
     const aboutTables = sent.filter((text) => text.includes(`"${schema}".`));
     expect(aboutTables.length).toBeGreaterThan(50);
     const unscoped = aboutTables.filter((text) => !text.includes("'audited'"));

@@ -638,6 +638,64 @@ export const USE_CASES: readonly UseCase[] = [
     observe: one,
   },
 
+  // ----- users: list, export, remove, erase (erasure's own cases never erase the world's users)
+  {
+    name: "users.list[organization]",
+    kind: "read",
+    requests: "canManageUser(actor, null, org) → its members' user records, by id; else an empty page",
+    allowed: (p, c) => ask.manage(p, c.actor, null, c.org),
+    run: (kit, c) => kit.users.list(as(c.actor), { organizationId: c.org, limit: 1000 }),
+    expect: ({ policy, cell, facts }) =>
+      ask.manage(policy, cell.actor, null, cell.org)
+        ? many(facts.memberships.filter((m) => m.organizationId === cell.org).sort(byUserId).flatMap((m) => (facts.users.has(m.userId) ? [facts.users.get(m.userId)] : [])))
+        : [],
+    observe: (r) => many((r as { items: User[] }).items),
+  },
+  {
+    name: "users.list[every user]",
+    kind: "guarded-read",
+    untargeted: true,
+    requests: "canAdministerPlatform(actor) (FORBIDDEN when denied)",
+    allowed: (p, c) => ask.platform(p, c.actor),
+    run: (kit, c) => kit.users.list(as(c.actor), { limit: 10 }),
+  },
+  {
+    name: "users.export",
+    kind: "guarded-read",
+    requests: "canAdministerPlatform(actor) (FORBIDDEN when denied; the user itself included)",
+    allowed: (p, c) => ask.platform(p, c.actor),
+    run: (kit, c) => kit.users.export(as(c.actor), c.user),
+  },
+  {
+    name: "users.remove[member]",
+    kind: "write",
+    requests: "canAdministerPlatform(actor) (∧ canGrantPlatformRoles(actor) when user has a platform role); a member has history: then CONFLICT",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c, f) => ask.platform(p, c.actor) && (!f.users.get(c.user)?.platformRole || ask.grantRoles(p, c.actor)),
+    precondition: () => ({ codes: ["CONFLICT"] }),
+    run: (kit, c) => kit.users.remove(as(c.actor), c.user),
+  },
+  {
+    name: "users.remove[unknown user]",
+    kind: "write",
+    untargeted: true,
+    requests: "canAdministerPlatform(actor); then nothing to remove",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.platform(p, c.actor),
+    precondition: () => "noop",
+    run: (kit, c) => kit.users.remove(as(c.actor), `ghost-${c.fresh}`),
+  },
+  {
+    name: "users.erase[unknown user]",
+    kind: "write",
+    untargeted: true,
+    requests: "canAdministerPlatform(actor); then NOT_FOUND (a refusal never tells whether the id exists)",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.platform(p, c.actor),
+    precondition: () => ({ codes: ["NOT_FOUND"] }),
+    run: (kit, c) => kit.users.erase(as(c.actor), `ghost-${c.fresh}`),
+  },
+
   // ----- memberships
   {
     name: "memberships.add[outsider]",

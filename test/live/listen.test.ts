@@ -20,6 +20,7 @@ function counting(storage: Storage) {
     latestRevision: () => (counter.latest++, inner.latestRevision()),
     horizon: () => inner.horizon(),
     prune: (upTo) => inner.prune(upTo),
+    scrub: (values) => inner.scrub(values),
   };
   const wrapped = new Proxy(storage, {
     get(target, key) {

@@ -20,6 +20,9 @@ useTestApi({ describe, it, beforeEach, expect });
 import { randomSchema, type TestTarget } from "./targets.js";
 
 const AT = "2024-01-01T00:00:00.000Z";
+/** Every migration version, in order, and the last: what a fresh schema ends at. */
+const VERSIONS = postgresMigrations().map((m) => m.version);
+const LATEST = VERSIONS.at(-1)!;
 
 /** Registers the adapter cases against the database `makeTarget` opens (once for the file). */
 export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
@@ -54,7 +57,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
     it("applies each version once; running it again is a no-op", async () => {
       const schema = randomSchema();
       const first = await migrate(target.client, { schema });
-      expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6, 8], version: 8 });
+      expect(first).toEqual({ applied: [...VERSIONS], version: LATEST });
       const tables = async () =>
         (await target.client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows;
       const before = await tables();
@@ -73,10 +76,10 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "usergroups",
         "users",
       ]);
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 8 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: LATEST });
       expect(await tables()).toEqual(before);
       const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
-      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 8 }]);
+      expect(recorded.rows).toEqual([0, ...VERSIONS].map((version) => ({ version })));
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
@@ -89,7 +92,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       await target.client.query(`UPDATE "${schema}".users SET doc = (doc::jsonb - 'verifiedEmails' - 'verifiedPhones' - 'usernameVerified')::json`);
       await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 2`);
       expect(await storage.users.get("legacy")).not.toHaveProperty("verifiedEmails");
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 8 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: LATEST });
       expect(await storage.users.get("legacy")).toMatchObject({ emails: ["ann@acme.example"], verifiedEmails: [], verifiedPhones: [], usernameVerified: false });
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
@@ -106,7 +109,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       await target.client.query(`DROP INDEX "${schema}".memberships_admin_idx`);
       await target.client.query(`ALTER TABLE "${schema}".member_rules DROP COLUMN zone, DROP COLUMN proven`);
       await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 8`);
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [8], version: 8 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [8], version: LATEST });
       const rows = await target.client.query(`SELECT id, zone, proven FROM "${schema}".member_rules ORDER BY id`);
       expect(rows.rows).toEqual([{ id: "r1", zone: "example.acme.eu", proven: false }, { id: "r2", zone: null, proven: false }]);
       expect((await storage.rules.findWithinDomain("acme.example", { limit: 10 })).map((r) => r.id)).toEqual(["r1"]);
@@ -136,7 +139,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       }
       await target.client.query(`INSERT INTO "${schema}".changes (revision, at, doc) VALUES (nextval('"${schema}".change_revisions'), $1, '{"changes":[],"events":[]}'::json)`, [AT]);
 
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [6, 8], version: 8 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: VERSIONS.filter((v) => v >= 6), version: LATEST });
       const migrated = postgresStorage({ client: target.client, schema });
       expect(await migrated.organizations.getByExternalId("CUST-1")).toEqual(acme);
       expect(await migrated.events.lastSequence()).toBe(3);
@@ -153,7 +156,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
 
     it("partitions: every table is hash-partitioned by tenant_id; a later run with another count is refused, and none is needed", async () => {
       const schema = randomSchema();
-      expect(await migrate(target.client, { schema, partitions: 3 })).toMatchObject({ version: 8 });
+      expect(await migrate(target.client, { schema, partitions: 3 })).toMatchObject({ version: LATEST });
       const partitioned = await target.client.query(
         `SELECT c.relname AS name, pg_get_partkeydef(c.oid) AS key, (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
            FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -165,8 +168,8 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
           (name) => ({ name, key: "HASH (tenant_id)", partitions: 3 }),
         ),
       );
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 8 });
-      expect(await migrate(target.client, { schema, partitions: 3 })).toEqual({ applied: [], version: 8 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: LATEST });
+      expect(await migrate(target.client, { schema, partitions: 3 })).toEqual({ applied: [], version: LATEST });
       const refused = await expectOrgKitError(migrate(target.client, { schema, partitions: 4 }), "VALIDATION_FAILED");
       expect(refused.details.issues).toMatchObject([{ path: "partitions", code: "layout_mismatch" }]);
       const plain = randomSchema();

@@ -1,4 +1,5 @@
 import type { ChangeEntry, ChangeFeedRepository, NewChangeEntry } from "../../storage/ports.js";
+import { scrubNeedles, scrubWithNeedles } from "../../storage/scrub.js";
 import { checkLimit, checkRecord, invalidArgument } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import type { Journal } from "./journal.js";
@@ -76,6 +77,31 @@ export class ChangeStore implements SyncRepository<ChangeFeedRepository> {
       this.pruned = previousHorizon;
     });
     return before.length - kept.length;
+  }
+
+  /** Scrubs the data of the events each entry carries (`scrubPersonalData`), journaled. */
+  scrub(values: readonly string[]): number {
+    const needles = scrubNeedles(values);
+    if (needles.length === 0) return 0;
+    let changed = 0;
+    for (let position = 0; position < this.entries.length; position++) {
+      const entry = this.entries[position]!;
+      let touched = false;
+      const events = entry.events.map((event) => {
+        const data = scrubWithNeedles(event.data, needles);
+        if (data === event.data) return event;
+        touched = true;
+        return { ...event, data };
+      });
+      if (!touched) continue;
+      const entries = this.entries;
+      entries[position] = freezeCopy({ ...entry, events });
+      this.journal.record(() => {
+        entries[position] = entry;
+      });
+      changed++;
+    }
+    return changed;
   }
 
   /** The entries, for the raw inspector. */

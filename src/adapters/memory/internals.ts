@@ -21,6 +21,8 @@ export interface MemoryInternals {
   count(table: MemoryTable): number;
   /** The stored challenge of rule `ruleId`, or null. */
   challenge(ruleId: string): Readonly<Record<string, unknown>> | null;
+  /** Every stored row of every table (the change feed and the audit trail too), as JSON text, one table per line. */
+  dump(): string;
   /** Writes recorded in the journal of the unit of work in progress (0 between units). */
   pendingWrites(): number;
   /** Whether a transaction (or a direct call queued behind one) is pending. */

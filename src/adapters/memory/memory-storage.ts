@@ -76,7 +76,7 @@ const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
   "ancestorIdsOfMany",
   "insertMany",
 );
-const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan");
+const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan", "delete");
 const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
   "get",
   "listByUser",
@@ -103,8 +103,8 @@ const RULE_METHODS = methodList<MemberRuleRepository>()(
 const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "insert", "update", "delete");
 const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
 const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
-const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence");
-const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune");
+const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence", "listByUser", "scrub");
+const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune", "scrub");
 
 interface Stores {
   readonly organizations: OrganizationStore;
@@ -317,6 +317,15 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
       return table === "events" ? stores.events.rawEvents().length : stores[table].rawRows().size;
     },
     challenge: (ruleId: string) => (stores.rules.rawChallenges().get(ruleId) ?? null) as Record<string, unknown> | null,
+    dump() {
+      const lines: string[] = [];
+      for (const [table, store] of Object.entries(stores) as [MemoryTable, Stores[MemoryTable]][]) {
+        // Rows by key: a rollback re-inserts what it puts back, which changes a map's iteration order, not its rows.
+        const rows = store instanceof EventStore ? store.rawEvents() : store instanceof ChangeStore ? store.rawEntries() : [...store.rawRows()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        lines.push(`${table}: ${JSON.stringify(rows)}`);
+      }
+      return lines.join("\n");
+    },
     pendingWrites: () => journal.size,
     busy: () => pending > 0,
   };

@@ -48,5 +48,6 @@ export function memoryInspector(storage: Storage): RawInspector {
         challengeToken: challenge?.["token"] ?? null,
       };
     },
+    dump: async () => internals.dump(),
   };
 }

@@ -86,6 +86,13 @@ export class UserStore extends IndexedTable<User> implements SyncRepository<User
     this.write(stored.id, stored);
   }
 
+  delete(id: string): boolean {
+    const key = checkString(id, "id");
+    if (!this.rows.has(key)) return false;
+    this.write(key, undefined);
+    return true;
+  }
+
   findMatching(rule: Pick<MemberRuleRecord, "kind" | "value" | "includeSubdomains">, options: KeysetOptions): User[] {
     checkRecord(rule, "rule", ["kind", "value"]);
     const { after, limit } = readKeyset(options);

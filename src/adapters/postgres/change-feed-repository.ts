@@ -18,9 +18,10 @@
 import type { AuditEvent, ChangeEntry, ChangeFeedRepository, NewChangeEntry } from "../../storage/ports.js";
 import type { PolicyChange } from "../../permissions/changes.js";
 import type { RepositoryContext } from "./context.js";
+import { scrubNeedles, scrubWithNeedles } from "../../storage/scrub.js";
 import { checkLimit, invalidArgument, readDocument } from "./sql.js";
 import { notificationPayload } from "./listen.js";
-import { storedJson } from "./event-repository.js";
+import { scrubPatterns, storedJson } from "./event-repository.js";
 
 type ChangeRow = { revision: unknown; at: unknown; doc: unknown };
 type EventRow = { sequence: unknown; doc: unknown };
@@ -35,6 +36,9 @@ type EventRow = { sequence: unknown; doc: unknown };
 type ChangeDocument =
   | { readonly changes: PolicyChange[]; readonly events: AuditEvent[] }
   | { readonly changes: PolicyChange[]; readonly eventRanges: [number, number][] };
+
+/** Rows read per round while scrubbing. */
+const SCRUB_PAGE = 200;
 
 function checkRevision(value: unknown, path: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalidArgument(path, "must be a non-negative integer revision");
@@ -139,6 +143,58 @@ export function createChangeFeedRepository(context: RepositoryContext): ChangeFe
     async horizon() {
       const rows = await executor.rows<{ horizon: unknown }>("changes.horizon", `SELECT horizon FROM ${tables.changeFeedState} WHERE tenant_id = ${T}`);
       return Number(rows[0]?.horizon ?? 0);
+    },
+
+    /**
+     * Erasure's rewrite of the feed's copies of audit events (the one place the feed holds
+     * them: if the feed comes to reference the trail instead of copying it, this method is
+     * what goes). Rows are pre-selected by the database, scrubbed here, written back.
+     */
+    async scrub(values) {
+      const needles = scrubNeedles(values);
+      if (needles.length === 0) return 0;
+      const patterns = scrubPatterns(needles);
+      return executor.atomic("changes.scrub", async (tx) => {
+        if (settings.orderedEvents) await tx.rows("changes.scrub (lock)", context.writeLock);
+        let changed = 0;
+        for (let after = 0; ; ) {
+          const rows = await tx.rows<ChangeRow>(
+            "changes.scrub (find)",
+            `SELECT revision, at, doc FROM ${table}
+              WHERE tenant_id = ${T} AND revision > $1 AND lower(doc::text COLLATE "C") LIKE ANY($2::text[])
+              ORDER BY revision LIMIT ${SCRUB_PAGE}`,
+            [after, patterns],
+          );
+          const revisions: string[] = [];
+          const docs: string[] = [];
+          for (const row of rows) {
+            const doc = readDocument<ChangeDocument>(row.doc);
+            // An entry that refers to its events holds none of its own: they are scrubbed in the events table.
+            if (!("events" in doc)) continue;
+            let touched = false;
+            const events = doc.events.map((event) => {
+              const data = scrubWithNeedles(event.data, needles);
+              if (data === event.data) return event;
+              touched = true;
+              return { ...event, data };
+            });
+            if (!touched) continue;
+            revisions.push(String(row.revision));
+            docs.push(JSON.stringify({ changes: doc.changes, events }));
+          }
+          if (revisions.length > 0) {
+            await tx.rows(
+              "changes.scrub",
+              `UPDATE ${table} AS c SET doc = u.doc::json FROM unnest($1::bigint[], $2::text[]) AS u(revision, doc)
+                WHERE c.tenant_id = ${T} AND c.revision = u.revision`,
+              [revisions, docs],
+            );
+            changed += revisions.length;
+          }
+          if (rows.length < SCRUB_PAGE) return changed;
+          after = Number(rows[rows.length - 1]!.revision);
+        }
+      });
     },
 
     async prune(upTo) {

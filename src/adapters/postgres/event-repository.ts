@@ -4,9 +4,10 @@
  * @module
  */
 import type { AuditEvent, EventRepository, NewAuditEvent } from "../../storage/ports.js";
+import { scrubNeedles, scrubWithNeedles } from "../../storage/scrub.js";
 import type { RepositoryContext } from "./context.js";
 import type { SqlExecutor } from "./executor.js";
-import { checkLimit, checkString, invalidArgument, Parameters, readDocument } from "./sql.js";
+import { checkLimit, checkString, escapeLike, invalidArgument, Parameters, readDocument } from "./sql.js";
 
 type EventRow = { sequence: unknown; doc: unknown };
 
@@ -33,9 +34,31 @@ function checkEvent(event: NewAuditEvent, path: string): void {
   if (typeof event.data !== "object" || event.data === null) throw invalidArgument(`${path}.data`, "must be an object");
 }
 
+/** Rows read per round while scrubbing. */
+const SCRUB_PAGE = 500;
+
 /**
- * Builds the event repository over a context. There is deliberately no UPDATE or DELETE
- * statement here: the trail is append-only.
+ * LIKE patterns that pre-select the stored documents (`lower(doc::text COLLATE "C")`)
+ * which may hold one of the needles: a needle inside a JSON string appears in the
+ * document's text in its JSON-escaped form, and `lower` under `COLLATE "C"` folds ASCII
+ * letters only, as `asciiLower` did to the needles. A pre-selected row that holds no
+ * token occurrence is left as it is.
+ */
+export function scrubPatterns(needles: readonly string[]): string[] {
+  return needles.map((needle) => `%${escapeLike(JSON.stringify(needle).slice(1, -1))}%`);
+}
+
+/** Reads `{ after?, limit }` of an event listing. */
+function readListOptions(options: { readonly after?: number; readonly limit: number }): { after: number | undefined; limit: number } {
+  if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
+  const limit = checkLimit(options.limit);
+  if (options.after !== undefined && (typeof options.after !== "number" || !Number.isInteger(options.after))) throw invalidArgument("after", "must be an integer sequence");
+  return { after: options.after, limit };
+}
+
+/**
+ * Builds the event repository over a context. The trail is append-only: the one UPDATE
+ * is `scrub`, erasure's, which rewrites only the `data` of events naming an erased person.
  */
 export function createEventRepository(context: RepositoryContext): EventRepository {
   const { executor, tables, settings, tenant: T } = context;
@@ -80,14 +103,10 @@ export function createEventRepository(context: RepositoryContext): EventReposito
     },
 
     async list(options) {
-      if (typeof options !== "object" || options === null) throw invalidArgument("options", "must be an object with a limit");
-      const limit = checkLimit(options.limit);
+      const { after, limit } = readListOptions(options);
       const params = new Parameters();
       const conditions: string[] = [`tenant_id = ${T}`];
-      if (options.after !== undefined) {
-        if (typeof options.after !== "number" || !Number.isInteger(options.after)) throw invalidArgument("after", "must be an integer sequence");
-        conditions.push(`sequence > ${params.add(options.after)}`);
-      }
+      if (after !== undefined) conditions.push(`sequence > ${params.add(after)}`);
       if (options.organizationId !== undefined) conditions.push(`organization_id = ${params.add(checkString(options.organizationId, "organizationId"))}`);
       const where = `WHERE ${conditions.join(" AND ")}`;
       const rows = await executor.rows<EventRow>(
@@ -96,6 +115,61 @@ export function createEventRepository(context: RepositoryContext): EventReposito
         params.values
       );
       return rows.map(toEvent);
+    },
+
+    async listByUser(userId, options) {
+      const id = checkString(userId, "userId");
+      const { after, limit } = readListOptions(options);
+      // Two index scans (migration 10: by actor, by data.userId), each ordered by sequence.
+      const rows = await executor.rows<EventRow>(
+        "events.listByUser",
+        `SELECT sequence, doc FROM ${table}
+          WHERE tenant_id = ${T} AND sequence > $2 AND ((actor_type = 'user' AND actor_id = $1) OR (doc->'data'->>'userId') = $1)
+          ORDER BY sequence LIMIT $3`,
+        [id, after ?? 0, limit]
+      );
+      return rows.map(toEvent);
+    },
+
+    async scrub(values) {
+      const needles = scrubNeedles(values);
+      if (needles.length === 0) return 0;
+      const patterns = scrubPatterns(needles);
+      return executor.atomic("events.scrub", async (tx) => {
+        // Appends of the tenant wait until this commits: none can slip an unscrubbed event in behind the scan.
+        if (settings.orderedEvents) await tx.rows("events.scrub (lock)", context.writeLock);
+        let changed = 0;
+        for (let after = 0; ; ) {
+          // The scan is the database's (the matching rows are few: those naming the person); only they are read here.
+          const rows = await tx.rows<EventRow>(
+            "events.scrub (find)",
+            `SELECT sequence, doc FROM ${table}
+              WHERE tenant_id = ${T} AND sequence > $1 AND lower(doc::text COLLATE "C") LIKE ANY($2::text[])
+              ORDER BY sequence LIMIT ${SCRUB_PAGE}`,
+            [after, patterns]
+          );
+          const sequences: string[] = [];
+          const docs: string[] = [];
+          for (const row of rows) {
+            const event = readDocument<NewAuditEvent>(row.doc);
+            const data = scrubWithNeedles(event.data, needles);
+            if (data === event.data) continue;
+            sequences.push(String(row.sequence));
+            docs.push(JSON.stringify({ ...event, data }));
+          }
+          if (sequences.length > 0) {
+            await tx.rows(
+              "events.scrub",
+              `UPDATE ${table} AS e SET doc = u.doc::json FROM unnest($1::bigint[], $2::text[]) AS u(sequence, doc)
+                WHERE e.tenant_id = ${T} AND e.sequence = u.sequence`,
+              [sequences, docs]
+            );
+            changed += sequences.length;
+          }
+          if (rows.length < SCRUB_PAGE) return changed;
+          after = Number(rows[rows.length - 1]!.sequence);
+        }
+      });
     },
 
     async lastSequence() {

@@ -233,6 +233,17 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
     { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
     { version: 6, name: partitions > 0 ? `tenants (${partitions} hash partitions)` : "tenants", statements: tenantStatements(t, { partitions }) },
     { version: 8, name: "domain proof", statements: domainProofStatements(t, partitions) },
+    {
+      version: 10,
+      name: "events by user",
+      statements: [
+        // `events.listByUser` (a user's export, and whether it has history): the events it
+        // did and the events about it, each an index range in sequence order. On a
+        // partitioned table each partition gets its own copy of the index.
+        `CREATE INDEX events_actor_idx ON ${t.events} (tenant_id, actor_id, sequence)`,
+        `CREATE INDEX events_user_idx ON ${t.events} (tenant_id, (doc->'data'->>'userId'), sequence)`,
+      ],
+    },
   ];
 }
 

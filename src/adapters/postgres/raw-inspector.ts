@@ -7,7 +7,7 @@
  */
 import type { RawInspector, RawTable } from "../../storage/raw-inspector.js";
 import type { PostgresQueryable } from "./client.js";
-import { DEFAULT_SCHEMA, tableNames, type TableNames } from "./sql.js";
+import { DEFAULT_SCHEMA, quoteSchema, tableNames, type TableNames } from "./sql.js";
 import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
 
 const TABLE_OF: Record<RawTable, keyof TableNames> = {
@@ -42,7 +42,8 @@ async function first(client: PostgresQueryable, text: string, params: unknown[])
  * ```
  */
 export function postgresInspector(client: PostgresQueryable, options: { readonly schema?: string; readonly tenant?: string } = {}): RawInspector {
-  const t = tableNames(options.schema ?? DEFAULT_SCHEMA);
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const t = tableNames(schema);
   // The tenant is bound as $1 here (the adapter pins it in the text): a different path to the same rows.
   const tenant = checkTenant(options.tenant ?? DEFAULT_TENANT);
   return {
@@ -66,6 +67,24 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);
+    },
+    // Every table of the schema that has a tenant_id, found in the catalog (so a table a
+    // later migration adds is read too), each row whole as JSON; partitions are read
+    // through their parent.
+    dump: async () => {
+      const tables = await client.query(
+        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+          ORDER BY c.relname`,
+        [schema],
+      );
+      const lines: string[] = [];
+      for (const { name } of tables.rows as { name: string }[]) {
+        const rows = await client.query(`SELECT to_jsonb(r)::text AS row FROM ${quoteSchema(schema)}."${name.replace(/"/g, '""')}" r WHERE tenant_id = $1 ORDER BY 1`, [tenant]);
+        lines.push(`${name}: ${(rows.rows as { row: string }[]).map((r) => r.row).join("\n  ")}`);
+      }
+      return lines.join("\n");
     },
   };
 }

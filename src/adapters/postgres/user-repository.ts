@@ -156,6 +156,15 @@ export function createUserRepository(context: RepositoryContext): UserRepository
       return docs(rows);
     },
 
+    async delete(id) {
+      const key = checkString(id, "id");
+      return executor.atomic("users.delete", async (tx) => {
+        await tx.rows("users.delete", `DELETE FROM ${identities} WHERE tenant_id = ${T} AND user_id = $1`, [key]);
+        const deleted = await tx.rows("users.delete", `DELETE FROM ${table} WHERE tenant_id = ${T} AND id = $1 RETURNING id`, [key]);
+        return deleted.length > 0;
+      });
+    },
+
     async scan(options) {
       const { after, limit } = readKeyset(options);
       const params = new Parameters();

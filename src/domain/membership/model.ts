@@ -40,6 +40,12 @@ export interface User {
   readonly updatedAt: string;
   /** Starts at 1; every change adds 1. */
   readonly version: number;
+  /**
+   * When the user was erased (`kit.users.erase`, ISO 8601): the record is a tombstone that
+   * keeps the id (so the host's id cannot come back with its old links) and nothing
+   * personal. Absent for every user that was not erased.
+   */
+  readonly erasedAt?: string;
 }
 
 /** The built-in organization roles; hosts may use any other role name too (custom org roles). */

@@ -1,6 +1,7 @@
 import type { Storage } from "../../storage/ports.js";
 import { createContext, type ConformanceSuite, type ContextState } from "./context.js";
 import { changeFeedSuite } from "./change-feed.js";
+import { erasureSuite } from "./erasure.js";
 import { eventsSuite } from "./events.js";
 import { facadeSuite } from "./facade.js";
 import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
@@ -65,6 +66,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   profilesSuite,
   resourcesSuite,
   eventsSuite,
+  erasureSuite,
   transactionsSuite,
   setOperationsSuite,
   facadeSuite,
@@ -73,7 +75,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
  * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules, domain-proofs,
- * usergroups, profiles, resources, events, transactions, set-operations) checking every contract stated
+ * usergroups, profiles, resources, events, erasure, transactions, set-operations) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
