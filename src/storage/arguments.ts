@@ -32,6 +32,28 @@ export function readKeyset(options: KeysetOptions | undefined): { after: string 
   return { after, limit: checkLimit(options.limit) };
 }
 
+/**
+ * Reads the arguments of a `reassignOrganization` (memberships, resources): two different
+ * organization ids, a keyset page, and the time stamped on what moves (`options[stampKey]`,
+ * a string).
+ */
+export function readReassignment<O extends KeysetOptions>(from: unknown, to: unknown, options: O | undefined, stampKey: keyof O & string): { after: string | null; limit: number; stamp: string } {
+  checkString(from, "from");
+  checkString(to, "to");
+  if (from === to) throw invalidArgument("to", "must differ from `from`");
+  const { after, limit } = readKeyset(options);
+  const stamp = checkString(options![stampKey], `options.${stampKey}`);
+  return { after, limit, stamp };
+}
+
+/** `options.sourceRules` of `memberships.reassignOrganization`: absent, or an object whose values are rule ids (strings). */
+export function readSourceRules(value: unknown): Readonly<Record<string, string>> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw invalidArgument("options.sourceRules", "must be an object of rule id → rule id");
+  for (const [key, id] of Object.entries(value)) checkString(id, `options.sourceRules.${key}`);
+  return value as Readonly<Record<string, string>>;
+}
+
 /** Checks that an identifier argument is a string (a wrong type would silently find nothing). */
 export function checkString(value: unknown, path: string): string {
   if (typeof value !== "string") throw invalidArgument(path, "must be a string");

@@ -75,6 +75,7 @@ const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
   "findActiveByNames",
   "ancestorIdsOfMany",
   "insertMany",
+  "moveChildren",
 );
 const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan");
 const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
@@ -86,11 +87,12 @@ const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
   "put",
   "delete",
   "scan",
+  "reassignOrganization",
 );
 const RULE_METHODS = methodList<MemberRuleRepository>()("get", "insert", "delete", "findByKeys", "listByOrganization", "scan");
 const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "insert", "update", "delete");
 const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
-const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
+const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan", "reassignOrganization");
 const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence");
 const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune");
 
