@@ -46,4 +46,9 @@ export interface RawInspector {
   membership(userId: string, organizationId: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** How many rows `table` holds. */
   count(table: RawTable): Promise<number>;
+  /**
+   * Optional: the stored owner of resource (`kind`, `id`) as `{ kind, id, organizationId }`,
+   * or null. Without it the suite checks resource writes through the repository only.
+   */
+  resource?(kind: string, id: string): Promise<Readonly<Record<string, unknown>> | null>;
 }
