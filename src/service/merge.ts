@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { isOrgKitError, notFound, OrgKitError, validationError } from "../errors.js";
+import { isOrgKitError, notFound, OrgKitError } from "../errors.js";
 import { setOrganizationParent } from "../domain/organization/commands.js";
 import { mergeOrganizations, type OrganizationMergeAdditions, type OrganizationMergeConflict } from "../domain/organization/merge.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
@@ -357,14 +357,13 @@ export interface OrganizationsMergeApi {
   previewMerge(actor: Actor, duplicateId: string, survivorId: string, options?: MergeOptions): Promise<OrganizationMergeResult>;
 }
 
-/** Reads a merge's arguments at the door: two different organization ids and the options. */
+/** Reads a merge's arguments at the door: two organization ids and the options. */
 function readMergeInput(duplicateId: unknown, survivorId: unknown, options: unknown): MergeInput {
   const duplicate = parseInput(idSchema, duplicateId, "duplicate organization id", ["duplicateId"]);
   const survivor = parseInput(idSchema, survivorId, "survivor organization id", ["survivorId"]);
   const parsed = parseInput(mergeOptionsSchema, options ?? {}, "merge options", ["options"]);
-  if (duplicate === survivor) {
-    throw validationError(`Cannot merge organization ${duplicate} into itself`, [{ path: "survivorId", message: "must differ from the duplicate", code: "same_organization" }]);
-  }
+  // The same organization twice is refused by the domain, after authorization like every
+  // other refusal of the merge (`mergeOrganizations`: VALIDATION_FAILED at `survivorId`).
   return { duplicateId: duplicate, survivorId: survivor, options: parsed };
 }
 

@@ -307,7 +307,7 @@ describe.each(targets)("merging organizations on $name", ({ storage: makeStorage
   });
 
   describe("refusals, each writing nothing", () => {
-    it("bad input: VALIDATION_FAILED with paths, before anything runs", async () => {
+    it("bad input: VALIDATION_FAILED with paths (the same organization twice: after authorization, as every other refusal)", async () => {
       const storage = await makeStorage();
       const { kit } = await acmeWorld(storage);
       const cases: [() => Promise<unknown>, string][] = [
@@ -327,6 +327,7 @@ describe.each(targets)("merging organizations on $name", ({ storage: makeStorage
         expect((error.details.issues as { path: string }[]).map((i) => i.path)).toContain(path);
       }
       await refusedWritingNothing(storage, () => kit.organizations.merge({ type: "robot" } as never, "acme-inc", "acme"), "VALIDATION_FAILED");
+      await refusedWritingNothing(storage, () => kit.organizations.merge(as("jane"), "acme", "acme"), "FORBIDDEN");
     });
 
     it("FORBIDDEN for anyone but platform admins (and the system actor), whatever they may do to both organizations; unknown ids too", async () => {
