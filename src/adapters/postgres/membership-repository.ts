@@ -132,15 +132,22 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
           return { previous, current, kept: false };
         });
         const moved = out.filter((m) => !m.kept).map((m) => m.current);
-        // One statement: the page leaves `from`, and the moved rows arrive in `to` (documents as built here, like put's).
-        await tx.rows(
-          "memberships.reassignOrganization",
-          `WITH gone AS (DELETE FROM ${table} WHERE tenant_id = ${T} AND organization_id = $1 AND user_id = ANY($2::text[]) RETURNING user_id)
-           INSERT INTO ${table} (tenant_id, user_id, organization_id, role, admin, source_type, source_rule_id, doc)
-           SELECT ${T}, r->>'userId', r->>'organizationId', r->>'role', (r->>'admin')::boolean, r->'source'->>'type', r->'source'->>'ruleId', r
-             FROM json_array_elements($3::json) AS e(r)`,
-          [from, out.map((m) => m.previous.userId), JSON.stringify(moved)]
-        );
+        // The page leaves `from`, then the moved rows arrive in `to` (documents as built here, stored
+        // as written, as put's are). Two statements: some distributed engines refuse two changes
+        // of one table in one statement.
+        await tx.rows("memberships.reassignOrganization", `DELETE FROM ${table} WHERE tenant_id = ${T} AND organization_id = $1 AND user_id = ANY($2::text[])`, [
+          from,
+          out.map((m) => m.previous.userId),
+        ]);
+        if (moved.length > 0) {
+          await tx.rows(
+            "memberships.reassignOrganization",
+            `INSERT INTO ${table} (tenant_id, user_id, organization_id, role, admin, source_type, source_rule_id, doc)
+             SELECT ${T}, r->>'userId', r->>'organizationId', r->>'role', (r->>'admin')::boolean, r->'source'->>'type', r->'source'->>'ruleId', r
+               FROM json_array_elements($1::json) AS e(r)`,
+            [JSON.stringify(moved)]
+          );
+        }
         return out;
       });
     },
