@@ -18,7 +18,7 @@ export const ORGKIT_ERROR_CODES = [
   "VALIDATION_FAILED",
   /** The addressed entity does not exist; `details.entity` and `details.id` say which. */
   "NOT_FOUND",
-  /** A stale `expectedVersion`, a unique value already taken, a serialization failure, an erased user's id (`"erased"`) or a user that has history (`"has_history"`); `details.reason` says which. */
+  /** A stale `expectedVersion`, a unique value already taken, a serialization failure, an erased user's id (`"erased"`), a user that has history (`"has_history"`) or a change to an organization merged into another (`"merged"`); `details.reason` says which. */
   "CONFLICT",
   /** The acting user is not allowed to do this; `details` carries the denied decision. */
   "FORBIDDEN",
@@ -140,6 +140,17 @@ export function validationError(message: string, issues: readonly ValidationIssu
 export function versionConflict(entity: string, id: string, expectedVersion: number, actualVersion: number | null): OrgKitError {
   const text = `The ${printable(entity)} ${printable(id)} is at version ${printable(actualVersion ?? "none")}, not the expected ${printable(expectedVersion)}`;
   return new OrgKitError("CONFLICT", text, { details: { reason: "version", entity, id, expectedVersion, actualVersion } });
+}
+
+/**
+ * `CONFLICT` with `details.reason: "merged"`: organization `id` was merged into
+ * `mergedInto` (`kit.organizations.merge`) and takes no more changes; `details.mergedInto`
+ * names the survivor (the next link of the chain, when it was merged on in turn).
+ */
+export function organizationMerged(id: string, mergedInto: string): OrgKitError {
+  return new OrgKitError("CONFLICT", `Organization ${printable(id)} was merged into ${printable(mergedInto)} and takes no more changes`, {
+    details: { reason: "merged", id, mergedInto },
+  });
 }
 
 /** `NOT_FOUND` for a missing `entity` (`details.entity`, `details.id`). */

@@ -9,7 +9,15 @@
  */
 import type { PolicyChange } from "../permissions/changes.js";
 import type { Organization } from "../domain/organization/schema.js";
-import type { StaffProfileRecord, StaffProfileRepository, StorageSession, UsergroupRecord, UsergroupRepository } from "../storage/ports.js";
+import type {
+  MembershipReassignOptions,
+  ResourceReassignOptions,
+  StaffProfileRecord,
+  StaffProfileRepository,
+  StorageSession,
+  UsergroupRecord,
+  UsergroupRepository,
+} from "../storage/ports.js";
 import { withOverrides } from "./membership-guard.js";
 import { toPolicyMembership, toPolicyOrganization, toPolicyProfile, toPolicyResource, toPolicyUser, toPolicyUsergroup } from "./snapshot.js";
 
@@ -32,6 +40,14 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
             async insertMany(list: readonly Organization[]) {
               await organizations.insertMany!(list);
               for (const organization of list) changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
+            },
+          }
+        : {}),
+      ...(organizations.moveChildren
+        ? {
+            async moveChildren(fromParentId: string, children: readonly Organization[]) {
+              await organizations.moveChildren!(fromParentId, children);
+              for (const organization of children) changes.push({ type: "organization.set", organization: toPolicyOrganization(organization) });
             },
           }
         : {}),
@@ -61,6 +77,18 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
         if (deleted) changes.push({ type: "membership.remove", userId, organizationId });
         return deleted;
       },
+      ...(memberships.reassignOrganization
+        ? {
+            async reassignOrganization(from: string, to: string, options: MembershipReassignOptions) {
+              const page = await memberships.reassignOrganization!(from, to, options);
+              for (const { previous, current, kept } of page) {
+                changes.push({ type: "membership.remove", userId: previous.userId, organizationId: previous.organizationId });
+                if (!kept) changes.push({ type: "membership.set", membership: toPolicyMembership(current) });
+              }
+              return page;
+            },
+          }
+        : {}),
     }),
     usergroups: recordNamedRecords<UsergroupRecord, UsergroupRepository>(usergroups, changes, (usergroup) => ({ type: "usergroup.set", usergroup: toPolicyUsergroup(usergroup) }), (usergroupId) => ({ type: "usergroup.remove", usergroupId })),
     profiles: recordNamedRecords<StaffProfileRecord, StaffProfileRepository>(profiles, changes, (profile) => ({ type: "profile.set", profile: toPolicyProfile(profile) }), (profileId) => ({ type: "profile.remove", profileId })),
@@ -74,6 +102,15 @@ export function recordPolicyChanges(session: StorageSession, changes: PolicyChan
         if (deleted) changes.push({ type: "resource.remove", kind, id });
         return deleted;
       },
+      ...(resources.reassignOrganization
+        ? {
+            async reassignOrganization(from: string, to: string, options: ResourceReassignOptions) {
+              const moved = await resources.reassignOrganization!(from, to, options);
+              for (const resource of moved) changes.push({ type: "resource.set", resource: toPolicyResource(resource) });
+              return moved;
+            },
+          }
+        : {}),
     }),
   };
 }

@@ -14,6 +14,7 @@ import { parseActor, type Actor } from "./actor.js";
 import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
 import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
+import { createMergeApi, type OrganizationsMergeApi } from "./merge.js";
 import { createOrganizationsApi, type OrganizationsApi } from "./organizations.js";
 import { createResourcesApi, type ResourcesApi } from "./resources.js";
 import { createRollUp, type OrganizationRollUp, type OrganizationRollUpOptions } from "./roll-up.js";
@@ -44,8 +45,8 @@ export interface CreateOrgKitOptions {
   readonly dns?: TxtResolver;
 }
 
-/** Organization use cases, plus bulk import. */
-export interface OrganizationsFacade extends OrganizationsApi {
+/** Organization use cases, plus bulk import and merging duplicates. */
+export interface OrganizationsFacade extends OrganizationsApi, OrganizationsMergeApi {
   /**
    * Bulk import (upsert by `externalId`; parents by external id in any order;
    * `"all-or-nothing"` or `"per-row"`; `dryRun`; `onProgress`). Re-running a batch
@@ -175,7 +176,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const importOrganizations = createImport(runtime);
   return {
     config,
-    organizations: atTheDoor("organizations", { ...organizations, import: importOrganizations, rollUp: createRollUp(runtime) }),
+    organizations: atTheDoor("organizations", { ...organizations, ...createMergeApi(runtime), import: importOrganizations, rollUp: createRollUp(runtime) }),
     users: atTheDoor("users", createUsersApi(runtime)),
     memberships: atTheDoor("memberships", createMembershipsApi(runtime)),
     rules: atTheDoor("rules", createRulesApi(runtime, options.dns)),

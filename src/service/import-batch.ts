@@ -42,6 +42,7 @@ import { parseInput } from "../domain/validation.js";
 import type { AccessRequest } from "./authorization.js";
 import { BatchHierarchy, type PlacementParent } from "./batch-hierarchy.js";
 import type { ImportRowResult } from "./import.js";
+import { followMergesOfMany } from "./follow-merges.js";
 import { activeOrganizationsNamed, insertOrganizations, organizationsByExternalId } from "./organization-sets.js";
 import { assertPlatformFieldsAllowed, nameTaken, type PlatformFieldLookups } from "./organizations.js";
 import type { CommandScope } from "./runtime.js";
@@ -108,6 +109,12 @@ function parentNotFound(parentExternalId: string): OrgKitError {
 function parentFailed(parentExternalId: string): OrgKitError {
   return new OrgKitError("PARENT_NOT_FOUND", `Parent '${parentExternalId}' failed to import`, {
     details: { issues: [{ path: "parentExternalId", message: "the parent row failed", code: "parent_failed" }] },
+  });
+}
+
+function sameOrganization(earlierRow: number, organizationId: string): OrgKitError {
+  return new OrgKitError("VALIDATION_FAILED", `Names organization ${organizationId}, as row ${earlierRow} does (one external id belongs to an organization merged into the other's)`, {
+    details: { issues: [{ path: "externalId", message: `names the same organization as row ${earlierRow} (after a merge)`, code: "duplicate" }], organizationId },
   });
 }
 
@@ -191,7 +198,9 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
     keys.push(row.externalId);
     if (typeof row.parentExternalId === "string") keys.push(row.parentExternalId);
   }
-  const stored = await organizationsByExternalId(session, keys);
+  // An external id of an organization merged into another leads to its survivor (the end of
+  // the chain): the row updates the survivor, and a child named under it lands there.
+  const stored = await followMergesOfMany(session, await organizationsByExternalId(session, keys));
   const storedById = new Map<string, Organization>();
   for (const organization of stored.values()) storedById.set(organization.id, organization);
 
@@ -217,6 +226,8 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
     if (!parentReads.has(key)) parentReads.set(key, ask({ check: "canOnOrganization", action: "read", organization }));
   };
   const targets = new Map<string, Organization>();
+  /** The row that updates each existing organization. */
+  const rowOf = new Map<string, number>();
   for (const row of rows) {
     let parentId: Candidate["parentId"] = row.parentExternalId === null ? null : undefined;
     if (typeof row.parentExternalId === "string") {
@@ -253,7 +264,11 @@ export async function applyBatch(scope: CommandScope, rows: readonly PreparedRow
     const readExisting = ask({ check: "canOnOrganization", action: "read", organization: existing });
     const editExisting = ask({ check: "canOnOrganization", action: "edit", organization: existing });
     let editTarget: AccessRequest | null = null;
-    if (resolved) {
+    // Two rows may name one organization only through a merge (a duplicate's external id and its survivor's): the later row fails.
+    const earlier = rowOf.get(existing.id);
+    if (earlier !== undefined) buildError = sameOrganization(earlier, existing.id);
+    else rowOf.set(existing.id, row.index);
+    if (resolved && buildError === null) {
       // The target state by the pure commands, as the use case builds it; written once if anything differs.
       const { name, ...patch } = row.fields;
       const steps: CommandResult[] = [];

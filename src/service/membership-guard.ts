@@ -11,7 +11,7 @@
 import { OrgKitError } from "../errors.js";
 import type { Membership } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
-import type { StorageSession } from "../storage/ports.js";
+import type { MembershipReassignOptions, StorageSession } from "../storage/ports.js";
 import { administers, type Authorization } from "./authorization.js";
 
 /**
@@ -83,6 +83,17 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
         await requireRights(organizationId, userId, existing.source.type === "rule" ? "rule" : "manual", "remove");
         return memberships.delete(userId, organizationId);
       },
+      // Moving memberships wholesale (a merge) changes any membership of both organizations:
+      // it needs the right to manage the users of each.
+      ...(memberships.reassignOrganization
+        ? {
+            async reassignOrganization(from: string, to: string, options: MembershipReassignOptions) {
+              await requireRights(from, "(every member)", "manual", "remove");
+              await requireRights(to, "(every member)", "manual", "add or change");
+              return memberships.reassignOrganization!(from, to, options);
+            },
+          }
+        : {}),
     }),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound, OrgKitError } from "../errors.js";
+import { notFound, OrgKitError, organizationMerged } from "../errors.js";
 import { assertCanSetParent } from "../domain/hierarchy/assert-can-set-parent.js";
 import {
   createOrganization,
@@ -18,6 +18,7 @@ import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { defineUseCase, noFacts } from "./use-case.js";
 import { parseActor, type Actor } from "./actor.js";
+import { followMerges } from "./follow-merges.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 
@@ -31,6 +32,12 @@ export type CreateOrganizationRequest = CreateOrganizationInput & {
 export interface WriteOptions {
   /** Fail with `CONFLICT` unless the organization is at this version (optimistic concurrency). */
   readonly expectedVersion?: number;
+}
+
+/** Options of `kit.organizations.get` and `getByExternalId`. */
+export interface LookupOptions {
+  /** Answer the survivor for an organization merged into another (default `true`); `false` answers the merged organization itself. */
+  readonly followMerges?: boolean;
 }
 
 /** A node of `kit.organizations.tree`. */
@@ -53,6 +60,7 @@ export interface OrganizationSearchResult {
 // Schemas are built once: building a zod schema costs far more than parsing with it.
 const ownIdSchema = z.object({ id: idSchema.optional() }).passthrough();
 const treeOptionsSchema = z.object({ includeDiscontinued: z.boolean().optional() }).strict();
+const lookupOptionsSchema = z.object({ followMerges: z.boolean().default(true) }).strict();
 const writeOptionsSchema = z.object({ expectedVersion: z.number().int().min(1).optional() }).strict();
 
 const searchSchema = z
@@ -83,7 +91,11 @@ export interface OrganizationsApi {
    * ```
    */
   create(actor: Actor, input: CreateOrganizationRequest): Promise<Organization>;
-  /** Applies a patch (see `updateOrganization`); needs `edit` on the organization's state combination (old and new). */
+  /**
+   * Applies a patch (see `updateOrganization`); needs `edit` on the organization's state
+   * combination (old and new). This and every other change below refuses an organization
+   * merged into another: `CONFLICT` (reason `merged`, `details.mergedInto`).
+   */
   update(actor: Actor, id: string, patch: UpdateOrganizationInput, options?: WriteOptions): Promise<Organization>;
   /** Renames; the name must be unique among active organizations (case-insensitive) unless configured otherwise. */
   rename(actor: Actor, id: string, name: string, options?: WriteOptions): Promise<Organization>;
@@ -104,10 +116,15 @@ export interface OrganizationsApi {
   setParent(actor: Actor, id: string, parentId: string, options?: WriteOptions): Promise<Organization>;
   /** Makes an organization a root. */
   detach(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
-  /** The organization, or `null` when it does not exist or the actor may not read it. */
-  get(actor: Actor, id: string): Promise<Organization | null>;
-  /** The organization by the host's external id, under the same rule as `get`. */
-  getByExternalId(actor: Actor, externalId: string): Promise<Organization | null>;
+  /**
+   * The organization, or `null` when it does not exist or the actor may not read it. For
+   * an organization merged into another, the survivor (the end of the chain of merges),
+   * under the same rule: compare its `id` with the one asked for to redirect (like an HTTP
+   * 301). `{ followMerges: false }` answers the merged organization itself.
+   */
+  get(actor: Actor, id: string, options?: LookupOptions): Promise<Organization | null>;
+  /** The organization by the host's external id, under the same rules as `get` (a merged organization's external id leads to its survivor). */
+  getByExternalId(actor: Actor, externalId: string, options?: LookupOptions): Promise<Organization | null>;
   /** The subtree under `id` (itself included) that the actor may see, children sorted by name; hidden organizations are left out with their subtrees. */
   tree(actor: Actor, id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<OrganizationTreeNode | null>;
   /** Ancestors of `id`, nearest first. */
@@ -250,6 +267,8 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
         load: (scope) => loadOrganization(scope.session, orgId),
         requests: (_input: null, current: Organization) => [{ request: { check: "canOnOrganization", action, organization: current }, action: `${action} organization ${orgId}` }],
         async command(scope, _input, current) {
+          // A merged organization is a redirect to its survivor, kept as it was merged.
+          if (current.mergedInto !== undefined) throw organizationMerged(current.id, current.mergedInto);
           const context = { now: scope.now, config: config.organization, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
           // Requests that depend on the change itself (platform-only fields, the states it moves into) are asked by `apply`.
           const result = await apply(current, scope, context);
@@ -349,20 +368,24 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       return change(actor, id, writeOptions, "edit", (current, _scope, context) => setOrganizationParent(current, null, context));
     },
 
-    async get(actor, id) {
+    async get(actor, id, lookupOptions) {
       const ref = parseActor(actor);
       const orgId = idArg(id);
+      const { followMerges: follow } = parseInput(lookupOptionsSchema, lookupOptions ?? {}, "options", ["options"]);
       return runtime.read(ref, async ({ session, auth }) => {
-        const organization = await session.organizations.get(orgId);
+        const stored = await session.organizations.get(orgId);
+        const organization = stored && follow ? await followMerges(session, stored) : stored;
         return organization && canRead(auth, organization) ? organization : null;
       });
     },
 
-    async getByExternalId(actor, externalId) {
+    async getByExternalId(actor, externalId, lookupOptions) {
       const ref = parseActor(actor);
       const value = parseInput(idSchema, externalId, "external id", ["externalId"]);
+      const { followMerges: follow } = parseInput(lookupOptionsSchema, lookupOptions ?? {}, "options", ["options"]);
       return runtime.read(ref, async ({ session, auth }) => {
-        const organization = await session.organizations.getByExternalId(value);
+        const stored = await session.organizations.getByExternalId(value);
+        const organization = stored && follow ? await followMerges(session, stored) : stored;
         return organization && canRead(auth, organization) ? organization : null;
       });
     },

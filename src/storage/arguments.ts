@@ -32,6 +32,28 @@ export function readKeyset(options: KeysetOptions | undefined): { after: string 
   return { after, limit: checkLimit(options.limit) };
 }
 
+/**
+ * Reads the arguments of a `reassignOrganization` (memberships, resources): two different
+ * organization ids, a keyset page, and the time stamped on what moves (`options[stampKey]`,
+ * a string).
+ */
+export function readReassignment<O extends KeysetOptions>(from: unknown, to: unknown, options: O | undefined, stampKey: keyof O & string): { after: string | null; limit: number; stamp: string } {
+  checkString(from, "from");
+  checkString(to, "to");
+  if (from === to) throw invalidArgument("to", "must differ from `from`");
+  const { after, limit } = readKeyset(options);
+  const stamp = checkString(options![stampKey], `options.${stampKey}`);
+  return { after, limit, stamp };
+}
+
+/** `options.sourceRules` of `memberships.reassignOrganization`: absent, or an object whose values are rule ids (strings). */
+export function readSourceRules(value: unknown): Readonly<Record<string, string>> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw invalidArgument("options.sourceRules", "must be an object of rule id → rule id");
+  for (const [key, id] of Object.entries(value)) checkString(id, `options.sourceRules.${key}`);
+  return value as Readonly<Record<string, string>>;
+}
+
 /** Checks that an identifier argument is a string (a wrong type would silently find nothing). */
 export function checkString(value: unknown, path: string): string {
   if (typeof value !== "string") throw invalidArgument(path, "must be a string");
@@ -55,20 +77,20 @@ export function readStorageArguments(args: readonly unknown[], what: string | ((
  * `VALIDATION_FAILED` before any statement runs, and the repository never holds the
  * caller's objects.
  */
-/** Where a guarded repository keeps the repository it guards (module-private: no entry exports it). */
-const GUARDED = Symbol("orgkit.guarded");
+/** Each guarded repository and the repository it guards (module-private: no entry exports it). */
+const GUARDED = new WeakMap<object, object>();
 
 /**
  * The repository a {@link guardRepository} wrapper guards, or `repository` itself. Only
  * for the facade's own calls: it hands storage plain data it built and never changes
  * afterwards, so the copy at the storage door (which protects a caller's getters, proxies
  * and later mutations) would only repeat work — an import's rows, events and feed entry
- * were copied once more each.
+ * were copied once more each. Only the very wrapper `guardRepository` returned is
+ * unwrapped: a host's own wrapper around it (an object with overrides, a `Proxy`) is a
+ * different object and keeps its behaviour.
  */
 export function unguarded<R extends object>(repository: R): R {
-  // Own property only: a wrapper whose prototype is a guarded repository (a host's or a
-  // test's override of some methods) must keep its overrides.
-  return Object.hasOwn(repository, GUARDED) ? (repository as { [GUARDED]: R })[GUARDED] : repository;
+  return (GUARDED.get(repository) as R | undefined) ?? repository;
 }
 
 export function guardRepository<R extends object>(repository: R, entity: string): R {
@@ -89,7 +111,7 @@ export function guardRepository<R extends object>(repository: R, entity: string)
       return (method as (...a: unknown[]) => unknown).apply(repository, plain);
     };
   }
-  Object.defineProperty(guarded, GUARDED, { value: repository });
+  GUARDED.set(guarded, repository);
   return guarded as R;
 }
 

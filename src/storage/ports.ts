@@ -196,6 +196,20 @@ export interface OrganizationRepository {
    * within the batch, and then none is stored.
    */
   insertMany?(organizations: readonly Organization[]): Promise<void>;
+
+  // Set-wise writes for merges (`kit.organizations.merge`). Optional: without them the
+  // service moves children, memberships and resources one call per row.
+
+  /**
+   * Optional. Stores `children`, new versions of direct children of `fromParentId` that all
+   * moved under one new parent (the same `parentId` for every one of them, outside their
+   * subtrees: the service checked the move), as `update` would one by one with
+   * `expectedVersion` = `version - 1`, all or nothing; the hierarchy reads follow, subtrees
+   * included. `CONFLICT` (reason `version`) when one is not stored at `version - 1` under
+   * `fromParentId`; `NOT_FOUND` when one is not stored; `VALIDATION_FAILED` when they do not
+   * share one new parent, or it is `fromParentId`. Unique clashes as for `update`.
+   */
+  moveChildren?(fromParentId: string, children: readonly Organization[]): Promise<void>;
 }
 
 /** Users (orgkit's projection of host users). */
@@ -223,6 +237,30 @@ export interface UserRepository {
   delete(id: string): Promise<boolean>;
 }
 
+/** Options of {@link MembershipRepository.reassignOrganization}: a keyset page (`after` is a user id) and what the moved rows get. */
+export interface MembershipReassignOptions extends KeysetOptions {
+  /** The `updatedAt` of every membership that moves. */
+  readonly updatedAt: string;
+  /** Rule id → rule id: a moving membership created by one of these rules cites its replacement instead. */
+  readonly sourceRules?: Readonly<Record<string, string>>;
+}
+
+/** What {@link MembershipRepository.reassignOrganization} did with one user's membership. */
+export interface MembershipReassignment {
+  /** The membership in the organization it left, as it was (it is deleted). */
+  readonly previous: Membership;
+  /** The user's membership in the organization it moved to: `previous` moved, or, when `kept`, the one it already had there. */
+  readonly current: Membership;
+  /** The user already belonged to the target: that membership was kept unchanged and `previous` deleted. */
+  readonly kept: boolean;
+}
+
+/** Options of {@link ResourceRepository.reassignOrganization}: a keyset page (`after` is `kind + "\u0000" + id`) and the new assignment time. */
+export interface ResourceReassignOptions extends KeysetOptions {
+  /** The `assignedAt` of every resource that moves. */
+  readonly assignedAt: string;
+}
+
 /** Memberships (user × organization). */
 export interface MembershipRepository {
   get(userId: string, organizationId: string): Promise<Membership | null>;
@@ -241,6 +279,18 @@ export interface MembershipRepository {
   scan(options: KeysetOptions): Promise<Membership[]>;
   /** The organization's admin memberships (`admin: true`) ordered by user id; `after` is a user id. */
   listAdmins(organizationId: string, options: KeysetOptions): Promise<Membership[]>;
+  /**
+   * Optional (merges). Moves a page of organization `from`'s memberships to organization
+   * `to`: those of users after `options.after`, at most `options.limit`, by user id, all or
+   * nothing. A user with no membership in `to` gets `from`'s, with `organizationId: to`,
+   * `updatedAt` and — when created by a rule listed in `sourceRules` — that rule's
+   * replacement as source (role, admin flag, other sources and `createdAt` kept). A user
+   * already in `to` keeps that membership unchanged, and `from`'s is deleted. Returns what
+   * happened to each user, by user id (an empty list: nothing was left to move).
+   * `VALIDATION_FAILED` when `from` and `to` are the same. One or two statements per call
+   * on a database.
+   */
+  reassignOrganization?(from: string, to: string, options: MembershipReassignOptions): Promise<MembershipReassignment[]>;
 }
 
 /** Member rules, indexed for matching. Kept in step with each organization's `memberRules` by the service. */
@@ -305,6 +355,13 @@ export interface ResourceRepository {
   listByOrganization(organizationId: string, options: KeysetOptions): Promise<ResourceOwnership[]>;
   /** All resources ordered by (kind, id), a page at a time. */
   scan(options: KeysetOptions): Promise<ResourceOwnership[]>;
+  /**
+   * Optional (merges). Moves a page of organization `from`'s resources to organization
+   * `to`: those after `options.after`, at most `options.limit`, by (kind, id), each with
+   * `assignedAt`, all or nothing. Returns them as now stored, by (kind, id) (an empty list:
+   * nothing was left to move). `VALIDATION_FAILED` when `from` and `to` are the same.
+   */
+  reassignOrganization?(from: string, to: string, options: ResourceReassignOptions): Promise<ResourceOwnership[]>;
 }
 
 /** The append-only audit trail. */

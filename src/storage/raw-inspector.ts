@@ -60,4 +60,9 @@ export interface RawInspector {
    * through the repositories instead.
    */
   dump?(): Promise<string>;
+  /**
+   * Optional: the stored owner of resource (`kind`, `id`) as `{ kind, id, organizationId }`,
+   * or null. Without it the suite checks resource writes through the repository only.
+   */
+  resource?(kind: string, id: string): Promise<Readonly<Record<string, unknown>> | null>;
 }

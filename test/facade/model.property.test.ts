@@ -7,7 +7,9 @@
  * reactivating must restore every one of them unchanged (issue 10, "Nothing is lost"),
  * unless an actor removed it, or its rule, in between. Every committed step leaves exactly
  * one change-feed entry carrying its audit events (none when it failed), and the kit's live
- * policy, refreshed from that feed, answers as a fresh compile (issue 12).
+ * policy, refreshed from that feed, answers as a fresh compile (issue 12). Merging a
+ * duplicate into a survivor is a command of its own too (see "Merging duplicates" below):
+ * no member of the duplicate is lost, nothing stays with it, and it redirects.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -35,7 +37,9 @@ type Action =
   // ----- domain proof (see the "with domain proof" block at the end)
   | { type: "challenge"; org: string }
   | { type: "prove"; org: string; publish: boolean }
-  | UserLifecycleAction;
+  | UserLifecycleAction
+  // Merging duplicates (see the block below).
+  | { type: "merge"; duplicate: string; survivor: string };
 
 interface Step {
   actor: ActorName;
@@ -136,19 +140,21 @@ async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<b
       return false;
     case "erase":
     case "remove":
+    case "merge":
       return false; // platform administration
     case "addMembership":
     case "removeMembership": {
       if (actor !== "orgadmin") return false;
-      const mine = await storage.memberships.get("orgadmin", "o1");
-      const o1 = await storage.organizations.get("o1");
-      if (a.org !== "o1" || mine?.admin !== true || o1?.status !== "active") return false;
+      // orgadmin administers o1 — or, after o1 was merged into another, that survivor (its admin flag moved along).
+      const mine = await storage.memberships.get("orgadmin", a.org);
+      const target = await storage.organizations.get(a.org);
+      if (mine?.admin !== true || target?.status !== "active") return false;
       if (a.type === "removeMembership") return true;
       // An org admin manages existing users only when they are members of its organization:
       // it cannot pull in someone from outside (adding an existing member is then a CONFLICT, not FORBIDDEN).
       // A removed user is no one to refuse: adding it is NOT_FOUND.
       if ((await storage.users.get(a.user)) === null) return true;
-      return (await storage.memberships.get(a.user, "o1")) !== null;
+      return (await storage.memberships.get(a.user, a.org)) !== null;
     }
   }
 }
@@ -196,6 +202,8 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
       return void (await kit.users.erase(who, a.user));
     case "remove":
       return void (await kit.users.remove(who, a.user));
+    case "merge":
+      return void (await kit.organizations.merge(who, a.duplicate, a.survivor));
   }
 }
 
@@ -289,6 +297,15 @@ async function checkInvariants(storage: Storage, model: Model): Promise<void> {
   }
   // 4. Nothing is lost: a discontinued organization's memberships stay exactly as they were kept.
   for (const [orgId, kept] of model.kept) await expectKept(storage, orgId, kept, "while the organization was discontinued");
+  // 5. A merged organization is an empty redirect: discontinued, no members, rules, children or resources.
+  for (const id of ORGS) {
+    const organization = (await storage.organizations.get(id))!;
+    if (organization.mergedInto === undefined) continue;
+    expect(organization.status).toBe("discontinued");
+    expect(await storage.memberships.listByOrganization(id, { limit: 10 }), `members left in merged ${id}`).toEqual([]);
+    expect(await storage.rules.listByOrganization(id)).toEqual([]);
+    expect(await storage.organizations.children(id)).toEqual([]);
+  }
 }
 
 /**
@@ -476,19 +493,78 @@ class Reactivate extends UseCase {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Merging duplicates (organizations.merge), mostly by the platform admin.
+
+const mergeStep: fc.Arbitrary<Step> = fc.record({
+  actor: fc.oneof({ arbitrary: fc.constant("admin" as const), weight: 3 }, { arbitrary: fc.constantFrom(...ACTORS), weight: 1 }),
+  // The same organization twice too: a platform admin gets VALIDATION_FAILED, anyone else FORBIDDEN.
+  action: fc.record({ type: fc.constant("merge" as const), duplicate: org, survivor: org }),
+});
+
+/** What the duplicate held before the merge. */
+interface BeforeMerge {
+  readonly memberships: readonly Membership[];
+  readonly survivorMembers: ReadonlySet<string>;
+}
+
+/**
+ * A merge: no member of the duplicate is lost (each now belongs to the survivor: moved with
+ * its role, admin flag, `createdAt` and source — a rule of the survivor now — or keeping
+ * the survivor's own membership); what the model remembers of the duplicate's members
+ * (dormant ones, identities changed meanwhile) follows them to the survivor.
+ */
+class Merge extends UseCase {
+  private before: BeforeMerge | null = null;
+
+  protected override async prepare(_model: Model, { storage }: Real): Promise<string | null> {
+    const a = this.step.action as Extract<Action, { type: "merge" }>;
+    const survivorMembers = await storage.memberships.listByOrganization(a.survivor, { after: null, limit: 1000 });
+    this.before = {
+      memberships: await storage.memberships.listByOrganization(a.duplicate, { after: null, limit: 1000 }),
+      survivorMembers: new Set(survivorMembers.map((m) => m.userId)),
+    };
+    return null;
+  }
+
+  protected override async apply(model: Model, { kit, storage }: Real): Promise<void> {
+    const a = this.step.action as Extract<Action, { type: "merge" }>;
+    const before = this.before!;
+    expect((await storage.organizations.get(a.duplicate))!.mergedInto).toBe(a.survivor);
+    expect((await kit.organizations.get(admin, a.duplicate))!.id, "get(duplicate) leads to the survivor").toBe(a.survivor);
+    for (const m of before.memberships) {
+      const now = await storage.memberships.get(m.userId, a.survivor);
+      expect(now, `${m.userId}, a member of ${a.duplicate}, was lost by the merge`).not.toBeNull();
+      if (before.survivorMembers.has(m.userId)) continue; // kept the survivor's own
+      // (Identical claims on both sides cannot arise here: the world rejects a claimed value.)
+      expect(keptOf(now!), `${m.userId}'s membership changed on its way to ${a.survivor}`).toEqual(keptOf(m));
+      if (m.source.type === "rule") expect((await storage.rules.get(m.source.ruleId))!.organizationId, "the rule moved with it").toBe(a.survivor);
+      const key = pair(m.userId, a.duplicate);
+      if (model.keptAcrossIdentityChange.delete(key)) model.keptAcrossIdentityChange.add(pair(m.userId, a.survivor));
+    }
+    // The duplicate's dormant memberships are the survivor's live ones now (the survivor is active: nothing of it is kept).
+    model.kept.delete(a.duplicate);
+    for (const key of [...model.keptAcrossIdentityChange]) if (key.endsWith(`|${a.duplicate}`)) model.keptAcrossIdentityChange.delete(key);
+  }
+}
+
 function commandOf(step: Step): UseCase {
   if (step.action.type === "discontinue") return new Discontinue(step);
   if (step.action.type === "reactivate") return new Reactivate(step);
+  if (step.action.type === "merge") return new Merge(step);
   return new UseCase(step);
 }
 
 describe.each(["single", "multiple"] as const)("random use-case sequences (%s policy)", (policy) => {
   it("keep the invariants and never let an actor exceed its rights", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands([step.map(commandOf), lifecycleStep.map(commandOf)], { maxCommands: 30, size: "max" }), async (commands) => {
-        const real = await world(policy);
-        await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);
-      }),
+      fc.asyncProperty(
+        fc.commands([step.map(commandOf), fc.oneof({ arbitrary: lifecycleStep, weight: 5 }, { arbitrary: mergeStep, weight: 1 }).map(commandOf)], { maxCommands: 30, size: "max" }),
+        async (commands) => {
+          const real = await world(policy);
+          await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);
+        },
+      ),
       { numRuns: 60 },
     );
   });

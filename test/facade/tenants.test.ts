@@ -154,6 +154,12 @@ describe.each(targets)("tenants on $name", (target) => {
     await a.usergroups.delete(admin, "portal");
     await a.profiles.update(admin, "support", { add: true });
     await a.organizations.import(admin, [{ externalId: "CUST-10", name: "Globex Renamed", parentExternalId: null }]);
+    // Merging duplicates: members, resources and children of an organization B holds too move to another B holds.
+    await a.resources.assign(admin, { kind: "asset", id: "laptop-1", organizationId: "acme-east" });
+    await a.organizations.setParent(admin, "acme-boston", "acme-east");
+    await a.organizations.previewMerge(admin, "acme-east", "acme");
+    await a.organizations.merge(admin, "acme-east", "acme");
+    await a.organizations.import(admin, [{ externalId: "CUST-2", name: "Acme Corporation", description: "through the duplicate" }]);
 
     expect(await dumpThroughPorts(storageB)).toBe(dumpB);
     expect(await reads(b)).toBe(readsB);
@@ -233,6 +239,16 @@ describe("every statement is scoped to its tenant", () => {
     await kit.users.upsert(system, { id: "fresh" });
     await kit.users.remove(admin, "fresh");
     await kit.users.erase(admin, "ann");
+    // Merging duplicates: the set-wise moves of children, members and resources, and the lookups that follow merges.
+    await kit.organizations.create(admin, { id: "dup", externalId: "CUST-D", name: "Duplicate" });
+    await kit.organizations.create(admin, { id: "dup-kid", name: "Duplicate's child", parentId: "dup" });
+    await kit.memberships.add(admin, { userId: "bob", organizationId: "dup" });
+    await kit.resources.assign(admin, { kind: "asset", id: "laptop-d", organizationId: "dup" });
+    await kit.organizations.previewMerge(admin, "dup", "acme");
+    await kit.organizations.merge(admin, "dup", "acme");
+    await kit.organizations.get(admin, "dup");
+    await kit.organizations.getByExternalId(admin, "CUST-D");
+    await kit.organizations.import(admin, [{ externalId: "CUST-D", name: "Acme", summary: "through the duplicate" }]);
     const aboutTables = sent.filter((text) => text.includes(`"${schema}".`));
     expect(aboutTables.length).toBeGreaterThan(50);
     const unscoped = aboutTables.filter((text) => !text.includes("'audited'"));

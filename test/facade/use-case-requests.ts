@@ -557,6 +557,27 @@ export const USE_CASES: readonly UseCase[] = [
       ]),
   },
 
+  // ----- organizations: merging duplicates (the merge itself cannot be undone: its rights are the preview's, tested in merge.test.ts)
+  {
+    name: "organizations.previewMerge[org into anchor]",
+    kind: "guarded-read",
+    requests: "canAdministerPlatform(actor) (FORBIDDEN when denied)",
+    allowed: (p, c) => ask.platform(p, c.actor),
+    precondition: (f, c) => {
+      const [duplicate, survivor] = [f.organizations.get(c.org), f.organizations.get(c.anchor)];
+      if (c.org === c.anchor) return { codes: ["VALIDATION_FAILED"] };
+      if (!duplicate || !survivor) return { codes: ["NOT_FOUND"] };
+      if (duplicate.mergedInto !== undefined) return { codes: ["CONFLICT"] };
+      if (survivor.status === "discontinued") return { codes: ["ORGANIZATION_DISCONTINUED"] };
+      if (subtree(f, c.org).has(c.anchor)) return { codes: ["HIERARCHY_CYCLE"] };
+      const clash = f.rules.some(
+        (d) => d.organizationId === c.org && f.rules.some((s) => s.organizationId === c.anchor && s.kind === d.kind && s.value === d.value && s.includeSubdomains !== d.includeSubdomains),
+      );
+      return clash ? { codes: ["RULE_CONFLICT"] } : null;
+    },
+    run: (kit, c) => kit.organizations.previewMerge(as(c.actor), c.org, c.anchor),
+  },
+
   // ----- users
   {
     name: "users.upsert[new user joins org]",

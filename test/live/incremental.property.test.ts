@@ -47,6 +47,8 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant("profile" as const), profile: pick(PROFILES), cells: fc.array(fc.subarray([...ACTIONS]), { minLength: 4, maxLength: 4 }), remove: fc.boolean() }),
   fc.record({ kind: fc.constant("resource" as const), id: pick(["r0", "r1"]), org: pick(ORGS), unassign: fc.boolean() }),
   fc.record({ kind: fc.constant("rule" as const), org: pick(ORGS), remove: fc.boolean() }),
+  // Merging duplicates: members, resources, children and links move in one entry of the feed.
+  fc.record({ kind: fc.constant("merge" as const), duplicate: pick(ALL_ORGS), survivor: pick(ALL_ORGS) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -116,6 +118,9 @@ async function play(kit: OrgKit, o: Op): Promise<void> {
       else if (!existing) await kit.rules.add(system, o.org, { kind: "domain", value: `${o.org}.example` });
       return;
     }
+    case "merge":
+      await kit.organizations.merge(system, o.duplicate, o.survivor);
+      return;
   }
 }
 

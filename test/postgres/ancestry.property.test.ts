@@ -1,7 +1,8 @@
 /**
  * Issue 13, "a hierarchy without recursion": the materialized ancestry column stays equal
  * to a naive walk of the parent links after random inserts (single and batched, parents
- * in the batch in any order) and random moves, and descendants, ancestors and subtree
+ * in the batch in any order), random moves and moves of all of an organization's children
+ * (a merge's `moveChildren`), and descendants, ancestors and subtree
  * heights answer as the naive walk does. PGlite (and the server when ORGKIT_PG_URL is set).
  */
 import fc from "fast-check";
@@ -17,6 +18,8 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant("batch" as const), parents: fc.array(fc.option(fc.nat(60)), { minLength: 1, maxLength: 8 }) }),
   fc.record({ kind: fc.constant("move" as const), child: fc.nat(60), parent: fc.option(fc.nat(60)) }),
   fc.record({ kind: fc.constant("discontinue" as const), child: fc.nat(60) }),
+  // A merge's set-wise move: every child of one organization under another.
+  fc.record({ kind: fc.constant("moveChildren" as const), from: fc.nat(60), to: fc.nat(60) }),
 );
 
 describe.each(targets)("materialized ancestry on %s", (_name, makeTarget) => {
@@ -60,6 +63,13 @@ describe.each(targets)("materialized ancestry on %s", (_name, makeTarget) => {
             }
             await storage.organizations.insertMany([...batch].reverse(), { chunkSize: 3 });
             for (const b of batch) model.set(b.id, b);
+          } else if (o.kind === "moveChildren") {
+            if (all.length === 0) continue;
+            const [from, to] = [all[o.from % all.length]!, all[o.to % all.length]!];
+            if (from === to || isUnder(to, from)) continue; // the service refuses a survivor in the duplicate's subtree
+            const moved = [...model.values()].filter((m) => m.parentId === from).map((m) => ({ ...m, parentId: to, version: m.version + 1 }));
+            await storage.organizations.moveChildren(from, moved);
+            for (const m of moved) model.set(m.id, m);
           } else if (all.length > 0) {
             const child = all[o.child % all.length]!;
             const current = model.get(child)!;

@@ -76,4 +76,63 @@ describe.skipIf(!SERVER_URL)("facade concurrency on PostgreSQL (server)", () => 
       expect(owners).toHaveLength(1);
     }
   });
+
+  // ----- Merging duplicates, against concurrent moves and membership changes.
+
+  it("a merge against a move of the survivor under the duplicate's child: never a cycle", async () => {
+    for (let round = 0; round < 6; round++) {
+      const d = await kit.organizations.create(system, { name: `Merge D ${round}` });
+      const s = await kit.organizations.create(system, { name: `Merge S ${round}` });
+      const c = await kit.organizations.create(system, { name: `Merge C ${round}`, parentId: d.id });
+      const results = outcomes(await Promise.allSettled([kit.organizations.merge(system, d.id, s.id), kit.organizations.setParent(system, s.id, c.id)]));
+      expect(results.every((r) => r === "ok" || r === "HIERARCHY_CYCLE" || r === "CONFLICT"), results.join()).toBe(true);
+      const [sd, ss, sc] = await storage.organizations.getMany([d.id, s.id, c.id]);
+      expect(sc!.parentId === ss!.id && ss!.parentId === sc!.id, "a cycle").toBe(false);
+      if (sd!.mergedInto === s.id) expect(await storage.organizations.children(d.id)).toEqual([]);
+    }
+  });
+
+  it("a merge against members joining the duplicate and its child moving away: no member lost, nothing left behind", async () => {
+    for (let round = 0; round < 6; round++) {
+      const d = await kit.organizations.create(system, { name: `Join D ${round}` });
+      const s = await kit.organizations.create(system, { name: `Join S ${round}` });
+      const x = await kit.organizations.create(system, { name: `Join X ${round}` });
+      const c = await kit.organizations.create(system, { name: `Join C ${round}`, parentId: d.id });
+      const users = [`joiner-${round}-a`, `joiner-${round}-b`, `joiner-${round}-c`];
+      for (const id of users) await kit.users.upsert(system, { id });
+      await kit.memberships.add(system, { userId: users[0]!, organizationId: d.id });
+      const results = await Promise.allSettled([
+        kit.organizations.merge(system, d.id, s.id),
+        kit.memberships.add(system, { userId: users[1]!, organizationId: d.id }),
+        kit.memberships.add(system, { userId: users[2]!, organizationId: d.id, role: "manager" }),
+        kit.organizations.setParent(system, c.id, x.id),
+      ]);
+      expect(outcomes(results)[0]).toBe("ok");
+      // The merge won: nothing stays with the duplicate, and every member who joined it is in the survivor.
+      expect(await storage.memberships.listByOrganization(d.id, { limit: 10 })).toEqual([]);
+      expect(await storage.organizations.children(d.id)).toEqual([]);
+      for (const [i, userId] of users.entries()) {
+        const joined = i === 0 || results[i]!.status === "fulfilled";
+        expect((await storage.memberships.listByUser(userId)).map((m) => m.organizationId), userId).toEqual(joined ? [s.id] : []);
+      }
+      expect([s.id, x.id]).toContain((await storage.organizations.get(c.id))!.parentId);
+    }
+  });
+
+  it("two merges of one duplicate, or of two organizations into each other, at once: exactly one applies", async () => {
+    for (let round = 0; round < 4; round++) {
+      const a = await kit.organizations.create(system, { name: `Twice A ${round}` });
+      const b = await kit.organizations.create(system, { name: `Twice B ${round}` });
+      const t = await kit.organizations.create(system, { name: `Twice T ${round}` });
+      const sameDuplicate = outcomes(await Promise.allSettled([kit.organizations.merge(system, a.id, b.id), kit.organizations.merge(system, a.id, t.id)]));
+      expect(sameDuplicate.filter((r) => r === "ok")).toHaveLength(1);
+      expect(sameDuplicate.filter((r) => r !== "ok")).toEqual(["CONFLICT"]);
+      const c = await kit.organizations.create(system, { name: `Twice C ${round}` });
+      const d = await kit.organizations.create(system, { name: `Twice D ${round}` });
+      const crossed = outcomes(await Promise.allSettled([kit.organizations.merge(system, c.id, d.id), kit.organizations.merge(system, d.id, c.id)]));
+      expect(crossed.filter((r) => r === "ok")).toHaveLength(1);
+      const [sc, sd] = await storage.organizations.getMany([c.id, d.id]);
+      expect([sc!.mergedInto, sd!.mergedInto].filter((m) => m !== undefined)).toHaveLength(1);
+    }
+  });
 });

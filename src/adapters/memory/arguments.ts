@@ -2,7 +2,7 @@ import { OrgKitError, versionConflict } from "../../errors.js";
 
 import { invalidArgument } from "../../storage/arguments.js";
 
-export { checkLimit, checkString, invalidArgument, MAX_LIMIT, readIncludeDiscontinued, readKeyset, readOptions } from "../../storage/arguments.js";
+export { checkLimit, checkString, invalidArgument, MAX_LIMIT, readIncludeDiscontinued, readKeyset, readOptions, readReassignment, readSourceRules } from "../../storage/arguments.js";
 
 /** A `CONFLICT` error with `details.reason`. */
 export function conflict(reason: "unique" | "version", message: string, details: Record<string, unknown>): OrgKitError {

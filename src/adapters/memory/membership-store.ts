@@ -1,6 +1,6 @@
 import type { Membership } from "../../domain/membership/model.js";
-import type { KeysetOptions, MembershipRepository } from "../../storage/ports.js";
-import { checkRecord, checkString, pairKey, readKeyset } from "./arguments.js";
+import type { KeysetOptions, MembershipReassignment, MembershipReassignOptions, MembershipRepository } from "../../storage/ports.js";
+import { checkRecord, checkString, pairKey, readKeyset, readReassignment, readSourceRules } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import { MultiIndex } from "./multi-index.js";
@@ -93,5 +93,26 @@ export class MembershipStore extends IndexedTable<Membership> implements SyncRep
     const { after, limit } = readKeyset(options);
     const userIds = this.adminsByOrganization.get(organizationId);
     return userIds === undefined ? [] : userIds.take(after, limit).map((userId) => this.at(userId, organizationId));
+  }
+
+  /** Checks every argument first, then moves: the call is all or nothing (and the storage runs it atomically). */
+  reassignOrganization(from: string, to: string, options: MembershipReassignOptions): MembershipReassignment[] {
+    const { after, limit, stamp: updatedAt } = readReassignment(from, to, options, "updatedAt");
+    const sourceRules = readSourceRules(options.sourceRules);
+    const out: MembershipReassignment[] = [];
+    for (const userId of this.byOrganization.get(from)?.take(after, limit) ?? []) {
+      const previous = this.at(userId, from);
+      const existing = this.rows.get(pairKey(userId, to));
+      this.write(pairKey(userId, from), undefined);
+      if (existing !== undefined) {
+        out.push({ previous, current: existing, kept: true });
+        continue;
+      }
+      const replacement = previous.source.type === "rule" && Object.hasOwn(sourceRules, previous.source.ruleId) ? sourceRules[previous.source.ruleId] : undefined;
+      const current = freezeCopy({ ...previous, organizationId: to, updatedAt, ...(replacement !== undefined ? { source: { type: "rule", ruleId: replacement } as const } : {}) });
+      this.write(pairKey(userId, to), current);
+      out.push({ previous, current, kept: false });
+    }
+    return out;
   }
 }

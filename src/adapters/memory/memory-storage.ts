@@ -75,6 +75,7 @@ const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
   "findActiveByNames",
   "ancestorIdsOfMany",
   "insertMany",
+  "moveChildren",
 );
 const USER_METHODS = methodList<UserRepository>()("get", "getMany", "insert", "update", "findMatching", "scan", "delete");
 const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
@@ -87,6 +88,7 @@ const MEMBERSHIP_METHODS = methodList<MembershipRepository>()(
   "delete",
   "scan",
   "listAdmins",
+  "reassignOrganization",
 );
 const RULE_METHODS = methodList<MemberRuleRepository>()(
   "get",
@@ -102,7 +104,7 @@ const RULE_METHODS = methodList<MemberRuleRepository>()(
 );
 const USERGROUP_METHODS = methodList<UsergroupRepository>()("get", "list", "insert", "update", "delete");
 const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "insert", "update", "delete");
-const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
+const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan", "reassignOrganization");
 const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence", "listByUser", "scrub");
 const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune", "scrub");
 

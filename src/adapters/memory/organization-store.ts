@@ -1,6 +1,7 @@
 import type { Organization } from "../../domain/organization/schema.js";
 import { walkAncestors, walkSubtree } from "../../permissions/tree.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
+import { versionConflict } from "../../errors.js";
 import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readIncludeDiscontinued, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
@@ -222,5 +223,27 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
   insertMany(organizations: readonly Organization[]): void {
     if (!Array.isArray(organizations)) throw invalidArgument("organizations", "must be an array of organizations");
     for (const organization of organizations) this.insert(organization);
+  }
+
+  /** Checks every child first, then writes them: all or nothing. */
+  moveChildren(fromParentId: string, children: readonly Organization[]): void {
+    checkString(fromParentId, "fromParentId");
+    if (!Array.isArray(children)) throw invalidArgument("children", "must be an array of organizations");
+    const copies = children.map((child, i) => freezeCopy(checkRecord(child, `children.${i}`)));
+    const seen = new Set<string>();
+    const rows = copies.map((stored, i) => {
+      if (seen.has(stored.id)) throw invalidArgument(`children.${i}.id`, "must not repeat an earlier child");
+      seen.add(stored.id);
+      if (stored.parentId !== copies[0]!.parentId) throw invalidArgument(`children.${i}.parentId`, "must be the same new parent for every child");
+      if (stored.parentId === fromParentId) throw invalidArgument(`children.${i}.parentId`, "must differ from fromParentId");
+      const current = this.rows.get(stored.id);
+      if (current === undefined) throw notFound("organization", stored.id);
+      const expected = stored.version - 1;
+      if (current.organization.parentId !== fromParentId) throw versionConflict("organization", stored.id, expected, current.organization.version);
+      checkVersion("organization", stored.id, current.organization.version, expected);
+      return organizationRow(stored);
+    });
+    for (const row of rows) this.checkUnique(row.organization, row.lowerName);
+    for (const row of rows) this.write(row.organization.id, row);
   }
 }

@@ -49,5 +49,6 @@ export function memoryInspector(storage: Storage): RawInspector {
       };
     },
     dump: async () => internals.dump(),
+    resource: async (kind, id) => internals.row("resources", `${kind}\u0000${id}`),
   };
 }

@@ -1,6 +1,6 @@
 import type { ResourceOwnership } from "../../domain/membership/model.js";
-import type { KeysetOptions, ResourceRepository } from "../../storage/ports.js";
-import { checkRecord, checkString, pairKey, readKeyset } from "./arguments.js";
+import type { KeysetOptions, ResourceReassignOptions, ResourceRepository } from "../../storage/ports.js";
+import { checkRecord, checkString, pairKey, readKeyset, readReassignment } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import { MultiIndex } from "./multi-index.js";
@@ -54,5 +54,16 @@ export class ResourceStore extends IndexedTable<ResourceOwnership> implements Sy
   scan(options: KeysetOptions): ResourceOwnership[] {
     const { after, limit } = readKeyset(options);
     return this.keys.take(after, limit).map((key) => this.rows.get(key)!);
+  }
+
+  reassignOrganization(from: string, to: string, options: ResourceReassignOptions): ResourceOwnership[] {
+    const { after, limit, stamp: assignedAt } = readReassignment(from, to, options, "assignedAt");
+    const out: ResourceOwnership[] = [];
+    for (const key of this.byOrganization.get(from)?.take(after, limit) ?? []) {
+      const moved = freezeCopy({ ...this.rows.get(key)!, organizationId: to, assignedAt });
+      this.write(key, moved);
+      out.push(moved);
+    }
+    return out;
   }
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Membership } from "../../domain/membership/model.js";
-import type { MembershipRepository } from "../../storage/ports.js";
+import type { MembershipReassignment, MembershipRepository } from "../../storage/ports.js";
+import { readReassignment, readSourceRules } from "../../storage/arguments.js";
 import type { RepositoryContext } from "./context.js";
 import { checkString, invalidArgument, Parameters, readDocument, readKeyset, splitCompositeKey } from "./sql.js";
 
@@ -120,6 +121,50 @@ export function createMembershipRepository(context: RepositoryContext): Membersh
         organizationId,
       ]);
       return rows.length > 0;
+    },
+
+    async reassignOrganization(from, to, options) {
+      const { after, limit, stamp: updatedAt } = readReassignment(from, to, options, "updatedAt");
+      const sourceRules = readSourceRules(options.sourceRules);
+      return executor.atomic("memberships.reassignOrganization", async (tx) => {
+        // The page of `from`, each with the user's membership in `to` if there is one.
+        const params = new Parameters();
+        const conditions = [`f.tenant_id = ${T}`, `f.organization_id = ${params.add(from)}`];
+        if (after !== null) conditions.push(`f.user_id > ${params.add(after)}`);
+        const page = await tx.rows<{ doc: unknown; kept: unknown }>(
+          "memberships.reassignOrganization",
+          `SELECT f.doc, t.doc AS kept FROM ${table} f
+             LEFT JOIN ${table} t ON t.tenant_id = ${T} AND t.user_id = f.user_id AND t.organization_id = ${params.add(to)}
+            WHERE ${conditions.join(" AND ")} ORDER BY f.user_id LIMIT ${params.add(limit)}`,
+          params.values
+        );
+        if (page.length === 0) return [];
+        const out: MembershipReassignment[] = page.map((row) => {
+          const previous = readDocument<Membership>(row.doc);
+          if (row.kept !== null && row.kept !== undefined) return { previous, current: readDocument<Membership>(row.kept), kept: true };
+          const replacement = previous.source.type === "rule" && Object.hasOwn(sourceRules, previous.source.ruleId) ? sourceRules[previous.source.ruleId] : undefined;
+          const current: Membership = { ...previous, organizationId: to, updatedAt, ...(replacement !== undefined ? { source: { type: "rule", ruleId: replacement } as const } : {}) };
+          return { previous, current, kept: false };
+        });
+        const moved = out.filter((m) => !m.kept).map((m) => m.current);
+        // The page leaves `from`, then the moved rows arrive in `to` (documents as built here, stored
+        // as written, as put's are). Two statements: some distributed engines refuse two changes
+        // of one table in one statement.
+        await tx.rows("memberships.reassignOrganization", `DELETE FROM ${table} WHERE tenant_id = ${T} AND organization_id = $1 AND user_id = ANY($2::text[])`, [
+          from,
+          out.map((m) => m.previous.userId),
+        ]);
+        if (moved.length > 0) {
+          await tx.rows(
+            "memberships.reassignOrganization",
+            `INSERT INTO ${table} (tenant_id, user_id, organization_id, role, admin, source_type, source_rule_id, doc)
+             SELECT ${T}, r->>'userId', r->>'organizationId', r->>'role', (r->>'admin')::boolean, r->'source'->>'type', r->'source'->>'ruleId', r
+               FROM json_array_elements($1::json) AS e(r)`,
+            [JSON.stringify(moved)]
+          );
+        }
+        return out;
+      });
     },
 
     async scan(options) {

@@ -27,6 +27,8 @@ export interface PostgresOrganizationRepository extends OrganizationRepository {
    * each, inside one transaction (the caller's, when called in `storage.transaction`).
    */
   insertMany(organizations: readonly Organization[], options?: { readonly chunkSize?: number }): Promise<void>;
+  /** See {@link OrganizationRepository.moveChildren}: two statements (the rows, then the subtrees' ancestry). */
+  moveChildren(fromParentId: string, children: readonly Organization[]): Promise<void>;
 }
 
 /** Values derived in JavaScript, so case folding matches the memory adapter whatever the database locale. */
@@ -200,6 +202,23 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
     `FROM (SELECT COALESCE((SELECT p.ancestry FROM ${table} p WHERE p.tenant_id = ${T} AND p.id = o.parent_id AND NOT p.ancestry @> ARRAY[o.id]::text[]), '{}'::text[]) AS prefix ` +
     `        FROM ${table} o WHERE o.tenant_id = ${T} AND o.id = $1) AS m ` +
     `WHERE d.tenant_id = ${T} AND d.ancestry @> ARRAY[$1]::text[]`;
+  // Children that all moved under one new parent: every row is written only if every row is
+  // at its expected version under the old parent (one statement, all or nothing).
+  const moveChildrenSql =
+    `WITH s AS (SELECT ${columnExpressions("e.r")
+      .map((expression, i) => `${expression} AS ${COLUMNS[i]}`)
+      .join(", ")} FROM jsonb_array_elements($1::jsonb) AS e(r)), ` +
+    `ready AS (SELECT count(*) AS n FROM s JOIN ${table} o ON o.tenant_id = ${T} AND o.id = s.id AND o.version = s.version - 1 AND o.parent_id = $2) ` +
+    `UPDATE ${table} AS o SET ${COLUMNS.filter((c) => c !== "id")
+      .map((c) => `${c} = s.${c}`)
+      .join(", ")} FROM s ` +
+    `WHERE o.tenant_id = ${T} AND o.id = s.id AND (SELECT n FROM ready) = $3 RETURNING o.id`;
+  // Their subtrees' ancestry: the new parent's, then each row's path from the moved child down
+  // (the children are siblings, so each row lies under exactly one of them).
+  const moveChildrenAncestrySql =
+    `UPDATE ${table} AS d SET ancestry = p.ancestry || d.ancestry[array_position(d.ancestry, $2::text) + 1:] ` +
+    `FROM (SELECT ancestry FROM ${table} WHERE tenant_id = ${T} AND id = $3) AS p ` +
+    `WHERE d.tenant_id = ${T} AND d.ancestry && $1::text[]`;
   function updateSqlBody(): string {
     return (
       `UPDATE ${table} AS o SET ${COLUMNS.filter((c) => c !== "id")
@@ -276,6 +295,41 @@ export function createOrganizationRepository(context: RepositoryContext): Postgr
       const stored = current[0];
       if (stored === undefined) throw notFound("organization", organization.id);
       throw versionConflict("organization", organization.id, expectedVersion, Number(stored.version));
+    },
+
+    async moveChildren(fromParentId, children) {
+      checkString(fromParentId, "fromParentId");
+      if (!Array.isArray(children)) throw invalidArgument("children", "must be an array of organizations");
+      children.forEach((o, i) => checkOrganization(o, `children.${i}`));
+      if (children.length === 0) return;
+      const parentId = children[0]!.parentId;
+      const ids = new Set<string>();
+      children.forEach((child, i) => {
+        if (child.parentId !== parentId) throw invalidArgument(`children.${i}.parentId`, "must be the same new parent for every child");
+        if (ids.has(child.id)) throw invalidArgument(`children.${i}.id`, "must not repeat an earlier child");
+        ids.add(child.id);
+      });
+      if (typeof parentId !== "string" || parentId === fromParentId) throw invalidArgument("children.0.parentId", "must be a new parent, not fromParentId");
+      const payload = JSON.stringify(children.map((o) => rowJson(o, settings.uniqueNames)));
+      const moved = await executor.atomic("organizations.moveChildren", async (tx) => {
+        const rows = await tx.rows<{ id: string }>("organizations.moveChildren", moveChildrenSql, [payload, fromParentId, children.length]);
+        if (rows.length === children.length) await tx.rows("organizations.moveChildren (ancestry)", moveChildrenAncestrySql, [[...ids], fromParentId, parentId]);
+        return rows.length;
+      });
+      if (moved === children.length) return;
+      // Nothing was written: say which child was not where the caller saw it.
+      const stored = await executor.rows<{ id: string; version: number; parent_id: string | null }>(
+        "organizations.moveChildren",
+        `SELECT id, version, parent_id FROM ${table} WHERE tenant_id = ${T} AND id = ANY($1::text[])`,
+        [[...ids]]
+      );
+      const byId = new Map(stored.map((row) => [row.id, row]));
+      for (const child of children) {
+        const row = byId.get(child.id);
+        if (row === undefined) throw notFound("organization", child.id);
+        if (Number(row.version) !== child.version - 1 || row.parent_id !== fromParentId) throw versionConflict("organization", child.id, child.version - 1, Number(row.version));
+      }
+      throw versionConflict("organization", children[0]!.id, children[0]!.version - 1, null);
     },
 
     async children(parentId, options) {

@@ -64,6 +64,8 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
           WHERE r.tenant_id = $1 AND r.id = $2`,
         [tenant, id]
       ),
+    resource: (kind, id) =>
+      first(client, `SELECT kind, id, organization_id AS "organizationId" FROM ${t.resources} WHERE tenant_id = $1 AND kind = $2 AND id = $3`, [tenant, kind, id]),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);

@@ -5,6 +5,7 @@
  */
 import type { ResourceOwnership } from "../../domain/membership/model.js";
 import type { ResourceRepository } from "../../storage/ports.js";
+import { readReassignment } from "../../storage/arguments.js";
 import type { RepositoryContext } from "./context.js";
 import { checkString, invalidArgument, Parameters, readDocument, readKeyset, splitCompositeKey } from "./sql.js";
 
@@ -60,6 +61,30 @@ export function createResourceRepository(context: RepositoryContext): ResourceRe
         params.values
       );
       return docs(rows);
+    },
+
+    async reassignOrganization(from, to, options) {
+      const { after, limit, stamp: assignedAt } = readReassignment(from, to, options, "assignedAt");
+      const params = new Parameters();
+      const conditions = [`tenant_id = ${T}`, `organization_id = ${params.add(from)}`];
+      if (after !== null) {
+        const [kind, id] = splitCompositeKey(after, "after");
+        conditions.push(`(kind, id) > (${params.add(kind)}, ${params.add(id)})`);
+      }
+      // One statement: the page, each row re-owned with its document rebuilt as resources.put writes it.
+      const toParam = params.add(to);
+      const atParam = params.add(assignedAt);
+      const rows = await executor.rows<DocRow & { kind: string; id: string }>(
+        "resources.reassignOrganization",
+        `UPDATE ${table} AS r SET organization_id = ${toParam},
+                doc = json_build_object('kind', r.kind, 'id', r.id, 'organizationId', ${toParam}::text, 'assignedAt', ${atParam}::text)
+           FROM (SELECT kind, id FROM ${table} WHERE ${conditions.join(" AND ")} ORDER BY kind, id LIMIT ${params.add(limit)}) AS page
+          WHERE r.tenant_id = ${T} AND r.kind = page.kind AND r.id = page.id
+          RETURNING r.kind, r.id, r.doc`,
+        params.values
+      );
+      // RETURNING has no order: by (kind, id), compared by code unit as the ports order.
+      return docs(rows.sort((a, b) => (a.kind !== b.kind ? (a.kind < b.kind ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
     },
 
     async scan(options) {

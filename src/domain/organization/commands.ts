@@ -1,10 +1,10 @@
 import { produce, type Draft } from "immer";
 import { z } from "zod";
-import { OrgKitError, versionConflict } from "../../errors.js";
+import { OrgKitError, organizationMerged, versionConflict } from "../../errors.js";
 import { describeValue, invalidArgument, readFields } from "../argument-guards.js";
-import { parseUntrustedInput } from "../parse-untrusted-input.js";
+import { event, readContext, readCurrent, type ReadContext } from "./command-input.js";
 import { parseInput } from "../validation.js";
-import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
+import type { OrganizationConfig } from "./config.js";
 import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
 import type { OrganizationEvent, OrganizationEventType } from "./events.js";
 import { newOrganization } from "./new-organization.js";
@@ -12,7 +12,6 @@ import {
   createOrganizationInputSchema,
   idSchema,
   memberRuleSchema,
-  ORGANIZATION_STATUSES,
   organizationSchema,
   statesSchema,
   tagsSchema,
@@ -56,75 +55,6 @@ export interface CommandResult {
 
 const customFieldsPatchSchema = z.record(z.string(), z.unknown());
 const parentIdSchema = idSchema.nullable();
-const nowSchema = z.union([z.date(), z.iso.datetime({ offset: true })]);
-
-/**
- * What the commands read of the organization they change. Only the types are checked,
- * not the configured rules (types, states, custom fields): the organization met those
- * when it was stored, and a configuration changed since must not lock it. Other fields
- * pass as they are.
- */
-const currentOrganizationSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  status: z.enum(ORGANIZATION_STATUSES),
-  version: z.number().int().min(1),
-  parentId: z.string().nullable(),
-  address: z.looseObject({}),
-  contact: z.looseObject({}),
-  tags: z.array(z.string()),
-  states: z.array(z.string()),
-  memberRules: z.array(z.looseObject({ id: z.string(), kind: z.string(), value: z.string() })),
-  usergroupIds: z.array(z.string()),
-  allowedRoles: z.array(z.string()),
-  allowedApps: z.array(z.string()),
-  customFields: z.record(z.string(), z.unknown()),
-});
-
-/** Copies the organization a command changes into checked plain data: nothing after this reads the caller's object. */
-function readCurrent(organization: unknown): Organization {
-  return parseUntrustedInput(currentOrganizationSchema, organization, "organization", ["organization"]) as unknown as Organization;
-}
-
-/** A command's context, read once: `now` as an ISO string, the checked configuration, the expected version. */
-interface ReadContext {
-  readonly at: string;
-  readonly config: OrganizationConfig;
-  readonly expectedVersion: number | undefined;
-  readonly id: unknown;
-}
-
-const CONTEXT_KEYS = ["now", "config", "expectedVersion", "id"] as const;
-
-function readContext(context: unknown): ReadContext {
-  const read = readFields(context, CONTEXT_KEYS, "command context", "context", false);
-  const expectedVersion = read.expectedVersion;
-  if (expectedVersion !== undefined && (typeof expectedVersion !== "number" || !Number.isInteger(expectedVersion) || expectedVersion < 0)) {
-    throw invalidArgument("command context", "expectedVersion", `must be a non-negative integer, not ${describeValue(expectedVersion)}`, "invalid_type");
-  }
-  return {
-    at: toIso(read.now),
-    // `??`: a null config has always meant the default one.
-    config: checkOrganizationConfig(read.config ?? undefined),
-    expectedVersion,
-    id: read.id,
-  };
-}
-
-function toIso(now: unknown): string {
-  const value = parseInput(nowSchema, now, "time (now)", ["now"]);
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw new OrgKitError("VALIDATION_FAILED", "Invalid time (now): not a valid date", {
-      details: { issues: [{ path: "now", message: "not a valid date", code: "invalid_date" }] },
-    });
-  }
-  return date.toISOString();
-}
-
-function event(type: OrganizationEventType, organization: Organization, at: string, data: Record<string, unknown>): OrganizationEvent {
-  return { type, organizationId: organization.id, version: organization.version, at, data };
-}
 
 /**
  * Creates an organization at version 1. Validates and normalizes the input (trimmed
@@ -169,25 +99,29 @@ function change(
   return { organization: next, events: [event(type, next, at, data)] };
 }
 
-const ASSIGNABLE_KEYS = ["id", "name", "status"] as const;
+const ASSIGNABLE_KEYS = ["id", "name", "status", "mergedInto"] as const;
 
 /**
- * Throws `ORGANIZATION_DISCONTINUED` when the organization is discontinued. Call it
- * before assigning anything (members, resources, children, rules) to an organization.
+ * Throws `ORGANIZATION_DISCONTINUED` when the organization is discontinued (with
+ * `details.mergedInto` when it was merged into another: assign to that one instead). Call
+ * it before assigning anything (members, resources, children, rules) to an organization.
  * `VALIDATION_FAILED` when `organization` is not an object with a known `status`, or
  * cannot be read.
  */
 export function assertAssignable(organization: Organization): void {
-  const { id, name, status } = readFields(organization, ASSIGNABLE_KEYS, "organization", "organization", false);
+  const { id, name, status, mergedInto } = readFields(organization, ASSIGNABLE_KEYS, "organization", "organization", false);
   if (status !== "active" && status !== "discontinued") {
     throw invalidArgument("organization", "organization.status", `must be "active" or "discontinued", not ${describeValue(status)}`, "invalid_value");
   }
   if (status === "discontinued") {
     const shownId = typeof id === "string" ? id : describeValue(id);
     const shownName = typeof name === "string" ? name : describeValue(name);
-    throw new OrgKitError("ORGANIZATION_DISCONTINUED", `Organization ${shownId} (${shownName}) is discontinued and accepts no new assignments`, {
-      details: { id },
-    });
+    const merged = typeof mergedInto === "string" ? mergedInto : undefined;
+    throw new OrgKitError(
+      "ORGANIZATION_DISCONTINUED",
+      `Organization ${shownId} (${shownName}) is discontinued${merged === undefined ? "" : ` (merged into ${merged})`} and accepts no new assignments`,
+      { details: merged === undefined ? { id } : { id, mergedInto: merged } },
+    );
   }
 }
 
@@ -425,10 +359,15 @@ export function discontinueOrganization(organization: Organization, context: Com
   });
 }
 
-/** Reactivates a discontinued organization. Throws `CONFLICT` (reason `status`) if it is active. */
+/**
+ * Reactivates a discontinued organization. Throws `CONFLICT` (reason `status`) if it is
+ * active, and `CONFLICT` (reason `merged`) if it was merged into another: a merged
+ * organization stays discontinued for good.
+ */
 export function reactivateOrganization(organization: Organization, context: CommandContext): CommandResult {
   const current = readCurrent(organization);
   const ctx = readContext(context);
+  if (current.mergedInto !== undefined) throw organizationMerged(current.id, current.mergedInto);
   if (current.status === "active") {
     throw new OrgKitError("CONFLICT", `Organization ${current.id} is already active`, { details: { reason: "status", id: current.id } });
   }

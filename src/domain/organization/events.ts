@@ -17,6 +17,8 @@ export const ORGANIZATION_EVENT_TYPES = [
   "organization.detached",
   "organization.discontinued",
   "organization.reactivated",
+  "organization.merged",
+  "organization.absorbed",
 ] as const;
 /** One of {@link ORGANIZATION_EVENT_TYPES}. */
 export type OrganizationEventType = (typeof ORGANIZATION_EVENT_TYPES)[number];

@@ -11,3 +11,4 @@ export * from "./custom-fields.js";
 export * from "./events.js";
 export * from "./schema.js";
 export * from "./commands.js";
+export * from "./merge.js";

@@ -146,6 +146,14 @@ export interface Organization {
   readonly allowedApps: readonly string[];
   readonly customFields: Readonly<Record<string, CustomFieldValue>>;
   readonly status: OrganizationStatus;
+  /**
+   * Set when this organization was merged into another (`kit.organizations.merge`): the id
+   * of the organization that took its members, resources, rules and children. A merged
+   * organization is discontinued for good, a redirect: lookups by its id or external id
+   * lead to the survivor. Absent on every organization that was never merged (so records
+   * stored before the field existed stay valid).
+   */
+  readonly mergedInto?: string;
   /** ISO 8601 timestamps. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -200,6 +208,7 @@ export const organizationSchema = perConfig((config) =>
       allowedApps: labelList,
       customFields: customFieldsSchema(config.customFields),
       status: z.enum(ORGANIZATION_STATUSES),
+      mergedInto: idSchema.optional(),
       createdAt: timestamp,
       updatedAt: timestamp,
       version: z.number().int().min(1),

@@ -15,6 +15,7 @@ import { rulesSuite } from "./rules.js";
 import { domainProofsSuite } from "./domain-proofs.js";
 import { searchConcurrentSuite } from "./search-concurrent.js";
 import { searchSuite } from "./search.js";
+import { mergeOperationsSuite } from "./merge-operations.js";
 import { setOperationsSuite } from "./set-operations.js";
 import { transactionsSuite } from "./transactions.js";
 import { usergroupsSuite } from "./usergroups.js";
@@ -69,13 +70,14 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   erasureSuite,
   transactionsSuite,
   setOperationsSuite,
+  mergeOperationsSuite,
   facadeSuite,
 ];
 
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
  * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules, domain-proofs,
- * usergroups, profiles, resources, events, erasure, transactions, set-operations) checking every contract stated
+ * usergroups, profiles, resources, events, erasure, transactions, set-operations, merge-operations) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
