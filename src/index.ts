@@ -14,5 +14,6 @@ export * from "./domain/organization/index.js";
 export * from "./domain/hierarchy/index.js";
 export * from "./domain/matching/index.js";
 export * from "./domain/membership/model.js";
+export * from "./domain/invitation/model.js";
 export type * from "./storage/ports.js";
 export * from "./service/index.js";

@@ -10,6 +10,15 @@ export type { CreateOrganizationRequest, OrganizationSearchResult, OrganizationT
 export { addMembershipInputSchema, type AddMembershipInput, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
 export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
 export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
+export {
+  createInvitationInputSchema,
+  type AcceptedInvitation,
+  type CreatedInvitation,
+  type CreateInvitationInput,
+  type InvitationsApi,
+  type ListInvitationsOptions,
+} from "./invitations.js";
+export { INVITATION_TOKEN_PREFIX } from "./invitation-tokens.js";
 export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
 export {
   createStaffProfileInputSchema,

@@ -58,7 +58,7 @@ export interface MembershipsApi {
   listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership[]>;
   /** The user's memberships (users may list their own; otherwise platform admins). */
   listByUser(actor: Actor, userId: string): Promise<Membership[]>;
-  /** Why the user is or is not a member: manual, import, or which rule. */
+  /** Why the user is or is not a member: manual, import, which rule, or which invitation (sent by whom, when). */
   explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation>;
 }
 
@@ -84,7 +84,14 @@ export async function putMembership(scope: CommandScope, membership: Membership)
 }
 
 function describeSource(source: MembershipSource): Record<string, unknown> {
-  return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
+  if (source.type === "rule") return { type: "rule", ruleId: source.ruleId };
+  if (source.type === "invitation") return { type: "invitation", invitationId: source.invitationId, invitedBy: source.invitedBy, invitedAt: source.invitedAt };
+  return { type: source.type };
+}
+
+/** An actor as a sentence names it: `user carl`, `the system actor (sync-job)`. */
+export function describeActor(actor: { readonly type: "user" | "system"; readonly id: string }): string {
+  return actor.type === "user" ? `user ${actor.id}` : `the system actor (${actor.id})`;
 }
 
 type MembershipKey = { readonly userId: string; readonly organizationId: string };
@@ -104,7 +111,8 @@ async function loadMembershipFacts(scope: CommandScope, key: MembershipKey): Pro
   return { organization, user, membership };
 }
 
-const manageUsers = (organization: Organization): Need => ({
+/** The request to manage an organization's users in general (add members, invite, list invitations). */
+export const manageUsers = (organization: Organization): Need => ({
   request: { check: "canManageUser", organization },
   action: `manage users of organization ${organization.id}`,
 });
@@ -114,12 +122,14 @@ function manageUser({ organization, user, membership }: MembershipFacts): Need[]
   return user === null ? [] : [{ request: { check: "canManageUser", organization, target: { user, membership } }, action: `manage user ${user.id} in organization ${organization.id}` }];
 }
 
-const assignRole = (organization: Organization, role: string): Need => ({
+/** The request to give `role` in an organization (platform admins: any; org admins: its `allowedRoles`). */
+export const assignRole = (organization: Organization, role: string): Need => ({
   request: { check: "canAssignRole", organization, role },
   action: `assign role '${role}' in organization ${organization.id}`,
 });
 
-const designateAdmins: Need = { request: { check: "canAdministerPlatform" }, action: "designate organization admins" };
+/** The request to designate organization admins: platform administration. */
+export const designateAdmins: Need = { request: { check: "canAdministerPlatform" }, action: "designate organization admins" };
 
 function requireUser(facts: MembershipFacts, key: MembershipKey): User {
   if (facts.user === null) throw notFound("user", key.userId);
@@ -291,6 +301,10 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
           const rule = await scope.session.rules.get(source.ruleId);
           const what = rule ? `its ${rule.kind} rule '${rule.value}'${rule.includeSubdomains ? " (with subdomains)" : ""} (${rule.id})` : `rule ${source.ruleId}, since removed`;
           return { member: true, membership, rule, reason: `Linked automatically by ${what}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
+        }
+        if (source.type === "invitation") {
+          const how = `Joined by accepting invitation ${source.invitationId}, sent by ${describeActor(source.invitedBy)} at ${source.invitedAt}`;
+          return { member: true, membership, rule: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };
         }
         const how = source.type === "manual" ? "Added by hand" : "Brought in by an import";
         return { member: true, membership, rule: null, reason: `${how}; role ${membership.role}${membership.admin ? ", organization admin" : ""}.` };

@@ -9,6 +9,7 @@ import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction, type SqlExecutor } from "./executor.js";
 import { ancestryStatements } from "./migration-ancestry.js";
+import { invitationStatements } from "./migration-invitations.js";
 import { searchIndexStatements } from "./migration-search-index.js";
 import { tenantStatements } from "./migration-tenants.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
@@ -231,6 +232,7 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
     { version: 4, name: "indexed search", statements: searchIndexStatements(t) },
     { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
     { version: 6, name: partitions > 0 ? `tenants (${partitions} hash partitions)` : "tenants", statements: tenantStatements(t, { partitions }) },
+    { version: 7, name: "invitations", statements: invitationStatements(t, partitions) },
   ];
 }
 

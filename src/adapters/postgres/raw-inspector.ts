@@ -18,6 +18,7 @@ const TABLE_OF: Record<RawTable, keyof TableNames> = {
   usergroups: "usergroups",
   profiles: "staffProfiles",
   resources: "resources",
+  invitations: "invitations",
   events: "events",
   changes: "changes",
 };
@@ -54,6 +55,12 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
         client,
         `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE tenant_id = $1 AND user_id = $2 AND organization_id = $3`,
         [tenant, userId, organizationId]
+      ),
+    invitation: (id) =>
+      first(
+        client,
+        `SELECT id, organization_id AS "organizationId", kind, address, token_hash AS "tokenHash", status, accepted_by AS "acceptedBy", version, doc FROM ${t.invitations} WHERE tenant_id = $1 AND id = $2`,
+        [tenant, id]
       ),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
