@@ -258,6 +258,9 @@ const acceptInvitation = defineUseCase<AcceptData, AcceptFacts, AcceptedInvitati
     const invitation = await findByToken(scope.session, tokenHash);
     assertAcceptable(invitation, scope.now);
     const organization = await loadOrganization(scope.session, invitation.organizationId);
+    // Before the sender's rights: a discontinued organization is the reason, whoever sent it
+    // (its org admins' rights sleep with it), and the token's holder may know where it leads.
+    assertAssignable(organization);
     const user = await scope.session.users.get(userId);
     const membership = user === null ? null : await scope.session.memberships.get(userId, organization.id);
     return { invitation, organization, user, membership };
@@ -270,7 +273,6 @@ const acceptInvitation = defineUseCase<AcceptData, AcceptFacts, AcceptedInvitati
       action: `${need.action}, which admitting user ${userId} by invitation ${invitation.id} needs (the invitation's sender no longer may)`,
     })),
   async command(scope, { userId }, { invitation, organization, user: current, membership: existing }) {
-    assertAssignable(organization);
     const at = scope.now.toISOString();
     // First the conditional update: of two acceptances of one token, the second stops here.
     const accepted = endInvitation(invitation, "accepted", { type: "user", id: userId }, at);
