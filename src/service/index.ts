@@ -12,6 +12,7 @@ export { upsertUserInputSchema, upsertUserOptionsSchema, type UpsertUserInput, t
 export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
 export {
   createInvitationInputSchema,
+  listInvitationsOptionsSchema,
   type AcceptedInvitation,
   type CreatedInvitation,
   type CreateInvitationInput,

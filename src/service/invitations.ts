@@ -60,7 +60,8 @@ export const createInvitationInputSchema = z
  */
 export type CreateInvitationInput = z.input<typeof createInvitationInputSchema>;
 
-const listOptionsSchema = z
+/** Schema of {@link ListInvitationsOptions}. */
+export const listInvitationsOptionsSchema = z
   .object({
     status: z.enum(INVITATION_STATUSES).optional(),
     after: z.string().max(300).nullable().optional(),
@@ -69,7 +70,7 @@ const listOptionsSchema = z
   .strict();
 
 /** Options of `kit.invitations.list`: only one stored state (`pending`, `accepted`, `revoked`, `replaced`), and keyset pages by id. */
-export type ListInvitationsOptions = z.input<typeof listOptionsSchema>;
+export type ListInvitationsOptions = z.input<typeof listInvitationsOptionsSchema>;
 
 const tokenSchema = z.string().min(1, "must not be empty").max(256);
 
@@ -393,7 +394,7 @@ export function createInvitationsApi(runtime: Runtime): InvitationsApi {
     async list(actor, organizationId, options) {
       const ref = parseActor(actor);
       const orgId = parseInput(idSchema, organizationId, "organization id", ["organizationId"]);
-      const query = parseInput(listOptionsSchema, options ?? {}, "options", ["options"]);
+      const query = parseInput(listInvitationsOptionsSchema, options ?? {}, "options", ["options"]);
       return runtime.read(ref, async (scope) => {
         const organization = await scope.session.organizations.get(orgId);
         // Invitations name people's addresses: for those who manage the organization's users.
