@@ -280,6 +280,23 @@ describe.each(targets)("invitations on $name", (target) => {
     expect((await storage.events.list({ limit: 1000 })).filter((e) => e.type === "invitation.accepted")).toHaveLength(1);
   });
 
+  it("two invitations to the same address at the same moment: both are sent, one replaces the other, one stays pending", async () => {
+    const { kit } = await world(target);
+    const sent = await Promise.all([
+      kit.invitations.create(admin, { organizationId: "acme", email: "race@x.example" }),
+      kit.invitations.create(carl, { organizationId: "acme", email: "race@x.example", role: "technician" }),
+    ]);
+    const pending = await kit.invitations.list(admin, "acme", { status: "pending" });
+    const replaced = await kit.invitations.list(admin, "acme", { status: "replaced" });
+    expect(pending).toHaveLength(1);
+    expect(replaced).toHaveLength(1);
+    expect(sent.map((s) => s.invitation.id).sort()).toEqual([pending[0]!.id, replaced[0]!.id].sort());
+    const live = sent.find((s) => s.invitation.id === pending[0]!.id)!;
+    const dead = sent.find((s) => s.invitation.id === replaced[0]!.id)!;
+    await rejects(kit.invitations.accept(dead.token, "race"), "INVITATION_REVOKED");
+    await kit.invitations.accept(live.token, "race");
+  });
+
   it("bad tokens: malformed, unknown, and another tenant's are INVITATION_INVALID, which says nothing about the token", async () => {
     const base = await target.storage();
     const { kit, storage } = await world(target, {}, base.forTenant!("tenant-a"));
