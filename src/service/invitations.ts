@@ -365,6 +365,7 @@ function normalizeAddress(config: OrgKitConfig, input: { readonly email?: string
   }
 }
 
+/** Builds `kit.invitations` over the runtime. */
 export function createInvitationsApi(runtime: Runtime): InvitationsApi {
   const { config } = runtime;
   return {
