@@ -90,7 +90,7 @@ function describeSource(source: MembershipSource): Record<string, unknown> {
 }
 
 /** An actor as a sentence names it: `user carl`, `the system actor (sync-job)`. */
-export function describeActor(actor: { readonly type: "user" | "system"; readonly id: string }): string {
+function describeActor(actor: { readonly type: "user" | "system"; readonly id: string }): string {
   return actor.type === "user" ? `user ${actor.id}` : `the system actor (${actor.id})`;
 }
 
