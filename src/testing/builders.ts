@@ -215,7 +215,7 @@ export function buildInvitation(overrides: BuildOverrides<InvitationRecord> & Pi
     address: "invitee@example.com",
     role: "member",
     admin: false,
-    tokenHash: fakeTokenHash(id),
+    tokenHash: fakeTokenHash(typeof id === "string" ? id : nextDefault("inv-hash")),
     invitedBy: { type: "system", id: "test" } as const,
     createdAt: DEFAULT_TEST_START,
     expiresAt: new Date(Date.parse(DEFAULT_TEST_START) + 7 * 24 * 60 * 60 * 1000).toISOString(),

@@ -17,8 +17,8 @@ export type InvitationKind = (typeof INVITATION_KINDS)[number];
 /**
  * The stored states of an invitation. `pending` until it is accepted, revoked, or
  * replaced by a newer invitation to the same address and organization; a pending
- * invitation past its expiry is *expired* (see {@link isInvitationExpired}), which is a
- * matter of time, not a stored state.
+ * invitation past its expiry is *expired* (`Invitation.expired`), which is a matter of
+ * time, not a stored state.
  */
 export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "replaced"] as const;
 /** A stored state of an invitation (see {@link INVITATION_STATUSES}). */
