@@ -48,6 +48,17 @@ export const ORGKIT_ERROR_CODES = [
   "INVALID_SNAPSHOT",
   /** `kit.changes.since(revision)` asked for entries the change feed no longer keeps (`details.horizon`): take a fresh snapshot (`kit.exportSnapshot()`) and follow the feed from its revision. */
   "CHANGES_EXPIRED",
+  /**
+   * `kit.invitations.accept` was given a token that is not one of this tenant's invitations:
+   * malformed, unknown, or another tenant's. `details` is empty (nothing about the token is echoed).
+   */
+  "INVITATION_INVALID",
+  /** The invitation's token is past its expiry (`details.invitationId`, `details.expiresAt`); nothing was written. Ask for a new invitation. */
+  "INVITATION_EXPIRED",
+  /** The invitation was revoked, or replaced by a newer invitation to the same address and organization (`details.reason`: `"revoked"` or `"replaced"`). */
+  "INVITATION_REVOKED",
+  /** The invitation was already accepted (`details.invitationId`); a token admits once. */
+  "INVITATION_USED",
   /** The storage backend failed; `cause` is the driver's error. */
   "STORAGE_FAILURE",
   /** The storage backend gave up waiting (a statement, lock or idle-transaction timeout…); `details.reason` says which, `details.commitUnknown` whether the write may have happened. */
@@ -172,4 +183,25 @@ export function userErased(id: string): OrgKitError {
 /** A value for a message: strings and numbers as they are, anything else (which could throw when converted) named by its type. */
 function printable(value: unknown): string {
   return typeof value === "string" || typeof value === "number" ? String(value) : `(${value === null ? "null" : typeof value})`;
+}
+
+/** `INVITATION_INVALID`: the token is malformed, unknown, or another tenant's. Says nothing about the token. */
+export function invitationInvalid(): OrgKitError {
+  return new OrgKitError("INVITATION_INVALID", "The invitation token is not valid");
+}
+
+/** `INVITATION_EXPIRED` for the invitation `invitationId`, which expired at `expiresAt`. */
+export function invitationExpired(invitationId: string, expiresAt: string): OrgKitError {
+  return new OrgKitError("INVITATION_EXPIRED", `The invitation ${printable(invitationId)} expired at ${printable(expiresAt)}`, { details: { invitationId, expiresAt } });
+}
+
+/** `INVITATION_REVOKED` for the invitation `invitationId`: revoked by hand, or replaced by a newer one (`details.reason`). */
+export function invitationRevoked(invitationId: string, reason: "revoked" | "replaced"): OrgKitError {
+  const how = reason === "replaced" ? "was replaced by a newer invitation" : "was revoked";
+  return new OrgKitError("INVITATION_REVOKED", `The invitation ${printable(invitationId)} ${how}`, { details: { invitationId, reason } });
+}
+
+/** `INVITATION_USED`: the invitation `invitationId` was already accepted. */
+export function invitationUsed(invitationId: string): OrgKitError {
+  return new OrgKitError("INVITATION_USED", `The invitation ${printable(invitationId)} was already accepted`, { details: { invitationId } });
 }

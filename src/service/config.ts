@@ -3,6 +3,7 @@ import { customFieldDefinitionSchema } from "../domain/organization/custom-field
 import { resolveOrganizationConfig, type OrganizationConfig } from "../domain/organization/config.js";
 import type { CustomFieldDefinitionInput } from "../domain/organization/custom-fields.js";
 import type { MembershipPolicy } from "../domain/membership/model.js";
+import { DEFAULT_INVITATION_EXPIRY_MS, MAX_INVITATION_EXPIRY_MS, MIN_INVITATION_EXPIRY_MS } from "../domain/invitation/model.js";
 import { parseInput } from "../domain/validation.js";
 import { CASCADE_MODES, MAX_ID_LENGTH, type PolicyAdminRule, type PolicyRoleRule } from "../permissions/snapshot.js";
 
@@ -56,6 +57,11 @@ export interface OrgKitConfigInput {
    */
   readonly maxStalenessMs?: number;
   /**
+   * How long an invitation stays acceptable, in milliseconds, unless `kit.invitations.create`
+   * asks for another expiry. From one minute to 90 days; default 7 days (604,800,000).
+   */
+  readonly invitationExpiryMs?: number;
+  /**
    * What organization roles confer, by role name. Default: `manager` sees every ticket of
    * its organization, every other role is plain, and nothing cascades — each
    * organization's access is its own, as the seed describes (a parent's manager sees
@@ -106,6 +112,8 @@ export interface OrgKitConfig {
   readonly identitiesVerifiedUpstream: boolean;
   readonly changeFeedRetention: number;
   readonly maxStalenessMs: number;
+  /** How long an invitation stays acceptable unless it asks for another expiry (milliseconds). */
+  readonly invitationExpiryMs: number;
   /** The configured role rules; `undefined` when none were configured (policy snapshots then carry no `roles`). */
   readonly roles: Readonly<Record<string, PolicyRoleRule>> | undefined;
   /** The configured admin rule; `undefined` when none was configured. */
@@ -132,6 +140,7 @@ const configSchema = z
     identitiesVerifiedUpstream: z.boolean().default(false),
     changeFeedRetention: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100_000),
     maxStalenessMs: z.number().int().min(0).max(86_400_000).default(1_000),
+    invitationExpiryMs: z.number().int().min(MIN_INVITATION_EXPIRY_MS).max(MAX_INVITATION_EXPIRY_MS).default(DEFAULT_INVITATION_EXPIRY_MS),
     roles: z
       .record(
         z.string().min(1).max(MAX_ID_LENGTH),
@@ -167,6 +176,7 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     identitiesVerifiedUpstream: data.identitiesVerifiedUpstream,
     changeFeedRetention: data.changeFeedRetention,
     maxStalenessMs: data.maxStalenessMs,
+    invitationExpiryMs: data.invitationExpiryMs,
     roles: data.roles === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(data.roles).map(([role, rule]) => [role, roleRule(rule)]))),
     admins: data.admins === undefined ? undefined : Object.freeze(data.admins.cascade === undefined ? {} : { cascade: data.admins.cascade }),
     domainRules: Object.freeze({ proof: data.domainRules.proof, dnsTimeoutMs: data.domainRules.dnsTimeoutMs }),

@@ -12,6 +12,7 @@ import { createStaffProfilesApi, createUsergroupsApi, type StaffProfilesApi, typ
 import { administers, loadAuthorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
+import { createInvitationsApi, type InvitationsApi } from "./invitations.js";
 import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
 import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
 import { createMergeApi, type OrganizationsMergeApi } from "./merge.js";
@@ -109,6 +110,11 @@ export interface OrgKit {
   readonly memberships: MembershipsApi;
   readonly rules: RulesApi;
   readonly resources: ResourcesApi;
+  /**
+   * Invitations: invite an email address or phone number to an organization with a role;
+   * the host accepts them with the token once it has authenticated the person.
+   */
+  readonly invitations: InvitationsApi;
   readonly usergroups: UsergroupsApi;
   readonly profiles: StaffProfilesApi;
   readonly events: EventsApi;
@@ -181,6 +187,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     memberships: atTheDoor("memberships", createMembershipsApi(runtime)),
     rules: atTheDoor("rules", createRulesApi(runtime, options.dns)),
     resources: atTheDoor("resources", createResourcesApi(runtime)),
+    invitations: atTheDoor("invitations", createInvitationsApi(runtime)),
     usergroups: atTheDoor("usergroups", createUsergroupsApi(runtime)),
     profiles: atTheDoor("profiles", createStaffProfilesApi(runtime)),
     events: atTheDoor("events", {

@@ -15,6 +15,16 @@ export type { ExportedMembership, ExportedUsergroup, UserExport, UsergroupGrant 
 export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
 export type { DomainChallenge, DomainProofFailed, DomainProofResult, DomainProven, ProveDomainOptions } from "./domain-proof.js";
 export type { TxtResolver } from "./txt-lookup.js";
+export {
+  createInvitationInputSchema,
+  listInvitationsOptionsSchema,
+  type AcceptedInvitation,
+  type CreatedInvitation,
+  type CreateInvitationInput,
+  type InvitationsApi,
+  type ListInvitationsOptions,
+} from "./invitations.js";
+export { INVITATION_TOKEN_PREFIX } from "./invitation-tokens.js";
 export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
 export {
   createStaffProfileInputSchema,

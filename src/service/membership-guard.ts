@@ -14,15 +14,25 @@ import type { Organization } from "../domain/organization/schema.js";
 import type { MembershipReassignOptions, StorageSession } from "../storage/ports.js";
 import { administers, type Authorization } from "./authorization.js";
 
+/** Options of {@link guardMembershipWrites}. */
+export interface MembershipGuardOptions {
+  /**
+   * A user who consented to the use case (the invitee accepting an invitation): ending
+   * that user's own memberships needs no rights, as under `"single"` accepting moves it.
+   */
+  readonly consentingUserId?: string;
+}
+
 /**
  * Wraps `session` so that membership writes in an organization need rights there, as the
  * evaluator answers them: platform admins everywhere; those who manage its users (its
  * org admins) for any membership; staff with `edit` on it for the memberships its rules
  * created (they could remove those rules); anyone in an organization the same use case
  * created. A membership a member rule creates or re-sources is that organization's own
- * say-so (its rule matched a verified identity), so it needs no more; ending one does.
+ * say-so (its rule matched a verified identity), so it needs no more; ending one does,
+ * unless it is the membership of the user who consented to the use case.
  */
-export function guardMembershipWrites(session: StorageSession, auth: Authorization): StorageSession {
+export function guardMembershipWrites(session: StorageSession, auth: Authorization, options: MembershipGuardOptions = {}): StorageSession {
   if (auth.allows({ check: "canAdministerPlatform" })) return session;
   const actor = auth.actor;
   const created = new Set<string>();
@@ -56,6 +66,7 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
     usergroups: session.usergroups,
     profiles: session.profiles,
     resources: session.resources,
+    ...(session.invitations ? { invitations: session.invitations } : {}),
     events: session.events,
     changes: session.changes,
     organizations: withOverrides(organizations, {
@@ -80,6 +91,8 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
       async delete(userId: string, organizationId: string) {
         const existing = await memberships.get(userId, organizationId);
         if (existing === null) return false;
+        // The user's own say-so: it accepted a change that takes it out of here.
+        if (userId === options.consentingUserId) return memberships.delete(userId, organizationId);
         await requireRights(organizationId, userId, existing.source.type === "rule" ? "rule" : "manual", "remove");
         return memberships.delete(userId, organizationId);
       },

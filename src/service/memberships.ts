@@ -80,7 +80,7 @@ export interface MembershipsApi {
   listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership[]>;
   /** The user's memberships (users may list their own; otherwise platform admins). */
   listByUser(actor: Actor, userId: string): Promise<Membership[]>;
-  /** Why the user is or is not a member: manual, import, or which rule. */
+  /** Why the user is or is not a member: manual, import, which rule, or which invitation (sent by whom, when). */
   explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation>;
 }
 
@@ -105,7 +105,7 @@ export async function putMembership(scope: CommandScope, membership: Membership)
   return removed;
 }
 
-/** Why a user is a member, as a person reads it: by hand, by an import, or by which rule (`rule`: the source rule, `null` if removed since). */
+/** Why a user is a member, as a person reads it: by hand, by an import, by an invitation (who sent it, when) or by which rule (`rule`: the source rule, `null` if removed since). */
 export function membershipReason(membership: Membership, rule: MemberRuleRecord | null, domainProof: DomainProofStatus | null = null): string {
   const role = `role ${membership.role}${membership.admin ? ", organization admin" : ""}`;
   const source = membership.source;
@@ -115,12 +115,22 @@ export function membershipReason(membership: Membership, rule: MemberRuleRecord 
       : `rule ${source.ruleId}, since removed`;
     return `Linked automatically by ${what}; ${role}.`;
   }
+  if (source.type === "invitation") {
+    return `Joined by accepting invitation ${source.invitationId}, sent by ${describeActor(source.invitedBy)} at ${source.invitedAt}; ${role}.`;
+  }
   return `${source.type === "manual" ? "Added by hand" : "Brought in by an import"}; ${role}.`;
 }
 
 /** A membership's source as events record it (a rule source names only the rule's id). */
 export function describeSource(source: MembershipSource): MembershipSource {
-  return source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type };
+  if (source.type === "rule") return { type: "rule", ruleId: source.ruleId };
+  if (source.type === "invitation") return { type: "invitation", invitationId: source.invitationId, invitedBy: source.invitedBy, invitedAt: source.invitedAt };
+  return source.type === "manual" ? { type: "manual" } : { type: "import" };
+}
+
+/** An actor as a sentence names it: `user carl`, `the system actor (sync-job)`. */
+function describeActor(actor: { readonly type: "user" | "system"; readonly id: string }): string {
+  return actor.type === "user" ? `user ${actor.id}` : `the system actor (${actor.id})`;
 }
 
 type MembershipKey = { readonly userId: string; readonly organizationId: string };
@@ -140,7 +150,8 @@ async function loadMembershipFacts(scope: CommandScope, key: MembershipKey): Pro
   return { organization, user, membership };
 }
 
-const manageUsers = (organization: Organization): Need => ({
+/** The request to manage an organization's users in general (add members, invite, list invitations). */
+export const manageUsers = (organization: Organization): Need => ({
   request: { check: "canManageUser", organization },
   action: `manage users of organization ${organization.id}`,
 });
@@ -150,12 +161,14 @@ function manageUser({ organization, user, membership }: MembershipFacts): Need[]
   return user === null ? [] : [{ request: { check: "canManageUser", organization, target: { user, membership } }, action: `manage user ${user.id} in organization ${organization.id}` }];
 }
 
-const assignRole = (organization: Organization, role: string): Need => ({
+/** The request to give `role` in an organization (platform admins: any; org admins: its `allowedRoles`). */
+export const assignRole = (organization: Organization, role: string): Need => ({
   request: { check: "canAssignRole", organization, role },
   action: `assign role '${role}' in organization ${organization.id}`,
 });
 
-const designateAdmins: Need = { request: { check: "canAdministerPlatform" }, action: "designate organization admins" };
+/** The request to designate organization admins: platform administration. */
+export const designateAdmins: Need = { request: { check: "canAdministerPlatform" }, action: "designate organization admins" };
 
 function requireUser(facts: MembershipFacts, key: MembershipKey): User {
   if (facts.user === null) throw notFound("user", key.userId);

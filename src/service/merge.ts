@@ -20,6 +20,7 @@ import { keysetPages } from "../storage/pages.js";
 import type { KeysetOptions, MembershipReassignment, StorageSession } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
+import { describeSource } from "./memberships.js";
 import { assertPlatformFieldsAllowed } from "./organizations.js";
 import type { CommandScope, Runtime } from "./runtime.js";
 import { defineUseCase, platformAdministration, type UseCase } from "./use-case.js";
@@ -203,7 +204,6 @@ async function reassignResourcesOneByOne(session: StorageSession, from: string, 
   return out;
 }
 
-const describeSource = (source: Membership["source"]) => (source.type === "rule" ? { type: "rule", ruleId: source.ruleId } : { type: source.type });
 
 /**
  * The merge itself, in the scope's transaction (see {@link OrganizationsMergeApi.merge}).

@@ -12,12 +12,12 @@ import { runUseCase, type UseCase } from "./use-case.js";
 import { unguarded } from "../storage/arguments.js";
 
 /** What kinds of id the service generates. */
-export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user";
+export type IdKind = "organization" | "rule" | "usergroup" | "profile" | "user" | "invitation";
 
 /** Generates a new id for an entity kind. Default: a prefixed random UUID (`org_…`). */
 export type IdGenerator = (kind: IdKind) => string;
 
-const PREFIX: Record<IdKind, string> = { organization: "org", rule: "rule", usergroup: "ug", profile: "prof", user: "usr" };
+const PREFIX: Record<IdKind, string> = { organization: "org", rule: "rule", usergroup: "ug", profile: "prof", user: "usr", invitation: "inv" };
 
 /** The default id generator: `org_<uuid>`, `rule_<uuid>`, … Throws `VALIDATION_FAILED` for a kind that is not an {@link IdKind}. */
 export const randomIds: IdGenerator = (kind) => {
@@ -66,8 +66,27 @@ export interface Runtime {
   read<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
   /** Runs a use case defined as data: load → authorize every request → command (see `use-case.ts`). */
   execute<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
+  /**
+   * Runs a write use case on another actor's authority (see {@link OnBehalfOf}): accepting
+   * an invitation is the invitee's act, done with the rights of whoever sent it.
+   */
+  executeOnBehalf<I, F, O>(useCase: UseCase<I, F, O>, on: OnBehalfOf, input: I): Promise<O>;
   /** Called after every committed write with its revision (the policy cache listens). */
   onWrite(listener: (revision: number) => void): void;
+}
+
+/**
+ * A write done by one actor on another's authority. `actor` is who acts (the audit
+ * trail names it); the requests and every membership write are checked against the
+ * rights of `authority`, read inside the transaction (so it is the authority as it is
+ * now, not as it was when it was delegated). `consentingUserId` consented to the change:
+ * ending that user's own memberships needs no rights (its move under `"single"`).
+ */
+export interface OnBehalfOf {
+  readonly actor: ActorRef;
+  /** Reads, in the use case's transaction, whose rights apply; may throw (nothing is written then). */
+  readonly authority: (session: StorageSession) => Promise<ActorRef>;
+  readonly consentingUserId: string;
 }
 
 export function createRuntime(
@@ -78,7 +97,7 @@ export function createRuntime(
   loadAuthorization: (session: StorageSession, actor: ActorRef) => Promise<Authorization>,
 ): Runtime {
   const listeners: ((revision: number) => void)[] = [];
-  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
+  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>, delegation?: Omit<OnBehalfOf, "actor">): Promise<T> {
     const result = await storage.transaction(async (given) => {
       const session = trusted(given);
       const now = clock();
@@ -90,9 +109,10 @@ export function createRuntime(
       const at = now.toISOString();
       const events: NewAuditEvent[] = [];
       const changes: PolicyChange[] = [];
-      const auth = await loadAuthorization(session, actor);
+      const auth = await loadAuthorization(session, delegation ? await delegation.authority(session) : actor);
+      const consent = delegation ? { consentingUserId: delegation.consentingUserId } : {};
       const scope: CommandScope = {
-        session: write ? guardMembershipWrites(recordPolicyChanges(session, changes), auth) : session,
+        session: write ? guardMembershipWrites(recordPolicyChanges(session, changes), auth, consent) : session,
         actor,
         auth,
         now,
@@ -136,6 +156,7 @@ export function createRuntime(
     ids,
     run: (actor, fn) => execute(actor, true, fn),
     execute: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input)),
+    executeOnBehalf: (useCase, { actor, ...delegation }, input) => execute(actor, true, (scope) => runUseCase(scope, useCase, input), delegation),
     read: (actor, fn) => execute(actor, false, fn),
     onWrite: (listener) => {
       listeners.push(listener);

@@ -27,6 +27,8 @@ export interface UserErasure {
   readonly membershipsEnded: readonly { readonly organizationId: string; readonly source: MembershipSource }[];
   /** The member rules removed because their value was exactly one of the person's addresses. */
   readonly rulesRemoved: readonly { readonly id: string; readonly organizationId: string; readonly kind: MemberRuleKind }[];
+  /** How many invitations went: those addressed to one of the person's addresses, and those the person accepted. */
+  readonly invitationsDeleted: number;
   /** How many audit events had one of the person's identities scrubbed. */
   readonly eventsScrubbed: number;
   /** How many change-feed entries had one of the person's identities scrubbed in a copy of their own (PostgreSQL's entries refer to their events instead, so there it is usually 0). */
@@ -159,15 +161,21 @@ async function erasePersonalData(scope: CommandScope, user: User, facts: Erasure
     rulesRemoved.push({ id: rule.id, organizationId: rule.organizationId, kind: rule.kind });
   }
 
-  // ERASURE: invitations (another branch) store invited addresses. When merged, delete
-  // here the invitations addressed to one of `values` (and record that they went).
+  // 4. Invitations: those addressed to one of the person's addresses (pending or not), and
+  // those the person accepted (their address is the person's too).
+  let invitationsDeleted = 0;
+  if (session.invitations) {
+    for (const email of user.emails) if (values.includes(email)) invitationsDeleted += await session.invitations.deleteByAddress("email", email);
+    for (const phone of user.phones) if (values.includes(phone)) invitationsDeleted += await session.invitations.deleteByAddress("phone", phone);
+    invitationsDeleted += await session.invitations.deleteAcceptedBy(user.id);
+  }
 
-  // 4. The audit trail: the person's values in any event's data become "[erased]"; the user id stays.
+  // 5. The audit trail: the person's values in any event's data become "[erased]"; the user id stays.
   const eventsScrubbed = await session.events.scrub(values);
-  // 5. The change feed's copies of those events.
+  // 6. The change feed's copies of those events.
   const feedEntriesScrubbed = await session.changes.scrub(values);
 
-  return { tombstone, membershipsEnded, rulesRemoved, eventsScrubbed, feedEntriesScrubbed };
+  return { tombstone, membershipsEnded, rulesRemoved, invitationsDeleted, eventsScrubbed, feedEntriesScrubbed };
 }
 
 /**
@@ -191,7 +199,7 @@ export const eraseUser = defineUseCase<{ readonly userId: string }, ErasureFacts
     const { user } = facts;
     if (user === null) throw notFound("user", userId);
     if (user.erasedAt !== undefined) {
-      return { user, alreadyErased: true, membershipsEnded: [], rulesRemoved: [], eventsScrubbed: 0, feedEntriesScrubbed: 0, keptShared: [] };
+      return { user, alreadyErased: true, membershipsEnded: [], rulesRemoved: [], invitationsDeleted: 0, eventsScrubbed: 0, feedEntriesScrubbed: 0, keptShared: [] };
     }
     const erasing = scrubbingScope(scope, facts.values);
     const { tombstone, ...done } = await erasePersonalData(erasing, user, facts);
@@ -203,6 +211,7 @@ export const eraseUser = defineUseCase<{ readonly userId: string }, ErasureFacts
         version: tombstone.version,
         membershipsEnded: done.membershipsEnded.length,
         rulesRemoved: done.rulesRemoved.map((rule) => rule.id),
+        invitationsDeleted: done.invitationsDeleted,
         eventsScrubbed: done.eventsScrubbed,
         feedEntriesScrubbed: done.feedEntriesScrubbed,
       },

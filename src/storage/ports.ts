@@ -26,9 +26,10 @@ import type { MemberRuleLookupKey } from "../domain/matching/lookup-keys.js";
 import type { DomainChallengeRecord, Membership, MemberRuleProof, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization, OrganizationStatus } from "../domain/organization/schema.js";
 import type { BuiltInUsergroup } from "../permissions/snapshot.js";
+import type { ActorRef } from "../domain/actor-ref.js";
+import type { InvitationKind, InvitationRecord, InvitationStatus } from "../domain/invitation/model.js";
 
-/** Who did something: a user of the host, or automation. */
-export type ActorRef = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id: string };
+export type { ActorRef } from "../domain/actor-ref.js";
 
 /** A usergroup as stored: a named set of permissions; `builtIn` marks Everyone and Registered. */
 export interface UsergroupRecord {
@@ -364,6 +365,49 @@ export interface ResourceRepository {
   reassignOrganization?(from: string, to: string, options: ResourceReassignOptions): Promise<ResourceOwnership[]>;
 }
 
+/** Options of {@link InvitationRepository.listByOrganization}. */
+export interface InvitationListOptions extends KeysetOptions {
+  /** Only invitations in this stored state. Absent: all of them. */
+  readonly status?: InvitationStatus;
+}
+
+/**
+ * Invitations (`kit.invitations`). At most one *pending* invitation per (organization,
+ * kind, address): the service replaces the old one before it inserts a new one, and
+ * storage enforces it, so two concurrent invitations cannot both stay pending.
+ *
+ * Invitations hold addresses, which are personal data: {@link InvitationRepository.deleteByAddress}
+ * and {@link InvitationRepository.deleteAcceptedBy} are how an erasure removes them.
+ */
+export interface InvitationRepository {
+  get(id: string): Promise<InvitationRecord | null>;
+  /** The invitation whose token hashes to `tokenHash` (64 lower-case hex digits), or `null`. */
+  getByTokenHash(tokenHash: string): Promise<InvitationRecord | null>;
+  /** The pending invitation (expired or not) of `organizationId` to this address, or `null`. */
+  findPending(organizationId: string, kind: InvitationKind, address: string): Promise<InvitationRecord | null>;
+  /**
+   * Stores a new invitation. `CONFLICT` (reason `unique`) when the id or the token hash is
+   * taken, or when it is pending and another pending invitation has the same organization,
+   * kind and address.
+   */
+  insert(invitation: InvitationRecord): Promise<void>;
+  /**
+   * Replaces the invitation whose stored version is `expectedVersion` (the new object
+   * carries the new version): `CONFLICT` (reason `version`) when it differs, so of two
+   * concurrent acceptances only one succeeds; `NOT_FOUND` when there is none; unique
+   * clashes as for `insert`.
+   */
+  update(invitation: InvitationRecord, expectedVersion: number): Promise<void>;
+  /** An organization's invitations ordered by id, a page at a time (`after` is an id), optionally in one state. */
+  listByOrganization(organizationId: string, options: InvitationListOptions): Promise<InvitationRecord[]>;
+  /** Deletes every invitation (any state, any organization) to this normalized address; returns how many went. For erasure. */
+  deleteByAddress(kind: InvitationKind, address: string): Promise<number>;
+  /** Deletes every invitation the user `userId` accepted; returns how many went. For erasure. */
+  deleteAcceptedBy(userId: string): Promise<number>;
+  /** All invitations by id order, a page at a time. */
+  scan(options: KeysetOptions): Promise<InvitationRecord[]>;
+}
+
 /** The append-only audit trail. */
 export interface EventRepository {
   /** Appends events in order, assigning each a sequence number greater than any before. Returns them with their sequences. */
@@ -460,6 +504,12 @@ export interface StorageSession {
   readonly usergroups: UsergroupRepository;
   readonly profiles: StaffProfileRepository;
   readonly resources: ResourceRepository;
+  /**
+   * Optional: an adapter written before invitations leaves it out, and then
+   * `kit.invitations` fails with `STORAGE_FAILURE` (reason `unsupported`) while everything
+   * else works. orgkit's memory and PostgreSQL storages have it.
+   */
+  readonly invitations?: InvitationRepository;
   readonly events: EventRepository;
   readonly changes: ChangeFeedRepository;
   /**

@@ -7,7 +7,7 @@
  */
 
 /** The tables (or collections) a {@link RawInspector} can count. */
-export type RawTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "events" | "changes";
+export type RawTable = "organizations" | "users" | "memberships" | "rules" | "usergroups" | "profiles" | "resources" | "invitations" | "events" | "changes";
 
 /**
  * Raw readers that look at the backend directly, not through the adapter's
@@ -44,6 +44,12 @@ export interface RawInspector {
   user(id: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** The stored membership of `userId` in `organizationId`, or null. */
   membership(userId: string, organizationId: string): Promise<Readonly<Record<string, unknown>> | null>;
+  /**
+   * Optional: the stored invitation `id` (at least `id`, `organizationId`, `kind`,
+   * `address`, `tokenHash`, `status`, `version`), or null. With it the suite checks what
+   * an invitation row really holds (its token's hash, never the token).
+   */
+  invitation?(id: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** How many rows `table` holds. */
   count(table: RawTable): Promise<number>;
   /**

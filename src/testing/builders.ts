@@ -1,4 +1,5 @@
 import { describeValue, invalidArgument, readFields } from "../domain/argument-guards.js";
+import type { InvitationRecord } from "../domain/invitation/model.js";
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../domain/membership/model.js";
 import { readPlainInput } from "../domain/plain-input.js";
 import { createOrganization } from "../domain/organization/commands.js";
@@ -194,6 +195,47 @@ export function buildMemberRule(overrides: BuildOverrides<MemberRuleRecord> & Pi
 export function buildResource(overrides: BuildOverrides<ResourceOwnership> & Pick<ResourceOwnership, "organizationId">): ResourceOwnership {
   overrides = readRequired(overrides, ["organizationId"]);
   return Object.freeze({ kind: "asset", id: nextDefault("asset"), assignedAt: DEFAULT_TEST_START, ...overrides });
+}
+
+/**
+ * A stored invitation of `organizationId`. Defaults: a sequential id, email
+ * `invitee@example.com`, role `member`, not admin, a token hash made from the id (64 hex
+ * digits, unique per id), sent by the system actor `test` at 2024-01-01T00:00:00.000Z,
+ * expiring 7 days later, pending, version 1.
+ *
+ * @throws `OrgKitError` `VALIDATION_FAILED` without a string `organizationId`, and for
+ *   overrides that are not a plain object or cannot be read.
+ */
+export function buildInvitation(overrides: BuildOverrides<InvitationRecord> & Pick<InvitationRecord, "organizationId">): InvitationRecord {
+  overrides = readRequired(overrides, ["organizationId"]);
+  const id = overrides.id ?? nextDefault("inv");
+  return Object.freeze({
+    id,
+    kind: "email",
+    address: "invitee@example.com",
+    role: "member",
+    admin: false,
+    tokenHash: fakeTokenHash(typeof id === "string" ? id : nextDefault("inv-hash")),
+    invitedBy: { type: "system", id: "test" } as const,
+    createdAt: DEFAULT_TEST_START,
+    expiresAt: new Date(Date.parse(DEFAULT_TEST_START) + 7 * 24 * 60 * 60 * 1000).toISOString(),
+    status: "pending",
+    endedAt: null,
+    endedBy: null,
+    version: 1,
+    ...overrides,
+  });
+}
+
+/** 64 hex digits derived from `seed` (FNV-1a, eight rounds): the shape of a token hash, distinct per seed. Not a real hash of anything. */
+function fakeTokenHash(seed: string): string {
+  let out = "";
+  for (let round = 0; round < 8; round++) {
+    let hash = 0x811c9dc5 ^ round;
+    for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+    out += (hash >>> 0).toString(16).padStart(8, "0");
+  }
+  return out;
 }
 
 /**

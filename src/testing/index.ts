@@ -21,6 +21,7 @@ export * from "./conformance/index.js";
 export { memoryInspector } from "../adapters/memory/raw-inspector.js";
 export {
   buildAuditEvent,
+  buildInvitation,
   buildMemberRule,
   buildMembership,
   buildOrganization,

@@ -15,6 +15,7 @@ const KIND_PREFIXES: ReadonlyMap<string, string> = new Map([
   ["usergroup", "ug"],
   ["profile", "prof"],
   ["user", "usr"],
+  ["invitation", "inv"],
 ]);
 
 /**

@@ -144,6 +144,21 @@ describe.each(targets)("user erasure, export, list and remove on $name", (target
     expect(await kit.users.get(admin, "jane")).toEqual(erasure.user);
   });
 
+  it("erase: invitations to the person's addresses, and the one it accepted, go too (the address appears nowhere)", async () => {
+    const { kit, inspect } = await world(target);
+    const accepted = await kit.invitations.create(admin, { organizationId: "beta", email: JANE.privateEmail });
+    await kit.invitations.accept(accepted.token, "jane");
+    await kit.invitations.create(admin, { organizationId: "gamma", email: JANE.privateEmail });
+    await kit.invitations.create(admin, { organizationId: "delta", phone: JANE.phone });
+    await kit.invitations.create(admin, { organizationId: "delta", email: "someone.else@mail.example" });
+    expect(mentions(await inspect.dump!(), [JANE.privateEmail])).toEqual([JANE.privateEmail]);
+
+    const erasure = await kit.users.erase(system, "jane");
+    expect(erasure.invitationsDeleted).toBe(3);
+    expect(mentions(await inspect.dump!(), JANE_VALUES)).toEqual([]);
+    expect((await kit.invitations.list(admin, "delta")).map((i) => i.address)).toEqual(["someone.else@mail.example"]);
+  });
+
   it("erase: another kit on the same storage follows it (memberships, groups and admin rights go)", async () => {
     const { storage, kit } = await world(target);
     const other = newKit(storage);

@@ -39,7 +39,8 @@ type Action =
   | { type: "prove"; org: string; publish: boolean }
   | UserLifecycleAction
   // Merging duplicates (see the block below).
-  | { type: "merge"; duplicate: string; survivor: string };
+  | { type: "merge"; duplicate: string; survivor: string }
+  | InvitationAction; // invitations: see the block at the end
 
 interface Step {
   actor: ActorName;
@@ -120,6 +121,7 @@ async function world(policy: MembershipPolicy, config: OrgKitConfigInput = {}) {
 
 /** What the reference model allows: the rights as DESIGN.md states them. */
 async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<boolean> {
+  if (a.type === "setOrgAdmin" || a.type === "invite" || a.type === "revokeInvitation" || a.type === "acceptInvitation") return invitationAllowed(storage, actor, a);
   if (actor === "admin") return true;
   if (actor === "plain") return false;
   const orgEdit = actor === "agent"; // every org in this test has no state flags: the profile's "none" cell decides
@@ -204,6 +206,11 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
       return void (await kit.users.remove(who, a.user));
     case "merge":
       return void (await kit.organizations.merge(who, a.duplicate, a.survivor));
+    case "setOrgAdmin":
+    case "invite":
+    case "revokeInvitation":
+    case "acceptInvitation":
+      return performInvitation(kit, storage, who, a);
   }
 }
 
@@ -425,6 +432,8 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
     // The rule `removeRule` will remove, and the user's email before `setEmail`.
     if (a.type === "removeRule") return (await storage.rules.listByOrganization(a.org))[0]?.id ?? null;
     if (a.type === "setEmail") return (await storage.users.get(a.user))?.emails[0] ?? null; // null: a removed (or erased) user
+    // The organization the invitation `acceptInvitation` picks leads to.
+    if (a.type === "acceptInvitation") return (await pickInvitation(storage, a.pick))?.organizationId ?? null;
     return null;
   }
 
@@ -446,18 +455,17 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
       }
       case "setEmail": {
         if (prepared === `${a.user}@${a.domain}`) return; // no change of identity, no re-link
-        // The re-link settled the user's rule memberships in active organizations; dormant ones stay as they were.
-        for (const m of await storage.memberships.listByUser(a.user)) {
-          const dormant = (await storage.organizations.get(m.organizationId))!.status === "discontinued";
-          if (dormant) model.keptAcrossIdentityChange.add(pair(a.user, m.organizationId));
-          else model.keptAcrossIdentityChange.delete(pair(a.user, m.organizationId));
-        }
+        await afterRelink(model, storage, a.user);
         return;
       }
       case "erase":
         // Its memberships ended, dormant ones too.
         for (const kept of model.kept.values()) kept.delete(a.user);
         return;
+      case "acceptInvitation":
+        return applyAcceptance(model, storage, a, prepared);
+      case "setOrgAdmin":
+        return applySetOrgAdmin(model, storage);
       default:
         return;
     }
@@ -465,6 +473,15 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
 
   toString(): string {
     return `${this.step.actor}: ${JSON.stringify(this.step.action)}`;
+  }
+}
+
+/** After a re-link of `userId`: its rule memberships in active organizations are settled; dormant ones stay as they were. */
+async function afterRelink(model: Model, storage: Storage, userId: string): Promise<void> {
+  for (const m of await storage.memberships.listByUser(userId)) {
+    const dormant = (await storage.organizations.get(m.organizationId))!.status === "discontinued";
+    if (dormant) model.keptAcrossIdentityChange.add(pair(userId, m.organizationId));
+    else model.keptAcrossIdentityChange.delete(pair(userId, m.organizationId));
   }
 }
 
@@ -559,7 +576,7 @@ describe.each(["single", "multiple"] as const)("random use-case sequences (%s po
   it("keep the invariants and never let an actor exceed its rights", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.commands([step.map(commandOf), fc.oneof({ arbitrary: lifecycleStep, weight: 5 }, { arbitrary: mergeStep, weight: 1 }).map(commandOf)], { maxCommands: 30, size: "max" }),
+        fc.commands([step.map(commandOf), fc.oneof({ arbitrary: lifecycleStep, weight: 5 }, { arbitrary: mergeStep, weight: 1 }).map(commandOf), invitationStep.map(commandOf)], { maxCommands: 30, size: "max" }),
         async (commands) => {
           const real = await world(policy);
           await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);
@@ -607,5 +624,132 @@ describe.each([
     );
     // The sequences do prove domains (a challenge, then a published record), not only fail to.
     expect(proofDns.proofs).toBeGreaterThan(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Invitations: invite / revoke / accept, by the same actors. An invitation goes to one of
+// a few addresses at invited.example (a domain no rule ever claims, so the verified address
+// a user gains never links it to anything by rule), and is accepted by one of the users.
+// The reference rights: inviting and revoking as adding a member (platform admins; the org
+// admin in its own active organization); accepting needs no actor, but the sender's rights
+// as they are *now* (else FORBIDDEN), and fails with a code of its own (never FORBIDDEN)
+// when the token is unknown, used, revoked or replaced, or the organization discontinued.
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The invitation commands. `pick` chooses among the stored invitations (see
+ * `pickInvitation`). `setOrgAdmin` takes orgadmin's admin flag in o1 away or gives it
+ * back, so that invitations it sent outlive its rights.
+ */
+type InvitationAction =
+  | { type: "setOrgAdmin"; admin: boolean }
+  | { type: "invite"; org: string; address: number }
+  | { type: "revokeInvitation"; pick: number }
+  | { type: "acceptInvitation"; pick: number; user: string };
+
+/** Mostly those who may invite (orgadmin most of all, whose rights come and go), sometimes those who may not. */
+const inviter = fc.oneof({ arbitrary: fc.constant("orgadmin" as const), weight: 3 }, { arbitrary: fc.constant("admin" as const), weight: 2 }, { arbitrary: fc.constantFrom("agent" as const, "plain" as const), weight: 1 });
+/** Mostly o1, where orgadmin may invite. */
+const invitedOrg = fc.oneof({ arbitrary: fc.constant("o1"), weight: 2 }, { arbitrary: org, weight: 1 });
+/** Mostly the platform admin, who may change orgadmin's flag. */
+const designator = fc.oneof({ arbitrary: fc.constant("admin" as const), weight: 3 }, { arbitrary: fc.constantFrom("orgadmin" as const, "agent" as const, "plain" as const), weight: 1 });
+
+const invitationStep: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ actor: inviter, action: fc.record({ type: fc.constant("invite" as const), org: invitedOrg, address: fc.integer({ min: 0, max: 2 }) }) }), weight: 3 },
+  { arbitrary: fc.record({ actor: inviter, action: fc.record({ type: fc.constant("revokeInvitation" as const), pick: fc.nat(20) }) }), weight: 1 },
+  { arbitrary: fc.record({ actor: designator, action: fc.record({ type: fc.constant("setOrgAdmin" as const), admin: fc.boolean() }) }), weight: 2 },
+  // Accepting takes no actor: the step's is never used.
+  { arbitrary: fc.record({ actor: fc.constant("plain" as const), action: fc.record({ type: fc.constant("acceptInvitation" as const), pick: fc.nat(20), user }) }), weight: 4 },
+);
+
+/** The tokens `invite` was given, per storage (the system under test hands each out once). */
+const invitationTokens = new WeakMap<Storage, Map<string, string>>();
+
+/** The invitation `pick` chooses: mostly (pick < 15) among the pending ones when there are any, else among all. */
+async function pickInvitation(storage: Storage, pick: number) {
+  const all = await storage.invitations!.scan({ after: null, limit: 1000 });
+  const pending = all.filter((i) => i.status === "pending");
+  const among = pick < 15 && pending.length > 0 ? pending : all;
+  return among.length === 0 ? null : among[pick % among.length]!;
+}
+
+/** Whether `actor` may manage the users of `orgId` now: platform admins, or orgadmin in its active o1. */
+async function managesUsersOf(storage: Storage, actor: ActorName, orgId: string): Promise<boolean> {
+  if (actor === "admin") return true;
+  if (actor !== "orgadmin" || orgId !== "o1") return false;
+  const mine = await storage.memberships.get("orgadmin", "o1");
+  return mine?.admin === true && (await storage.organizations.get("o1"))?.status === "active";
+}
+
+async function invitationAllowed(storage: Storage, actor: ActorName, a: InvitationAction): Promise<boolean> {
+  switch (a.type) {
+    case "setOrgAdmin":
+      return actor === "admin"; // designating admins is platform work
+    case "invite":
+      return managesUsersOf(storage, actor, a.org);
+    case "revokeInvitation": {
+      const invitation = await pickInvitation(storage, a.pick);
+      // An unknown id: NOT_FOUND for a platform admin, refused for anyone else.
+      return invitation === null ? actor === "admin" : managesUsersOf(storage, actor, invitation.organizationId);
+    }
+    case "acceptInvitation": {
+      const invitation = await pickInvitation(storage, a.pick);
+      if (invitation === null || invitation.status !== "pending") return true; // a code of its own, never FORBIDDEN
+      if ((await storage.organizations.get(invitation.organizationId))!.status !== "active") return true; // ORGANIZATION_DISCONTINUED
+      const sender = invitation.invitedBy.id as ActorName;
+      return managesUsersOf(storage, sender, invitation.organizationId);
+    }
+  }
+}
+
+async function performInvitation(kit: OrgKit, storage: Storage, who: ReturnType<typeof as> | typeof admin, a: InvitationAction): Promise<void> {
+  switch (a.type) {
+    case "setOrgAdmin":
+      return void (await kit.memberships.setAdmin(who, "orgadmin", "o1", a.admin));
+    case "invite": {
+      const { invitation, token } = await kit.invitations.create(who, { organizationId: a.org, email: `guest${a.address}@invited.example` });
+      let tokens = invitationTokens.get(storage);
+      if (!tokens) invitationTokens.set(storage, (tokens = new Map()));
+      tokens.set(invitation.id, token);
+      return;
+    }
+    case "revokeInvitation":
+      return void (await kit.invitations.revoke(who, (await pickInvitation(storage, a.pick))?.id ?? "inv_none"));
+    case "acceptInvitation": {
+      const invitation = await pickInvitation(storage, a.pick);
+      const token = (invitation && invitationTokens.get(storage)?.get(invitation.id)) ?? `orgkit_inv_${"x".repeat(43)}`;
+      return void (await kit.invitations.accept(token, a.user));
+    }
+  }
+}
+
+/** A platform admin changed orgadmin's admin flag: a kept (dormant) membership is kept with the new flag. */
+async function applySetOrgAdmin(model: Model, storage: Storage): Promise<void> {
+  const kept = model.kept.get("o1");
+  if (kept?.has("orgadmin")) kept.set("orgadmin", keptOf((await storage.memberships.get("orgadmin", "o1"))!));
+}
+
+/**
+ * After an acceptance into `organizationId`: under `"single"` the user moved, so its other
+ * memberships (dormant ones too) ended by its own consent; the verified address re-linked it.
+ */
+async function applyAcceptance(model: Model, storage: Storage, a: Extract<InvitationAction, { type: "acceptInvitation" }>, organizationId: string | null): Promise<void> {
+  expect((await storage.memberships.get(a.user, organizationId!))?.source.type, "an accepted invitation leaves an invited membership").toBe("invitation");
+  if (model.policy === "single") for (const [orgId, kept] of model.kept) if (orgId !== organizationId) kept.delete(a.user);
+  await afterRelink(model, storage, a.user);
+}
+
+// Sequences weighted towards invitations (half their steps), so that acceptances meet
+// moves, discontinued organizations, revoked rights and re-links often.
+describe.each(["single", "multiple"] as const)("random use-case sequences with many invitations (%s policy)", (policy) => {
+  it("keep the invariants and never let an actor exceed its rights", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands([invitationStep.map(commandOf), invitationStep.map(commandOf), step.map(commandOf), lifecycleStep.map(commandOf)], { maxCommands: 30, size: "max" }), async (commands) => {
+        const real = await world(policy);
+        await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

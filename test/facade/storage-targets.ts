@@ -73,6 +73,7 @@ export async function dumpThroughPorts(storage: Storage): Promise<string> {
     await storage.memberships.scan(page),
     await storage.rules.scan(page),
     await storage.resources.scan(page),
+    (await storage.invitations?.scan(page)) ?? null,
     await storage.usergroups.list(),
     await storage.profiles.list(),
     await storage.events.list({ limit: 1000 }),

@@ -1116,6 +1116,37 @@ export const USE_CASES: readonly UseCase[] = [
     expect: async ({ kit, policy, cell }) => (ask.platform(policy, cell.actor) ? many(await kit.events.list(system, { limit: 1000 })) : []),
     observe: (r) => many(r as unknown[]),
   },
+
+  // ----- invitations (accepting takes no actor: tested in invitations.test.ts and the model test)
+  {
+    name: "invitations.create[member]",
+    kind: "write",
+    requests: "canManageUser(actor, null, org) ∧ canAssignRole(actor, org, member)",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.manage(p, c.actor, null, c.org) && ask.role(p, c.actor, c.org, "member"),
+    precondition: (f, c) => whenDiscontinued(f, c.org),
+    run: (kit, c) => kit.invitations.create(as(c.actor), { organizationId: c.org, email: `i${c.fresh}@invited.example` }),
+    undo: async (kit, _c, _before, result) => void (await kit.invitations.revoke(system, (result as { invitation: { id: string } }).invitation.id)),
+  },
+  {
+    name: "invitations.create[technician, org admin]",
+    kind: "write",
+    requests: "canAdministerPlatform(actor) ∧ canManageUser(actor, null, org) ∧ canAssignRole(actor, org, technician)",
+    refusals: ["FORBIDDEN"],
+    allowed: (p, c) => ask.platform(p, c.actor) && ask.manage(p, c.actor, null, c.org) && ask.role(p, c.actor, c.org, "technician"),
+    precondition: (f, c) => whenDiscontinued(f, c.org),
+    run: (kit, c) => kit.invitations.create(as(c.actor), { organizationId: c.org, email: `i${c.fresh}@invited.example`, role: "technician", admin: true }),
+    undo: async (kit, _c, _before, result) => void (await kit.invitations.revoke(system, (result as { invitation: { id: string } }).invitation.id)),
+  },
+  {
+    name: "invitations.list",
+    kind: "read",
+    requests: "canManageUser(actor, null, org) → its invitations, else []",
+    allowed: (p, c) => ask.manage(p, c.actor, null, c.org),
+    run: (kit, c) => kit.invitations.list(as(c.actor), c.org),
+    expect: async ({ kit, policy, cell }) => (ask.manage(policy, cell.actor, null, cell.org) ? many(await kit.invitations.list(system, cell.org)) : []),
+    observe: (r) => many(r as unknown[]),
+  },
 ];
 
 /** Reading a user: itself, platform admins, and whoever may manage users of one of its organizations. */

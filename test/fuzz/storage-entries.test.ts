@@ -98,13 +98,14 @@ async function world(storage: Storage): Promise<OrgKit> {
   await kit.resources.assign(admin, { kind: "asset", id: "laptop", organizationId: "org" });
   await kit.usergroups.create(admin, { id: "ug", name: "Portal", permissions: ["kb.read"] });
   await kit.profiles.create(admin, { id: "prof", name: "Agents", organizations: { none: ["read"] } });
+  await kit.invitations.create(admin, { organizationId: "org", email: "invited@acme.example" }); // inv_0001
   return kit;
 }
 
 type Call = (...args: unknown[]) => Promise<unknown>;
 
 /** The groups of methods that the facade and the storage both have. */
-const GROUPS = ["organizations", "users", "memberships", "rules", "resources", "usergroups", "profiles", "events"] as const;
+const GROUPS = ["organizations", "users", "memberships", "rules", "resources", "invitations", "usergroups", "profiles", "events"] as const;
 
 /** Every method of `source[group]` for each group, named `group.method`. */
 function methodsOf(source: object, groups: readonly string[]): Record<string, Call> {
@@ -127,7 +128,7 @@ const actor = fc.oneof(
   junk,
 );
 // Arguments that are often almost right: real ids, and junk.
-const argument = fc.oneof(fc.constantFrom("org", "child", "u", "admin", "laptop", "ug", "prof", "asset"), junk);
+const argument = fc.oneof(fc.constantFrom("org", "child", "u", "admin", "laptop", "ug", "prof", "asset", "inv_0001"), junk);
 
 let tried = 0;
 afterAll(() => {

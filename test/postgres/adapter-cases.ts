@@ -65,6 +65,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "change_feed_state",
         "changes",
         "events",
+        "invitations",
         "member_rule_challenges",
         "member_rules",
         "memberships",
@@ -164,7 +165,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         [schema],
       );
       expect(partitioned.rows).toEqual(
-        ["change_feed_state", "changes", "events", "member_rule_challenges", "member_rules", "memberships", "organizations", "resources", "staff_profiles", "user_identities", "usergroups", "users"].map(
+        ["change_feed_state", "changes", "events", "invitations", "member_rule_challenges", "member_rules", "memberships", "organizations", "resources", "staff_profiles", "user_identities", "usergroups", "users"].map(
           (name) => ({ name, key: "HASH (tenant_id)", partitions: 3 }),
         ),
       );
@@ -181,6 +182,29 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       }
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
       await target.client.query(`DROP SCHEMA "${plain}" CASCADE`);
+    });
+
+    it("version 7 (invitations) follows the layout in place: a schema partitioned at version 6 gets a partitioned invitations table without being told", async () => {
+      const schema = randomSchema();
+      // Versions 1–6, partitioned into 3, as a release before invitations left them.
+      await migrate(target.client, { schema, partitions: 3 });
+      await target.client.query(`DROP TABLE "${schema}".invitations`);
+      await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 7`);
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [7], version: LATEST });
+      const partitions = await target.client.query(
+        `SELECT (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions, pg_get_partkeydef(c.oid) AS key
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'invitations'`,
+        [schema],
+      );
+      expect(partitions.rows).toEqual([{ partitions: 3, key: "HASH (tenant_id)" }]);
+      // Every b-tree index of the table leads with tenant_id.
+      const indexes = await target.client.query(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'invitations' ORDER BY indexname`,
+        [schema],
+      );
+      expect(indexes.rows.length).toBeGreaterThanOrEqual(6);
+      for (const row of indexes.rows as { indexname: string; indexdef: string }[]) expect(row.indexdef, row.indexname).toMatch(/USING btree \(tenant_id,/);
+      await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
     it("refuses a schema name that is not a plain identifier", async () => {

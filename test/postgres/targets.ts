@@ -5,7 +5,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { buildAuditEvent, buildMemberRule, buildMembership, buildOrganization, buildResource, buildStaffProfile, buildUser, buildUsergroup } from "../../src/testing/index.js";
+import { buildAuditEvent, buildInvitation, buildMemberRule, buildMembership, buildOrganization, buildResource, buildStaffProfile, buildUser, buildUsergroup } from "../../src/testing/index.js";
 import { migrate, postgresStorage, type MigrateOptions, type PostgresClient, type PostgresStorage, type PostgresStorageOptions } from "../../src/adapters/postgres/index.js";
 
 /** The server URL, when a server is available. */
@@ -58,7 +58,7 @@ export async function serverTarget(max = 10): Promise<TestTarget> {
 /**
  * Fills a storage's tenant with rows that a storage of another tenant in the same tables
  * must never see, change or conflict with: common ids, names, external ids, exclusive
- * domain claims, users with common emails, memberships, resources, events and a change
+ * domain claims, users with common emails, memberships, resources, invitations, events and a change
  * entry (the conformance suites on a partitioned layout run beside it).
  */
 export async function seedNeighbour(storage: PostgresStorage): Promise<void> {
@@ -71,6 +71,9 @@ export async function seedNeighbour(storage: PostgresStorage): Promise<void> {
       await tx.resources.put(buildResource({ kind: "asset", id: `asset-${i}`, organizationId: `org-${i}` }));
     }
     await tx.rules.insert(buildMemberRule({ id: "rule-1", organizationId: "org-1", kind: "domain", value: "acme.example", exclusive: true }));
+    // Invitations with the ids, addresses and token hashes a neighbour's tests could use.
+    await tx.invitations.insert(buildInvitation({ id: "inv-1", organizationId: "org-1", address: "invitee@example.com" }));
+    await tx.invitations.insert(buildInvitation({ id: "inv-2", organizationId: "org-2", address: "ann1@acme.example", status: "accepted", endedBy: { type: "user", id: "user-1" }, endedAt: at }));
     await tx.usergroups.insert(buildUsergroup({ id: "group-1", name: "Everyone" }));
     await tx.profiles.insert(buildStaffProfile({ id: "profile-1", name: "Agent" }));
     await tx.events.append([buildAuditEvent({ type: "organization.created", organizationId: "org-1", at })]);

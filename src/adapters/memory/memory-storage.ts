@@ -1,6 +1,7 @@
 import type {
   ChangeFeedRepository,
   EventRepository,
+  InvitationRepository,
   MemberRuleRepository,
   MembershipRepository,
   OrganizationRepository,
@@ -20,6 +21,7 @@ import { readPlainInput } from "../../domain/plain-input.js";
 import { ChangeStore } from "./change-store.js";
 import { EventStore } from "./event-store.js";
 import { MEMORY_INTERNALS, type MemoryInternals, type MemoryTable, type WithMemoryInternals } from "./internals.js";
+import { InvitationStore } from "./invitation-store.js";
 import { Journal } from "./journal.js";
 import { MembershipStore } from "./membership-store.js";
 import { OrganizationStore } from "./organization-store.js";
@@ -49,6 +51,7 @@ export interface MemoryStorageOptions {
 
 /** The memory storage: the {@link Storage} port, scoped to one tenant. */
 export interface MemoryStorage extends Storage {
+  readonly invitations: InvitationRepository;
   /** The tenant this storage reads and writes. */
   readonly tenant: string;
   /**
@@ -107,6 +110,17 @@ const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "ins
 const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan", "reassignOrganization");
 const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence", "listByUser", "scrub");
 const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune", "scrub");
+const INVITATION_METHODS = methodList<InvitationRepository>()(
+  "get",
+  "getByTokenHash",
+  "findPending",
+  "insert",
+  "update",
+  "listByOrganization",
+  "deleteByAddress",
+  "deleteAcceptedBy",
+  "scan",
+);
 
 interface Stores {
   readonly organizations: OrganizationStore;
@@ -116,11 +130,12 @@ interface Stores {
   readonly usergroups: UsergroupStore;
   readonly profiles: StaffProfileStore;
   readonly resources: ResourceStore;
+  readonly invitations: InvitationStore;
   readonly events: EventStore;
   readonly changes: ChangeStore;
 }
 
-function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["savepoint"]): StorageSession {
+function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["savepoint"]): StorageSession & { readonly invitations: InvitationRepository } {
   return Object.freeze({
     ...(savepoint ? { savepoint } : {}),
     organizations: toRepository<OrganizationRepository>(stores.organizations, ORGANIZATION_METHODS, run, "organizations"),
@@ -130,6 +145,7 @@ function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["
     usergroups: toRepository<UsergroupRepository>(stores.usergroups, USERGROUP_METHODS, run, "usergroups"),
     profiles: toRepository<StaffProfileRepository>(stores.profiles, PROFILE_METHODS, run, "profiles"),
     resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run, "resources"),
+    invitations: toRepository<InvitationRepository>(stores.invitations, INVITATION_METHODS, run, "invitations"),
     events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run, "events"),
     changes: toRepository<ChangeFeedRepository>(stores.changes, CHANGE_METHODS, run, "changes"),
   });
@@ -158,7 +174,8 @@ const noop = () => {};
  *   store never mutates them (writes replace them), so they stay detached.
  * - **Indexes**: external id, active lower-cased name, children by parent, users by
  *   email, username, phone and email host, memberships by user, organization and
- *   source rule, rules by (kind, value) and organization, resources by organization.
+ *   source rule, rules by (kind, value) and organization, resources by organization,
+ *   invitations by token hash, pending address, organization, address and accepting user.
  *   `organizations.search` scans the organizations (or one parent's children when the
  *   query has `parentId`): one pass per page, O(n log limit).
  * - **Event sequences** start at 1; a rolled-back transaction gives its sequence
@@ -208,6 +225,7 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
     usergroups: new RecordStore<UsergroupRecord>(journal, "usergroup"),
     profiles: new RecordStore<StaffProfileRecord>(journal, "profile"),
     resources: new ResourceStore(journal),
+    invitations: new InvitationStore(journal),
     events: new EventStore(journal),
     changes: new ChangeStore(journal),
   };

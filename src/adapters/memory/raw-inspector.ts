@@ -32,6 +32,7 @@ export function memoryInspector(storage: Storage): RawInspector {
     organization: async (id) => internals.row("organizations", id),
     user: async (id) => internals.row("users", id),
     membership: async (userId, organizationId) => internals.row("memberships", `${userId}\u0000${organizationId}`),
+    invitation: async (id) => internals.row("invitations", id),
     count: async (table) => internals.count(table),
     rule: async (id) => {
       const row = internals.row("rules", id);

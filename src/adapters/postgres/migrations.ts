@@ -10,6 +10,7 @@ import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction, type SqlExecutor } from "./executor.js";
 import { ancestryStatements } from "./migration-ancestry.js";
 import { domainProofStatements } from "./migration-domain-proof.js";
+import { invitationStatements } from "./migration-invitations.js";
 import { searchIndexStatements } from "./migration-search-index.js";
 import { tenantStatements } from "./migration-tenants.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
@@ -232,9 +233,10 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
     { version: 4, name: "indexed search", statements: searchIndexStatements(t) },
     { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
     { version: 6, name: partitions > 0 ? `tenants (${partitions} hash partitions)` : "tenants", statements: tenantStatements(t, { partitions }) },
+    { version: 7, name: "invitations", statements: invitationStatements(t, partitions) },
     { version: 8, name: "domain proof", statements: domainProofStatements(t, partitions) },
     {
-      version: 10,
+      version: 9,
       name: "events by user",
       statements: [
         // `events.listByUser` (a user's export, and whether it has history): the events it

@@ -6,13 +6,14 @@
 import { validationError } from "../../errors.js";
 import { checkTransactionBody, guardRepository } from "../../storage/arguments.js";
 import { describeError } from "../../domain/plain-input.js";
-import type { Storage, StorageSession } from "../../storage/ports.js";
+import type { InvitationRepository, Storage, StorageSession } from "../../storage/ports.js";
 import { isPool, isTransactional, type PostgresClient } from "./client.js";
 import { AppendedEvents, type AdapterSettings, type RepositoryContext } from "./context.js";
 import { listenForChanges } from "./listen.js";
 import { createChangeFeedRepository } from "./change-feed-repository.js";
 import { createEventRepository } from "./event-repository.js";
 import { ClientExecutor, runTransaction, TransactionExecutor, type SqlExecutor, type TransactionSettings } from "./executor.js";
+import { createInvitationRepository } from "./invitation-repository.js";
 import { createMemberRuleRepository } from "./member-rule-repository.js";
 import { createMembershipRepository } from "./membership-repository.js";
 import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
@@ -64,11 +65,13 @@ export interface PostgresStorageOptions {
 /** The repositories of the PostgreSQL adapter, inside or outside a transaction. */
 export interface PostgresStorageSession extends StorageSession {
   readonly organizations: PostgresOrganizationRepository;
+  readonly invitations: InvitationRepository;
 }
 
 /** Storage on PostgreSQL: the {@link Storage} port plus `organizations.insertMany` and the schema in use. */
 export interface PostgresStorage extends Storage, PostgresStorageSession {
   readonly organizations: PostgresOrganizationRepository;
+  readonly invitations: InvitationRepository;
   /** The schema the tables live in. */
   readonly schema: string;
   /** The tenant this storage is scoped to. */
@@ -131,6 +134,7 @@ function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scop
     usergroups: guardRepository(createUsergroupRepository(context), "usergroups"),
     profiles: guardRepository(createStaffProfileRepository(context), "profiles"),
     resources: guardRepository(createResourceRepository(context), "resources"),
+    invitations: guardRepository(createInvitationRepository(context), "invitations"),
     events: guardRepository(createEventRepository(context), "events"),
     changes: guardRepository(createChangeFeedRepository(context), "changes"),
     ...(executor instanceof TransactionExecutor ? { savepoint: savepointOn(executor, appendedEvents!) } : {}),

@@ -18,6 +18,7 @@ const TABLE_OF: Record<RawTable, keyof TableNames> = {
   usergroups: "usergroups",
   profiles: "staffProfiles",
   resources: "resources",
+  invitations: "invitations",
   events: "events",
   changes: "changes",
 };
@@ -66,6 +67,12 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
       ),
     resource: (kind, id) =>
       first(client, `SELECT kind, id, organization_id AS "organizationId" FROM ${t.resources} WHERE tenant_id = $1 AND kind = $2 AND id = $3`, [tenant, kind, id]),
+    invitation: (id) =>
+      first(
+        client,
+        `SELECT id, organization_id AS "organizationId", kind, address, token_hash AS "tokenHash", status, accepted_by AS "acceptedBy", version, doc FROM ${t.invitations} WHERE tenant_id = $1 AND id = $2`,
+        [tenant, id]
+      ),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);

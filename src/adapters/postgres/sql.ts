@@ -23,6 +23,8 @@ export interface TableNames {
   readonly usergroups: string;
   readonly staffProfiles: string;
   readonly resources: string;
+  /** Invitations (migration 7). */
+  readonly invitations: string;
   readonly events: string;
   readonly changes: string;
   readonly changeRevisions: string;
@@ -60,6 +62,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     usergroups: `${s}.usergroups`,
     staffProfiles: `${s}.staff_profiles`,
     resources: `${s}.resources`,
+    invitations: `${s}.invitations`,
     events: `${s}.events`,
     changes: `${s}.changes`,
     changeRevisions: `${s}.change_revisions`,

@@ -1,4 +1,5 @@
 import type { PlatformRole, UserKind } from "../../permissions/snapshot.js";
+import type { ActorRef } from "../actor-ref.js";
 import type { MemberRule } from "../matching/rule.js";
 
 // The closed sets live in the dependency-free `permissions/` (which may not import the
@@ -51,11 +52,15 @@ export interface User {
 /** The built-in organization roles; hosts may use any other role name too (custom org roles). */
 export const BUILT_IN_ORGANIZATION_ROLES = ["member", "manager"] as const;
 
-/** Why a membership exists: set by hand, created by a member rule, or brought in by an import. */
+/**
+ * Why a membership exists: set by hand, created by a member rule, brought in by an
+ * import, or an accepted invitation (which one, who sent it and when).
+ */
 export type MembershipSource =
   | { readonly type: "manual" }
   | { readonly type: "rule"; readonly ruleId: string }
-  | { readonly type: "import" };
+  | { readonly type: "import" }
+  | { readonly type: "invitation"; readonly invitationId: string; readonly invitedBy: ActorRef; readonly invitedAt: string };
 
 /** A user's membership of an organization. */
 export interface Membership {

@@ -104,6 +104,21 @@ export const facadeSuite: ConformanceSuite = {
       if (context.inspect) expect(await context.inspect.count("organizations")).toBe(organizations);
     });
 
+    context.test("invitations: invite, accept once (the address verified, the membership sourced), a second acceptance refused", async () => {
+      const { kit, ns, admin } = await kitFor({ membershipPolicy: "single" });
+      const org = await kit.organizations.create(admin, { name: `${ns} Invited` });
+      const { invitation, token } = await kit.invitations.create(admin, { organizationId: org.id, email: `guest@${ns}.example`, role: "guest" });
+      const accepted = await kit.invitations.accept(token, `${ns}guest`);
+      expect(accepted.user.verifiedEmails).toEqual([`guest@${ns}.example`]);
+      expect(accepted.membership.source).toEqual({ type: "invitation", invitationId: invitation.id, invitedBy: admin, invitedAt: invitation.createdAt });
+      expect(await kit.memberships.get(admin, `${ns}guest`, org.id)).toEqual(accepted.membership);
+      const events = await context.storage.events.lastSequence();
+      await expectCode(kit.invitations.accept(token, `${ns}other`), "INVITATION_USED");
+      expect(await context.storage.events.lastSequence()).toBe(events);
+      expect(await kit.users.get(admin, `${ns}other`)).toBeNull();
+      expect((await kit.invitations.list(admin, org.id)).map((i) => [i.id, i.status])).toEqual([[invitation.id, "accepted"]]);
+    });
+
     context.test("search, versions and the audit trail through the facade", async () => {
       const { kit, ns, admin } = await kitFor();
       for (const name of ["Gamma", "alpha", "Beta"]) await kit.organizations.create(admin, { name: `${ns} ${name}`, tags: ["Conf"] });

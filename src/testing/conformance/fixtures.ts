@@ -1,8 +1,10 @@
+import type { InvitationRecord } from "../../domain/invitation/model.js";
 import type { Membership, MemberRuleRecord, ResourceOwnership, User } from "../../domain/membership/model.js";
 import type { Organization } from "../../domain/organization/schema.js";
 import type { ActorRef, NewAuditEvent, StaffProfileRecord, UsergroupRecord } from "../../storage/ports.js";
 import {
   buildAuditEvent,
+  buildInvitation,
   buildMemberRule,
   buildMembership,
   buildOrganization,
@@ -54,6 +56,11 @@ export function rule(id: string, organizationId: string, overrides: BuildOverrid
 /** A resource owned by `organizationId`. */
 export function resource(kind: string, id: string, organizationId: string, overrides: BuildOverrides<ResourceOwnership> = {}): ResourceOwnership {
   return buildResource({ ...overrides, kind, id, organizationId });
+}
+
+/** A pending email invitation `id` of `organizationId` (its token hash derived from the id), sent at `at(0)`. */
+export function invitation(id: string, organizationId: string, overrides: BuildOverrides<InvitationRecord> = {}): InvitationRecord {
+  return buildInvitation({ createdAt: at(0), expiresAt: at(7 * 24 * 3600), ...overrides, id, organizationId });
 }
 
 /** A usergroup. */

@@ -5,6 +5,7 @@ import { erasureSuite } from "./erasure.js";
 import { eventsSuite } from "./events.js";
 import { facadeSuite } from "./facade.js";
 import { hierarchyQueriesSuite } from "./hierarchy-queries.js";
+import { invitationsSuite } from "./invitations.js";
 import { membershipsSuite } from "./memberships.js";
 import { organizationsSuite, uniqueNamesSuite } from "./organizations.js";
 import { profilesSuite } from "./profiles.js";
@@ -66,6 +67,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   usergroupsSuite,
   profilesSuite,
   resourcesSuite,
+  invitationsSuite,
   eventsSuite,
   erasureSuite,
   transactionsSuite,
@@ -77,7 +79,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
  * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules, domain-proofs,
- * usergroups, profiles, resources, events, erasure, transactions, set-operations, merge-operations) checking every contract stated
+ * usergroups, profiles, resources, invitations, events, erasure, transactions, set-operations, merge-operations) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which

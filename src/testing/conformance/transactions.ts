@@ -3,15 +3,16 @@ import { isOrgKitError } from "../../errors.js";
 import type { Storage, StorageSession } from "../../storage/ports.js";
 import { expectOrgKitError } from "./assertions.js";
 import type { ConformanceSuite } from "./context.js";
-import { event, idsOf, membership, org, profile, resource, rule, user, usergroup } from "./fixtures.js";
+import { event, idsOf, invitation, membership, org, profile, resource, rule, user, usergroup } from "./fixtures.js";
 import type { RawTable } from "../../storage/raw-inspector.js";
 
 const TABLES: readonly RawTable[] = ["organizations", "users", "memberships", "rules", "usergroups", "profiles", "resources", "events"];
 
-async function countAll(ctx: { inspect: { count(table: RawTable): Promise<number> } | null }): Promise<Record<string, number> | null> {
+async function countAll(ctx: { storage: Storage; inspect: { count(table: RawTable): Promise<number> } | null }): Promise<Record<string, number> | null> {
   if (!ctx.inspect) return null;
   const counts: Record<string, number> = {};
-  for (const table of TABLES) counts[table] = await ctx.inspect.count(table);
+  // Invitations only where the adapter has them (the repository is optional).
+  for (const table of ctx.storage.invitations ? [...TABLES, "invitations" as const] : TABLES) counts[table] = await ctx.inspect.count(table);
   return counts;
 }
 
@@ -85,6 +86,8 @@ export const transactionsSuite: ConformanceSuite = {
       const existingGroup = usergroup(`${ns}-old-group`);
       await ctx.storage.usergroups.insert(existingGroup);
       await ctx.storage.resources.put(resource("asset", `${ns}-old-asset`, existing.id));
+      const existingInvitation = invitation(`${ns}-old-invitation`, existing.id, { address: `old@${ns}.example` });
+      await ctx.storage.invitations?.insert(existingInvitation);
       const lastBefore = await ctx.storage.events.lastSequence();
       const countsBefore = await countAll(ctx);
 
@@ -105,6 +108,10 @@ export const transactionsSuite: ConformanceSuite = {
           await session.usergroups.update({ ...existingGroup, name: "changed", version: 2 }, 1);
           await session.usergroups.delete(existingGroup.id);
           await session.profiles.insert(profile(`${ns}-new-profile`));
+          if (session.invitations) {
+            await session.invitations.insert(invitation(`${ns}-new-invitation`, `${ns}-new`, { address: `new@${ns}.example` }));
+            await session.invitations.deleteByAddress("email", `old@${ns}.example`);
+          }
           await session.events.append([event("test.rolled_back", `${ns}-new`), event("test.rolled_back", existing.id)]);
           throw failure;
         }),
@@ -138,6 +145,10 @@ export const transactionsSuite: ConformanceSuite = {
       expect(await s.usergroups.get(existingGroup.id)).toEqual(existingGroup);
       expect(await s.usergroups.get(`${ns}-new-group`)).toBeNull();
       expect(await s.profiles.get(`${ns}-new-profile`)).toBeNull();
+      if (s.invitations) {
+        expect(await s.invitations.get(existingInvitation.id)).toEqual(existingInvitation);
+        expect(await s.invitations.get(`${ns}-new-invitation`)).toBeNull();
+      }
       expect(await s.events.lastSequence()).toBe(lastBefore);
       expect(await s.events.list({ after: lastBefore, limit: 10 })).toEqual([]);
       expect(await s.events.list({ organizationId: existing.id, limit: 10 })).toEqual([]);
