@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../errors.js";
+import type { ImportResult, ImportRowResult } from "../import-result.js";
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
@@ -48,26 +49,7 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
 }
 
-/** What happened to one row. `row` is the row's index in the batch (0-based). */
-export interface ImportRowResult {
-  readonly row: number;
-  readonly externalId: string | null;
-  readonly status: "created" | "updated" | "unchanged" | "failed";
-  /** The organization's id (for `failed`: `null`). */
-  readonly id: string | null;
-  /** For `failed`: the error code and the issues, with paths like `rows.3.address.country`. */
-  readonly error: { readonly code: string; readonly message: string; readonly issues: readonly ValidationIssue[] } | null;
-}
-
-/** The outcome of an import (or, with `dryRun`, what it would be). */
-export interface ImportResult {
-  readonly dryRun: boolean;
-  readonly created: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  readonly failed: number;
-  readonly rows: readonly ImportRowResult[];
-}
+export type { ImportResult, ImportRowResult } from "../import-result.js";
 
 const rowShape = z
   .object({ externalId: idSchema, parentExternalId: idSchema.nullable().optional() })
