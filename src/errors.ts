@@ -393,7 +393,7 @@ export interface OrgKitErrorDetails {
 }
 
 /** Public members of every code's details: an import's issues and result. */
-type PublicImportFailure = Pick<ImportFailureDetails, "issues" | "result">;
+export type PublicImportFailureDetails = Pick<ImportFailureDetails, "issues" | "result">;
 
 /**
  * The public part of each code's `details`: what {@link OrgKitError.toJSON} and
@@ -402,9 +402,9 @@ type PublicImportFailure = Pick<ImportFailureDetails, "issues" | "result">;
  * of other users, no driver errors, SQL, constraint names or causes.
  */
 export interface OrgKitPublicDetails {
-  VALIDATION_FAILED: PublicImportFailure & Pick<ValidationFailedDetails, "issues" | "ruleId">;
-  NOT_FOUND: PublicImportFailure & Pick<NotFoundDetails, "entity" | "id" | "userId" | "organizationId">;
-  CONFLICT: PublicImportFailure &
+  VALIDATION_FAILED: PublicImportFailureDetails & Pick<ValidationFailedDetails, "issues" | "ruleId">;
+  NOT_FOUND: PublicImportFailureDetails & Pick<NotFoundDetails, "entity" | "id" | "userId" | "organizationId">;
+  CONFLICT: PublicImportFailureDetails &
     (
       | Pick<VersionConflictDetails, "reason" | "entity" | "id" | "expectedVersion" | "actualVersion">
       | Pick<UniqueConflictDetails, "reason" | "entity" | "field" | "id" | "userId" | "organizationId" | "kind" | "value">
@@ -413,26 +413,26 @@ export interface OrgKitPublicDetails {
       | Pick<InUseConflictDetails, "reason" | "entity" | "id">
       | Pick<DuplicateIdConflictDetails, "reason" | "id">
     );
-  FORBIDDEN: PublicImportFailure & Pick<ForbiddenDetails, "action" | "check" | "reason">;
-  ORGANIZATION_DISCONTINUED: PublicImportFailure & Pick<OrganizationDiscontinuedDetails, "id" | "childId" | "parentId">;
-  PARENT_NOT_FOUND: PublicImportFailure & Pick<ParentNotFoundDetails, "childId" | "parentId" | "parentExternalId">;
-  HIERARCHY_CYCLE: PublicImportFailure & Pick<HierarchyCycleDetails, "childId" | "parentId">;
-  MAX_DEPTH_EXCEEDED: PublicImportFailure & Pick<MaxDepthExceededDetails, "maxDepth" | "depth" | "childId" | "parentId">;
-  INVALID_EMAIL: PublicImportFailure & PublicInvalidValue;
-  INVALID_DOMAIN: PublicImportFailure & PublicInvalidValue;
-  INVALID_USERNAME: PublicImportFailure & PublicInvalidValue;
-  INVALID_PHONE: PublicImportFailure & PublicInvalidValue;
-  DOMAIN_PUBLIC_SUFFIX: PublicImportFailure & Pick<DomainPublicSuffixDetails, "domain" | "publicSuffix" | "ruleId">;
-  DOMAIN_FREE_MAIL: PublicImportFailure & Pick<DomainFreeMailDetails, "domain" | "provider" | "ruleId">;
-  RULE_CONFLICT: PublicImportFailure & Pick<RuleConflictDetails, "kind" | "value" | "organizationId">;
-  INVALID_SNAPSHOT: PublicImportFailure;
-  CHANGES_EXPIRED: PublicImportFailure & Pick<ChangesExpiredDetails, "revision" | "horizon">;
-  STORAGE_FAILURE: PublicImportFailure & Pick<StorageFailureDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
-  STORAGE_TIMEOUT: PublicImportFailure & Pick<StorageTimeoutDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
+  FORBIDDEN: PublicImportFailureDetails & Pick<ForbiddenDetails, "action" | "check" | "reason">;
+  ORGANIZATION_DISCONTINUED: PublicImportFailureDetails & Pick<OrganizationDiscontinuedDetails, "id" | "childId" | "parentId">;
+  PARENT_NOT_FOUND: PublicImportFailureDetails & Pick<ParentNotFoundDetails, "childId" | "parentId" | "parentExternalId">;
+  HIERARCHY_CYCLE: PublicImportFailureDetails & Pick<HierarchyCycleDetails, "childId" | "parentId">;
+  MAX_DEPTH_EXCEEDED: PublicImportFailureDetails & Pick<MaxDepthExceededDetails, "maxDepth" | "depth" | "childId" | "parentId">;
+  INVALID_EMAIL: PublicImportFailureDetails & PublicInvalidValueDetails;
+  INVALID_DOMAIN: PublicImportFailureDetails & PublicInvalidValueDetails;
+  INVALID_USERNAME: PublicImportFailureDetails & PublicInvalidValueDetails;
+  INVALID_PHONE: PublicImportFailureDetails & PublicInvalidValueDetails;
+  DOMAIN_PUBLIC_SUFFIX: PublicImportFailureDetails & Pick<DomainPublicSuffixDetails, "domain" | "publicSuffix" | "ruleId">;
+  DOMAIN_FREE_MAIL: PublicImportFailureDetails & Pick<DomainFreeMailDetails, "domain" | "provider" | "ruleId">;
+  RULE_CONFLICT: PublicImportFailureDetails & Pick<RuleConflictDetails, "kind" | "value" | "organizationId">;
+  INVALID_SNAPSHOT: PublicImportFailureDetails;
+  CHANGES_EXPIRED: PublicImportFailureDetails & Pick<ChangesExpiredDetails, "revision" | "horizon">;
+  STORAGE_FAILURE: PublicImportFailureDetails & Pick<StorageFailureDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
+  STORAGE_TIMEOUT: PublicImportFailureDetails & Pick<StorageTimeoutDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
 }
 
 /** The public details of `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` and `INVALID_PHONE` (the value is the actor's own input). */
-type PublicInvalidValue = Pick<InvalidValueDetails, "value" | "reason" | "path" | "kind" | "ruleId">;
+export type PublicInvalidValueDetails = Pick<InvalidValueDetails, "value" | "reason" | "path" | "kind" | "ruleId">;
 
 /** What {@link OrgKitError.toJSON} returns: the public rendering of an error. */
 export interface OrgKitErrorJSON<C extends OrgKitErrorCode = OrgKitErrorCode> {
@@ -455,15 +455,18 @@ export type OrgKitErrorOptions<C extends OrgKitErrorCode = OrgKitErrorCode> = {
  * The constructor's `options` argument: optional when every member of the code's details
  * is. A `code` whose type is several codes with different details (`OrgKitErrorCode`
  * itself) takes no options (`never`): the details could not be checked against the code.
+ * (`Each` has one member per distinct details type among the codes of `C`; `All` is
+ * `Each` again, to tell one member from several.)
  */
-type OptionsArgument<C extends OrgKitErrorCode> =
-  IsUnion<DetailsOfEach<C>> extends false ? ({} extends OrgKitErrorDetails[C] ? [options?: OrgKitErrorOptions<C>] : [options: OrgKitErrorOptions<C>]) : [options: never];
-
-/** One member per distinct details type among the codes of `C` (codes sharing a details type collapse into one). */
-type DetailsOfEach<C extends OrgKitErrorCode> = C extends OrgKitErrorCode ? (details: OrgKitErrorDetails[C]) => void : never;
-
-/** `false` for a single type, `boolean` for a union. */
-type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+export type OrgKitErrorOptionsArgument<
+  C extends OrgKitErrorCode,
+  Each = C extends OrgKitErrorCode ? (details: OrgKitErrorDetails[C]) => void : never,
+  All = Each,
+> = (Each extends unknown ? ([All] extends [Each] ? false : true) : never) extends false
+  ? {} extends OrgKitErrorDetails[C]
+    ? [options?: OrgKitErrorOptions<C>]
+    : [options: OrgKitErrorOptions<C>]
+  : [options: never];
 
 const BRAND = Symbol.for("orgkit.error");
 
@@ -491,7 +494,7 @@ export class OrgKitError<C extends OrgKitErrorCode = OrgKitErrorCode> extends Er
   /** Structured data about the failure, typed by {@link OrgKitError.code | code}; always an object. Includes server-side members: log it, do not send it (see {@link OrgKitError.toJSON}). */
   readonly details: OrgKitErrorDetails[C];
 
-  constructor(code: C, message: string, ...[options]: OptionsArgument<C>) {
+  constructor(code: C, message: string, ...[options]: OrgKitErrorOptionsArgument<C>) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OrgKitError";
     this.code = code;
@@ -624,14 +627,14 @@ function printable(value: unknown): string {
 // ---------------------------------------------------------------------------------------
 // The public rendering
 
-/** The message and details a client may see. */
-interface PublicRendering<C extends OrgKitErrorCode> {
+/** The public rendering of an error: the message and details a client may see (see {@link publicRenderingOf}). */
+export interface OrgKitPublicRendering<C extends OrgKitErrorCode> {
   readonly message: string;
   readonly details: OrgKitPublicDetails[C];
 }
 
 /** One code's public rendering, from the error's message and details. */
-type RenderPublic<C extends OrgKitErrorCode> = (details: OrgKitErrorDetails[C], message: string) => PublicRendering<C>;
+type RenderPublic<C extends OrgKitErrorCode> = (details: OrgKitErrorDetails[C], message: string) => OrgKitPublicRendering<C>;
 
 /** Text for the public message of `membership_outside_rights`. */
 const OUTSIDE_RIGHTS = "this would change a membership in an organization it does not administer";
@@ -698,7 +701,7 @@ const PUBLIC_RENDERINGS: { readonly [C in OrgKitErrorCode]: RenderPublic<C> } = 
   }),
 };
 
-function renderConflict(d: ConflictDetails, message: string): PublicRendering<"CONFLICT"> {
+function renderConflict(d: ConflictDetails, message: string): OrgKitPublicRendering<"CONFLICT"> {
   const base = imported(d);
   switch (d.reason) {
     case "version":
@@ -721,15 +724,28 @@ function renderConflict(d: ConflictDetails, message: string): PublicRendering<"C
     case "duplicate_id":
       return { message, details: { ...base, reason: d.reason, id: d.id } };
   }
+  // Every reason is rendered above (a new one does not compile until it is); a reason from
+  // elsewhere (a foreign adapter, a newer copy of orgkit) is rendered as a bare conflict.
+  const unrendered: never = d;
+  void unrendered;
+  return { message: "The request conflicts with the current state of the data", details: base as OrgKitPublicDetails["CONFLICT"] };
+}
+
+/** The message of an all-or-nothing import's failure, from its result (`null` without one). */
+function importFailureMessage(result: ImportResult | undefined): string | null {
+  if (result === undefined || !Array.isArray(result.rows)) return null;
+  const first = result.rows.find((row) => row.error !== null);
+  if (first === undefined) return null;
+  return `Import failed: ${printable(result.failed)} of ${result.rows.length} rows failed (first: row ${printable(first.row)}, ${printable(first.error!.message)}); nothing was written`;
 }
 
 /** The members an import adds (public: the actor's own rows). */
-function imported(d: ImportFailureDetails): PublicImportFailure {
+function imported(d: ImportFailureDetails): PublicImportFailureDetails {
   const issues = issuesOf(d.issues);
   return { ...(issues === undefined ? {} : { issues }), ...(d.result === undefined ? {} : { result: d.result }) };
 }
 
-function invalidValue(d: InvalidValueDetails): PublicInvalidValue {
+function invalidValue(d: InvalidValueDetails): PublicInvalidValueDetails {
   return { value: d.value, reason: d.reason, ...pick(d, ["path", "kind", "ruleId"]) };
 }
 
@@ -752,11 +768,15 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
  * their code's shape (from a foreign adapter, or an older copy of orgkit) are left out
  * and the message replaced.
  */
-export function publicRenderingOf<C extends OrgKitErrorCode>(error: OrgKitError<C>): PublicRendering<C> {
+export function publicRenderingOf<C extends OrgKitErrorCode>(error: OrgKitError<C>): OrgKitPublicRendering<C> {
   try {
     const render = PUBLIC_RENDERINGS[error.code] as RenderPublic<C> | undefined;
     if (render !== undefined && typeof error.details === "object" && error.details !== null) {
-      return render(error.details, typeof error.message === "string" ? error.message : String(error.code));
+      const rendered = render(error.details, typeof error.message === "string" ? error.message : String(error.code));
+      if (typeof rendered?.message !== "string") throw new TypeError("not rendered");
+      // An all-or-nothing import says so, from its rows' own public messages.
+      const batch = importFailureMessage((error.details as ImportFailureDetails).result);
+      return batch === null ? rendered : { message: batch, details: rendered.details };
     }
   } catch {
     // Fall through: a malformed error still renders, with nothing from its details.
