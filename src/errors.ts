@@ -568,7 +568,8 @@ export function versionConflict(entity: string, id: string, expectedVersion: num
  * kept for your logs).
  */
 export function uniqueConflict(message: string, details: Omit<UniqueConflictDetails, "reason">, cause?: unknown): OrgKitError<"CONFLICT"> {
-  return new OrgKitError("CONFLICT", message, { details: { reason: "unique", ...details }, cause });
+  const all = readArguments("uniqueConflict", (): UniqueConflictDetails => ({ ...details, reason: "unique" }));
+  return new OrgKitError("CONFLICT", typeof message === "string" ? message : "A unique value is already taken", { details: all, cause });
 }
 
 /** `NOT_FOUND` for a missing `entity` (`details.entity`, `details.id`). */
@@ -582,7 +583,7 @@ export function notFound(entity: string, id: string): OrgKitError<"NOT_FOUND"> {
  * `"<type> <id> may not <action>: <reason>"`, the same as the public one.
  */
 export function forbidden(actor: ErrorActor, action: string, reason: string, more: Omit<ForbiddenDetails, "actor" | "action" | "reason"> = {}): OrgKitError<"FORBIDDEN"> {
-  const details: ForbiddenDetails = { ...more, actor: { type: actor.type, id: actor.id }, action, reason };
+  const details = readArguments("forbidden", (): ForbiddenDetails => ({ ...more, actor: { type: actor.type, id: actor.id }, action, reason }));
   return new OrgKitError("FORBIDDEN", forbiddenMessage(details), { details });
 }
 
@@ -592,8 +593,9 @@ export function forbidden(actor: ErrorActor, action: string, reason: string, mor
  * of every row. The row's error is the `cause`.
  */
 export function importFailure<C extends OrgKitErrorCode>(first: OrgKitError<C>, message: string, issues: readonly ValidationIssue[], result: ImportResult): OrgKitError<C> {
-  const details = { ...(first.details as object), issues, result } as OrgKitErrorDetails[C];
-  return new (OrgKitError as new (code: C, message: string, options: OrgKitErrorOptions<C>) => OrgKitError<C>)(first.code, message, { details, cause: first } as OrgKitErrorOptions<C>);
+  const { code, details } = readArguments("importFailure", () => ({ code: first.code, details: { ...(first.details as object), issues, result } as OrgKitErrorDetails[C] }));
+  const text = typeof message === "string" ? message : "Import failed; nothing was written";
+  return new (OrgKitError as new (code: C, message: string, options: OrgKitErrorOptions<C>) => OrgKitError<C>)(code, text, { details, cause: first } as OrgKitErrorOptions<C>);
 }
 
 /**
@@ -602,20 +604,37 @@ export function importFailure<C extends OrgKitErrorCode>(first: OrgKitError<C>, 
  * `_PHONE` get `details.path`. Other errors are returned as they are. The original is the `cause`.
  */
 export function atInputPath<C extends OrgKitErrorCode>(error: OrgKitError<C>, path: string): OrgKitError<C> {
-  const known = error as AnyOrgKitError;
-  const at = `${error.message} (at ${path})`;
-  switch (known.code) {
-    case "VALIDATION_FAILED": {
-      const issues = known.details.issues.map((issue) => ({ ...issue, path: issue.path === "" ? path : `${path}.${issue.path}` }));
-      return new OrgKitError(known.code, at, { details: { ...known.details, issues }, cause: error }) as OrgKitError as OrgKitError<C>;
+  const known: unknown = error;
+  if (!isOrgKitError(known)) return error;
+  return readArguments("atInputPath", () => {
+    const at = `${printable(known.message)} (at ${printable(path)})`;
+    switch (known.code) {
+      case "VALIDATION_FAILED": {
+        const issues = known.details.issues.map((issue) => ({ ...issue, path: issue.path === "" ? path : `${path}.${issue.path}` }));
+        return new OrgKitError(known.code, at, { details: { ...known.details, issues }, cause: known }) as OrgKitError as OrgKitError<C>;
+      }
+      case "INVALID_EMAIL":
+      case "INVALID_DOMAIN":
+      case "INVALID_USERNAME":
+      case "INVALID_PHONE":
+        return new OrgKitError(known.code, at, { details: { ...known.details, path }, cause: known }) as OrgKitError as OrgKitError<C>;
+      default:
+        return error as OrgKitError as OrgKitError<C>;
     }
-    case "INVALID_EMAIL":
-    case "INVALID_DOMAIN":
-    case "INVALID_USERNAME":
-    case "INVALID_PHONE":
-      return new OrgKitError(known.code, at, { details: { ...known.details, path }, cause: error }) as OrgKitError as OrgKitError<C>;
-    default:
-      return error;
+  });
+}
+
+/**
+ * Reads a constructor's arguments (these constructors are public, so they may be given
+ * anything): one that cannot be read (a getter that throws, a revoked proxy, a missing
+ * object) is `VALIDATION_FAILED`, never a `TypeError`.
+ */
+function readArguments<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isOrgKitError(error)) throw error;
+    throw validationError(`Invalid arguments of ${what}(): they could not be read`, [{ path: "", message: "could not be read", code: "unreadable" }], error);
   }
 }
 
@@ -781,5 +800,11 @@ export function publicRenderingOf<C extends OrgKitErrorCode>(error: OrgKitError<
   } catch {
     // Fall through: a malformed error still renders, with nothing from its details.
   }
-  return { message: `orgkit error ${printable(error.code)}`, details: {} as OrgKitPublicDetails[C] };
+  let code: unknown;
+  try {
+    code = error.code;
+  } catch {
+    code = undefined;
+  }
+  return { message: `orgkit error ${printable(code)}`, details: {} as OrgKitPublicDetails[C] };
 }

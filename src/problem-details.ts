@@ -213,8 +213,8 @@ const DEFAULT_TYPE_BASE = "https://orgkit.dev/errors/";
  */
 export function toProblemDetails<C extends OrgKitErrorCode>(error: OrgKitError<C>, options?: ProblemDetailsOptions): OrgKitProblemDetails<C>;
 export function toProblemDetails(error: unknown, options?: ProblemDetailsOptions): ProblemDetails;
-export function toProblemDetails(error: unknown, options: ProblemDetailsOptions = {}): ProblemDetails {
-  const instance = typeof options.instance === "string" ? { instance: options.instance } : {};
+export function toProblemDetails(error: unknown, options?: ProblemDetailsOptions): ProblemDetails {
+  const { typeBase, instance, mapPath } = readOptions(options);
   const internal: ProblemDetails = { type: "about:blank", title: "Internal Server Error", status: 500, ...instance };
   const found = rowOf(error);
   if (found === null) return internal;
@@ -223,9 +223,7 @@ export function toProblemDetails(error: unknown, options: ProblemDetailsOptions 
     const status = resolve(row.status, known, 500);
     const retry = resolve(row.retry, known, "no");
     const { message, details } = publicRenderingOf(known);
-    const mapPath = pathMapper(options);
     const members = mapPaths(known.code, details as Readonly<Record<string, unknown>>, message, mapPath);
-    const typeBase = typeof options.typeBase === "string" ? options.typeBase : DEFAULT_TYPE_BASE;
     // No public detail takes a reserved name (checked by the compiler above); removed anyway, so the standard members stand.
     for (const name of RESERVED_MEMBERS) delete members[name];
     return {
@@ -243,14 +241,28 @@ export function toProblemDetails(error: unknown, options: ProblemDetailsOptions 
   }
 }
 
-/** The path mapping `options` describe (prefix, then `mapPath`). */
-function pathMapper(options: ProblemDetailsOptions): (path: string) => string {
-  const prefix = typeof options.pathPrefix === "string" && options.pathPrefix !== "" ? options.pathPrefix : null;
-  const map = typeof options.mapPath === "function" ? options.mapPath : null;
-  return (path) => {
+/** The options, read once; anything unreadable or of the wrong type is left at its default (a renderer must not fail). */
+function readOptions(options: ProblemDetailsOptions | undefined): { typeBase: string; instance: { instance?: string }; mapPath: (path: string) => string } {
+  let typeBase = DEFAULT_TYPE_BASE;
+  let instance: { instance?: string } = {};
+  let prefix: string | null = null;
+  let map: ((path: string) => string) | null = null;
+  try {
+    if (typeof options === "object" && options !== null) {
+      const read = { ...options };
+      if (typeof read.typeBase === "string") typeBase = read.typeBase;
+      if (typeof read.instance === "string") instance = { instance: read.instance };
+      if (typeof read.pathPrefix === "string" && read.pathPrefix !== "") prefix = read.pathPrefix;
+      if (typeof read.mapPath === "function") map = read.mapPath;
+    }
+  } catch {
+    // A hostile options object: the defaults.
+  }
+  const mapPath = (path: string) => {
     const prefixed = prefix === null ? path : path === "" ? prefix : `${prefix}.${path}`;
     return map === null ? prefixed : String(map(prefixed));
   };
+  return { typeBase, instance, mapPath };
 }
 
 /** The public details with every path mapped; a bad value with a `path` also gets `issues`, so every input problem has one list. */
