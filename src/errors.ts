@@ -27,7 +27,7 @@ export const ORGKIT_ERROR_CODES = [
   "NOT_FOUND",
   /** A stale `expectedVersion`, a unique value already taken, or a serialization failure; `details.reason` says which. */
   "CONFLICT",
-  /** The acting user is not allowed to do this; `details` carries the denied decision. */
+  /** The acting user is not allowed to do this; `details.action` says what, `details.reason` why (in terms of its own rights). */
   "FORBIDDEN",
   /** The organization is discontinued and accepts no new assignments. */
   "ORGANIZATION_DISCONTINUED",
