@@ -66,4 +66,4 @@ console.log(`  ${acme.name}'s users, for its org admin: ${members.items.map((use
 // --- Remove a user with no history (created by mistake); one with history is a CONFLICT.
 assert.equal(await kit.users.remove(admin, "u-3"), true);
 const kept = await kit.users.remove(admin, "u-8f3a").catch((error: unknown) => error);
-console.log(`remove: u-3 removed; u-8f3a refused: ${isOrgKitError(kept) ? `${kept.code} (${String(kept.details["reason"])})` : "?"}`);
+console.log(`remove: u-3 removed; u-8f3a refused: ${isOrgKitError(kept, "CONFLICT") ? `${kept.code} (${kept.details.reason})` : "?"}`);

@@ -58,5 +58,5 @@ console.log("import row CRM-77:", imported.rows[0]?.status, imported.rows[0]?.id
 try {
   await kit.organizations.reactivate(admin, duplicate.id);
 } catch (error) {
-  if (isOrgKitError(error)) console.log("reactivate the duplicate:", error.code, error.details.reason);
+  if (isOrgKitError(error, "CONFLICT")) console.log("reactivate the duplicate:", error.code, error.details.reason);
 }

@@ -104,7 +104,10 @@ class PermissionService {
 
   /** Authorize or throw FORBIDDEN carrying the explained decision (the shape the orgkit service layer uses). */
   authorize(decision: Decision): void {
-    if (!decision.allowed) throw new OrgKitError("FORBIDDEN", `Forbidden: ${decision.reason}`, { details: { decision } });
+    if (!decision.allowed) {
+      const actor = { type: "user", id: decision.subject.id ?? "guest" };
+      throw new OrgKitError("FORBIDDEN", `Forbidden: ${decision.reason}`, { details: { actor, action: decision.check, check: decision.check, reason: decision.reason } });
+    }
   }
 
   // One handler per endpoint; each resolves the caller once.

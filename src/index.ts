@@ -10,6 +10,7 @@
  * @module orgkit
  */
 export * from "./errors.js";
+export * from "./problem-details.js";
 export * from "./domain/organization/index.js";
 export * from "./domain/hierarchy/index.js";
 export * from "./domain/matching/index.js";

@@ -30,7 +30,7 @@
  * @module orgkit/permissions
  */
 export { OrgKitError, isOrgKitError, ORGKIT_ERROR_CODES } from "../errors.js";
-export type { OrgKitErrorCode } from "../errors.js";
+export type { AnyOrgKitError, InvalidSnapshotDetails, OrgKitErrorCode, OrgKitErrorDetails, OrgKitErrorOf, ValidationFailedDetails, ValidationIssue } from "../errors.js";
 export {
   BUILT_IN_USERGROUPS,
   CASCADE_MODES,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { OrgKitError } from "../errors.js";
+import { OrgKitError, type InvalidSnapshotDetails } from "../errors.js";
 import { MAX_ID_LENGTH } from "./snapshot.js";
 
 /** A path into the snapshot, as segments (`["memberships", 3, "organizationId"]`). */
@@ -36,9 +36,8 @@ export function formatPath(path: SnapshotPath): string {
  */
 export function invalidSnapshot(path: SnapshotPath, message: string, value?: unknown): never {
   const dotted = formatPath(path);
-  const details: Record<string, unknown> = { path: dotted, message };
-  if (value === null || typeof value === "number" || typeof value === "boolean") details.value = value;
-  else if (typeof value === "string") details.value = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  const kept = value === null || typeof value === "number" || typeof value === "boolean" ? value : typeof value === "string" ? (value.length > 200 ? `${value.slice(0, 200)}…` : value) : undefined;
+  const details: InvalidSnapshotDetails = kept === undefined ? { path: dotted, message } : { path: dotted, message, value: kept };
   const error = new OrgKitError("INVALID_SNAPSHOT", `Invalid policy snapshot at ${dotted}: ${message}`, { details });
   thrownHere.add(error);
   throw error;

@@ -309,7 +309,7 @@ export function createStaffProfilesApi(runtime: Runtime): StaffProfilesApi {
           for await (const page of keysetPages((o) => scope.session.users.scan(o), byId)) {
             const holder = page.find((u) => u.profileId === profileId);
             if (holder) {
-              throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", id: profileId, userId: holder.id } });
+              throw new OrgKitError("CONFLICT", `Staff profile ${profileId} is still assigned to user ${holder.id}`, { details: { reason: "in_use", entity: "staff profile", id: profileId, userId: holder.id } });
             }
           }
           await scope.session.profiles.delete(profileId);

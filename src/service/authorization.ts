@@ -1,12 +1,12 @@
 /**
  * The one decision path of the facade: every use case states the permission requests it
  * needs, with the facts it loaded, and the compiled evaluator (`orgkit/permissions`)
- * answers them. A refusal is `FORBIDDEN` carrying the evaluator's explanation. There is
- * no other authorization code in the service.
+ * answers them. A refusal is `FORBIDDEN` carrying the evaluator's explanation, cut to what
+ * the actor may see. There is no other authorization code in the service.
  *
  * @module
  */
-import { OrgKitError } from "../errors.js";
+import { forbidden } from "../errors.js";
 import type { Membership, ResourceOwnership, User } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
 import { accessRulesOf, ROLE_CASCADES, roleFlagsOf } from "../permissions/access-rules.js";
@@ -54,6 +54,9 @@ export interface Authorization {
   /** The organizations the actor may read as a storage filter (`organizationReadScope()`), or `null` for all of them. */
   readVisibility(): OrganizationVisibility | null;
 }
+
+/** Why an org admin may not manage a user, whoever the user is (see `visibleReason`). */
+const NOT_A_MANAGED_USER = "it manages only the plain members of the organizations it administers (not their admins, nor platform admins)";
 
 const SYSTEM: Omit<Authorization, "actor"> = {
   isSystem: true,
@@ -202,6 +205,24 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
     return answers;
   }
 
+  /**
+   * The evaluator's explanation of a refusal, cut to what the actor may see. About an
+   * organization it may not read, it says only that (not the organization's states or
+   * who administers it). About a user it may not manage, it says what it may manage, the
+   * same whoever the user is: it never learns that the user is a platform admin, an admin
+   * of the organization or a member elsewhere. Platform admins, who see every user's
+   * platform role, get the whole explanation.
+   */
+  function visibleReason(request: AccessRequest, explanation: string): string {
+    const about = "organization" in request ? request.organization : "owner" in request ? request.owner : null;
+    if (about !== null && !allows({ check: "canOnOrganization", action: "read", organization: about })) return "it may not read that organization";
+    if (request.check === "canManageUser" && request.target !== undefined && !allows({ check: "canAdministerPlatform" })) {
+      // Refused for this user although it manages the organization's users: the refusal is about the user.
+      if (allows({ check: "canManageUser", organization: request.organization })) return NOT_A_MANAGED_USER;
+    }
+    return explanation;
+  }
+
   return {
     actor,
     isSystem: false,
@@ -210,14 +231,9 @@ export async function loadAuthorization(session: StorageSession, actor: ActorRef
     require(request, action) {
       if (allows(request)) return;
       const decision = policy.explain(toPermissionRequest(request));
-      // The explanation is cut to what the actor may see: about an organization it may not
-      // read, it says only that (not the organization's states or who administers it).
-      const about = "organization" in request ? request.organization : "owner" in request ? request.owner : null;
-      const hidden = about !== null && !allows({ check: "canOnOrganization", action: "read", organization: about });
-      const reason = hidden ? "it may not read that organization" : decision.reason;
-      throw new OrgKitError("FORBIDDEN", `${actor.type} ${actor.id} may not ${action}: ${reason}`, {
-        details: { actor, action, check: decision.check, reason },
-      });
+      const reason = visibleReason(request, decision.reason);
+      // The full explanation stays on the error for the host's logs (`details.explanation`).
+      throw forbidden(actor, action, reason, { check: decision.check, ...(reason === decision.reason ? {} : { explanation: decision.reason }) });
     },
     readVisibility() {
       const scope = subject.organizationReadScope();

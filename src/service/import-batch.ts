@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { isOrgKitError, OrgKitError, type ValidationIssue } from "../errors.js";
+import { isOrgKitError, OrgKitError, publicRenderingOf, type OrgKitErrorOf, type ValidationIssue } from "../errors.js";
 import {
   renameOrganization,
   setOrganizationParent,
@@ -80,15 +80,30 @@ export interface BatchOptions {
   readonly insertChunk: number;
 }
 
-/** The `error` of a failed row: the error's code and issues, with paths under `rows.<index>`. Rethrows what is not an `OrgKitError` (a bug). */
+/**
+ * The `error` of a failed row: the error's code, its public message (the rows go back to
+ * the actor: nothing it may not see) and issues, with paths under `rows.<index>`.
+ * Rethrows what is not an `OrgKitError` (a bug).
+ */
 export function rowError(index: number, error: unknown): ImportRowResult["error"] {
   if (!isOrgKitError(error)) throw error;
-  const issues = (error.details.issues as ValidationIssue[] | undefined) ?? [{ path: "", message: error.message, code: error.code }];
-  return { code: error.code, message: error.message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
+  const { message } = publicRenderingOf(error);
+  const issues: readonly ValidationIssue[] = error.details.issues ?? [{ path: "", message, code: error.code }];
+  const result = { code: error.code, message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
+  rowErrors.set(result, error);
+  return result;
+}
+
+/** The error behind each row's `error` (an all-or-nothing import fails with the first one's code and details). */
+const rowErrors = new WeakMap<object, OrgKitError>();
+
+/** The error a failed row's `error` was made from, if {@link rowError} made it. */
+export function errorOfRow(rowResult: NonNullable<ImportRowResult["error"]>): OrgKitError | undefined {
+  return rowErrors.get(rowResult);
 }
 
 /** A storage fault: not the row's fault, so it is never reported as a failed row (the import stops). */
-export function isStorageFault(error: unknown): error is OrgKitError {
+export function isStorageFault(error: unknown): error is OrgKitErrorOf<"STORAGE_FAILURE" | "STORAGE_TIMEOUT"> {
   return isOrgKitError(error) && (error.code === "STORAGE_FAILURE" || error.code === "STORAGE_TIMEOUT");
 }
 

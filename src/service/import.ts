@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { OrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../errors.js";
+import { importFailure, OrgKitError, validationError, type OrgKitErrorOf } from "../errors.js";
+import type { ImportResult, ImportRowResult } from "../import-result.js";
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
 import { parseActor, type Actor } from "./actor.js";
-import { applyBatch, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
+import { applyBatch, errorOfRow, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
 import { INSERT_CHUNK } from "./organization-sets.js";
 import type { Runtime } from "./runtime.js";
 
@@ -48,26 +49,7 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
 }
 
-/** What happened to one row. `row` is the row's index in the batch (0-based). */
-export interface ImportRowResult {
-  readonly row: number;
-  readonly externalId: string | null;
-  readonly status: "created" | "updated" | "unchanged" | "failed";
-  /** The organization's id (for `failed`: `null`). */
-  readonly id: string | null;
-  /** For `failed`: the error code and the issues, with paths like `rows.3.address.country`. */
-  readonly error: { readonly code: string; readonly message: string; readonly issues: readonly ValidationIssue[] } | null;
-}
-
-/** The outcome of an import (or, with `dryRun`, what it would be). */
-export interface ImportResult {
-  readonly dryRun: boolean;
-  readonly created: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  readonly failed: number;
-  readonly rows: readonly ImportRowResult[];
-}
+export type { ImportResult, ImportRowResult } from "../import-result.js";
 
 const rowShape = z
   .object({ externalId: idSchema, parentExternalId: idSchema.nullable().optional() })
@@ -273,20 +255,24 @@ export function createImport(runtime: Runtime) {
  * `details.commitUnknown` is true and the commit in fact went through; re-running the
  * import (it is idempotent) settles it.
  */
-function stoppedByStorage(error: OrgKitError, row: PreparedRow, committed: readonly ImportRowResult[]): OrgKitError {
-  return new OrgKitError(error.code, `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`, {
-    details: { ...error.details, row: row.index, externalId: row.externalId, committed },
-    cause: error,
-  });
+function stoppedByStorage(error: OrgKitErrorOf<"STORAGE_FAILURE" | "STORAGE_TIMEOUT">, row: PreparedRow, committed: readonly ImportRowResult[]): OrgKitError {
+  const message = `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`;
+  const stop = { row: row.index, externalId: row.externalId, committed };
+  return error.code === "STORAGE_FAILURE"
+    ? new OrgKitError(error.code, message, { details: { ...error.details, ...stop }, cause: error })
+    : new OrgKitError(error.code, message, { details: { ...error.details, ...stop }, cause: error });
 }
 
-/** All-or-nothing failure: the first failing row's code (VALIDATION_FAILED, FORBIDDEN, HIERARCHY_CYCLE…), with every row in `details.result`. */
+/**
+ * All-or-nothing failure: the first failing row's code (VALIDATION_FAILED, FORBIDDEN,
+ * HIERARCHY_CYCLE…) and details, with every row's issues in `details.issues` and every
+ * row in `details.result`.
+ */
 function failBatch(summary: ImportResult): never {
   const issues = summary.rows.flatMap((r) => r.error?.issues ?? []);
   const first = summary.rows.find((r) => r.error !== null)!;
-  throw new OrgKitError(
-    first.error!.code as OrgKitErrorCode,
-    `Import failed: ${summary.failed} of ${summary.rows.length} rows failed (first: row ${first.row}, ${first.error!.message}); nothing was written`,
-    { details: { issues, result: summary } },
-  );
+  const failure = first.error!;
+  // A row refused before anything ran (its shape) has no error of its own: it is the validation of its issues.
+  const original = errorOfRow(failure) ?? validationError(failure.message, failure.issues);
+  throw importFailure(original, `Import failed: ${summary.failed} of ${summary.rows.length} rows failed (first: row ${first.row}, ${failure.message}); nothing was written`, issues, summary);
 }

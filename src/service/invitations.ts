@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { invitationInvalid, invitationUsed, isOrgKitError, notFound, OrgKitError, userErased } from "../errors.js";
+import { atInputPath, invitationInvalid, invitationUsed, isOrgKitError, notFound, OrgKitError, userErased } from "../errors.js";
 import type { ActorRef } from "../domain/actor-ref.js";
 import { normalizeEmail } from "../domain/matching/email.js";
 import { normalizePhone, type PhoneRegion } from "../domain/matching/phone.js";
@@ -363,7 +363,7 @@ function normalizeAddress(config: OrgKitConfig, input: { readonly email?: string
       : { kind: "phone", address: normalizePhone(input.phone!, { defaultRegion: config.defaultPhoneRegion as PhoneRegion }) };
   } catch (error) {
     if (!isOrgKitError(error)) throw error;
-    throw new OrgKitError(error.code, `${error.message} (at ${path})`, { details: { ...error.details, path }, cause: error });
+    throw atInputPath(error, path);
   }
 }
 

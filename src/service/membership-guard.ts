@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { OrgKitError } from "../errors.js";
+import { forbidden } from "../errors.js";
 import type { Membership } from "../domain/membership/model.js";
 import type { Organization } from "../domain/organization/schema.js";
 import type { MembershipReassignOptions, StorageSession } from "../storage/ports.js";
@@ -51,11 +51,9 @@ export function guardMembershipWrites(session: StorageSession, auth: Authorizati
 
   async function requireRights(organizationId: string, userId: string, bySource: "rule" | "manual", change: "add or change" | "remove"): Promise<void> {
     if (await mayChange(organizationId, bySource)) return;
-    throw new OrgKitError(
-      "FORBIDDEN",
-      `${actor.type} ${actor.id} may not change the memberships of organization ${organizationId}: this would ${change} the membership of user ${userId} there`,
-      { details: { actor, action: "change memberships", reason: "membership_outside_rights", organizationId, userId } },
-    );
+    // The organization and the user are for the logs only: the actor may see neither (a
+    // user moved out of another organization under the "single" policy, by a rule change).
+    throw forbidden(actor, `${change} a membership`, "membership_outside_rights", { organizationId, userId });
   }
 
   const memberships = session.memberships;

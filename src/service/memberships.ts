@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound, OrgKitError, userErased } from "../errors.js";
+import { forbidden, notFound, OrgKitError, uniqueConflict, userErased } from "../errors.js";
 import { assertAssignable } from "../domain/organization/commands.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { DomainChallengeRecord, Membership, MembershipSource, MemberRuleProof, MemberRuleRecord, User } from "../domain/membership/model.js";
@@ -200,9 +200,7 @@ const addMembership = defineUseCase<z.output<typeof addMembershipInputSchema>, M
     assertAssignable(organization);
     if (requireUser(facts, data).erasedAt !== undefined) throw userErased(data.userId);
     if (facts.membership) {
-      throw new OrgKitError("CONFLICT", `User ${data.userId} is already a member of organization ${organization.id}`, {
-        details: { reason: "unique", entity: "membership", userId: data.userId, organizationId: organization.id },
-      });
+      throw uniqueConflict(`User ${data.userId} is already a member of organization ${organization.id}`, { entity: "membership", userId: data.userId, organizationId: organization.id });
     }
     const at = scope.now.toISOString();
     const membership: Membership = { userId: data.userId, organizationId: organization.id, role: data.role, admin: data.admin, source: { type: "manual" }, createdAt: at, updatedAt: at };
@@ -327,8 +325,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
       const key = ids(userId, organizationId);
       return runtime.read(ref, async (scope) => {
         if (!(await mayViewMembership(scope, key.userId, key.organizationId))) {
-          throw new OrgKitError("FORBIDDEN", `${ref.type} ${ref.id} may not view the membership of ${key.userId} in ${key.organizationId}`, {
-            details: { actor: ref, action: "view memberships", userId: key.userId, organizationId: key.organizationId },
+          throw forbidden(ref, `view the membership of ${key.userId} in ${key.organizationId}`, "it may not read that organization nor manage its users", {
+            userId: key.userId,
+            organizationId: key.organizationId,
           });
         }
         const membership = await scope.session.memberships.get(key.userId, key.organizationId);

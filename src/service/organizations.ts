@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { notFound, OrgKitError, organizationMerged } from "../errors.js";
+import { notFound, OrgKitError, organizationMerged, uniqueConflict } from "../errors.js";
 import { assertCanSetParent } from "../domain/hierarchy/assert-can-set-parent.js";
 import {
   createOrganization,
@@ -204,11 +204,9 @@ export async function assertNameFree(scope: CommandScope, name: string, selfId: 
   if (clash && clash.id !== selfId) throw nameTaken(clash);
 }
 
-/** The `CONFLICT` of a name an active organization (`clash`) already holds. */
-export function nameTaken(clash: Pick<Organization, "id" | "name">): OrgKitError {
-  return new OrgKitError("CONFLICT", `An active organization is already named '${clash.name}'`, {
-    details: { reason: "unique", field: "name", existingId: clash.id },
-  });
+/** The `CONFLICT` of a name an active organization (`clash`) already holds; `existingId` is for the logs (the actor may not see that organization). */
+export function nameTaken(clash: Pick<Organization, "id" | "name">): OrgKitError<"CONFLICT"> {
+  return uniqueConflict(`An active organization is already named '${clash.name}'`, { entity: "organization", field: "name", existingId: clash.id });
 }
 
 /** Throws CONFLICT when another organization already has this external id. */
@@ -216,9 +214,8 @@ export async function assertExternalIdFree(scope: CommandScope, externalId: stri
   if (externalId === null) return;
   const clash = await scope.session.organizations.getByExternalId(externalId);
   if (clash && clash.id !== selfId) {
-    throw new OrgKitError("CONFLICT", `External id '${externalId}' already belongs to organization ${clash.id}`, {
-      details: { reason: "unique", field: "externalId", existingId: clash.id },
-    });
+    // The holder may be an organization the actor may not read: the message does not name it.
+    throw uniqueConflict(`External id '${externalId}' already belongs to another organization`, { entity: "organization", field: "externalId", existingId: clash.id });
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isOrgKitError, notFound, OrgKitError } from "../errors.js";
+import { isOrgKitError, notFound, OrgKitError, uniqueConflict } from "../errors.js";
 import { createFreeMailDomains } from "../domain/matching/free-mail.js";
 import { identityLookupKeys } from "../domain/matching/lookup-keys.js";
 import { compileMatcher } from "../domain/matching/matcher.js";
@@ -144,13 +144,13 @@ function toRule({ exclusive: _, ...rule }: MemberRuleRecord): MemberRule {
   return rule;
 }
 
-function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], cause?: unknown): OrgKitError {
+/** `RULE_CONFLICT`: the message does not name the organization that holds the value (`existingRule`, for the logs): the actor may not see it. */
+function ruleConflict(rule: MemberRule, existing: readonly MemberRuleRecord[], cause?: unknown): OrgKitError<"RULE_CONFLICT"> {
   const other = existing[0];
-  return new OrgKitError(
-    "RULE_CONFLICT",
-    `The ${rule.kind} value '${rule.value}' is already claimed by organization ${other?.organizationId ?? "(another organization)"}`,
-    { details: { kind: rule.kind, value: rule.value, existingRule: other ?? null }, cause },
-  );
+  return new OrgKitError("RULE_CONFLICT", `The ${rule.kind} value '${rule.value}' is already claimed by another organization's rule`, {
+    details: { kind: rule.kind, value: rule.value, existingRule: other ?? null },
+    cause,
+  });
 }
 
 /**
@@ -298,7 +298,7 @@ export function createRulesApi(runtime: Runtime, resolver: TxtResolver = nodeTxt
         if (existing.length > 0) throw ruleConflict(rule, existing);
       }
       if (await session.rules.get(rule.id)) {
-        throw new OrgKitError("CONFLICT", `A member rule with id '${rule.id}' already exists`, { details: { reason: "unique", field: "id", id: rule.id } });
+        throw uniqueConflict(`A member rule with id '${rule.id}' already exists`, { entity: "rule", field: "id", id: rule.id });
       }
       const result = addOrganizationMemberRule(organization, { id: rule.id, kind: rule.kind, value: rule.value, includeSubdomains: rule.includeSubdomains }, { now: scope.now, config: config.organization });
       await session.organizations.update(result.organization, organization.version);

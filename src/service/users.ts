@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isOrgKitError, notFound, OrgKitError, userErased, versionConflict } from "../errors.js";
+import { atInputPath, isOrgKitError, notFound, OrgKitError, userErased, versionConflict } from "../errors.js";
 import { normalizeEmail } from "../domain/matching/email.js";
 import { normalizePhone } from "../domain/matching/phone.js";
 import { normalizeUsername } from "../domain/matching/username.js";
@@ -220,8 +220,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
   const config = runtime.config;
 
   function withPath(error: unknown, path: string): unknown {
-    if (!isOrgKitError(error)) return error;
-    return new OrgKitError(error.code, `${error.message} (at ${path})`, { details: { ...error.details, path }, cause: error });
+    return isOrgKitError(error) ? atInputPath(error, path) : error;
   }
 
   type IdentityItem = string | { readonly value: string; readonly verified?: boolean | undefined };
@@ -299,7 +298,8 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       if (changes(field, fallback)) needs.push({ request: { check: "canAdministerPlatform" }, action: `set ${field} of users` });
     }
     if (changes("platformRole", null)) needs.push({ request: { check: "canGrantPlatformRoles" }, action: "grant or change platform roles" });
-    if (current?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `edit super admin ${current.id}` });
+    // The action names the user, not its role: the refusal must not tell who the super admins are.
+    if (current?.platformRole === "super_admin") needs.push({ request: { check: "canGrantPlatformRoles" }, action: `edit user ${current.id}` });
     // What member rules match is the user's say-so about which organizations it joins:
     // only the host (system actor) and platform admins may change it.
     const changed: string[] = (["emails", "phones"] as const).filter((field) => !sameSet(before[field], after[field]));

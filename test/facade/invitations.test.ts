@@ -39,7 +39,7 @@ async function world(target: StorageTarget, config: OrgKitConfigInput = {}, give
 }
 
 /** Expects `promise` to fail with `code` and to have written nothing (no row, no event, no feed entry). */
-async function refusedUnchanged(storage: Storage, promise: () => Promise<unknown>, code: OrgKitErrorCode) {
+async function refusedUnchanged<C extends OrgKitErrorCode>(storage: Storage, promise: () => Promise<unknown>, code: C) {
   const before = await dumpThroughPorts(storage);
   const revision = await storage.changes.latestRevision();
   const error = await rejects(promise(), code);
@@ -328,7 +328,7 @@ describe.each(targets)("invitations on $name", (target) => {
     const { token } = await kit.invitations.create(carl, { organizationId: "acme", email: "late@x.example" });
     await kit.memberships.setAdmin(admin, "carl", "acme", false);
     const error = await refusedUnchanged(storage, () => kit.invitations.accept(token, "late"), "FORBIDDEN");
-    expect(error.details["actor"]).toEqual(carl);
+    expect(error.details.actor).toEqual(carl);
     expect(error.message).not.toContain(token);
     // Given back, the same token works again (it was never spent).
     await kit.memberships.setAdmin(admin, "carl", "acme", true);
@@ -388,7 +388,8 @@ describe.each(targets)("invitations on $name", (target) => {
     ];
     for (const [input, path, code] of bad) {
       const error = await refusedUnchanged(storage, () => kit.invitations.create(admin, input as never), code);
-      const paths = code === "VALIDATION_FAILED" ? (error.details["issues"] as { path: string }[]).map((i) => i.path) : [error.details["path"]];
+      const details = error.details as { readonly issues?: readonly { path: string }[]; readonly path?: string };
+      const paths = code === "VALIDATION_FAILED" ? details.issues!.map((i) => i.path) : [details.path];
       expect(paths, JSON.stringify(input)).toContain(path);
     }
     await refusedUnchanged(storage, () => kit.invitations.create({ type: "user" } as never, { organizationId: "acme", email: "a@x.example" }), "VALIDATION_FAILED");

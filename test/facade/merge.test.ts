@@ -8,6 +8,7 @@
  * with and without them.
  */
 import { describe, expect, it } from "vitest";
+import type { OrgKitErrorCode } from "../../src/errors.js";
 import { createOrgKit, isOrgKitError, type OrgKitConfigInput, type Storage, type StorageSession } from "../../src/index.js";
 import { buildMembership, buildOrganization, buildResource, buildUser } from "../../src/testing/builders.js";
 import { admin, as, rejects, setup, system } from "./setup.js";
@@ -32,7 +33,7 @@ async function snapshotOf(storage: Storage): Promise<string> {
 }
 
 /** Expects `promise` to fail with `code` and to have written nothing. */
-async function refusedWritingNothing(storage: Storage, promise: () => Promise<unknown>, code: Parameters<typeof rejects>[1]) {
+async function refusedWritingNothing<C extends OrgKitErrorCode>(storage: Storage, promise: () => Promise<unknown>, code: C) {
   const before = await snapshotOf(storage);
   const error = await rejects(promise(), code);
   expect(await snapshotOf(storage), `a refused merge (${code}) wrote something`).toBe(before);
@@ -324,7 +325,7 @@ describe.each(targets)("merging organizations on $name", ({ storage: makeStorage
       ];
       for (const [call, path] of cases) {
         const error = await refusedWritingNothing(storage, call, "VALIDATION_FAILED");
-        expect((error.details.issues as { path: string }[]).map((i) => i.path)).toContain(path);
+        expect(error.details.issues.map((i) => i.path)).toContain(path);
       }
       await refusedWritingNothing(storage, () => kit.organizations.merge({ type: "robot" } as never, "acme-inc", "acme"), "VALIDATION_FAILED");
       await refusedWritingNothing(storage, () => kit.organizations.merge(as("jane"), "acme", "acme"), "FORBIDDEN");

@@ -7,7 +7,7 @@ describe("organizations through the facade", () => {
     const { kit, storage } = await setup();
     const before = await storage.events.lastSequence();
     const error = await rejects(kit.organizations.create(admin, { name: " ", address: { country: "Narnia" } }), "VALIDATION_FAILED");
-    expect((error.details.issues as { path: string }[]).map((i) => i.path)).toEqual(["name", "address.country"]);
+    expect(error.details.issues.map((i) => i.path)).toEqual(["name", "address.country"]);
     expect(await storage.events.lastSequence()).toBe(before);
     await rejects(kit.organizations.create({ type: "robot" } as never, { name: "X" }), "VALIDATION_FAILED");
   });

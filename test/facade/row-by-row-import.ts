@@ -1,10 +1,11 @@
 /**
  * The reference for the import's differential test: `kit.organizations.import` as it was
  * before it worked in sets (commit f6347b6, src/service/import.ts), one use case per row,
- * kept verbatim but for its import paths. Not used by the library.
+ * kept verbatim but for its import paths and its errors, which follow the typed details
+ * of src/errors.ts (a row's message is its public one). Not used by the library.
  */
 import { z } from "zod";
-import { OrgKitError, isOrgKitError, type OrgKitErrorCode, type ValidationIssue } from "../../src/errors.js";
+import { importFailure, OrgKitError, isOrgKitError, publicRenderingOf, type OrgKitErrorCode, type ValidationIssue } from "../../src/errors.js";
 import {
   createOrganization,
   renameOrganization,
@@ -76,8 +77,9 @@ interface PreparedRow {
 
 function rowError(index: number, error: unknown): ImportRowResult["error"] {
   if (!isOrgKitError(error)) throw error;
-  const issues = (error.details.issues as ValidationIssue[] | undefined) ?? [{ path: "", message: error.message, code: error.code }];
-  return { code: error.code, message: error.message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
+  const { message } = publicRenderingOf(error);
+  const issues: readonly ValidationIssue[] = error.details.issues ?? [{ path: "", message, code: error.code }];
+  return { code: error.code, message, issues: issues.map((i) => ({ ...i, path: ["rows", index, i.path].filter((p) => p !== "").join(".") })) };
 }
 
 /** Orders rows so that a parent in the batch comes before its children; rows on a loop come last (they will fail the cycle check). */
@@ -329,19 +331,19 @@ export function createRowByRowImport(runtime: Runtime) {
  * commit in fact went through; re-running the import (it is idempotent) settles it.
  */
 function stoppedByStorage(error: OrgKitError, row: PreparedRow, committed: readonly ImportRowResult[]): OrgKitError {
-  return new OrgKitError(error.code, `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`, {
-    details: { ...error.details, row: row.index, externalId: row.externalId, committed },
-    cause: error,
-  });
+  const message = `Import stopped at row ${row.index} (${row.externalId}) by a storage fault: ${error.message}`;
+  const stop = { row: row.index, externalId: row.externalId, committed };
+  if (isOrgKitError(error, "STORAGE_FAILURE")) return new OrgKitError(error.code, message, { details: { ...error.details, ...stop }, cause: error });
+  if (isOrgKitError(error, "STORAGE_TIMEOUT")) return new OrgKitError(error.code, message, { details: { ...error.details, ...stop }, cause: error });
+  return error;
 }
 
 /** All-or-nothing failure: the first failing row's code (VALIDATION_FAILED, FORBIDDEN, HIERARCHY_CYCLE…), with every row in `details.result`. */
 function failBatch(summary: ImportResult): never {
   const issues = summary.rows.flatMap((r) => r.error?.issues ?? []);
   const first = summary.rows.find((r) => r.error !== null)!;
-  throw new OrgKitError(
-    first.error!.code as OrgKitErrorCode,
-    `Import failed: ${summary.failed} of ${summary.rows.length} rows failed (first: row ${first.row}, ${first.error!.message}); nothing was written`,
-    { details: { issues, result: summary } },
-  );
+  // Typed details: the first row's error stands for the batch (as in src/service/import.ts).
+  const standIn = new OrgKitError("VALIDATION_FAILED", first.error!.message, { details: { issues: first.error!.issues } });
+  const failure = importFailure(standIn, `Import failed: ${summary.failed} of ${summary.rows.length} rows failed (first: row ${first.row}, ${first.error!.message}); nothing was written`, issues, summary);
+  throw Object.assign(failure, { code: first.error!.code as OrgKitErrorCode });
 }

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type Storage, type TxtResolver } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type OrgKitErrorOf, type Storage, type TxtResolver } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
@@ -16,13 +16,13 @@ export async function setup(config: OrgKitConfigInput = {}, storage: Storage = m
 }
 
 /** Awaits `promise`, expecting an OrgKitError with `code`; returns it. */
-export async function rejects(promise: Promise<unknown>, code: OrgKitErrorCode) {
+export async function rejects<C extends OrgKitErrorCode>(promise: Promise<unknown>, code: C): Promise<OrgKitErrorOf<C>> {
   try {
     await promise;
   } catch (error) {
     if (!isOrgKitError(error)) throw error;
     expect(error.code, error.message).toBe(code);
-    return error;
+    return error as OrgKitErrorOf<C>;
   }
   throw new Error(`expected ${code}, but it resolved`);
 }

@@ -11,7 +11,7 @@
  * └── Acme Service Partners (Child)
  */
 import { expect } from "vitest";
-import { isOrgKitError, type OrgKitError } from "../../src/errors.js";
+import { isOrgKitError, type OrgKitError, type OrgKitErrorCode, type OrgKitErrorOf } from "../../src/errors.js";
 import { createHierarchyIndex, type HierarchyEntry, type HierarchyIndex, type HierarchyIndexOptions } from "../../src/domain/hierarchy/index.js";
 
 export const ACME_NAMES: ReadonlyMap<string, string> = new Map([
@@ -61,13 +61,13 @@ export function acmeLabel(index: HierarchyIndex): (id: string) => string {
 }
 
 /** Runs `fn`, expects an OrgKitError with `code`, returns it. */
-export function failure(fn: () => unknown, code: string): OrgKitError {
+export function failure<C extends OrgKitErrorCode>(fn: () => unknown, code: C): OrgKitErrorOf<C> {
   try {
     fn();
   } catch (error) {
     expect(isOrgKitError(error)).toBe(true);
     expect((error as OrgKitError).code).toBe(code);
-    return error as OrgKitError;
+    return error as OrgKitErrorOf<C>;
   }
   throw new Error(`expected ${code}, nothing was thrown`);
 }

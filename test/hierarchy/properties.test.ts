@@ -253,7 +253,7 @@ describe("hierarchy index properties", () => {
           index.setParent(child, parent);
         } catch (error) {
           expect(isOrgKitError(error, "HIERARCHY_CYCLE")).toBe(true);
-          const path = (error as OrgKitError).details.path as string[];
+          const path = (error as OrgKitError<"HIERARCHY_CYCLE">).details.path;
           expect(path[0]).toBe(child);
           expect(path[path.length - 1]).toBe(child);
           expect(path[path.length - 2]).toBe(parent);

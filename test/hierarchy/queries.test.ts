@@ -146,7 +146,7 @@ describe("building the index", () => {
     // acme's parent is boston: acme → east → boston → acme.
     const looped = ACME_ENTRIES.map((e) => (e.id === "acme" ? { id: "acme", parentId: "boston" } : e));
     const error = failure(() => createHierarchyIndex(looped), "HIERARCHY_CYCLE");
-    const path = error.details.path as string[];
+    const path = error.details.path;
     expect(path[0]).toBe(path[path.length - 1]);
     expect(new Set(path)).toEqual(new Set(["acme", "east", "boston"]));
     for (let i = 0; i + 1 < path.length; i++) expect(looped.find((e) => e.id === path[i + 1])!.parentId).toBe(path[i]);

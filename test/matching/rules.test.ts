@@ -45,7 +45,7 @@ describe("createMemberRule", () => {
 
   it("validates the shape with paths (VALIDATION_FAILED)", () => {
     const error = expectOrgKitError(() => createMemberRule({ id: " ", organizationId: "o", kind: "fax", value: 1 } as never), "VALIDATION_FAILED");
-    const paths = (error.details.issues as { path: string }[]).map((i) => i.path).sort();
+    const paths = error.details.issues.map((i) => i.path).sort();
     expect(paths).toEqual(["id", "kind", "value"]);
     expectOrgKitError(() => createMemberRule({ ...rule("email", "a@b.com"), extra: true } as never), "VALIDATION_FAILED");
   });

@@ -44,7 +44,7 @@ function failure(fn: () => unknown, code: string): OrgKitError {
 }
 
 function issuePaths(error: OrgKitError): string[] {
-  return (error.details.issues as { path: string }[]).map((issue) => issue.path);
+  return (error.details.issues ?? []).map((issue) => issue.path);
 }
 
 describe("createOrganization", () => {
@@ -308,14 +308,16 @@ describe("commands", () => {
 });
 
 describe("OrgKitError", () => {
-  it("carries code, details and cause, and serializes", () => {
+  it("carries code, details and cause, and serializes to its public rendering", () => {
     const cause = new Error("driver");
-    const error = new OrgKitError("STORAGE_FAILURE", "boom", { cause, details: { op: "x" } });
+    const error = new OrgKitError("STORAGE_FAILURE", "boom", { cause, details: { operation: "x", commitUnknown: false } });
     expect(error).toBeInstanceOf(Error);
     expect(error.cause).toBe(cause);
+    expect(error.details).toEqual({ operation: "x", commitUnknown: false });
     expect(isOrgKitError(error, "STORAGE_FAILURE")).toBe(true);
     expect(isOrgKitError(error, "CONFLICT")).toBe(false);
     expect(isOrgKitError(new Error("x"))).toBe(false);
-    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: "OrgKitError", code: "STORAGE_FAILURE", message: "boom", details: { op: "x" } });
+    // The JSON form is what a client may see: no driver message, no operation.
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: "OrgKitError", code: "STORAGE_FAILURE", message: "The storage backend failed", details: { commitUnknown: false } });
   });
 });

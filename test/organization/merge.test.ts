@@ -13,7 +13,8 @@ import {
   reactivateOrganization,
   resolveOrganizationConfig,
   validateOrganization,
-  type OrgKitError,
+  type OrgKitErrorCode,
+  type OrgKitErrorOf,
   type Organization,
 } from "../../src/index.js";
 
@@ -24,13 +25,13 @@ const config = resolveOrganizationConfig({ customFields: [{ key: "tier", type: "
 const make = (id: string, fields: Record<string, unknown> = {}): Organization =>
   createOrganization({ name: id, ...fields } as never, { id, now, config }).organization;
 
-function failure(fn: () => unknown, code: string): OrgKitError {
+function failure<C extends OrgKitErrorCode>(fn: () => unknown, code: C): OrgKitErrorOf<C> {
   try {
     fn();
   } catch (error) {
     if (!isOrgKitError(error)) throw error;
     expect(error.code, error.message).toBe(code);
-    return error;
+    return error as OrgKitErrorOf<C>;
   }
   throw new Error(`expected ${code}`);
 }

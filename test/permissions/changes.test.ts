@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, type PolicyChange } from "../../src/permissions/index.js";
+import { compilePolicy, isOrgKitError, type InvalidSnapshotDetails, type PolicyChange } from "../../src/permissions/index.js";
 import { acmeSnapshot, helpdeskSnapshot } from "./fixtures.js";
 
-function changeError(run: () => unknown): Record<string, unknown> {
+function changeError(run: () => unknown): InvalidSnapshotDetails {
   try {
     run();
   } catch (error) {

@@ -543,7 +543,7 @@ describe("issue 10 examples: compile and change errors are INVALID_SNAPSHOT, not
   ])("compilePolicy(%s) throws INVALID_SNAPSHOT at %s", (_, path, make) => {
     const error = snapshotError(make());
     expect(isOrgKitError(error, "INVALID_SNAPSHOT")).toBe(true);
-    expect((error as entry.OrgKitError).details.path).toBe(path);
+    expect((error as entry.OrgKitError<"INVALID_SNAPSHOT">).details.path).toBe(path);
     expect(thrown(() => parsePolicySnapshot(make()))).toMatchObject({ code: "INVALID_SNAPSHOT", details: { path } });
   });
 
@@ -557,7 +557,7 @@ describe("issue 10 examples: compile and change errors are INVALID_SNAPSHOT, not
   ])("withChanges with %s throws INVALID_SNAPSHOT at %s, and applies nothing", (_, path, make, options) => {
     const error = thrown(() => acme.withChanges(hostile(make()), hostile(options)));
     expect(isOrgKitError(error, "INVALID_SNAPSHOT")).toBe(true);
-    expect((error as entry.OrgKitError).details.path).toBe(path);
+    expect((error as entry.OrgKitError<"INVALID_SNAPSHOT">).details.path).toBe(path);
     expect(acme.canOnOrganization("east-member", "read", "east")).toBe(true);
   });
 

@@ -4,11 +4,11 @@ import { createOrganization } from "../../src/domain/organization/index.js";
 import { acmeSnapshot, helpdeskSnapshot } from "./fixtures.js";
 
 /** The `INVALID_SNAPSHOT` error `compilePolicy` throws for `snapshot` (fails the test if none). */
-function snapshotError(snapshot: unknown): OrgKitError {
+function snapshotError(snapshot: unknown): OrgKitError<"INVALID_SNAPSHOT"> {
   try {
     compilePolicy(snapshot as PolicySnapshot);
   } catch (error) {
-    if (isOrgKitError(error)) return error;
+    if (isOrgKitError(error, "INVALID_SNAPSHOT")) return error;
     throw error;
   }
   throw new Error("expected INVALID_SNAPSHOT, got a policy");

@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrate, postgresMigrations, postgresStorage, type PostgresClient, type PostgresStorage } from "../../src/adapters/postgres/index.js";
-import { isOrgKitError } from "../../src/errors.js";
+import { isOrgKitError, type SerializationConflictDetails, type UniqueConflictDetails } from "../../src/errors.js";
 import type { Membership, User } from "../../src/domain/membership/model.js";
 import type { Organization } from "../../src/domain/organization/schema.js";
 import { buildOrganization, buildUser } from "../../src/testing/builders.js";
@@ -218,11 +218,11 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       await storage.organizations.insert(org("e1", { externalId: "CUST-1", name: "Unique Name" }));
       const byId = await expectOrgKitError(storage.organizations.insert(org("e1", { name: "Other" })), "CONFLICT", "unique");
       expect((byId.cause as { code: string }).code).toBe("23505");
-      expect(byId.details["constraint"]).toBe("organizations_pkey");
+      expect((byId.details as UniqueConflictDetails).constraint).toBe("organizations_pkey");
       const byExternal = await expectOrgKitError(storage.organizations.insert(org("e2", { externalId: "CUST-1" })), "CONFLICT", "unique");
-      expect(byExternal.details["constraint"]).toBe("organizations_external_id_key");
+      expect((byExternal.details as UniqueConflictDetails).constraint).toBe("organizations_external_id_key");
       const byName = await expectOrgKitError(storage.organizations.insert(org("e3", { name: "UNIQUE name" })), "CONFLICT", "unique");
-      expect(byName.details["constraint"]).toBe("organizations_name_key_key");
+      expect((byName.details as UniqueConflictDetails).constraint).toBe("organizations_name_key_key");
     });
 
     it("compares names with JavaScript's case mapping, whatever the database locale", async () => {
@@ -297,7 +297,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "CONFLICT",
         "unique"
       );
-      expect(failure.details["constraint"]).toBe("organizations_pkey");
+      expect((failure.details as UniqueConflictDetails).constraint).toBe("organizations_pkey");
       expect(await storage.organizations.get("t3")).toBeNull();
     });
 
@@ -349,7 +349,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "serialization"
       );
       expect((error.cause as { code: string }).code).toBe("40001");
-      expect(error.details["attempts"]).toBe(3);
+      expect((error.details as SerializationConflictDetails).attempts).toBe(3);
     });
 
     it("does not retry other failures", async () => {

@@ -4,7 +4,7 @@
  * transactions read before any of them writes, so the race really happens; retried
  * attempts pass the barrier at once. The lead will switch these to the facade later.
  */
-import { OrgKitError, isOrgKitError } from "../../src/errors.js";
+import { OrgKitError, isOrgKitError, notFound } from "../../src/errors.js";
 import type { Membership, MemberRuleRecord } from "../../src/domain/membership/model.js";
 import type { Storage } from "../../src/storage/ports.js";
 
@@ -39,7 +39,7 @@ export async function outcome(fn: () => Promise<unknown>): Promise<Outcome> {
     return { ok: true };
   } catch (error) {
     if (!isOrgKitError(error)) throw error;
-    return { ok: false, code: error.code, reason: error.details["reason"] };
+    return { ok: false, code: error.code, reason: (error.details as { readonly reason?: unknown }).reason };
   }
 }
 
@@ -52,7 +52,7 @@ export function moveOrganization(storage: Storage, childId: string, parentId: st
   return storage.transaction(async (tx) => {
     const chain = [parentId, ...(await tx.organizations.ancestors(parentId)).map((o) => o.id)];
     const child = await tx.organizations.get(childId);
-    if (child === null) throw new OrgKitError("NOT_FOUND", `No organization ${childId}`);
+    if (child === null) throw notFound("organization", childId);
     await barrier?.arrive();
     if (chain.includes(childId)) {
       throw new OrgKitError("HIERARCHY_CYCLE", `Moving ${childId} under ${parentId} would make a cycle`, { details: { path: [childId, ...chain] } });
@@ -65,7 +65,7 @@ export function moveOrganization(storage: Storage, childId: string, parentId: st
 export function renameOrganization(storage: Storage, id: string, name: string, barrier?: Barrier): Promise<number> {
   return storage.transaction(async (tx) => {
     const organization = await tx.organizations.get(id);
-    if (organization === null) throw new OrgKitError("NOT_FOUND", `No organization ${id}`);
+    if (organization === null) throw notFound("organization", id);
     await barrier?.arrive();
     await tx.organizations.update({ ...organization, name, version: organization.version + 1 }, organization.version);
     return organization.version;
@@ -97,7 +97,7 @@ export function claimRule(storage: Storage, rule: MemberRuleRecord, barrier?: Ba
     await barrier?.arrive();
     const taken = existing.find((r) => r.exclusive && r.organizationId !== rule.organizationId);
     if (taken !== undefined) {
-      throw new OrgKitError("RULE_CONFLICT", `${rule.kind} ${rule.value} is claimed by ${taken.organizationId}`, { details: { ruleId: taken.id } });
+      throw new OrgKitError("RULE_CONFLICT", `${rule.kind} ${rule.value} is claimed by ${taken.organizationId}`, { details: { kind: rule.kind, value: rule.value, existingRule: taken } });
     }
     await tx.rules.insert({ ...rule, exclusive: true });
   });

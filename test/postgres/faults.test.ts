@@ -9,12 +9,16 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrate, postgresStorage, type PostgresStorageSession } from "../../src/adapters/postgres/index.js";
 import { toOrgKitError } from "../../src/adapters/postgres/errors.js";
+import type { OrgKitError } from "../../src/errors.js";
 import { buildOrganization } from "../../src/testing/builders.js";
 import { expectOrgKitError } from "../../src/testing/conformance/assertions.js";
 import { useTestApi } from "../../src/testing/conformance/test-api.js";
 import { fakePool, FakeConnection, nextTurn } from "./fake-pool.js";
 import { driverError, hookedPglite } from "./fault-injection.js";
 import { randomSchema } from "./targets.js";
+
+/** An error's details as a plain record: the mapped errors span several codes. */
+const detailsOf = (error: OrgKitError): Readonly<Record<string, unknown>> => ({ ...error.details });
 
 // expectOrgKitError asserts with the runner it is given.
 useTestApi({ describe, it, beforeEach, expect });
@@ -52,20 +56,20 @@ describe("error mapping", () => {
 
   it.each(cases)("maps %s", (_, error, code, reason) => {
     const mapped = toOrgKitError(error, "organizations.get");
-    expect([mapped.code, mapped.details["reason"]]).toEqual([code, reason]);
+    expect([mapped.code, detailsOf(mapped)["reason"]]).toEqual([code, reason]);
     expect(mapped.cause).toBe(error);
-    expect(mapped.details["operation"]).toBe("organizations.get");
+    expect(detailsOf(mapped)["operation"]).toBe("organizations.get");
   });
 
   it("says whether a commit's outcome is unknown: only when the connection failed while the statement was in flight", () => {
     const lost = new Error("Connection terminated unexpectedly");
-    expect(toOrgKitError(lost, "transaction (commit)", { inDoubt: true }).details["commitUnknown"]).toBe(true);
-    expect(toOrgKitError(new Error("Query read timeout"), "transaction (commit)", { inDoubt: true }).details["commitUnknown"]).toBe(true);
-    expect(toOrgKitError(lost, "organizations.get").details["commitUnknown"]).toBe(false);
+    expect(detailsOf(toOrgKitError(lost, "transaction (commit)", { inDoubt: true }))["commitUnknown"]).toBe(true);
+    expect(detailsOf(toOrgKitError(new Error("Query read timeout"), "transaction (commit)", { inDoubt: true }))["commitUnknown"]).toBe(true);
+    expect(detailsOf(toOrgKitError(lost, "organizations.get"))["commitUnknown"]).toBe(false);
     // The server answered (it rolled back), or the statement never left: the outcome is known.
-    expect(toOrgKitError(driverError("57014", "canceling statement due to statement timeout"), "transaction (commit)", { inDoubt: true }).details["commitUnknown"]).toBe(false);
-    expect(toOrgKitError(socketError("ECONNREFUSED"), "organizations.insert", { inDoubt: true }).details["commitUnknown"]).toBe(false);
-    expect(toOrgKitError(new Error("timeout exceeded when trying to connect"), "organizations.insert", { inDoubt: true }).details["commitUnknown"]).toBe(false);
+    expect(detailsOf(toOrgKitError(driverError("57014", "canceling statement due to statement timeout"), "transaction (commit)", { inDoubt: true }))["commitUnknown"]).toBe(false);
+    expect(detailsOf(toOrgKitError(socketError("ECONNREFUSED"), "organizations.insert", { inDoubt: true }))["commitUnknown"]).toBe(false);
+    expect(detailsOf(toOrgKitError(new Error("timeout exceeded when trying to connect"), "organizations.insert", { inDoubt: true }))["commitUnknown"]).toBe(false);
   });
 });
 

@@ -4,11 +4,6 @@ import { invalidArgument } from "../../storage/arguments.js";
 
 export { checkLimit, checkString, invalidArgument, MAX_LIMIT, readIncludeDiscontinued, readKeyset, readOptions, readReassignment, readSourceRules } from "../../storage/arguments.js";
 
-/** A `CONFLICT` error with `details.reason`. */
-export function conflict(reason: "unique" | "version", message: string, details: Record<string, unknown>): OrgKitError {
-  return new OrgKitError("CONFLICT", message, { details: { reason, ...details } });
-}
-
 /** `CONFLICT` (reason `version`) unless the stored version is the expected one. */
 export function checkVersion(entity: string, id: string, stored: number, expectedVersion: number): void {
   if (stored !== expectedVersion) {
@@ -17,7 +12,7 @@ export function checkVersion(entity: string, id: string, stored: number, expecte
 }
 
 /** `NOT_FOUND` for an update of something that is not stored. */
-export function notFound(entity: string, id: string): OrgKitError {
+export function notFound(entity: string, id: string): OrgKitError<"NOT_FOUND"> {
   return new OrgKitError("NOT_FOUND", `No ${entity} with id '${id}'`, { details: { entity, id } });
 }
 

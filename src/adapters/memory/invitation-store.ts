@@ -1,6 +1,7 @@
+import { uniqueConflict } from "../../errors.js";
 import { acceptedByOf, INVITATION_STATUSES, type InvitationKind, type InvitationRecord } from "../../domain/invitation/model.js";
 import type { InvitationListOptions, InvitationRepository, KeysetOptions } from "../../storage/ports.js";
-import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, pairKey, readKeyset } from "./arguments.js";
+import { checkRecord, checkString, checkVersion, invalidArgument, notFound, pairKey, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import { MultiIndex } from "./multi-index.js";
@@ -71,7 +72,7 @@ export class InvitationStore extends IndexedTable<InvitationRecord> implements S
 
   insert(invitation: InvitationRecord): void {
     const stored = freezeCopy(checkRecord(invitation, "invitation", KEYS));
-    if (this.rows.has(stored.id)) throw conflict("unique", `The invitation ${stored.id} already exists`, { entity: "invitation", field: "id", id: stored.id });
+    if (this.rows.has(stored.id)) throw uniqueConflict(`The invitation ${stored.id} already exists`, { entity: "invitation", field: "id", id: stored.id });
     this.checkUnique(stored);
     this.write(stored.id, stored);
   }
@@ -90,12 +91,12 @@ export class InvitationStore extends IndexedTable<InvitationRecord> implements S
   private checkUnique(invitation: InvitationRecord): void {
     const holder = this.byTokenHash.get(invitation.tokenHash);
     if (holder !== undefined && holder !== invitation.id) {
-      throw conflict("unique", "Another invitation has the same token hash", { entity: "invitation", field: "tokenHash", id: invitation.id });
+      throw uniqueConflict("Another invitation has the same token hash", { entity: "invitation", field: "tokenHash", id: invitation.id });
     }
     if (invitation.status !== "pending") return;
     const pending = this.pending.get(pendingKey(invitation));
     if (pending !== undefined && pending !== invitation.id) {
-      throw conflict("unique", `Organization ${invitation.organizationId} already has a pending invitation to this ${invitation.kind}`, {
+      throw uniqueConflict(`Organization ${invitation.organizationId} already has a pending invitation to this ${invitation.kind}`, {
         entity: "invitation",
         field: "address",
         id: invitation.id,

@@ -1,8 +1,9 @@
 import type { Organization } from "../../domain/organization/schema.js";
+import { uniqueConflict } from "../../errors.js";
 import { walkAncestors, walkSubtree } from "../../permissions/tree.js";
 import type { KeysetOptions, OrganizationRepository, OrganizationSearchQuery, SearchPage } from "../../storage/ports.js";
 import { versionConflict } from "../../errors.js";
-import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readIncludeDiscontinued, readKeyset } from "./arguments.js";
+import { checkRecord, checkString, checkVersion, invalidArgument, notFound, readIncludeDiscontinued, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import type { Journal } from "./journal.js";
@@ -64,7 +65,7 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
     if (organization.externalId !== null) {
       const owner = this.byExternalId.get(organization.externalId);
       if (owner !== undefined && owner !== organization.id) {
-        throw conflict("unique", `External id '${organization.externalId}' already belongs to organization ${owner}`, {
+        throw uniqueConflict(`External id '${organization.externalId}' already belongs to another organization`, {
           entity: "organization",
           field: "externalId",
           id: organization.id,
@@ -79,7 +80,7 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
         return clash === undefined;
       });
       if (clash !== undefined) {
-        throw conflict("unique", `An active organization (${clash}) is already named '${organization.name}'`, {
+        throw uniqueConflict(`Another active organization is already named '${organization.name}'`, {
           entity: "organization",
           field: "name",
           id: organization.id,
@@ -117,7 +118,7 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
   insert(organization: Organization): void {
     const stored = freezeCopy(checkRecord(organization, "organization"));
     if (this.rows.has(stored.id)) {
-      throw conflict("unique", `Organization ${stored.id} already exists`, { entity: "organization", field: "id", id: stored.id });
+      throw uniqueConflict(`Organization ${stored.id} already exists`, { entity: "organization", field: "id", id: stored.id });
     }
     const row = organizationRow(stored);
     this.checkUnique(stored, row.lowerName);

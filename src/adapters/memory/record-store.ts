@@ -1,5 +1,6 @@
 import type { StaffProfileRecord, StaffProfileRepository, UsergroupRecord, UsergroupRepository } from "../../storage/ports.js";
-import { checkRecord, checkString, checkVersion, conflict, notFound } from "./arguments.js";
+import { uniqueConflict } from "../../errors.js";
+import { checkRecord, checkString, checkVersion, notFound } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import type { Journal } from "./journal.js";
@@ -38,7 +39,7 @@ export class RecordStore<T extends VersionedRecord> extends IndexedTable<T> {
 
   insert(record: T): void {
     const stored = freezeCopy(checkRecord(record, this.entity));
-    if (this.rows.has(stored.id)) throw conflict("unique", `The ${this.entity} ${stored.id} already exists`, { entity: this.entity, field: "id", id: stored.id });
+    if (this.rows.has(stored.id)) throw uniqueConflict(`The ${this.entity} ${stored.id} already exists`, { entity: this.entity, field: "id", id: stored.id });
     this.write(stored.id, stored);
   }
 

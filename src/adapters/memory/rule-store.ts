@@ -1,7 +1,8 @@
 import type { DomainChallengeRecord, MemberRuleProof, MemberRuleRecord } from "../../domain/membership/model.js";
 import type { KeysetOptions, MemberRuleRepository, RuleLookupKey } from "../../storage/ports.js";
 import type { Journal } from "./journal.js";
-import { checkRecord, checkString, conflict, invalidArgument, pairKey, readKeyset } from "./arguments.js";
+import { uniqueConflict } from "../../errors.js";
+import { checkRecord, checkString, invalidArgument, pairKey, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import { MultiIndex } from "./multi-index.js";
@@ -86,12 +87,12 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
 
   insert(rule: MemberRuleRecord): void {
     const stored = freezeCopy(checkRecord(rule, "rule", ["id", "organizationId", "kind", "value"]));
-    if (this.rows.has(stored.id)) throw conflict("unique", `Member rule ${stored.id} already exists`, { entity: "rule", field: "id", id: stored.id });
+    if (this.rows.has(stored.id)) throw uniqueConflict(`Member rule ${stored.id} already exists`, { entity: "rule", field: "id", id: stored.id });
     if (stored.exclusive) {
       const owner = this.exclusiveOwner.get(pairKey(stored.kind, stored.value));
       if (owner !== undefined) {
         const existing = this.rows.get(owner)!;
-        throw conflict("unique", `The ${stored.kind} '${stored.value}' is already claimed exclusively by rule ${owner} of organization ${existing.organizationId}`, {
+        throw uniqueConflict(`The ${stored.kind} '${stored.value}' is already claimed exclusively by another rule`, {
           entity: "rule",
           field: "value",
           id: stored.id,
@@ -147,7 +148,7 @@ export class RuleStore extends IndexedTable<MemberRuleRecord> implements SyncRep
     if (proof !== null) {
       const other = this.nestedProofOfAnother(rule);
       if (other !== null) {
-        throw conflict("unique", `Organization ${other.organizationId} has proven the domain '${other.value}', which nests with '${rule.value}'`, {
+        throw uniqueConflict(`Organization ${other.organizationId} has proven the domain '${other.value}', which nests with '${rule.value}'`, {
           entity: "rule",
           field: "proof",
           id,

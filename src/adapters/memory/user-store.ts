@@ -1,6 +1,7 @@
 import type { MemberRuleRecord, User } from "../../domain/membership/model.js";
 import type { KeysetOptions, UserRepository } from "../../storage/ports.js";
-import { checkRecord, checkString, checkVersion, conflict, invalidArgument, notFound, readKeyset } from "./arguments.js";
+import { uniqueConflict } from "../../errors.js";
+import { checkRecord, checkString, checkVersion, invalidArgument, notFound, readKeyset } from "./arguments.js";
 import { freezeCopy } from "./detach.js";
 import { IndexedTable } from "./indexed-table.js";
 import { MultiIndex } from "./multi-index.js";
@@ -74,7 +75,7 @@ export class UserStore extends IndexedTable<User> implements SyncRepository<User
 
   insert(user: User): void {
     const stored = freezeCopy(checkRecord(user, "user"));
-    if (this.rows.has(stored.id)) throw conflict("unique", `User ${stored.id} already exists`, { entity: "user", field: "id", id: stored.id });
+    if (this.rows.has(stored.id)) throw uniqueConflict(`User ${stored.id} already exists`, { entity: "user", field: "id", id: stored.id });
     this.write(stored.id, stored);
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { match } from "ts-pattern";
-import { OrgKitError, isOrgKitError } from "../../errors.js";
+import { OrgKitError, isOrgKitError, uniqueConflict, type StorageTimeoutReason } from "../../errors.js";
 
 /** SQLSTATE of a unique violation. */
 export const UNIQUE_VIOLATION = "23505";
@@ -101,7 +101,7 @@ function messageOf(error: unknown): string {
 /** Classifies a driver error; for an `OrgKitError` made by {@link toOrgKitError}, reads it back from `details.reason`. */
 export function failureReasonOf(error: unknown): FailureReason {
   if (isOrgKitError(error)) {
-    const reason = error.details["reason"];
+    const reason = (error.details as { readonly reason?: unknown }).reason;
     return FAILURE_REASONS.find((known) => known === reason) ?? "other";
   }
   const state = sqlStateOf(error);
@@ -139,7 +139,7 @@ export function breaksConnection(error: unknown): boolean {
 
 /** True for failures that must end a transaction whatever its callback made of them: lost connections and timeouts. */
 export function isInfrastructureFailure(error: unknown): boolean {
-  return isOrgKitError(error, "STORAGE_TIMEOUT") || (isOrgKitError(error, "STORAGE_FAILURE") && error.details["reason"] === "connection_lost");
+  return isOrgKitError(error, "STORAGE_TIMEOUT") || (isOrgKitError(error, "STORAGE_FAILURE") && error.details.reason === "connection_lost");
 }
 
 /** How a statement was running when it failed. */
@@ -175,22 +175,24 @@ export function toOrgKitError(error: unknown, operation: string, context: Failur
   const state = sqlStateOf(error) ?? null;
   const reason = failureReasonOf(error);
   const message = messageOf(error);
-  const storageDetails = () => ({ reason, operation, sqlState: state, commitUnknown: commitUnknown(error, reason, context) });
+  const storageDetails = <R extends StorageTimeoutReason | "connection_lost">(reason: R) => ({ reason, operation, sqlState: state, commitUnknown: commitUnknown(error, reason, context) });
   return match(reason)
     .with("unique", () => {
       const constraint = fieldOf(error, "constraint");
       const table = fieldOf(error, "table");
-      return new OrgKitError("CONFLICT", `${operation}: a unique value is already taken${constraint ? ` (${constraint})` : ""}`, {
-        details: { reason, operation, constraint: constraint ?? null, table: table ?? null, detail: fieldOf(error, "detail") ?? null },
-        cause: error,
-      });
+      // The message names the constraint for the logs; the public rendering names neither it nor the table.
+      return uniqueConflict(
+        `${operation}: a unique value is already taken${constraint ? ` (${constraint})` : ""}`,
+        { operation, constraint: constraint ?? null, table: table ?? null, detail: fieldOf(error, "detail") ?? null },
+        error,
+      );
     })
     .with("serialization", () => serializationConflict(error, operation, 1))
-    .with("statement_timeout", "canceled", "lock_timeout", "idle_in_transaction_timeout", "connect_timeout", "query_timeout", () =>
-      new OrgKitError("STORAGE_TIMEOUT", `${operation} ${reason === "canceled" ? "was canceled" : "timed out"}: ${message}`, { details: storageDetails(), cause: error })
+    .with("statement_timeout", "canceled", "lock_timeout", "idle_in_transaction_timeout", "connect_timeout", "query_timeout", (timeout) =>
+      new OrgKitError("STORAGE_TIMEOUT", `${operation} ${timeout === "canceled" ? "was canceled" : "timed out"}: ${message}`, { details: storageDetails(timeout), cause: error })
     )
-    .with("connection_lost", () =>
-      new OrgKitError("STORAGE_FAILURE", `${operation} failed: the database connection was lost (${message})`, { details: storageDetails(), cause: error })
+    .with("connection_lost", (lost) =>
+      new OrgKitError("STORAGE_FAILURE", `${operation} failed: the database connection was lost (${message})`, { details: storageDetails(lost), cause: error })
     )
     .with("other", () =>
       new OrgKitError("STORAGE_FAILURE", `${operation} failed: ${message}`, { details: { operation, sqlState: state, commitUnknown: false }, cause: error })
@@ -212,7 +214,7 @@ function commitUnknown(error: unknown, reason: FailureReason, context: FailureCo
 }
 
 /** `CONFLICT` (reason `serialization`) for a transaction that kept failing to serialize. */
-export function serializationConflict(error: unknown, operation: string, attempts: number): OrgKitError {
+export function serializationConflict(error: unknown, operation: string, attempts: number): OrgKitError<"CONFLICT"> {
   const cause = isOrgKitError(error) && error.cause !== undefined ? error.cause : error;
   return new OrgKitError("CONFLICT", `${operation}: concurrent transactions conflicted (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`, {
     details: { reason: "serialization", operation, sqlState: sqlStateOf(cause) ?? null, attempts },

@@ -120,7 +120,7 @@ export function assertAssignable(organization: Organization): void {
     throw new OrgKitError(
       "ORGANIZATION_DISCONTINUED",
       `Organization ${shownId} (${shownName}) is discontinued${merged === undefined ? "" : ` (merged into ${merged})`} and accepts no new assignments`,
-      { details: merged === undefined ? { id } : { id, mergedInto: merged } },
+      { details: merged === undefined ? { id: shownId } : { id: shownId, mergedInto: merged } },
     );
   }
 }
@@ -307,7 +307,7 @@ export function addOrganizationMemberRule(organization: Organization, rule: Orga
   const clash = current.memberRules.find((r) => r.id === value.id || (r.kind === value.kind && r.value === value.value));
   if (clash) {
     throw new OrgKitError("RULE_CONFLICT", `Organization ${current.id} already has a ${clash.kind} rule '${clash.value}' (${clash.id})`, {
-      details: { organizationId: current.id, existingRule: clash },
+      details: { organizationId: current.id, kind: clash.kind, value: clash.value, existingRule: { ...clash, organizationId: current.id } },
     });
   }
   return change(current, ctx, "organization.member_rule_added", (draft) => {

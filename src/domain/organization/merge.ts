@@ -186,7 +186,7 @@ export function mergeOrganizations(duplicate: Organization, survivor: Organizati
       throw new OrgKitError(
         "RULE_CONFLICT",
         `Cannot merge ${dup.id} into ${into.id}: both claim the ${rule.kind} '${rule.value}', one with subdomains and one without; remove one of the two rules first`,
-        { details: { kind: rule.kind, value: rule.value, duplicateRule: rule, survivorRule: same } },
+        { details: { kind: rule.kind, value: rule.value, duplicateRule: { ...rule, organizationId: dup.id }, survivorRule: { ...same, organizationId: into.id } } },
       );
     }
   }

@@ -1,8 +1,8 @@
 import { expect } from "./test-api.js";
-import { isOrgKitError, type OrgKitError, type OrgKitErrorCode } from "../../errors.js";
+import { isOrgKitError, type OrgKitErrorCode, type OrgKitErrorOf } from "../../errors.js";
 
 /** Awaits `promise`, expects it to reject with an `OrgKitError` of `code` (and `details.reason`), and returns the error. */
-export async function expectOrgKitError(promise: Promise<unknown>, code: OrgKitErrorCode, reason?: string): Promise<OrgKitError> {
+export async function expectOrgKitError<C extends OrgKitErrorCode>(promise: Promise<unknown>, code: C, reason?: string): Promise<OrgKitErrorOf<C>> {
   let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
   try {
     outcome = { ok: true, value: await promise };
@@ -13,8 +13,8 @@ export async function expectOrgKitError(promise: Promise<unknown>, code: OrgKitE
   const error = outcome.error;
   if (!isOrgKitError(error)) expect.fail(`expected OrgKitError ${code}, got ${String(error)}`);
   expect(error.code, error.message).toBe(code);
-  if (reason !== undefined) expect(error.details.reason, error.message).toBe(reason);
-  return error;
+  if (reason !== undefined) expect((error.details as { readonly reason?: unknown }).reason, error.message).toBe(reason);
+  return error as OrgKitErrorOf<C>;
 }
 
 /**
