@@ -48,6 +48,21 @@ export const ORGKIT_ERROR_CODES = [
   "INVALID_SNAPSHOT",
   /** `kit.changes.since(revision)` asked for entries the change feed no longer keeps (`details.horizon`): take a fresh snapshot (`kit.exportSnapshot()`) and follow the feed from its revision. */
   "CHANGES_EXPIRED",
+  /**
+   * The kit's configuration differs from the one recorded in its storage (another kit
+   * recorded it first, or it was adopted since): every use case, `policy`, `can`,
+   * `explain`, `exportSnapshot` and `ready()` refuse. `details.differences` lists each
+   * differing setting (`{ key, stored, kit }`, e.g. `membershipPolicy`); use the recorded
+   * configuration, or adopt this one on purpose (`kit.configuration.adopt`).
+   */
+  "CONFIGURATION_MISMATCH",
+  /**
+   * `kit.configuration.adopt` was refused: data in the storage does not fit the kit's
+   * configuration (users in several organizations under `"single"`, a removed state or
+   * type still in use…). `details.problems` lists each kind of misfit with a count and a
+   * few examples; nothing was changed.
+   */
+  "CONFIGURATION_INCOMPATIBLE",
   /** The storage backend failed; `cause` is the driver's error. */
   "STORAGE_FAILURE",
   /** The storage backend gave up waiting (a statement, lock or idle-transaction timeout…); `details.reason` says which, `details.commitUnknown` whether the write may have happened. */
@@ -150,4 +165,61 @@ export function notFound(entity: string, id: string): OrgKitError {
 /** A value for a message: strings and numbers as they are, anything else (which could throw when converted) named by its type. */
 function printable(value: unknown): string {
   return typeof value === "string" || typeof value === "number" ? String(value) : `(${value === null ? "null" : typeof value})`;
+}
+
+/** One setting on which a kit's configuration and the recorded one differ (`details.differences` of `CONFIGURATION_MISMATCH`). */
+export interface ConfigurationDifference {
+  /** The setting's dotted path in the configuration record, e.g. `membershipPolicy`, `customFields.tier.options`. */
+  readonly key: string;
+  /** The recorded value; `undefined` when the recorded configuration has no such setting. */
+  readonly stored: unknown;
+  /** This kit's value; `undefined` when this kit's configuration has no such setting. */
+  readonly kit: unknown;
+}
+
+/**
+ * `CONFIGURATION_MISMATCH`: the kit's configuration (fingerprint `kitFingerprint`)
+ * differs from the one recorded in the storage (`storedFingerprint`) on `differences`.
+ */
+export function configurationMismatch(differences: readonly ConfigurationDifference[], storedFingerprint: string, kitFingerprint: string): OrgKitError {
+  const listed = differences.slice(0, 5).map((d) => `${d.key}: stored ${shortJson(d.stored)}, this kit ${shortJson(d.kit)}`);
+  const more = differences.length > 5 ? `; and ${differences.length - 5} more` : "";
+  return new OrgKitError(
+    "CONFIGURATION_MISMATCH",
+    `This kit's configuration differs from the one recorded in the storage (${listed.join("; ")}${more}). Configure the kit as recorded, or adopt its configuration on purpose with kit.configuration.adopt(actor).`,
+    { details: { differences, storedFingerprint, kitFingerprint } },
+  );
+}
+
+/** One kind of stored data that does not fit a configuration (`details.problems` of `CONFIGURATION_INCOMPATIBLE`). */
+export interface ConfigurationProblem {
+  /** The setting the data does not fit, e.g. `membershipPolicy`. */
+  readonly key: string;
+  /** What does not fit, e.g. `users_in_several_organizations`, `state_in_use`. */
+  readonly code: string;
+  readonly message: string;
+  /** How many records do not fit. */
+  readonly count: number;
+  /** Up to 20 of them (ids and what is wrong with each). */
+  readonly examples: readonly unknown[];
+}
+
+/** `CONFIGURATION_INCOMPATIBLE`: adopting `fingerprint` was refused because of `problems`. */
+export function configurationIncompatible(problems: readonly ConfigurationProblem[], fingerprint: string): OrgKitError {
+  const listed = problems.map((p) => `${p.message} (${p.count})`).join("; ");
+  return new OrgKitError("CONFIGURATION_INCOMPATIBLE", `The stored data does not fit this configuration: ${listed}. Nothing was changed.`, {
+    details: { problems, fingerprint },
+  });
+}
+
+/** A value for a message: JSON cut to 120 characters; `(absent)` for `undefined`. */
+function shortJson(value: unknown): string {
+  if (value === undefined) return "(absent)";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `(${typeof value})`;
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

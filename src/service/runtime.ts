@@ -5,6 +5,7 @@ import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, AuditEvent, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
+import type { ConfigurationGuard } from "./configuration-guard.js";
 import type { PolicyChange } from "../permissions/changes.js";
 import { recordPolicyChanges } from "./change-recorder.js";
 import { guardMembershipWrites } from "./membership-guard.js";
@@ -65,6 +66,11 @@ export interface Runtime {
   read<T>(actor: ActorRef, fn: (scope: CommandScope) => Promise<T>): Promise<T>;
   /** Runs a use case defined as data: load → authorize every request → command (see `use-case.ts`). */
   execute<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
+  /**
+   * `execute` without the configuration check: only for adopting a configuration, which
+   * is what a kit whose configuration differs from the recorded one may still do.
+   */
+  executeWithoutConfigurationCheck<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
   /** Called after every committed write with its revision (the policy cache listens). */
   onWrite(listener: (revision: number) => void): void;
 }
@@ -75,9 +81,11 @@ export function createRuntime(
   clock: () => Date,
   ids: IdGenerator,
   loadAuthorization: (session: StorageSession, actor: ActorRef) => Promise<Authorization>,
+  guard?: ConfigurationGuard,
 ): Runtime {
   const listeners: ((revision: number) => void)[] = [];
-  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>): Promise<T> {
+  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>, checkConfiguration = true): Promise<T> {
+    let checkedAt: number | null = null;
     const result = await storage.transaction(async (session) => {
       const now = clock();
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
@@ -85,6 +93,8 @@ export function createRuntime(
           details: { issues: [{ path: "clock", message: "must return a valid Date", code: "invalid_date" }] },
         });
       }
+      // First, whoever the actor: a kit configured otherwise than its storage records does nothing.
+      checkedAt = guard !== undefined && checkConfiguration ? await guard.verify(session, { always: write, now }) : null;
       const at = now.toISOString();
       const events: NewAuditEvent[] = [];
       const changes: PolicyChange[] = [];
@@ -124,6 +134,7 @@ export function createRuntime(
       if (revision > retention && revision % PRUNE_EVERY === 0) await session.changes.prune(revision - retention);
       return { value, revision };
     });
+    if (checkedAt !== null) guard!.passed(checkedAt);
     if (result.revision !== null) for (const listener of listeners) listener(result.revision);
     return result.value;
   }
@@ -134,6 +145,7 @@ export function createRuntime(
     ids,
     run: (actor, fn) => execute(actor, true, fn),
     execute: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input)),
+    executeWithoutConfigurationCheck: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input), false),
     read: (actor, fn) => execute(actor, false, fn),
     onWrite: (listener) => {
       listeners.push(listener);

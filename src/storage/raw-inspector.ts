@@ -46,4 +46,9 @@ export interface RawInspector {
   membership(userId: string, organizationId: string): Promise<Readonly<Record<string, unknown>> | null>;
   /** How many rows `table` holds. */
   count(table: RawTable): Promise<number>;
+  /**
+   * Optional: the stored setting under `key` (`key`, `value`, `version`, `updatedAt`), or
+   * null. With it the suite also checks that settings persisted and rolled back.
+   */
+  setting?(key: string): Promise<Readonly<Record<string, unknown>> | null>;
 }

@@ -54,7 +54,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
     it("applies each version once; running it again is a no-op", async () => {
       const schema = randomSchema();
       const first = await migrate(target.client, { schema });
-      expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
+      expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6, 11], version: 11 });
       const tables = async () =>
         (await target.client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows;
       const before = await tables();
@@ -67,15 +67,16 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "organizations",
         "orgkit_migrations",
         "resources",
+        "settings",
         "staff_profiles",
         "user_identities",
         "usergroups",
         "users",
       ]);
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 6 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 11 });
       expect(await tables()).toEqual(before);
       const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
-      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 11 }]);
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
@@ -88,7 +89,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       await target.client.query(`UPDATE "${schema}".users SET doc = (doc::jsonb - 'verifiedEmails' - 'verifiedPhones' - 'usernameVerified')::json`);
       await target.client.query(`DELETE FROM "${schema}".orgkit_migrations WHERE version = 2`);
       expect(await storage.users.get("legacy")).not.toHaveProperty("verifiedEmails");
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 6 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [2], version: 11 });
       expect(await storage.users.get("legacy")).toMatchObject({ emails: ["ann@acme.example"], verifiedEmails: [], verifiedPhones: [], usernameVerified: false });
       await target.client.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
@@ -116,7 +117,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
       }
       await target.client.query(`INSERT INTO "${schema}".changes (revision, at, doc) VALUES (nextval('"${schema}".change_revisions'), $1, '{"changes":[],"events":[]}'::json)`, [AT]);
 
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [6], version: 6 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [6, 11], version: 11 });
       const migrated = postgresStorage({ client: target.client, schema });
       expect(await migrated.organizations.getByExternalId("CUST-1")).toEqual(acme);
       expect(await migrated.events.lastSequence()).toBe(3);
@@ -133,7 +134,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
 
     it("partitions: every table is hash-partitioned by tenant_id; a later run with another count is refused, and none is needed", async () => {
       const schema = randomSchema();
-      expect(await migrate(target.client, { schema, partitions: 3 })).toMatchObject({ version: 6 });
+      expect(await migrate(target.client, { schema, partitions: 3 })).toMatchObject({ version: 11 });
       const partitioned = await target.client.query(
         `SELECT c.relname AS name, pg_get_partkeydef(c.oid) AS key, (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
            FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -141,12 +142,12 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         [schema],
       );
       expect(partitioned.rows).toEqual(
-        ["change_feed_state", "changes", "events", "member_rules", "memberships", "organizations", "resources", "staff_profiles", "user_identities", "usergroups", "users"].map(
+        ["change_feed_state", "changes", "events", "member_rules", "memberships", "organizations", "resources", "settings", "staff_profiles", "user_identities", "usergroups", "users"].map(
           (name) => ({ name, key: "HASH (tenant_id)", partitions: 3 }),
         ),
       );
-      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 6 });
-      expect(await migrate(target.client, { schema, partitions: 3 })).toEqual({ applied: [], version: 6 });
+      expect(await migrate(target.client, { schema })).toEqual({ applied: [], version: 11 });
+      expect(await migrate(target.client, { schema, partitions: 3 })).toEqual({ applied: [], version: 11 });
       const refused = await expectOrgKitError(migrate(target.client, { schema, partitions: 4 }), "VALIDATION_FAILED");
       expect(refused.details.issues).toMatchObject([{ path: "partitions", code: "layout_mismatch" }]);
       const plain = randomSchema();

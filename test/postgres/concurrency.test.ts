@@ -42,10 +42,10 @@ describe.skipIf(!SERVER_URL)("postgres concurrency (server)", () => {
     const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: SERVER_URL, max: 1 }));
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, { schema })));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(results.map((r) => r.version)).toEqual([6, 6, 6, 6]);
+      expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 11]);
+      expect(results.map((r) => r.version)).toEqual([11, 11, 11, 11]);
       const recorded = await target.client.query(`SELECT version FROM "${schema}".orgkit_migrations ORDER BY version`);
-      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+      expect(recorded.rows).toEqual([{ version: 0 }, { version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 11 }]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
       await target.client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

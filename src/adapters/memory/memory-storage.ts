@@ -5,6 +5,7 @@ import type {
   MembershipRepository,
   OrganizationRepository,
   ResourceRepository,
+  SettingsRepository,
   StaffProfileRecord,
   StaffProfileRepository,
   Storage,
@@ -26,6 +27,7 @@ import { OrganizationStore } from "./organization-store.js";
 import { RecordStore, type StaffProfileStore, type UsergroupStore } from "./record-store.js";
 import { ResourceStore } from "./resource-store.js";
 import { RuleStore } from "./rule-store.js";
+import { SettingStore } from "./setting-store.js";
 import { methodList, toRepository, type Runner } from "./sync-repository.js";
 import { UserStore } from "./user-store.js";
 import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
@@ -93,6 +95,7 @@ const PROFILE_METHODS = methodList<StaffProfileRepository>()("get", "list", "ins
 const RESOURCE_METHODS = methodList<ResourceRepository>()("get", "put", "delete", "listByOrganization", "scan");
 const EVENT_METHODS = methodList<EventRepository>()("append", "list", "lastSequence");
 const CHANGE_METHODS = methodList<ChangeFeedRepository>()("append", "since", "latestRevision", "horizon", "prune");
+const SETTING_METHODS = methodList<SettingsRepository>()("get", "insertIfAbsent", "compareAndSet");
 
 interface Stores {
   readonly organizations: OrganizationStore;
@@ -104,6 +107,7 @@ interface Stores {
   readonly resources: ResourceStore;
   readonly events: EventStore;
   readonly changes: ChangeStore;
+  readonly settings: SettingStore;
 }
 
 function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["savepoint"]): StorageSession {
@@ -118,6 +122,7 @@ function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["
     resources: toRepository<ResourceRepository>(stores.resources, RESOURCE_METHODS, run, "resources"),
     events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run, "events"),
     changes: toRepository<ChangeFeedRepository>(stores.changes, CHANGE_METHODS, run, "changes"),
+    settings: toRepository<SettingsRepository>(stores.settings, SETTING_METHODS, run, "settings"),
   });
 }
 
@@ -196,6 +201,7 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
     resources: new ResourceStore(journal),
     events: new EventStore(journal),
     changes: new ChangeStore(journal),
+    settings: new SettingStore(journal),
   };
 
   // Listeners hear of each revision once its unit of work has committed.
@@ -299,6 +305,9 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
       const row = rows.get(key);
       if (row === undefined) return null;
       return (table === "organizations" ? (row as { organization: Record<string, unknown> }).organization : row) as Record<string, unknown>;
+    },
+    setting(key: string) {
+      return (stores.settings.rawRows().get(key) ?? null) as Record<string, unknown> | null;
     },
     count(table: MemoryTable) {
       if (table === "changes") return stores.changes.rawEntries().length;

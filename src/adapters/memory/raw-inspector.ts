@@ -33,5 +33,6 @@ export function memoryInspector(storage: Storage): RawInspector {
     user: async (id) => internals.row("users", id),
     membership: async (userId, organizationId) => internals.row("memberships", `${userId}\u0000${organizationId}`),
     count: async (table) => internals.count(table),
+    setting: async (key) => internals.setting(key),
   };
 }

@@ -10,7 +10,7 @@ import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction, type SqlExecutor } from "./executor.js";
 import { ancestryStatements } from "./migration-ancestry.js";
 import { searchIndexStatements } from "./migration-search-index.js";
-import { tenantStatements } from "./migration-tenants.js";
+import { tenantStatements, tenantTableCreation, tenantTableShape } from "./migration-tenants.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
 
 /** One schema migration: applied once, in a transaction, in version order. */
@@ -231,6 +231,19 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
     { version: 4, name: "indexed search", statements: searchIndexStatements(t) },
     { version: 5, name: "materialized ancestry", statements: ancestryStatements(t) },
     { version: 6, name: partitions > 0 ? `tenants (${partitions} hash partitions)` : "tenants", statements: tenantStatements(t, { partitions }) },
+    {
+      version: 11,
+      name: "settings",
+      // The kits' configuration record, one row per tenant and key (see settings-repository.ts).
+      statements: tenantTableCreation(
+        tenantTableShape(
+          t.settings,
+          [["key", `text COLLATE "C" NOT NULL`], ["value", "json NOT NULL"], ["version", "integer NOT NULL"], ["updated_at", "timestamptz NOT NULL"]],
+          ["CONSTRAINT settings_pkey PRIMARY KEY (tenant_id, key)"],
+        ),
+        partitions,
+      ),
+    },
   ];
 }
 

@@ -55,6 +55,8 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
         `SELECT user_id AS "userId", organization_id AS "organizationId", role, admin FROM ${t.memberships} WHERE tenant_id = $1 AND user_id = $2 AND organization_id = $3`,
         [tenant, userId, organizationId]
       ),
+    setting: (key) =>
+      first(client, `SELECT key, value, version, updated_at AS "updatedAt" FROM ${t.settings} WHERE tenant_id = $1 AND key = $2`, [tenant, key]),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);

@@ -14,6 +14,7 @@ import { rulesSuite } from "./rules.js";
 import { searchConcurrentSuite } from "./search-concurrent.js";
 import { searchSuite } from "./search.js";
 import { setOperationsSuite } from "./set-operations.js";
+import { settingsSuite } from "./settings.js";
 import { transactionsSuite } from "./transactions.js";
 import { usergroupsSuite } from "./usergroups.js";
 import { usersSuite } from "./users.js";
@@ -65,13 +66,14 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   eventsSuite,
   transactionsSuite,
   setOperationsSuite,
+  settingsSuite,
   facadeSuite,
 ];
 
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
  * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules,
- * usergroups, profiles, resources, events, transactions, set-operations) checking every contract stated
+ * usergroups, profiles, resources, events, transactions, set-operations, settings) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
