@@ -171,10 +171,10 @@ function printable(value: unknown): string {
 export interface ConfigurationDifference {
   /** The setting's dotted path in the configuration record, e.g. `membershipPolicy`, `customFields.tier.options`. */
   readonly key: string;
-  /** The recorded value; `undefined` when the recorded configuration has no such setting. */
-  readonly stored: unknown;
-  /** This kit's value; `undefined` when this kit's configuration has no such setting. */
-  readonly kit: unknown;
+  /** The recorded value; absent when the recorded configuration has no such setting. */
+  readonly stored?: unknown;
+  /** This kit's value; absent when this kit's configuration has no such setting. */
+  readonly kit?: unknown;
 }
 
 /**

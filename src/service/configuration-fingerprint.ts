@@ -204,5 +204,5 @@ function compare(path: string, stored: unknown, kit: unknown, out: Configuration
     for (const key of sortedSet([...Object.keys(stored), ...Object.keys(kit)])) compare(`${path}.${key}`, stored[key], kit[key], out, depth + 1);
     return;
   }
-  out.push({ key: path, stored, kit });
+  out.push({ key: path, ...(stored === undefined ? {} : { stored }), ...(kit === undefined ? {} : { kit }) });
 }

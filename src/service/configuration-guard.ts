@@ -53,7 +53,7 @@ export interface ConfigurationGuard {
    * made (`Date.now()`), to pass to {@link ConfigurationGuard.passed} once the
    * transaction committed, or `null` when none was made.
    */
-  verify(session: StorageSession, options: { readonly always: boolean; readonly now: Date }): Promise<number | null>;
+  verify(session: StorageSession, options: { readonly always: boolean; readonly now?: Date }): Promise<number | null>;
   /** A check made at `checkedAt` passed and its transaction committed. */
   passed(checkedAt: number): void;
   /** Checks outside a transaction, unless the last passed check is fresh (`policy`, `can`, `explain`). */
@@ -131,7 +131,7 @@ export function createConfigurationGuard(
     async verify(session, { always, now }) {
       if (!always && fresh()) return null;
       const checkedAt = Date.now();
-      await check(session, now);
+      await check(session, now ?? clockNow());
       return checkedAt;
     },
     confirm() {
