@@ -180,13 +180,19 @@ export interface ConfigurationDifference {
 /**
  * `CONFIGURATION_MISMATCH`: the kit's configuration (fingerprint `kitFingerprint`)
  * differs from the one recorded in the storage (`storedFingerprint`) on `differences`.
+ * Never throws, whatever it is given.
  */
 export function configurationMismatch(differences: readonly ConfigurationDifference[], storedFingerprint: string, kitFingerprint: string): OrgKitError {
-  const listed = differences.slice(0, 5).map((d) => `${d.key}: stored ${shortJson(d.stored)}, this kit ${shortJson(d.kit)}`);
-  const more = differences.length > 5 ? `; and ${differences.length - 5} more` : "";
+  let summary: string;
+  try {
+    const listed = differences.slice(0, 5).map((d) => `${printable(d.key)}: stored ${shortJson(d.stored)}, this kit ${shortJson(d.kit)}`);
+    summary = `${listed.join("; ")}${differences.length > 5 ? `; and ${differences.length - 5} more` : ""}`;
+  } catch {
+    summary = "see details.differences";
+  }
   return new OrgKitError(
     "CONFIGURATION_MISMATCH",
-    `This kit's configuration differs from the one recorded in the storage (${listed.join("; ")}${more}). Configure the kit as recorded, or adopt its configuration on purpose with kit.configuration.adopt(actor).`,
+    `This kit's configuration differs from the one recorded in the storage (${summary}). Configure the kit as recorded, or adopt its configuration on purpose with kit.configuration.adopt(actor).`,
     { details: { differences, storedFingerprint, kitFingerprint } },
   );
 }
@@ -204,10 +210,15 @@ export interface ConfigurationProblem {
   readonly examples: readonly unknown[];
 }
 
-/** `CONFIGURATION_INCOMPATIBLE`: adopting `fingerprint` was refused because of `problems`. */
+/** `CONFIGURATION_INCOMPATIBLE`: adopting `fingerprint` was refused because of `problems`. Never throws, whatever it is given. */
 export function configurationIncompatible(problems: readonly ConfigurationProblem[], fingerprint: string): OrgKitError {
-  const listed = problems.map((p) => `${p.message} (${p.count})`).join("; ");
-  return new OrgKitError("CONFIGURATION_INCOMPATIBLE", `The stored data does not fit this configuration: ${listed}. Nothing was changed.`, {
+  let summary: string;
+  try {
+    summary = problems.map((p) => `${printable(p.message)} (${printable(p.count)})`).join("; ");
+  } catch {
+    summary = "see details.problems";
+  }
+  return new OrgKitError("CONFIGURATION_INCOMPATIBLE", `The stored data does not fit this configuration: ${summary}. Nothing was changed.`, {
     details: { problems, fingerprint },
   });
 }

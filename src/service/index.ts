@@ -5,7 +5,7 @@ export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subsc
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi, StoredConfiguration } from "./configuration.js";
-export { configurationFingerprint, type CanonicalConfiguration, type CanonicalCustomField, type CanonicalRoleRule, type ConfigurationFingerprint } from "./configuration-fingerprint.js";
+export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
 export type { ConfigurationReadiness } from "./configuration-guard.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
