@@ -22,7 +22,7 @@ import { createResourcesApi, type ResourcesApi } from "./resources.js";
 import { createRollUp, type OrganizationRollUp, type OrganizationRollUpOptions } from "./roll-up.js";
 import { createRulesApi, type RulesApi } from "./rules.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
-import { createLivePolicy, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
+import { createLivePolicy, readFreshnessOptions, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
 
 const eventsQuerySchema = z
@@ -197,8 +197,9 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   runtime.onWrite((revision) => live.written(revision));
   // Every answer of the policy is about this kit's configuration: checked first (within the staleness bound).
   const policy = async (options?: FreshnessOptions) => {
+    const freshness = readFreshnessOptions(options); // bad input costs no I/O
     await guard.confirm();
-    return live.policy(options);
+    return live.policy(freshness);
   };
 
   const organizations = createOrganizationsApi(runtime);

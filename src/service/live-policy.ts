@@ -109,6 +109,11 @@ export interface ChangeListener {
 
 const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const freshnessSchema = z.object({ atLeast: revisionSchema.optional() }).strict();
+
+/** Validates the options of `policy` / `can` / `explain` (`VALIDATION_FAILED` at `options`), before any I/O. */
+export function readFreshnessOptions(options: FreshnessOptions | undefined): FreshnessOptions {
+  return parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
+}
 const sinceOptionsSchema = z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict();
 const PAGE = 1000;
 
@@ -287,7 +292,7 @@ export function createLivePolicy(
 
   return {
     async policy(options) {
-      const { atLeast = 0 } = parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
+      const { atLeast = 0 } = readFreshnessOptions(options);
       const latest = await latestRevision();
       const required = Math.max(atLeast, lastWrite);
       return freshTo(Math.max(required, latest), required);

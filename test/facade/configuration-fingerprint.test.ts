@@ -405,6 +405,12 @@ describe.each(storageTargets())("one configuration per store on $name", (target)
     }
     await rejects(next.configuration.adopt({ type: "robot", id: "x" } as never), "VALIDATION_FAILED");
     expect(await recorded(storage)).not.toBe(next.configuration.fingerprint);
+    // Arguments validated at the door are refused as such before any check, also on a kit that would be refused.
+    await rejects(next.policy({ atLeast: -1 }), "VALIDATION_FAILED");
+    await rejects(next.memberships.add(admin, { userId: "", organizationId: "x" }), "VALIDATION_FAILED");
+    await mismatch(next.policy({ atLeast: 0 }));
+    // What is validated against the configuration itself (organization fields) comes after the check.
+    await mismatch(next.organizations.create(admin, { name: "" }));
   });
 
   it("tenants of one storage keep their own configuration", async () => {
