@@ -66,6 +66,21 @@ export const ORGKIT_ERROR_CODES = [
   "INVITATION_REVOKED",
   /** The invitation was already accepted (`details.invitationId`); a token admits once. */
   "INVITATION_USED",
+  /**
+   * The kit's configuration differs from the one recorded in its storage (another kit
+   * recorded it first, or it was adopted since): every use case, `policy`, `can`,
+   * `explain`, `exportSnapshot` and `ready()` refuse. `details.differences` lists each
+   * differing setting (`{ key, stored, kit }`, e.g. `membershipPolicy`); use the recorded
+   * configuration, or adopt this one on purpose (`kit.configuration.adopt`).
+   */
+  "CONFIGURATION_MISMATCH",
+  /**
+   * `kit.configuration.adopt` was refused: data in the storage does not fit the kit's
+   * configuration (users in several organizations under `"single"`, a removed state or
+   * type still in use…). `details.problems` lists each kind of misfit with a count and a
+   * few examples; nothing was changed.
+   */
+  "CONFIGURATION_INCOMPATIBLE",
   /** The storage backend failed; `cause` is the driver's error. */
   "STORAGE_FAILURE",
   /** The storage backend gave up waiting (a statement, lock or idle-transaction timeout…); `details.reason` says which, `details.commitUnknown` whether the write may have happened. */
@@ -143,6 +158,14 @@ export interface VersionConflictDetails extends ImportFailureDetails {
   readonly expectedVersion: number;
   /** `null` when it does not exist (yet). */
   readonly actualVersion: number | null;
+}
+
+/** `CONFLICT` reason `configuration_changed`: `kit.configuration.adopt({ from })` found another configuration recorded than `from`. */
+export interface ConfigurationChangedConflictDetails extends ImportFailureDetails {
+  readonly reason: "configuration_changed";
+  /** The fingerprint expected (`from`), and the one recorded (`null`: none). */
+  readonly expectedFingerprint: string | null;
+  readonly actualFingerprint: string | null;
 }
 
 /** `CONFLICT` reason `unique`: a unique value is already taken. */
@@ -247,7 +270,8 @@ export type ConflictDetails =
   | DuplicateIdConflictDetails
   | MergedConflictDetails
   | ErasedConflictDetails
-  | HasHistoryConflictDetails;
+  | HasHistoryConflictDetails
+  | ConfigurationChangedConflictDetails;
 
 /** Every `CONFLICT` reason. */
 export type ConflictReason = ConflictDetails["reason"];
@@ -402,6 +426,19 @@ export interface InvitationRevokedDetails extends InvitationDetails {
   readonly reason: "revoked" | "replaced";
 }
 
+/** `details` of `CONFIGURATION_MISMATCH`: what differs, and both fingerprints. */
+export interface ConfigurationMismatchDetails extends ImportFailureDetails {
+  readonly differences: readonly ConfigurationDifference[];
+  readonly storedFingerprint: string;
+  readonly kitFingerprint: string;
+}
+
+/** `details` of `CONFIGURATION_INCOMPATIBLE`: each kind of stored data that does not fit, and the fingerprint refused. */
+export interface ConfigurationIncompatibleDetails extends ImportFailureDetails {
+  readonly problems: readonly ConfigurationProblem[];
+  readonly fingerprint: string;
+}
+
 /** Members a storage fault that stopped a per-row import adds (see `kit.organizations.import`). */
 export interface StoppedImportDetails {
   /** The first row of the chunk the fault stopped (0-based). */
@@ -412,7 +449,7 @@ export interface StoppedImportDetails {
 }
 
 /** Why a `STORAGE_FAILURE`; absent for any other driver error (a bug or a schema problem: see the `cause`). */
-export type StorageFailureReason = "connection_lost" | "transaction_ended" | "listen_unsupported" | "adapter_contract" | "unsupported";
+export type StorageFailureReason = "connection_lost" | "transaction_ended" | "listen_unsupported" | "adapter_contract" | "unsupported" | "settings_unsupported";
 
 /** `details` of `STORAGE_FAILURE`. */
 export interface StorageFailureDetails extends ImportFailureDetails, StoppedImportDetails {
@@ -468,6 +505,8 @@ export interface OrgKitErrorDetails {
   INVITATION_EXPIRED: InvitationDetails;
   INVITATION_REVOKED: InvitationRevokedDetails;
   INVITATION_USED: InvitationDetails;
+  CONFIGURATION_MISMATCH: ConfigurationMismatchDetails;
+  CONFIGURATION_INCOMPATIBLE: ConfigurationIncompatibleDetails;
   STORAGE_FAILURE: StorageFailureDetails;
   STORAGE_TIMEOUT: StorageTimeoutDetails;
 }
@@ -495,6 +534,7 @@ export interface OrgKitPublicDetails {
       | Pick<MergedConflictDetails, "reason" | "id" | "mergedInto">
       | Pick<ErasedConflictDetails, "reason" | "entity" | "id">
       | Pick<HasHistoryConflictDetails, "reason" | "entity" | "id" | "memberships">
+      | Pick<ConfigurationChangedConflictDetails, "reason">
     );
   FORBIDDEN: PublicImportFailureDetails & Pick<ForbiddenDetails, "action" | "check" | "reason">;
   ORGANIZATION_DISCONTINUED: PublicImportFailureDetails & Pick<OrganizationDiscontinuedDetails, "id" | "childId" | "parentId" | "mergedInto">;
@@ -516,6 +556,9 @@ export interface OrgKitPublicDetails {
   INVITATION_EXPIRED: PublicImportFailureDetails & Pick<InvitationDetails, "invitationId" | "expiresAt">;
   INVITATION_REVOKED: PublicImportFailureDetails & Pick<InvitationRevokedDetails, "invitationId" | "reason">;
   INVITATION_USED: PublicImportFailureDetails & Pick<InvitationDetails, "invitationId">;
+  // A service's own deployment problem: nothing of the configuration goes to a client.
+  CONFIGURATION_MISMATCH: PublicImportFailureDetails;
+  CONFIGURATION_INCOMPATIBLE: PublicImportFailureDetails;
 }
 
 /** The public details of `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` and `INVALID_PHONE` (the value is the actor's own input). */
@@ -853,6 +896,8 @@ const PUBLIC_RENDERINGS: { readonly [C in OrgKitErrorCode]: RenderPublic<C> } = 
   INVITATION_EXPIRED: (d, message) => ({ message, details: { ...imported(d), invitationId: d.invitationId, ...pick(d, ["expiresAt"]) } }),
   INVITATION_REVOKED: (d, message) => ({ message, details: { ...imported(d), invitationId: d.invitationId, reason: d.reason } }),
   INVITATION_USED: (d, message) => ({ message, details: { ...imported(d), invitationId: d.invitationId } }),
+  CONFIGURATION_MISMATCH: (d) => ({ message: "The service is misconfigured", details: imported(d) }),
+  CONFIGURATION_INCOMPATIBLE: (d) => ({ message: "The stored data does not fit the requested configuration; nothing was changed", details: imported(d) }),
   STORAGE_TIMEOUT: (d) => ({
     message: `The storage backend timed out (${printable(d.reason)})${d.commitUnknown === true ? "; the change may or may not have been saved" : "; nothing was saved"}`,
     details: { ...imported(d), ...pick(d, ["reason", "commitUnknown", "row", "externalId", "committed"]) },
@@ -886,6 +931,8 @@ function renderConflict(d: ConflictDetails, message: string): OrgKitPublicRender
       return { message, details: { ...base, reason: d.reason, id: d.id, mergedInto: d.mergedInto } };
     case "erased":
       return { message, details: { ...base, reason: d.reason, entity: d.entity, id: d.id } };
+    case "configuration_changed":
+      return { message: "The recorded configuration changed since it was read", details: { ...base, reason: d.reason } };
     case "has_history":
       return { message: `The ${printable(d.entity)} ${printable(d.id)} has history: erase it instead of removing it`, details: { ...base, reason: d.reason, entity: d.entity, id: d.id, memberships: d.memberships } };
   }
@@ -953,4 +1000,72 @@ export function publicRenderingOf<C extends OrgKitErrorCode>(error: OrgKitError<
     code = undefined;
   }
   return { message: `orgkit error ${printable(code)}`, details: {} as OrgKitPublicDetails[C] };
+}
+
+/** One setting on which a kit's configuration and the recorded one differ (`details.differences` of `CONFIGURATION_MISMATCH`). */
+export interface ConfigurationDifference {
+  /** The setting's dotted path in the configuration record, e.g. `membershipPolicy`, `customFields.tier.options`. */
+  readonly key: string;
+  /** The recorded value; absent when the recorded configuration has no such setting. */
+  readonly stored?: unknown;
+  /** This kit's value; absent when this kit's configuration has no such setting. */
+  readonly kit?: unknown;
+}
+
+/**
+ * `CONFIGURATION_MISMATCH`: the kit's configuration (fingerprint `kitFingerprint`)
+ * differs from the one recorded in the storage (`storedFingerprint`) on `differences`.
+ * Never throws, whatever it is given.
+ */
+export function configurationMismatch(differences: readonly ConfigurationDifference[], storedFingerprint: string, kitFingerprint: string): OrgKitError<"CONFIGURATION_MISMATCH"> {
+  let summary: string;
+  try {
+    const listed = differences.slice(0, 5).map((d) => `${printable(d.key)}: stored ${shortJson(d.stored)}, this kit ${shortJson(d.kit)}`);
+    summary = `${listed.join("; ")}${differences.length > 5 ? `; and ${differences.length - 5} more` : ""}`;
+  } catch {
+    summary = "see details.differences";
+  }
+  return new OrgKitError(
+    "CONFIGURATION_MISMATCH",
+    `This kit's configuration differs from the one recorded in the storage (${summary}). Configure the kit as recorded, or adopt its configuration on purpose with kit.configuration.adopt(actor).`,
+    { details: { differences, storedFingerprint, kitFingerprint } },
+  );
+}
+
+/** One kind of stored data that does not fit a configuration (`details.problems` of `CONFIGURATION_INCOMPATIBLE`). */
+export interface ConfigurationProblem {
+  /** The setting the data does not fit, e.g. `membershipPolicy`. */
+  readonly key: string;
+  /** What does not fit, e.g. `users_in_several_organizations`, `state_in_use`. */
+  readonly code: string;
+  readonly message: string;
+  /** How many records do not fit. */
+  readonly count: number;
+  /** Up to 20 of them (ids and what is wrong with each). */
+  readonly examples: readonly unknown[];
+}
+
+/** `CONFIGURATION_INCOMPATIBLE`: adopting `fingerprint` was refused because of `problems`. Never throws, whatever it is given. */
+export function configurationIncompatible(problems: readonly ConfigurationProblem[], fingerprint: string): OrgKitError<"CONFIGURATION_INCOMPATIBLE"> {
+  let summary: string;
+  try {
+    summary = problems.map((p) => `${printable(p.message)} (${printable(p.count)})`).join("; ");
+  } catch {
+    summary = "see details.problems";
+  }
+  return new OrgKitError("CONFIGURATION_INCOMPATIBLE", `The stored data does not fit this configuration: ${summary}. Nothing was changed.`, {
+    details: { problems, fingerprint },
+  });
+}
+
+/** A value for a message: JSON cut to 120 characters; `(absent)` for `undefined`. */
+function shortJson(value: unknown): string {
+  if (value === undefined) return "(absent)";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `(${typeof value})`;
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -80,6 +80,10 @@ const HTTP_TABLE: { readonly [C in OrgKitErrorCode]: HttpRow<C> } = {
   INVITATION_REVOKED: { title: "Invitation revoked", status: 410, retry: "no" },
   // Already accepted: the state conflicts with a second acceptance.
   INVITATION_USED: { title: "Invitation already used", status: 409, retry: "no" },
+  // The service runs with a configuration its storage does not record: its own fault.
+  CONFIGURATION_MISMATCH: { title: "Configuration mismatch", status: 500, retry: "no" },
+  // An adoption the stored data does not fit: the state conflicts with the request.
+  CONFIGURATION_INCOMPATIBLE: { title: "Configuration incompatible with the stored data", status: 409, retry: "no" },
 };
 
 /** The row of an orgkit error, or `null` for anything else. Never throws. */

@@ -13,6 +13,9 @@ import { administers, loadAuthorization } from "./authorization.js";
 import { parseActor, type Actor } from "./actor.js";
 import { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
 import { createInvitationsApi, type InvitationsApi } from "./invitations.js";
+import { createConfigurationApi, type ConfigurationApi } from "./configuration.js";
+import { configurationFingerprint } from "./configuration-fingerprint.js";
+import { createConfigurationGuard, type ConfigurationReadiness } from "./configuration-guard.js";
 import { createImport, type ImportOptions, type ImportOrganizationRow, type ImportResult } from "./import.js";
 import { createMembershipsApi, type MembershipsApi } from "./memberships.js";
 import { createMergeApi, type OrganizationsMergeApi } from "./merge.js";
@@ -22,7 +25,7 @@ import { createRollUp, type OrganizationRollUp, type OrganizationRollUpOptions }
 import { createRulesApi, type RulesApi } from "./rules.js";
 import type { TxtResolver } from "./txt-lookup.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
-import { createLivePolicy, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
+import { createLivePolicy, readFreshnessOptions, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
 
 const eventsQuerySchema = z
@@ -146,6 +149,31 @@ export interface OrgKit {
   exportSnapshot(): Promise<{ readonly snapshot: PolicySnapshot; readonly revision: number }>;
   /** The change feed: every committed write's policy changes and audit events, by revision. */
   readonly changes: ChangesApi;
+  /**
+   * Checks that the storage records this kit's configuration — and records it when the
+   * storage has none yet — so a service fails at boot, not at its first request. Every
+   * use case, `policy`, `can`, `explain` and `exportSnapshot` check too (see
+   * {@link OrgKit.configuration}); a kit is never locked by a failed check, the next call
+   * checks again. `CONFIGURATION_MISMATCH` when the recorded configuration differs
+   * (`details.differences`: each setting, recorded and this kit's value).
+   *
+   * @example
+   * ```ts
+   * const kit = createOrgKit({ storage, config });
+   * await kit.ready(); // { status: "recorded" | "matched" | "unchecked", fingerprint: "sha256:…" }
+   * server.listen(3000);
+   * ```
+   */
+  ready(): Promise<ConfigurationReadiness>;
+  /**
+   * One configuration per store: the storage records the part of the configuration that
+   * changes what its data means (membership policy, states, organization types, custom
+   * fields, identity trust, email and phone keys, rule claims, depth, names, role and
+   * admin rules), and a kit configured otherwise refuses to run
+   * (`CONFIGURATION_MISMATCH`) until its configuration is adopted on purpose
+   * (`kit.configuration.adopt`).
+   */
+  readonly configuration: ConfigurationApi;
 }
 
 /**
@@ -173,10 +201,20 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomIds;
   const states = config.organization.states;
-  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states, config));
+  const guard = createConfigurationGuard(configurationFingerprint(config), storage, { maxStalenessMs: config.maxStalenessMs, clock });
+  const runtime = createRuntime(storage, config, clock, ids, (session, actor) => loadAuthorization(session, actor, states, config), guard);
 
-  const live = createLivePolicy(storage, states, config.maxStalenessMs, config);
+  const live = createLivePolicy(storage, states, config.maxStalenessMs, config, async (session) => {
+    const checkedAt = await guard.verify(session, { always: true });
+    if (checkedAt !== null) guard.passed(checkedAt);
+  });
   runtime.onWrite((revision) => live.written(revision));
+  // Every answer of the policy is about this kit's configuration: checked first (within the staleness bound).
+  const policy = async (options?: FreshnessOptions) => {
+    const freshness = readFreshnessOptions(options); // bad input costs no I/O
+    await guard.confirm();
+    return live.policy(freshness);
+  };
 
   const organizations = createOrganizationsApi(runtime);
   const importOrganizations = createImport(runtime);
@@ -213,17 +251,19 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
         });
       },
     }),
-    policy: (options) => live.policy(options),
+    policy,
     async can(userId, permission, options) {
-      const p = await live.policy(options);
+      const p = await policy(options);
       return p.can(userId === null ? p.guest() : userId, permission);
     },
     async explain(request, options) {
-      return (await live.policy(options)).explain(request);
+      return (await policy(options)).explain(request);
     },
     revision: () => live.revision(),
     exportSnapshot: () => live.exportSnapshot(),
     changes: live.changes,
+    ready: () => guard.ready(),
+    configuration: atTheDoor("configuration", createConfigurationApi(runtime, guard)),
   };
 }
 

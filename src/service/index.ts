@@ -4,6 +4,9 @@ export type { ChangeListener, ChangePage, ChangesApi, FreshnessOptions } from ".
 export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
+export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi, StoredConfiguration } from "./configuration.js";
+export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
+export type { ConfigurationReadiness } from "./configuration-guard.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";

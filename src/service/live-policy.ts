@@ -20,7 +20,7 @@ import { compileFacts } from "../permissions/facts.js";
 import { applyChangeEntries } from "../permissions/feed.js";
 import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
-import type { ChangeEntry, Storage, StorageListener } from "../storage/ports.js";
+import type { ChangeEntry, Storage, StorageListener, StorageSession } from "../storage/ports.js";
 import { readFullSnapshot, type AccessRulesConfig } from "./snapshot.js";
 import { subscribe, WakeUps, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 
@@ -109,6 +109,11 @@ export interface ChangeListener {
 
 const revisionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const freshnessSchema = z.object({ atLeast: revisionSchema.optional() }).strict();
+
+/** Validates the options of `policy` / `can` / `explain` (`VALIDATION_FAILED` at `options`), before any I/O. */
+export function readFreshnessOptions(options: FreshnessOptions | undefined): FreshnessOptions {
+  return parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
+}
 const sinceOptionsSchema = z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict();
 const PAGE = 1000;
 
@@ -123,7 +128,17 @@ export interface LivePolicy {
   readonly changes: ChangesApi;
 }
 
-export function createLivePolicy(storage: Storage, states: readonly string[], maxStalenessMs: number, rules?: AccessRulesConfig): LivePolicy {
+/**
+ * `beforeSnapshot` runs first in the transaction that reads a whole snapshot (the kit's
+ * configuration check: a snapshot carries the kit's state flags and access rules).
+ */
+export function createLivePolicy(
+  storage: Storage,
+  states: readonly string[],
+  maxStalenessMs: number,
+  rules?: AccessRulesConfig,
+  beforeSnapshot?: (session: StorageSession) => Promise<void>,
+): LivePolicy {
   let current: { revision: number; policy: Policy } | null = null;
   let refreshing: Promise<void> | null = null;
   let lastWrite = 0;
@@ -136,6 +151,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
   /** The whole snapshot and the revision it is at, read in one transaction (a consistent view). */
   async function readSnapshot(): Promise<{ snapshot: PolicySnapshot; revision: number }> {
     return storage.transaction(async (session) => {
+      if (beforeSnapshot !== undefined) await beforeSnapshot(session);
       const revision = await session.changes.latestRevision();
       const snapshot = await readFullSnapshot(session, states, rules);
       return { snapshot: { ...snapshot, version: revision }, revision };
@@ -276,7 +292,7 @@ export function createLivePolicy(storage: Storage, states: readonly string[], ma
 
   return {
     async policy(options) {
-      const { atLeast = 0 } = parseInput(freshnessSchema, options ?? {}, "options", ["options"]);
+      const { atLeast = 0 } = readFreshnessOptions(options);
       const latest = await latestRevision();
       const required = Math.max(atLeast, lastWrite);
       return freshTo(Math.max(required, latest), required);

@@ -5,6 +5,7 @@ import type { OrganizationEvent } from "../domain/organization/events.js";
 import type { ActorRef, AuditEvent, NewAuditEvent, Storage, StorageSession } from "../storage/ports.js";
 import type { OrgKitConfig } from "./config.js";
 import type { Authorization } from "./authorization.js";
+import type { ConfigurationGuard } from "./configuration-guard.js";
 import type { PolicyChange } from "../permissions/changes.js";
 import { recordPolicyChanges } from "./change-recorder.js";
 import { guardMembershipWrites } from "./membership-guard.js";
@@ -71,6 +72,11 @@ export interface Runtime {
    * an invitation is the invitee's act, done with the rights of whoever sent it.
    */
   executeOnBehalf<I, F, O>(useCase: UseCase<I, F, O>, on: OnBehalfOf, input: I): Promise<O>;
+  /**
+   * `execute` without the configuration check: only for adopting a configuration, which
+   * is what a kit whose configuration differs from the recorded one may still do.
+   */
+  executeWithoutConfigurationCheck<I, F, O>(useCase: UseCase<I, F, O>, actor: ActorRef, input: I): Promise<O>;
   /** Called after every committed write with its revision (the policy cache listens). */
   onWrite(listener: (revision: number) => void): void;
 }
@@ -95,9 +101,11 @@ export function createRuntime(
   clock: () => Date,
   ids: IdGenerator,
   loadAuthorization: (session: StorageSession, actor: ActorRef) => Promise<Authorization>,
+  guard?: ConfigurationGuard,
 ): Runtime {
   const listeners: ((revision: number) => void)[] = [];
-  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>, delegation?: Omit<OnBehalfOf, "actor">): Promise<T> {
+  async function execute<T>(actor: ActorRef, write: boolean, fn: (scope: CommandScope) => Promise<T>, delegation?: Omit<OnBehalfOf, "actor">, checkConfiguration = true): Promise<T> {
+    let checkedAt: number | null = null;
     const result = await storage.transaction(async (given) => {
       const session = trusted(given);
       const now = clock();
@@ -106,6 +114,8 @@ export function createRuntime(
           details: { issues: [{ path: "clock", message: "must return a valid Date", code: "invalid_date" }] },
         });
       }
+      // First, whoever the actor: a kit configured otherwise than its storage records does nothing.
+      checkedAt = guard !== undefined && checkConfiguration ? await guard.verify(session, { always: write, now }) : null;
       const at = now.toISOString();
       const events: NewAuditEvent[] = [];
       const changes: PolicyChange[] = [];
@@ -146,6 +156,7 @@ export function createRuntime(
       if (revision > retention && revision % PRUNE_EVERY === 0) await session.changes.prune(revision - retention);
       return { value, revision };
     });
+    if (checkedAt !== null) guard!.passed(checkedAt);
     if (result.revision !== null) for (const listener of listeners) listener(result.revision);
     return result.value;
   }
@@ -157,6 +168,7 @@ export function createRuntime(
     run: (actor, fn) => execute(actor, true, fn),
     execute: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input)),
     executeOnBehalf: (useCase, { actor, ...delegation }, input) => execute(actor, true, (scope) => runUseCase(scope, useCase, input), delegation),
+    executeWithoutConfigurationCheck: (useCase, actor, input) => execute(actor, useCase.kind === "write", (scope) => runUseCase(scope, useCase, input), undefined, false),
     read: (actor, fn) => execute(actor, false, fn),
     onWrite: (listener) => {
       listeners.push(listener);

@@ -133,3 +133,25 @@ export function readIncludeDiscontinued(options: { readonly includeDiscontinued?
   if (value !== undefined && typeof value !== "boolean") throw invalidArgument("options.includeDiscontinued", "must be a boolean");
   return value ?? true;
 }
+
+/** Checks a setting key: a string of 1–128 characters. */
+export function checkSettingKey(key: unknown, path = "key"): string {
+  if (typeof key !== "string" || key.length === 0 || key.length > 128) throw invalidArgument(path, "must be a string of 1 to 128 characters");
+  return key;
+}
+
+/** Checks a setting to store: `key`, a JSON object `value`, an ISO 8601 `updatedAt`. */
+export function checkNewSetting(setting: unknown): { readonly key: string; readonly value: Readonly<Record<string, unknown>>; readonly updatedAt: string } {
+  if (typeof setting !== "object" || setting === null || Array.isArray(setting)) throw invalidArgument("setting", "must be an object with key, value and updatedAt");
+  const { key, value, updatedAt } = setting as Record<string, unknown>;
+  checkSettingKey(key, "setting.key");
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidArgument("setting.value", "must be a JSON object");
+  if (typeof updatedAt !== "string" || Number.isNaN(Date.parse(updatedAt))) throw invalidArgument("setting.updatedAt", "must be an ISO 8601 time");
+  return { key: key as string, value: value as Record<string, unknown>, updatedAt };
+}
+
+/** Checks an expected version: a positive integer. */
+export function checkExpectedVersion(value: unknown, path = "expectedVersion"): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw invalidArgument(path, "must be a positive integer");
+  return value;
+}

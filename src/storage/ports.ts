@@ -484,6 +484,58 @@ export interface ChangeFeedRepository {
   scrub(values: readonly string[]): Promise<number>;
 }
 
+/**
+ * A per-tenant setting as stored: a small JSON object under a fixed key, versioned.
+ * orgkit keeps one: the configuration record of the kits on the storage, under
+ * `"configuration"` (see docs/storage.md, "One configuration per store").
+ */
+export interface SettingRecord {
+  /** The setting's name, 1–128 characters. */
+  readonly key: string;
+  /** JSON data (objects, arrays, strings, numbers, booleans, null), stored and returned as it is. */
+  readonly value: Readonly<Record<string, unknown>>;
+  /** 1 when first stored; each {@link SettingsRepository.compareAndSet} adds 1. */
+  readonly version: number;
+  /** When this version was stored (ISO 8601). */
+  readonly updatedAt: string;
+}
+
+/** A setting to store: the storage numbers its version. */
+export type NewSetting = Omit<SettingRecord, "version">;
+
+/** What {@link SettingsRepository.insertIfAbsent} found or did. */
+export interface SettingInsertion {
+  /** True when this call stored the setting; false when the key was taken (nothing was changed). */
+  readonly inserted: boolean;
+  /** The setting stored under the key now: the new one, or the one that was already there. */
+  readonly setting: SettingRecord;
+}
+
+/**
+ * Per-tenant settings: a handful of small records under fixed keys, which every kit on
+ * the storage reads to agree with the others (orgkit's configuration record). Optional on
+ * the port: an adapter without it still works, but its kits cannot check that they share
+ * one configuration (`kit.ready()` answers `"unchecked"`, and adopting a configuration is
+ * `STORAGE_FAILURE`, reason `settings_unsupported`).
+ */
+export interface SettingsRepository {
+  /** The setting under `key`, or null. */
+  get(key: string): Promise<SettingRecord | null>;
+  /**
+   * Stores `setting` at version 1 unless its key is taken, and returns what the key holds
+   * afterwards. Of two calls racing on one key exactly one stores; the other returns the
+   * setting the first stored (inside a transaction it may instead fail with a
+   * serialization `CONFLICT`, which the adapter's transaction retry resolves).
+   */
+  insertIfAbsent(setting: NewSetting): Promise<SettingInsertion>;
+  /**
+   * Replaces the setting whose stored version is `expectedVersion` (the stored version
+   * becomes `expectedVersion + 1`) and returns it. `CONFLICT` (reason `version`) when the
+   * stored version differs, `NOT_FOUND` when the key holds nothing.
+   */
+  compareAndSet(setting: NewSetting, expectedVersion: number): Promise<SettingRecord>;
+}
+
 /** What {@link Storage.listen} calls. */
 export interface StorageListenHandlers {
   onRevision(revision: number): void;
@@ -512,6 +564,11 @@ export interface StorageSession {
   readonly invitations?: InvitationRepository;
   readonly events: EventRepository;
   readonly changes: ChangeFeedRepository;
+  /**
+   * Optional (see {@link SettingsRepository}): per-tenant settings. Without it, kits on the
+   * storage do not check that they share one configuration.
+   */
+  readonly settings?: SettingsRepository;
   /**
    * Optional, and only on the session {@link Storage.transaction} hands its callback (a
    * savepoint needs a transaction). Runs `fn`; when `fn` throws, every write it made

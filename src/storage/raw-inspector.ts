@@ -71,4 +71,9 @@ export interface RawInspector {
    * or null. Without it the suite checks resource writes through the repository only.
    */
   resource?(kind: string, id: string): Promise<Readonly<Record<string, unknown>> | null>;
+  /**
+   * Optional: the stored setting under `key` (`key`, `value`, `version`, `updatedAt`), or
+   * null. With it the suite also checks that settings persisted and rolled back.
+   */
+  setting?(key: string): Promise<Readonly<Record<string, unknown>> | null>;
 }

@@ -19,7 +19,7 @@ import {
   type OrgKitErrorCode,
 } from "../../src/index.js";
 import { toOrgKitError } from "../../src/adapters/postgres/errors.js";
-import { invitationExpired, invitationInvalid, invitationRevoked, invitationUsed, organizationMerged, userErased } from "../../src/errors.js";
+import { configurationIncompatible, configurationMismatch, invitationExpired, invitationInvalid, invitationRevoked, invitationUsed, organizationMerged, userErased } from "../../src/errors.js";
 import { driverError } from "../postgres/fault-injection.js";
 import { admin, rejects, setup, system } from "../facade/setup.js";
 
@@ -40,7 +40,10 @@ const SAMPLES: Readonly<Record<string, OrgKitError>> = {
   "`CONFLICT` `erased`": userErased("u"),
   "`CONFLICT` `has_history`": new OrgKitError("CONFLICT", "history", { details: { reason: "has_history", entity: "user", id: "u", memberships: 2 } }),
   "`CONFLICT` `merged`": organizationMerged("dup", "sur"),
+  "`CONFLICT` `configuration_changed`": new OrgKitError("CONFLICT", "changed", { details: { reason: "configuration_changed", expectedFingerprint: "a", actualFingerprint: "b" } }),
   "`INVITATION_INVALID`": invitationInvalid(),
+  "`CONFIGURATION_MISMATCH`": configurationMismatch([{ key: "membershipPolicy", stored: "multiple", kit: "single" }], "a", "b"),
+  "`CONFIGURATION_INCOMPATIBLE`": configurationIncompatible([{ key: "membershipPolicy", code: "users_in_several_organizations", message: "users in several organizations", count: 1, examples: ["u1"] }], "b"),
   "`INVITATION_EXPIRED`": invitationExpired("inv_1", "2026-01-01T00:00:00.000Z"),
   "`INVITATION_REVOKED`": invitationRevoked("inv_1", "revoked"),
   "`INVITATION_USED`": invitationUsed("inv_1"),

@@ -55,6 +55,8 @@ const WITH_SECRETS: { readonly [C in OrgKitErrorCode]: readonly OrgKitError<C>[]
       details: { reason: "domain_proven", kind: "domain", value: "eu.acme.example", provenDomain: "acme.example", existingRule: { id: SECRET, organizationId: SECRET, kind: "domain", value: "acme.example" } },
     }),
   ],
+  CONFIGURATION_MISMATCH: [new OrgKitError("CONFIGURATION_MISMATCH", `differs: ${SECRET}`, { details: { differences: [{ key: SECRET, stored: SECRET, kit: SECRET }], storedFingerprint: SECRET, kitFingerprint: SECRET } })],
+  CONFIGURATION_INCOMPATIBLE: [new OrgKitError("CONFIGURATION_INCOMPATIBLE", `misfit: ${SECRET}`, { details: { problems: [{ key: SECRET, code: SECRET, message: SECRET, count: 1, examples: [SECRET] }], fingerprint: SECRET } })],
   INVITATION_INVALID: [new OrgKitError("INVITATION_INVALID", "The invitation token is not valid", { details: {} })],
   INVITATION_EXPIRED: [new OrgKitError("INVITATION_EXPIRED", "expired", { details: { invitationId: "inv_1", expiresAt: "2026-01-01T00:00:00.000Z" } })],
   INVITATION_REVOKED: [new OrgKitError("INVITATION_REVOKED", "revoked", { details: { invitationId: "inv_1", reason: "replaced" } })],

@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver, type User } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver, type User } from "../../src/index.js";
 import { compilePolicy } from "../../src/permissions/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { admin, as, setup, system } from "./setup.js";
@@ -40,7 +40,9 @@ type Action =
   | UserLifecycleAction
   // Merging duplicates (see the block below).
   | { type: "merge"; duplicate: string; survivor: string }
-  | InvitationAction; // invitations: see the block at the end
+  | InvitationAction // invitations: see the block at the end
+  // --- configuration fingerprint: adopting the other membership policy (no actor here is a super admin) ---
+  | { type: "adoptConfiguration"; dryRun: boolean };
 
 interface Step {
   actor: ActorName;
@@ -86,6 +88,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant("setEmail" as const), user, domain }),
   fc.record({ type: fc.constant("discontinue" as const), org }),
   fc.record({ type: fc.constant("reactivate" as const), org }),
+  // --- configuration fingerprint ---
+  fc.record({ type: fc.constant("adoptConfiguration" as const), dryRun: fc.boolean() }),
 );
 const step: fc.Arbitrary<Step> = fc.record({ actor: fc.constantFrom(...ACTORS), action: fc.oneof({ arbitrary: action, weight: 9 }, { arbitrary: userLifecycleAction, weight: 2 }) });
 /**
@@ -116,12 +120,15 @@ async function world(policy: MembershipPolicy, config: OrgKitConfigInput = {}) {
   await kit.profiles.create(admin, { id: "p", name: "Editors", organizations: { none: ["read", "edit"] } });
   await kit.users.upsert(admin, { id: "agent", kind: "agent", profileId: "p" });
   await kit.users.upsert(admin, { id: "plain" });
-  return { kit, storage };
+  // --- configuration fingerprint: a kit with the other membership policy on the same storage ---
+  const other = createOrgKit({ storage, config: { membershipPolicy: policy === "single" ? "multiple" : "single" } });
+  return { kit, storage, other };
 }
 
 /** What the reference model allows: the rights as DESIGN.md states them. */
 async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<boolean> {
   if (a.type === "setOrgAdmin" || a.type === "invite" || a.type === "revokeInvitation" || a.type === "acceptInvitation") return invitationAllowed(storage, actor, a);
+  if (a.type === "adoptConfiguration") return false; // configuration fingerprint: only a super admin (or the system actor) may, and none of these is one
   if (actor === "admin") return true;
   if (actor === "plain") return false;
   const orgEdit = actor === "agent"; // every org in this test has no state flags: the profile's "none" cell decides
@@ -161,7 +168,7 @@ async function allowed(storage: Storage, actor: ActorName, a: Action): Promise<b
   }
 }
 
-async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step): Promise<void> {
+async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step, other?: OrgKit): Promise<void> {
   const who = actor === "admin" ? admin : as(actor);
   switch (a.type) {
     case "setParent":
@@ -211,6 +218,8 @@ async function perform(kit: OrgKit, storage: Storage, { actor, action: a }: Step
     case "revokeInvitation":
     case "acceptInvitation":
       return performInvitation(kit, storage, who, a);
+    case "adoptConfiguration":
+      return void (await other!.configuration.adopt(who, { dryRun: a.dryRun }));
   }
 }
 
@@ -387,6 +396,8 @@ function emptyModel(policy: MembershipPolicy, proofRequired = false): Model {
 interface Real {
   readonly kit: OrgKit;
   readonly storage: Storage;
+  /** A kit with the other membership policy on the same storage (configuration fingerprint). */
+  readonly other: OrgKit;
 }
 
 /**
@@ -409,7 +420,7 @@ class UseCase implements fc.AsyncCommand<Model, Real> {
     const revisionBefore = await storage.changes.latestRevision();
     const prepared = await this.prepare(model, real);
     try {
-      await perform(kit, storage, s);
+      await perform(kit, storage, s, real.other);
       await checkFeed(real, before, revisionBefore);
       expect(permitted, `${s.actor} did ${JSON.stringify(s.action)} without the right`).toBe(true);
       await this.apply(model, real, prepared);
@@ -564,6 +575,42 @@ class Merge extends UseCase {
     for (const key of [...model.keptAcrossIdentityChange]) if (key.endsWith(`|${a.duplicate}`)) model.keptAcrossIdentityChange.delete(key);
   }
 }
+// --- configuration fingerprint -------------------------------------------------------------
+/**
+ * The system actor asks to adopt the other membership policy: a dry run must fit exactly
+ * when the data does (`"single"`: no user in two organizations, dormant memberships too),
+ * and write nothing either way; adopting the kit's own configuration again is a no-op.
+ * The step's kit keeps working afterwards (the recorded configuration is unchanged).
+ */
+class SystemAdoption implements fc.AsyncCommand<Model, Real> {
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, { kit, storage, other }: Real): Promise<void> {
+    const before = await storage.events.lastSequence();
+    const revisionBefore = await storage.changes.latestRevision();
+    const recorded = (await storage.settings!.get("configuration"))!.value["fingerprint"];
+    let fits = true;
+    if (model.policy === "multiple") for (const id of [...USERS, "orgadmin", "agent", "plain", "admin"]) if ((await storage.memberships.listByUser(id)).length > 1) fits = false;
+    const outcome = await other.configuration.adopt(system, { dryRun: true }).then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    if (fits) expect(outcome.ok && !outcome.result.adopted, JSON.stringify(outcome)).toBe(true);
+    else expect(!outcome.ok && isOrgKitError(outcome.error, "CONFIGURATION_INCOMPATIBLE"), String(!outcome.ok && outcome.error)).toBe(true);
+    expect(await kit.configuration.adopt(system)).toMatchObject({ adopted: false, differences: [] });
+    expect(await storage.events.lastSequence()).toBe(before);
+    expect(await storage.changes.latestRevision()).toBe(revisionBefore);
+    expect((await storage.settings!.get("configuration"))!.value["fingerprint"]).toBe(recorded);
+    await kit.ready();
+  }
+
+  toString(): string {
+    return "system: adopt the other membership policy (dry run), and its own configuration";
+  }
+}
+// --- end configuration fingerprint ---------------------------------------------------------
 
 function commandOf(step: Step): UseCase {
   if (step.action.type === "discontinue") return new Discontinue(step);
@@ -576,7 +623,10 @@ describe.each(["single", "multiple"] as const)("random use-case sequences (%s po
   it("keep the invariants and never let an actor exceed its rights", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.commands([step.map(commandOf), fc.oneof({ arbitrary: lifecycleStep, weight: 5 }, { arbitrary: mergeStep, weight: 1 }).map(commandOf), invitationStep.map(commandOf)], { maxCommands: 30, size: "max" }),
+        fc.commands(
+          [step.map(commandOf), fc.oneof({ arbitrary: lifecycleStep, weight: 5 }, { arbitrary: mergeStep, weight: 1 }).map(commandOf), invitationStep.map(commandOf), fc.constant(new SystemAdoption())],
+          { maxCommands: 30, size: "max" },
+        ),
         async (commands) => {
           const real = await world(policy);
           await fc.asyncModelRun(() => ({ model: emptyModel(policy), real }), commands);

@@ -77,6 +77,7 @@ export async function dumpThroughPorts(storage: Storage): Promise<string> {
     await storage.usergroups.list(),
     await storage.profiles.list(),
     await storage.events.list({ limit: 1000 }),
+    (await storage.settings?.get("configuration")) ?? null,
   ]);
 }
 

@@ -182,7 +182,7 @@ describe.each(targets)("fuzzing on $name", (target) => {
   });
 
   it("every use case of the facade throws only OrgKitError and writes nothing when it fails", async () => {
-    const cases = methodsOf(kit, GROUPS);
+    const cases = methodsOf(kit, [...GROUPS, "configuration"]);
     const names = Object.keys(cases);
     expect(names.length).toBeGreaterThanOrEqual(40);
     await fc.assert(
@@ -205,7 +205,7 @@ describe.each(targets)("fuzzing on $name", (target) => {
   });
 
   it("every repository method of the storage throws only OrgKitError and writes nothing when it fails", async () => {
-    const repositories = methodsOf(storage, GROUPS);
+    const repositories = methodsOf(storage, [...GROUPS, "settings"]);
     const names = Object.keys(repositories);
     expect(names.length).toBeGreaterThanOrEqual(40);
     await fc.assert(

@@ -72,6 +72,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         "organizations",
         "orgkit_migrations",
         "resources",
+        "settings",
         "staff_profiles",
         "user_identities",
         "usergroups",
@@ -165,7 +166,7 @@ export function adapterCases(makeTarget: () => Promise<TestTarget>): void {
         [schema],
       );
       expect(partitioned.rows).toEqual(
-        ["change_feed_state", "changes", "events", "invitations", "member_rule_challenges", "member_rules", "memberships", "organizations", "resources", "staff_profiles", "user_identities", "usergroups", "users"].map(
+        ["change_feed_state", "changes", "events", "invitations", "member_rule_challenges", "member_rules", "memberships", "organizations", "resources", "settings", "staff_profiles", "user_identities", "usergroups", "users"].map(
           (name) => ({ name, key: "HASH (tenant_id)", partitions: 3 }),
         ),
       );

@@ -17,6 +17,8 @@ export type MemoryTable = RawTable;
 export interface MemoryInternals {
   /** The stored row of `table` under `key` (`userId ␀ organizationId` for memberships, `kind ␀ id` for resources, the sequence for events), or null. */
   row(table: MemoryTable, key: string): Readonly<Record<string, unknown>> | null;
+  /** The stored setting under `key`, or null. */
+  setting(key: string): Readonly<Record<string, unknown>> | null;
   /** Number of rows in `table`. */
   count(table: MemoryTable): number;
   /** The stored challenge of rule `ruleId`, or null. */

@@ -6,6 +6,7 @@ import type {
   MembershipRepository,
   OrganizationRepository,
   ResourceRepository,
+  SettingsRepository,
   StaffProfileRecord,
   StaffProfileRepository,
   Storage,
@@ -28,6 +29,7 @@ import { OrganizationStore } from "./organization-store.js";
 import { RecordStore, type StaffProfileStore, type UsergroupStore } from "./record-store.js";
 import { ResourceStore } from "./resource-store.js";
 import { RuleStore } from "./rule-store.js";
+import { SettingStore } from "./setting-store.js";
 import { methodList, toRepository, type Runner } from "./sync-repository.js";
 import { UserStore } from "./user-store.js";
 import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
@@ -121,6 +123,7 @@ const INVITATION_METHODS = methodList<InvitationRepository>()(
   "deleteAcceptedBy",
   "scan",
 );
+const SETTING_METHODS = methodList<SettingsRepository>()("get", "insertIfAbsent", "compareAndSet");
 
 interface Stores {
   readonly organizations: OrganizationStore;
@@ -133,6 +136,7 @@ interface Stores {
   readonly invitations: InvitationStore;
   readonly events: EventStore;
   readonly changes: ChangeStore;
+  readonly settings: SettingStore;
 }
 
 function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["savepoint"]): StorageSession & { readonly invitations: InvitationRepository } {
@@ -148,6 +152,7 @@ function createSession(stores: Stores, run: Runner, savepoint?: StorageSession["
     invitations: toRepository<InvitationRepository>(stores.invitations, INVITATION_METHODS, run, "invitations"),
     events: toRepository<EventRepository>(stores.events, EVENT_METHODS, run, "events"),
     changes: toRepository<ChangeFeedRepository>(stores.changes, CHANGE_METHODS, run, "changes"),
+    settings: toRepository<SettingsRepository>(stores.settings, SETTING_METHODS, run, "settings"),
   });
 }
 
@@ -228,6 +233,7 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
     invitations: new InvitationStore(journal),
     events: new EventStore(journal),
     changes: new ChangeStore(journal),
+    settings: new SettingStore(journal),
   };
 
   // Listeners hear of each revision once its unit of work has committed.
@@ -331,6 +337,9 @@ function createTenantStorage(uniqueNames: boolean, tenant: string, forTenant: (t
       const row = rows.get(key);
       if (row === undefined) return null;
       return (table === "organizations" ? (row as { organization: Record<string, unknown> }).organization : row) as Record<string, unknown>;
+    },
+    setting(key: string) {
+      return (stores.settings.rawRows().get(key) ?? null) as Record<string, unknown> | null;
     },
     count(table: MemoryTable) {
       if (table === "changes") return stores.changes.rawEntries().length;

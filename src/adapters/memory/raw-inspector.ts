@@ -51,5 +51,6 @@ export function memoryInspector(storage: Storage): RawInspector {
     },
     dump: async () => internals.dump(),
     resource: async (kind, id) => internals.row("resources", `${kind}\u0000${id}`),
+    setting: async (key) => internals.setting(key),
   };
 }

@@ -12,7 +12,7 @@ import { ancestryStatements } from "./migration-ancestry.js";
 import { domainProofStatements } from "./migration-domain-proof.js";
 import { invitationStatements } from "./migration-invitations.js";
 import { searchIndexStatements } from "./migration-search-index.js";
-import { tenantStatements } from "./migration-tenants.js";
+import { tenantStatements, tenantTableCreation, tenantTableShape } from "./migration-tenants.js";
 import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
 
 /** One schema migration: applied once, in a transaction, in version order. */
@@ -245,6 +245,19 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
         `CREATE INDEX events_actor_idx ON ${t.events} (tenant_id, actor_id, sequence)`,
         `CREATE INDEX events_user_idx ON ${t.events} (tenant_id, (doc->'data'->>'userId'), sequence)`,
       ],
+    },
+    {
+      version: 10,
+      name: "settings",
+      // The kits' configuration record, one row per tenant and key (see settings-repository.ts).
+      statements: tenantTableCreation(
+        tenantTableShape(
+          t.settings,
+          [["key", `text COLLATE "C" NOT NULL`], ["value", "json NOT NULL"], ["version", "integer NOT NULL"], ["updated_at", "timestamptz NOT NULL"]],
+          ["CONSTRAINT settings_pkey PRIMARY KEY (tenant_id, key)"],
+        ),
+        partitions,
+      ),
     },
   ];
 }

@@ -19,6 +19,7 @@ import { createMembershipRepository } from "./membership-repository.js";
 import { createStaffProfileRepository, createUsergroupRepository } from "./named-record-repository.js";
 import { createOrganizationRepository, type PostgresOrganizationRepository } from "./organization-repository.js";
 import { createResourceRepository } from "./resource-repository.js";
+import { createSettingsRepository } from "./settings-repository.js";
 import { changeChannel, DEFAULT_SCHEMA, tableNames, tenantLiteral } from "./sql.js";
 import { checkTenant, DEFAULT_TENANT } from "../../storage/tenant.js";
 import { createUserRepository } from "./user-repository.js";
@@ -137,6 +138,7 @@ function createSession(executor: SqlExecutor, { tables, settings, tenant }: Scop
     invitations: guardRepository(createInvitationRepository(context), "invitations"),
     events: guardRepository(createEventRepository(context), "events"),
     changes: guardRepository(createChangeFeedRepository(context), "changes"),
+    settings: guardRepository(createSettingsRepository(context), "settings"),
     ...(executor instanceof TransactionExecutor ? { savepoint: savepointOn(executor, appendedEvents!) } : {}),
   };
 }

@@ -73,6 +73,8 @@ export function postgresInspector(client: PostgresQueryable, options: { readonly
         `SELECT id, organization_id AS "organizationId", kind, address, token_hash AS "tokenHash", status, accepted_by AS "acceptedBy", version, doc FROM ${t.invitations} WHERE tenant_id = $1 AND id = $2`,
         [tenant, id]
       ),
+    setting: (key) =>
+      first(client, `SELECT key, value, version, updated_at AS "updatedAt" FROM ${t.settings} WHERE tenant_id = $1 AND key = $2`, [tenant, key]),
     count: async (table) => {
       const row = await first(client, `SELECT count(*) AS n FROM ${t[TABLE_OF[table]]} WHERE tenant_id = $1`, [tenant]);
       return Number(row?.["n"] ?? 0);

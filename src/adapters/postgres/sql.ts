@@ -31,6 +31,8 @@ export interface TableNames {
   readonly changeFeedState: string;
   /** The sequence event numbers come from (migration 6; before it, an identity column). */
   readonly eventSequence: string;
+  /** Per-tenant settings: the kits' configuration record (migration 11). */
+  readonly settings: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -68,6 +70,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     changeRevisions: `${s}.change_revisions`,
     changeFeedState: `${s}.change_feed_state`,
     eventSequence: `${s}.event_sequence`,
+    settings: `${s}.settings`,
   };
 }
 

@@ -29,7 +29,12 @@ export const facadeSuite: ConformanceSuite = {
     const kitFor = async (config: OrgKitConfigInput = {}): Promise<{ kit: OrgKit; ns: string; admin: { type: "user"; id: string } }> => {
       const ns = context.namespace();
       let n = 0;
-      const kit = createOrgKit({ storage: context.storage, ids: (kind) => `${ns}${kind}${++n}`, config });
+      // One configuration per store: a kit configured otherwise than the default gets a
+      // tenant of its own where the storage has tenants (else the storage must be reset
+      // between tests, or it refuses with CONFIGURATION_MISMATCH).
+      const configured = Object.keys(config).length > 0 && typeof context.storage.forTenant === "function";
+      const storage = configured ? context.storage.forTenant!(`${ns}-tenant`) : context.storage;
+      const kit = createOrgKit({ storage, ids: (kind) => `${ns}${kind}${++n}`, config });
       const admin = { type: "user" as const, id: `${ns}admin` };
       await kit.users.upsert(SYSTEM_ACTOR, { id: admin.id, kind: "agent", platformRole: "admin" });
       return { kit, ns, admin };

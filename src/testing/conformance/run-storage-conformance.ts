@@ -18,6 +18,7 @@ import { searchConcurrentSuite } from "./search-concurrent.js";
 import { searchSuite } from "./search.js";
 import { mergeOperationsSuite } from "./merge-operations.js";
 import { setOperationsSuite } from "./set-operations.js";
+import { settingsSuite } from "./settings.js";
 import { transactionsSuite } from "./transactions.js";
 import { usergroupsSuite } from "./usergroups.js";
 import { usersSuite } from "./users.js";
@@ -73,13 +74,14 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   transactionsSuite,
   setOperationsSuite,
   mergeOperationsSuite,
+  settingsSuite,
   facadeSuite,
 ];
 
 /**
  * The storage conformance suite: registers, with vitest, one `describe` per port
  * (organizations, unique-names, hierarchy-queries, change-feed, search, search-concurrent, users, memberships, rules, domain-proofs,
- * usergroups, profiles, resources, invitations, events, erasure, transactions, set-operations, merge-operations) checking every contract stated
+ * usergroups, profiles, resources, invitations, events, erasure, transactions, set-operations, merge-operations, settings) checking every contract stated
  * in the storage ports — not-found results, detached objects, `CONFLICT` reasons,
  * orderings, pagination and keyset cursors, search filters, hierarchy traversals, rule
  * matching, exclusive rule claims, commit, rollback and concurrency — plus `facade`, which
