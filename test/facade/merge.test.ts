@@ -178,7 +178,7 @@ describe.each(targets)("merging organizations on $name", ({ storage: makeStorage
     const { kit } = await acmeWorld(storage);
     await kit.usergroups.unlinkOrganization(admin, "acme-inc", "premium");
     await kit.usergroups.linkOrganization(admin, "acme", "premium");
-    const other = createOrgKit({ storage });
+    const other = createOrgKit({ storage, config: FIELDS }); // configured as the store records (one configuration per store)
     const policy = await other.policy();
     expect(policy.can("otto", "chat.support")).toBe(false);
     expect(policy.canManageUser("otto", null, "acme")).toBe(false);
