@@ -724,12 +724,16 @@ async function pickInvitation(storage: Storage, pick: number) {
   return among.length === 0 ? null : among[pick % among.length]!;
 }
 
-/** Whether `actor` may manage the users of `orgId` now: platform admins, or orgadmin in its active o1. */
+/**
+ * Whether `actor` may manage the users of `orgId` now: platform admins, or orgadmin where
+ * it holds the admin flag in an active organization — o1, or the survivor o1 was merged
+ * into (its admin flag moved along).
+ */
 async function managesUsersOf(storage: Storage, actor: ActorName, orgId: string): Promise<boolean> {
   if (actor === "admin") return true;
-  if (actor !== "orgadmin" || orgId !== "o1") return false;
-  const mine = await storage.memberships.get("orgadmin", "o1");
-  return mine?.admin === true && (await storage.organizations.get("o1"))?.status === "active";
+  if (actor !== "orgadmin") return false;
+  const mine = await storage.memberships.get("orgadmin", orgId);
+  return mine?.admin === true && (await storage.organizations.get(orgId))?.status === "active";
 }
 
 async function invitationAllowed(storage: Storage, actor: ActorName, a: InvitationAction): Promise<boolean> {
