@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 /**
- * One build, six entries: each becomes `dist/<name>.js` (ESM), `dist/<name>.cjs`
+ * One build, nine entries: each becomes `dist/<name>.js` (ESM), `dist/<name>.cjs`
  * (CommonJS) and the matching `.d.ts` / `.d.cts`, as listed in package.json `exports`.
  */
 export default defineConfig({
@@ -9,6 +9,9 @@ export default defineConfig({
     index: "src/index.ts",
     permissions: "src/permissions/index.ts",
     matching: "src/domain/matching/index.ts",
+    schemas: "src/schemas.ts",
+    domain: "src/domain/index.ts",
+    storage: "src/storage/index.ts",
     memory: "src/adapters/memory/index.ts",
     postgres: "src/adapters/postgres/index.ts",
     testing: "src/testing/index.ts",

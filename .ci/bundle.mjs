@@ -1,11 +1,13 @@
 // Bundles every entry of the packed package into one file each with esbuild, as a host's
 // bundler would, and runs the bundles with no node_modules beside them: a run-time
 // `require` of a data file, or any import a bundler cannot see, fails here. Then bundles
-// examples/quickstart.ts against the installed package and runs that single file.
+// examples/quickstart.ts against the installed package and runs that single file. Prints
+// each entry's size as a host's bundle would carry it (minified, gzip), for docs/entries.md.
 //
 // Usage: node .ci/bundle.mjs <folder where the tarball is installed>
 import { build } from "esbuild";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -18,8 +20,9 @@ const entries = Object.keys(pkg.exports).filter((k) => k !== "./package.json").m
 const external = ["pg", "@electric-sql/pglite", "vitest"];
 const out = mkdtempSync(join(tmpdir(), "orgkit-bundle-"));
 
-async function bundle(source, file) {
+async function bundle(source, file, minify = false) {
   await build({
+    minify,
     stdin: { contents: source, resolveDir: consumer, loader: "ts", sourcefile: `${file}.ts` },
     bundle: true,
     platform: "node",
@@ -43,6 +46,15 @@ try {
     console.log(`bundled ${entry}: one file, ${loaded} exports, loads with no node_modules`);
   }
 
+  // What each entry weighs in a host's bundle, dependencies included (optional peers excluded).
+  console.log("| entry | minified | gzip |\n|---|---:|---:|");
+  for (const entry of entries) {
+    const file = await bundle(`export * from ${JSON.stringify(entry)};`, `${entry.replace(/\W+/g, "-")}.min.mjs`, true);
+    const code = readFileSync(file);
+    const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+    console.log(`| \`${entry}\` | ${kb(code.length)} | ${kb(gzipSync(code).length)} |`);
+  }
+
   // The quickstart imports the sources (../src/...); point those imports at the package.
   const subpaths = {
     "../src/index.js": "orgkit",
@@ -50,6 +62,9 @@ try {
     "../src/adapters/memory/index.js": "orgkit/memory",
     "../src/permissions/index.js": "orgkit/permissions",
     "../src/domain/matching/index.js": "orgkit/matching",
+    "../src/schemas.js": "orgkit/schemas",
+    "../src/domain/index.js": "orgkit/domain",
+    "../src/storage/index.js": "orgkit/storage",
     "../src/testing/index.js": "orgkit/testing",
   };
   const quickstart = readFileSync(join(root, "examples/quickstart.ts"), "utf8").replace(/from "(\.\.\/src\/[^"]+)"/g, (all, path) => {

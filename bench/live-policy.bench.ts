@@ -9,11 +9,12 @@
  * writes.
  */
 import pg from "pg";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage, type StorageSession } from "../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../src/index.js";
 import { memoryStorage } from "../src/adapters/memory/index.js";
 import { migrate, postgresStorage } from "../src/adapters/postgres/index.js";
 import { buildMembership, buildOrganization, buildStaffProfile, buildUser, buildUsergroup } from "../src/testing/builders.js";
 import { median, report, rng } from "./harness.js";
+import type { Storage, StorageSession } from "../src/storage/index.js";
 
 const ORGS = Number(process.env.BENCH_LIVE_ORGS ?? 10_000);
 const USERS = Number(process.env.BENCH_LIVE_USERS ?? 50_000);

@@ -9,10 +9,10 @@ import {
   createMemberRule,
   describeMatch,
   identityLookupKeys,
-  isOrgKitError,
   type Identity,
   type MemberRuleInput,
 } from "../src/domain/matching/index.js";
+import { isOrgKitError } from "../src/index.js";
 
 const NAMES: Record<string, string> = {
   org_smartertools: "SmarterTools Inc",

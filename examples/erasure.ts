@@ -8,8 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createOrgKit, isOrgKitError, SYSTEM_ACTOR } from "../src/index.js";
-import { memoryStorage } from "../src/adapters/memory/index.js";
-import { memoryInspector } from "../src/testing/index.js";
+import { memoryStorage, memoryInspector } from "../src/adapters/memory/index.js";
 
 const storage = memoryStorage();
 const kit = createOrgKit({ storage, config: { membershipPolicy: "multiple" } });

@@ -13,13 +13,12 @@
  */
 import assert from "node:assert/strict";
 // In an application: import { createOrgKit, SYSTEM_ACTOR } from "orgkit"; import { memoryStorage } from "orgkit/memory";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR } from "../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, OrgKitError } from "../src/index.js";
 import { memoryStorage } from "../src/adapters/memory/index.js";
 // The service needs only this entry (no dependencies): import { compilePolicy, ... } from "orgkit/permissions";
 import {
   applyChangeEntries,
   compilePolicy,
-  OrgKitError,
   parsePermissionRequest,
   type Decision,
   type OrganizationAction,

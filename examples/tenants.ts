@@ -8,9 +8,10 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../src/index.js";
 import { memoryStorage } from "../src/adapters/memory/index.js";
 import { migrate, postgresStorage, type PostgresClient } from "../src/adapters/postgres/index.js";
+import type { Storage } from "../src/storage/index.js";
 
 const admin = { type: "user", id: "admin" } as const;
 

@@ -29,8 +29,6 @@
  *
  * @module orgkit/permissions
  */
-export { OrgKitError, isOrgKitError, ORGKIT_ERROR_CODES } from "../errors.js";
-export type { AnyOrgKitError, InvalidSnapshotDetails, OrgKitErrorCode, OrgKitErrorDetails, OrgKitErrorOf, ValidationFailedDetails, ValidationIssue } from "../errors.js";
 export {
   BUILT_IN_USERGROUPS,
   CASCADE_MODES,
@@ -42,19 +40,14 @@ export {
   NO_STATE_KEY,
   NOTE_RULES,
   ORGANIZATION_ACTIONS,
-  ORGANIZATION_STATUSES,
-  PLATFORM_ROLES,
   POLICY_SNAPSHOT_SCHEMA_VERSION,
   STATE_KEY_SEPARATOR,
-  USER_KINDS,
 } from "./snapshot.js";
 export type {
   BuiltInUsergroup,
   CascadeMode,
   NoteRule,
   OrganizationAction,
-  OrganizationStatus,
-  PlatformRole,
   PolicyAdminRule,
   PolicyMembership,
   PolicyNoteRules,
@@ -65,7 +58,6 @@ export type {
   PolicyStaffProfile,
   PolicyUser,
   PolicyUsergroup,
-  UserKind,
 } from "./snapshot.js";
 export { allStateCombinations, stateCombinationKey } from "./state-combinations.js";
 export { compilePolicy, Policy } from "./policy.js";

@@ -8,38 +8,25 @@ export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi
 export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
 export type { ConfigurationReadiness } from "./configuration-guard.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
-export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
 export type { CreateOrganizationRequest, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export type { MergeOptions, OrganizationMergeCounts, OrganizationMergeResult, OrganizationsMergeApi } from "./merge.js";
-export { addMembershipInputSchema, type AddMembershipInput, type DomainProofStatus, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
-export { listUsersOptionsSchema, upsertUserInputSchema, upsertUserOptionsSchema, type ListUsersOptions, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
+export type { AddMembershipInput, DomainProofStatus, MembershipExplanation, MembershipsApi } from "./memberships.js";
+export type { ListUsersOptions, UpsertUserInput, UpsertUserOptions, UsersApi } from "./users.js";
 export type { UserErasure } from "./user-erasure.js";
 export type { ExportedMembership, ExportedUsergroup, UserExport, UsergroupGrant } from "./user-export.js";
-export { addMemberRuleInputSchema, type AddMemberRuleInput, type MemberRulePreview, type RuleChangeResult, type RulesApi } from "./rules.js";
+export type { AddMemberRuleInput, MemberRulePreview, RuleChangeResult, RulesApi } from "./rules.js";
 export type { DomainChallenge, DomainProofFailed, DomainProofResult, DomainProven, ProveDomainOptions } from "./domain-proof.js";
 export type { TxtResolver } from "./txt-lookup.js";
-export {
-  createInvitationInputSchema,
-  listInvitationsOptionsSchema,
-  type AcceptedInvitation,
-  type CreatedInvitation,
-  type CreateInvitationInput,
-  type InvitationsApi,
-  type ListInvitationsOptions,
-} from "./invitations.js";
+export type { AcceptedInvitation, CreatedInvitation, CreateInvitationInput, InvitationsApi, ListInvitationsOptions } from "./invitations.js";
 export { INVITATION_TOKEN_PREFIX } from "./invitation-tokens.js";
-export { assignResourceInputSchema, type AssignResourceInput, type ResourcesApi } from "./resources.js";
-export {
-  createStaffProfileInputSchema,
-  createUsergroupInputSchema,
-  updateStaffProfileInputSchema,
-  updateUsergroupInputSchema,
-  type CreateStaffProfileInput,
-  type CreateUsergroupInput,
-  type StaffProfilesApi,
-  type UpdateStaffProfileInput,
-  type UpdateUsergroupInput,
-  type UsergroupsApi,
+export type { AssignResourceInput, ResourcesApi } from "./resources.js";
+export type {
+  CreateStaffProfileInput,
+  CreateUsergroupInput,
+  StaffProfilesApi,
+  UpdateStaffProfileInput,
+  UpdateUsergroupInput,
+  UsergroupsApi,
 } from "./access-control.js";
 export type { ImportOptions, ImportOrganizationRow, ImportProgress, ImportResult, ImportRowResult } from "./import.js";
 export type { OrganizationRollUp, OrganizationRollUpOptions } from "./roll-up.js";

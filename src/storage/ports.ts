@@ -1,7 +1,7 @@
 /**
  * Storage ports: what the service needs from a storage adapter. Every adapter
  * (`orgkit/memory`, `orgkit/postgres`, a host's own) implements {@link Storage} and is
- * checked by the one conformance suite in `orgkit/testing`.
+ * checked by the one conformance suite in `orgkit/storage`.
  *
  * General contract, for every method:
  * - Not found is `null` (or `false` for deletes), never an exception.
@@ -425,7 +425,7 @@ export interface EventRepository {
   /**
    * Erasure (GDPR article 17), the one change ever made to a stored event: replaces, in
    * the `data` of every event of the trail, each occurrence of one of `values` (a
-   * person's emails, phones and username) as `scrubPersonalData` from `orgkit` does —
+   * person's emails, phones and username) as `scrubPersonalData` from `orgkit/storage` does —
    * the one rule every adapter applies, so results agree everywhere. Sequences, types,
    * actors, times and organization ids stay. Returns how many events changed. At most
    * 1,000 values; `[]` changes nothing.

@@ -1,5 +1,5 @@
 /**
- * The raw-inspector port: how the storage conformance suite (`orgkit/testing`) reads an
+ * The raw-inspector port: how the storage conformance suite (`orgkit/storage`) reads an
  * adapter's stored rows directly. It sits with the storage ports so that adapters
  * implement it and the suite consumes it without either importing the other.
  *

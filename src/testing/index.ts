@@ -1,24 +1,21 @@
 /**
- * Test helpers: the storage conformance suite every adapter runs, a raw inspector for
- * the memory storage, builders of valid model objects, and a deterministic clock and id
- * generator for host test suites. The conformance suite takes the test runner's functions
- * (`vitest`, an optional peer dependency, or jest); nothing here imports a runner, so the
- * entry loads with `import` and `require`, and the other helpers need no runner at all.
+ * Test helpers for host test suites: builders of valid model objects, and a
+ * deterministic clock and id generator to make a kit's output repeatable. Nothing here
+ * imports a test runner. (The storage conformance suite for adapter authors is in
+ * `orgkit/storage`; the memory storage's raw inspector in `orgkit/memory`.)
  *
  * @example
  * ```ts
- * import { beforeEach, describe, expect, it } from "vitest";
+ * import { createOrgKit, SYSTEM_ACTOR } from "orgkit";
  * import { memoryStorage } from "orgkit/memory";
- * import { memoryInspector, runStorageConformance } from "orgkit/testing";
+ * import { createTestClock, createTestIds } from "orgkit/testing";
  *
- * runStorageConformance("memory", { storage: () => memoryStorage(), inspect: memoryInspector, test: { describe, it, beforeEach, expect } });
+ * const kit = createOrgKit({ storage: memoryStorage(), clock: createTestClock().now, ids: createTestIds() });
+ * const acme = await kit.organizations.create(SYSTEM_ACTOR, { name: "Acme" }); // same id and timestamps on every run
  * ```
  *
  * @module orgkit/testing
  */
-export * from "./conformance/index.js";
-// The inspector lives with its adapter (like `postgresInspector`); exported here as before.
-export { memoryInspector } from "../adapters/memory/raw-inspector.js";
 export {
   buildAuditEvent,
   buildInvitation,

@@ -7,21 +7,18 @@ import { describe, expect, it } from "vitest";
 import {
   httpStatusOf,
   isOrgKitError,
-  notFound,
   ORGKIT_ERROR_CODES,
   OrgKitError,
   PROBLEM_JSON_CONTENT_TYPE,
   retryAdviceOf,
   toProblemDetails,
-  uniqueConflict,
-  validationError,
-  versionConflict,
   type OrgKitErrorCode,
 } from "../../src/index.js";
 import { toOrgKitError } from "../../src/adapters/postgres/errors.js";
 import { configurationIncompatible, configurationMismatch, invitationExpired, invitationInvalid, invitationRevoked, invitationUsed, organizationMerged, userErased } from "../../src/errors.js";
 import { driverError } from "../postgres/fault-injection.js";
 import { admin, rejects, setup, system } from "../facade/setup.js";
+import { notFound, uniqueConflict, validationError, versionConflict } from "../../src/storage/index.js";
 
 /** One error for each row of the HTTP table in docs/errors.md, keyed by the row's first cell. */
 const SAMPLES: Readonly<Record<string, OrgKitError>> = {

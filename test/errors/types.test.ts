@@ -9,7 +9,6 @@ import {
   isOrgKitError,
   OrgKitError,
   toProblemDetails,
-  validationError,
   httpStatusOf,
   type AnyOrgKitError,
   type ConflictReason,
@@ -22,8 +21,8 @@ import {
   type RetryAdvice,
   type ValidationIssue,
   retryAdviceOf,
-  uniqueConflict,
 } from "../../src/index.js";
+import { uniqueConflict, validationError } from "../../src/storage/index.js";
 
 /** What a `catch` clause holds (at run time not an orgkit error: the narrowed branches are for the type checker). */
 const thrown: unknown = new Error("not an orgkit error");

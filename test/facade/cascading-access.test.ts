@@ -15,12 +15,13 @@
  * ```
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type OrgKitConfigInput, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type OrgKitConfigInput } from "../../src/index.js";
 import { compilePolicy } from "../../src/permissions/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { as, rejects } from "./setup.js";
 import { storageTargets } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = as("admin");

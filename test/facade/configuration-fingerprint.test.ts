@@ -16,8 +16,6 @@ import {
   type ConfigurationProblem,
   type OrgKit,
   type OrgKitConfigInput,
-  type Storage,
-  type StorageSession,
 } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
@@ -26,6 +24,7 @@ import { createTestIds } from "../../src/testing/test-ids.js";
 import { randomSchema, SERVER_URL } from "../postgres/targets.js";
 import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
 import { rejects } from "./setup.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

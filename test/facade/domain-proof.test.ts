@@ -6,13 +6,13 @@
  * rules linking), explain, refusals and bad input, and that refusals write nothing.
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type DomainProofResult, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver } from "../../src/index.js";
-import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { memoryInspector } from "../../src/testing/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type DomainProofResult, type OrgKit, type OrgKitConfigInput, type TxtResolver } from "../../src/index.js";
+import { memoryStorage, memoryInspector } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
 import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

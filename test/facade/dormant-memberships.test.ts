@@ -5,10 +5,11 @@
  * on PostgreSQL (PGlite).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Membership, MembershipPolicy, OrgKit, Storage } from "../../src/index.js";
+import type { Membership, MembershipPolicy, OrgKit } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { pgliteTarget, type TestTarget } from "../postgres/targets.js";
 import { admin, setup, system } from "./setup.js";
+import type { Storage } from "../../src/storage/index.js";
 
 interface Backend {
   readonly name: string;

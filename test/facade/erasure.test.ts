@@ -8,12 +8,13 @@
  * PGlite, and the server when ORGKIT_PG_URL is set.
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, ERASED_MARKER, SYSTEM_ACTOR, type OrgKit, type Storage, type StorageSession } from "../../src/index.js";
+import { createOrgKit, ERASED_MARKER, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { OrgKitError } from "../../src/errors.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
 import { dumpThroughPorts, storageTargets, type StorageTarget } from "./storage-targets.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

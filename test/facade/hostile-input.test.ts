@@ -4,13 +4,14 @@
  * never a `TypeError`, never a `STORAGE_FAILURE`, and nothing written.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { buildMembership, buildOrganization, buildUser } from "../../src/testing/builders.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
 import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 

@@ -13,7 +13,7 @@
  * of rows, each at its transaction's time).
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type ImportResult, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type ImportResult } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { loadAuthorization } from "../../src/service/authorization.js";
 import { resolveOrgKitConfig, type OrgKitConfigInput } from "../../src/service/config.js";
@@ -22,6 +22,7 @@ import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { createRowByRowImport } from "./row-by-row-import.js";
 import { storageTargets, withoutSetMethods } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const admin = { type: "user", id: "admin" } as const;
 const agent = { type: "user", id: "agent" } as const;

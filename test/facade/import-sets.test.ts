@@ -5,13 +5,14 @@
  * (The differential test against the row-by-row import is import-differential.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type ImportProgress, type ImportResult, type Storage, type StorageSession } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type ImportProgress, type ImportResult } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { withOverrides } from "../../src/service/membership-guard.js";
 import { loadAuthorization, type AccessRequest } from "../../src/service/authorization.js";
 import { buildOrganization } from "../../src/testing/builders.js";
 import { admin, as, rejects, setup } from "./setup.js";
 import { dumpThroughPorts, storageTargets, withoutSetMethods } from "./storage-targets.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 const targets = storageTargets();
 const pglite = targets.find((t) => t.name === "PGlite")!;

@@ -7,11 +7,12 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode } from "../../src/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { admin, as, rejects } from "./setup.js";
 import { dumpThroughPorts, storageTargets, type StorageTarget } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const carl = as("carl"); // org admin of acme

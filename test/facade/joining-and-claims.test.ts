@@ -7,11 +7,12 @@
  * organization where the actor has no rights. Runs on memory and PGlite.
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type MembershipPolicy, type OrgKit, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type MembershipPolicy, type OrgKit } from "../../src/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
 import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

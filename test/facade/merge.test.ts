@@ -9,10 +9,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { OrgKitErrorCode } from "../../src/errors.js";
-import { createOrgKit, isOrgKitError, type OrgKitConfigInput, type Storage, type StorageSession } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, type OrgKitConfigInput } from "../../src/index.js";
 import { buildMembership, buildOrganization, buildResource, buildUser } from "../../src/testing/builders.js";
 import { admin, as, rejects, setup, system } from "./setup.js";
 import { dumpThroughPorts, storageTargets } from "./storage-targets.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 const targets = storageTargets();
 

@@ -13,10 +13,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createOrgKit, isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type Storage, type TxtResolver, type User } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, type Membership, type MembershipPolicy, type MemberRuleRecord, type OrgKit, type OrgKitConfigInput, type TxtResolver, type User } from "../../src/index.js";
 import { compilePolicy } from "../../src/permissions/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { admin, as, setup, system } from "./setup.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const ORGS = ["o1", "o2", "o3", "o4"] as const;
 const USERS = ["u1", "u2", "u3", "u4"] as const;

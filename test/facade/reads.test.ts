@@ -8,12 +8,13 @@
  * PGlite.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { rejects } from "./setup.js";
 import { storageTargets } from "./storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

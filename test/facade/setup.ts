@@ -1,8 +1,9 @@
 import { expect } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type OrgKitErrorOf, type Storage, type TxtResolver } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKitConfigInput, type OrgKitErrorCode, type OrgKitErrorOf, type TxtResolver } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
+import type { Storage } from "../../src/storage/index.js";
 
 export const system = SYSTEM_ACTOR;
 export const admin = { type: "user", id: "admin" } as const;

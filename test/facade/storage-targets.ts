@@ -6,12 +6,12 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll } from "vitest";
-import type { Storage, StorageSession } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { memoryInspector } from "../../src/adapters/memory/raw-inspector.js";
 import { migrate, postgresInspector, postgresStorage, type PostgresStorage } from "../../src/adapters/postgres/index.js";
 import type { RawInspector } from "../../src/storage/raw-inspector.js";
 import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 /** One storage to run a suite on. */
 export interface StorageTarget {

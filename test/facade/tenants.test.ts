@@ -6,7 +6,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { migrate, postgresStorage, type PostgresTransactional } from "../../src/adapters/postgres/index.js";
 import { createTestClock } from "../../src/testing/test-clock.js";
@@ -14,6 +14,7 @@ import { createTestIds } from "../../src/testing/test-ids.js";
 import { randomSchema, SERVER_URL, serverTarget, type TestTarget } from "../postgres/targets.js";
 import { dumpThroughPorts } from "./storage-targets.js";
 import { admin, rejects } from "./setup.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 

@@ -30,11 +30,11 @@ import {
   type OrganizationTreeNode,
   type ResourceOwnership,
   type StaffProfileRecord,
-  type Storage,
   type User,
   type UsergroupRecord,
 } from "../../src/index.js";
 import { CHECK_NAMES, type PermissionRequest, type Policy } from "../../src/permissions/index.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const as = (id: string) => ({ type: "user", id }) as const;

@@ -1,6 +1,7 @@
 /**
- * Fuzzing every exported function of the pure entries (`orgkit`'s domain functions,
- * `orgkit/matching`, `orgkit/permissions`, `orgkit/testing`'s builders), and every
+ * Fuzzing every exported function of the pure entries (`orgkit`, `orgkit/domain`,
+ * `orgkit/schemas`, `orgkit/storage`'s error factories and scrubber, `orgkit/matching`,
+ * `orgkit/permissions`, `orgkit/testing`'s builders), and every
  * method of the objects they build (a compiled matcher, a hierarchy index, a policy):
  * called with hostile values, each either returns or throws an `OrgKitError`, never a
  * `TypeError` or `RangeError`.
@@ -8,6 +9,9 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import * as main from "../../src/index.js";
+import * as domain from "../../src/domain/index.js";
+import * as schemas from "../../src/schemas.js";
+import * as storage from "../../src/storage/index.js";
 import * as matching from "../../src/domain/matching/index.js";
 import * as permissions from "../../src/permissions/index.js";
 import * as testing from "../../src/testing/index.js";
@@ -31,7 +35,7 @@ function instances(): Record<string, { instance: object; methods: readonly strin
     { id: "r1", organizationId: "acme", kind: "domain", value: "acme.example", includeSubdomains: true },
     { id: "r2", organizationId: "globex", kind: "email", value: "boss@globex.example", includeSubdomains: false },
   ]);
-  const index = main.createHierarchyIndex([
+  const index = domain.createHierarchyIndex([
     { id: "acme", parentId: null },
     { id: "east", parentId: "acme" },
   ]);
@@ -70,7 +74,7 @@ function check(name: string, call: () => unknown) {
   }
 }
 
-const modules = { orgkit: main, "orgkit/matching": matching, "orgkit/permissions": permissions, "orgkit/testing": testing } as const;
+const modules = { orgkit: main, "orgkit/domain": domain, "orgkit/schemas": schemas, "orgkit/storage": storage, "orgkit/matching": matching, "orgkit/permissions": permissions, "orgkit/testing": testing } as const;
 
 describe("fuzzing the pure entries", () => {
   for (const [entry, module] of Object.entries(modules)) {

@@ -11,7 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit, type Storage } from "../../src/index.js";
+import { createOrgKit, isOrgKitError, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { memoryStorage } from "../../src/adapters/memory/index.js";
 import { migrate, postgresStorage, type PostgresQueryable } from "../../src/adapters/postgres/index.js";
 import { tableNames } from "../../src/adapters/postgres/sql.js";
@@ -19,6 +19,7 @@ import { createTestClock } from "../../src/testing/test-clock.js";
 import { createTestIds } from "../../src/testing/test-ids.js";
 import { dumpThroughPorts } from "../facade/storage-targets.js";
 import { hostileString, junk, materialize } from "./hostile-values.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const admin = { type: "user", id: "admin" } as const;

@@ -10,10 +10,11 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type OrgKit, type Storage, type StorageSession } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR, type OrgKit } from "../../src/index.js";
 import { migrate, postgresStorage } from "../../src/adapters/postgres/index.js";
 import { changeChannel } from "../../src/adapters/postgres/sql.js";
 import { randomSchema, SERVER_URL } from "../postgres/targets.js";
+import type { Storage, StorageSession } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 

@@ -4,8 +4,9 @@
  * staleness bound. Memory and PGlite (and the server when ORGKIT_PG_URL is set).
  */
 import { describe, expect, it } from "vitest";
-import { createOrgKit, SYSTEM_ACTOR, type Storage } from "../../src/index.js";
+import { createOrgKit, SYSTEM_ACTOR } from "../../src/index.js";
 import { storageTargets } from "../facade/storage-targets.js";
+import type { Storage } from "../../src/storage/index.js";
 
 const system = SYSTEM_ACTOR;
 const targets = storageTargets();

@@ -12,9 +12,9 @@ import {
   type Identity,
   type MatchResult,
   type MemberRule,
-  type MemberRuleKind,
 } from "../../src/domain/matching/index.js";
 import { naiveMatch } from "./naive-scan.js";
+import type { MemberRuleKind } from "../../src/index.js";
 
 const options = { defaultRegion: "US" } as const;
 

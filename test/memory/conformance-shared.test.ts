@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { memoryInspector, runStorageConformance } from "../../src/testing/index.js";
+import { memoryStorage, memoryInspector } from "../../src/adapters/memory/index.js";
+import { runStorageConformance } from "../../src/storage/index.js";
 
 // One storage for the whole run, never reset: what an adapter on a persistent database
 // without `reset` does. Every conformance test must still pass (namespaced, relative checks).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { memoryStorage } from "../../src/adapters/memory/index.js";
+import { memoryStorage, memoryInspector } from "../../src/adapters/memory/index.js";
 import { isOrgKitError } from "../../src/errors.js";
-import { buildAuditEvent, buildMembership, buildOrganization, buildUser, memoryInspector } from "../../src/testing/index.js";
+import { buildAuditEvent, buildMembership, buildOrganization, buildUser } from "../../src/testing/index.js";
 
 describe("memoryStorage isolation and options", () => {
   it("two storages share nothing", async () => {

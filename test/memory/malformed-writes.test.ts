@@ -4,8 +4,7 @@
  * — directly and inside a transaction. Found by the storage fuzz test (seed 1654611058).
  */
 import { describe, expect, it } from "vitest";
-import { memoryStorage } from "../../src/adapters/memory/index.js";
-import { memoryInspector } from "../../src/testing/index.js";
+import { memoryStorage, memoryInspector } from "../../src/adapters/memory/index.js";
 import { buildUser } from "../../src/testing/builders.js";
 import type { User } from "../../src/domain/membership/model.js";
 

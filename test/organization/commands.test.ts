@@ -1,28 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   OrgKitError,
-  addOrganizationMemberRule,
-  addOrganizationTags,
-  assertAssignable,
-  createOrganization,
-  discontinueOrganization,
   isOrgKitError,
-  linkOrganizationUsergroups,
-  reactivateOrganization,
-  removeOrganizationMemberRule,
-  removeOrganizationTags,
-  renameOrganization,
-  resolveOrganizationConfig,
-  setOrganizationAllowedApps,
-  setOrganizationAllowedRoles,
-  setOrganizationCustomFields,
-  setOrganizationParent,
-  setOrganizationStates,
-  unlinkOrganizationUsergroups,
-  updateOrganization,
-  validateOrganization,
   type Organization,
 } from "../../src/index.js";
+import { addOrganizationMemberRule, addOrganizationTags, assertAssignable, createOrganization, discontinueOrganization, linkOrganizationUsergroups, reactivateOrganization, removeOrganizationMemberRule, removeOrganizationTags, renameOrganization, resolveOrganizationConfig, setOrganizationAllowedApps, setOrganizationAllowedRoles, setOrganizationCustomFields, setOrganizationParent, setOrganizationStates, unlinkOrganizationUsergroups, updateOrganization, validateOrganization } from "../../src/domain/index.js";
 
 const now = "2026-01-01T00:00:00.000Z";
 const later = "2026-01-02T00:00:00.000Z";

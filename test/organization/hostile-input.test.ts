@@ -6,29 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  addOrganizationMemberRule,
-  addOrganizationTags,
-  assertAssignable,
-  createOrganization,
-  createOrganizationInputSchema,
-  customFieldsSchema,
-  customFieldValueSchema,
-  discontinueOrganization,
   isOrgKitError,
-  organizationJsonSchemas,
-  organizationSchema,
-  reactivateOrganization,
-  removeOrganizationMemberRule,
-  renameOrganization,
-  setOrganizationCustomFields,
-  setOrganizationStates,
-  statesSchema,
-  updateOrganization,
-  updateOrganizationInputSchema,
-  validateOrganization,
   type Organization,
 } from "../../src/index.js";
 import { Exotic, expectInvalid, expectThrowsCode, materialize } from "../fuzz/hostile-values.js";
+import { addOrganizationMemberRule, addOrganizationTags, assertAssignable, createOrganization, discontinueOrganization, reactivateOrganization, removeOrganizationMemberRule, renameOrganization, setOrganizationCustomFields, setOrganizationStates, updateOrganization, validateOrganization } from "../../src/domain/index.js";
+import { createOrganizationInputSchema, customFieldValueSchema, customFieldsSchema, organizationJsonSchemas, organizationSchema, statesSchema, updateOrganizationInputSchema } from "../../src/schemas.js";
 
 const now = "2026-01-01T00:00:00.000Z";
 const revoked = () => materialize(new Exotic("revoked")) as never;

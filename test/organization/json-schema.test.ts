@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createOrganization, createOrganizationInputSchema, organizationJsonSchemas, resolveOrganizationConfig } from "../../src/index.js";
+import { createOrganizationInputSchema, organizationJsonSchemas } from "../../src/schemas.js";
+import { createOrganization, resolveOrganizationConfig } from "../../src/domain/index.js";
 
 describe("schemas for hosts", () => {
   it("exports JSON Schemas reflecting the configuration", () => {

@@ -4,19 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  addOrganizationMemberRule,
-  createOrganization,
-  discontinueOrganization,
   isOrgKitError,
-  mergeOrganizations,
-  organizationJsonSchemas,
-  reactivateOrganization,
-  resolveOrganizationConfig,
-  validateOrganization,
   type OrgKitErrorCode,
   type OrgKitErrorOf,
   type Organization,
 } from "../../src/index.js";
+import { addOrganizationMemberRule, createOrganization, discontinueOrganization, mergeOrganizations, reactivateOrganization, resolveOrganizationConfig, validateOrganization } from "../../src/domain/index.js";
+import { organizationJsonSchemas } from "../../src/schemas.js";
 
 const now = "2026-01-01T00:00:00.000Z";
 const later = "2026-01-02T00:00:00.000Z";

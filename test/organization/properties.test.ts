@@ -1,26 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  addOrganizationTags,
-  createOrganization,
-  discontinueOrganization,
   isOrgKitError,
-  linkOrganizationUsergroups,
-  reactivateOrganization,
-  removeOrganizationTags,
-  renameOrganization,
-  resolveOrganizationConfig,
-  setOrganizationAllowedApps,
-  setOrganizationAllowedRoles,
-  setOrganizationCustomFields,
-  setOrganizationStates,
-  unlinkOrganizationUsergroups,
-  updateOrganization,
-  validateOrganization,
-  type CommandContext,
-  type CommandResult,
   type Organization,
 } from "../../src/index.js";
+import { addOrganizationTags, createOrganization, discontinueOrganization, linkOrganizationUsergroups, reactivateOrganization, removeOrganizationTags, renameOrganization, resolveOrganizationConfig, setOrganizationAllowedApps, setOrganizationAllowedRoles, setOrganizationCustomFields, setOrganizationStates, unlinkOrganizationUsergroups, updateOrganization, validateOrganization, type CommandContext, type CommandResult } from "../../src/domain/index.js";
 
 const config = resolveOrganizationConfig({ customFields: [{ key: "seats", type: "number" }, { key: "tier", type: "select", options: ["a", "b"] }] });
 const ctx: CommandContext = { now: "2026-03-01T10:00:00.000Z", config };

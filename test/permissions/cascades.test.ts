@@ -12,8 +12,9 @@
  * ```
  */
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, parsePolicySnapshot, type PolicyOrganization, type PolicySnapshot } from "../../src/permissions/index.js";
+import { compilePolicy, parsePolicySnapshot, type PolicyOrganization, type PolicySnapshot } from "../../src/permissions/index.js";
 import { acmeSnapshot } from "./fixtures.js";
+import { isOrgKitError } from "../../src/index.js";
 
 const CASCADING: Pick<PolicySnapshot, "roles" | "admins"> = {
   roles: { manager: { seesOrganizationTickets: true, cascade: "descendants" }, auditor: { cascade: "descendants" } },

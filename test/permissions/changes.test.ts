@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, type InvalidSnapshotDetails, type PolicyChange } from "../../src/permissions/index.js";
+import { compilePolicy, type PolicyChange } from "../../src/permissions/index.js";
 import { acmeSnapshot, helpdeskSnapshot } from "./fixtures.js";
+import { isOrgKitError, type InvalidSnapshotDetails } from "../../src/index.js";
 
 function changeError(run: () => unknown): InvalidSnapshotDetails {
   try {

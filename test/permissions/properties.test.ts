@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, type Policy, type PolicyChange, type PolicySnapshot } from "../../src/permissions/index.js";
+import { compilePolicy, type Policy, type PolicyChange, type PolicySnapshot } from "../../src/permissions/index.js";
 import { CANARY, GROUP_IDS, ORG_IDS, PERMISSIONS, USER_IDS, cascadeSnapshotArb, changeArb, snapshotArb } from "./arbitraries.js";
 import { applyChangeNaively } from "./reference.js";
 import { ALL_REQUESTS, SUBJECTS, compiledAnswers, label, referenceAnswers, toPolicyRequest, tryCompile } from "./universe-answers.js";
+import { isOrgKitError } from "../../src/index.js";
 
 /** Random policies without access rules (the seed's independent organizations), and with random cascading rules (issue 16). */
 const WORLDS = [

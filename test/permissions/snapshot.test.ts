@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicy, isOrgKitError, OrgKitError, parsePolicySnapshot, type PolicySnapshot } from "../../src/permissions/index.js";
+import { compilePolicy, parsePolicySnapshot, type PolicySnapshot } from "../../src/permissions/index.js";
 import { createOrganization } from "../../src/domain/organization/index.js";
 import { acmeSnapshot, helpdeskSnapshot } from "./fixtures.js";
+import { OrgKitError, isOrgKitError } from "../../src/index.js";
 
 /** The `INVALID_SNAPSHOT` error `compilePolicy` throws for `snapshot` (fails the test if none). */
 function snapshotError(snapshot: unknown): OrgKitError<"INVALID_SNAPSHOT"> {

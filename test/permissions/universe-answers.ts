@@ -2,9 +2,10 @@
  * Every question of the small universe of `arbitraries.ts`, asked of a compiled policy
  * and of the naive reference evaluator, as one record of answers to compare.
  */
-import { compilePolicy, isOrgKitError, type PermissionRequest, type Policy, type PolicySnapshot } from "../../src/permissions/index.js";
+import { compilePolicy, type PermissionRequest, type Policy, type PolicySnapshot } from "../../src/permissions/index.js";
 import { ACTIONS, APPS, CANARY, ORG_IDS, PERMISSIONS, RESOURCE_IDS, ROLES, USER_IDS } from "./arbitraries.js";
 import { referenceEvaluator, type Who } from "./reference.js";
+import { isOrgKitError } from "../../src/index.js";
 
 /** Users, a user a change may add, an unknown id, and the guest (`null`). */
 export const SUBJECTS: Who[] = [...USER_IDS, "u-new", "ghost", null];

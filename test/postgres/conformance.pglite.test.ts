@@ -1,8 +1,8 @@
 /** The storage conformance suite on PGlite, with raw SQL readers. Always runs (no server needed). */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresInspector, type PostgresStorage } from "../../src/adapters/postgres/index.js";
-import { runStorageConformance } from "../../src/testing/index.js";
 import { pgliteTarget, seedNeighbour, type TestTarget } from "./targets.js";
+import { runStorageConformance } from "../../src/storage/index.js";
 
 // One PGlite per file (it takes seconds to start), one schema for the whole run: the
 // suite namespaces every test's rows, so no reset is needed between tests.

@@ -1,8 +1,8 @@
 /** The storage conformance suite on the PostgreSQL server at ORGKIT_PG_URL, with raw SQL readers. */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresInspector, type PostgresStorage } from "../../src/adapters/postgres/index.js";
-import { runStorageConformance } from "../../src/testing/index.js";
 import { seedNeighbour, SERVER_URL, serverTarget, type TestTarget } from "./targets.js";
+import { runStorageConformance } from "../../src/storage/index.js";
 
 let target: TestTarget | undefined;
 let ready: Promise<PostgresStorage> | undefined;

@@ -5,8 +5,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ERASED_MARKER, scrubPersonalData } from "../../src/index.js";
+import { ERASED_MARKER } from "../../src/index.js";
 import { isOrgKitError } from "../../src/errors.js";
+import { scrubPersonalData } from "../../src/storage/index.js";
 
 const E = ERASED_MARKER;
 const scrub = (data: unknown, values: string[]) => scrubPersonalData(data, values);

@@ -11,3 +11,4 @@
  * @module orgkit/memory
  */
 export { memoryStorage, type MemoryStorage, type MemoryStorageOptions } from "./memory-storage.js";
+export { memoryInspector } from "./raw-inspector.js";

@@ -2,7 +2,7 @@ import type { RawTable } from "../../storage/raw-inspector.js";
 
 /**
  * The memory storage's internal hook, for `memoryInspector` (`raw-inspector.ts`,
- * re-exported by `orgkit/testing`) and for the adapter's own tests. Not part of the
+ * exported by `orgkit/memory`) and for the adapter's own tests. Not part of the
  * public API: it reads the stores' maps directly, bypassing the repositories (and their
  * queue).
  *

@@ -1,7 +1,7 @@
 /**
  * The raw inspector of the memory storage, for the storage conformance suite (the
  * memory twin of `postgresInspector`). It lives beside the adapter because it reads the
- * adapter's internal hook; `orgkit/testing` re-exports it.
+ * adapter's internal hook; `orgkit/memory` exports it.
  *
  * @module
  */

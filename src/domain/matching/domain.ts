@@ -118,7 +118,7 @@ export function normalizeDomainValue(value: unknown): Normalized {
  * internationalized name to ASCII (punycode), and checks label and length rules.
  * IP addresses are refused. Idempotent.
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN`, with `details.reason` (`empty`,
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_DOMAIN`, with `details.reason` (`empty`,
  *   `invalid_character`, `empty_label`, `label_too_long`, `label_hyphen`, `too_long`,
  *   `ip_address`, `invalid_idn`, `not_a_string`).
  *

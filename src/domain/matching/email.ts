@@ -185,7 +185,7 @@ export function normalizeEmailValue(value: unknown, lowerCaseLocalPart = true): 
  * (non-ASCII local parts are also put in Unicode NFC). Unquoted dot-atom local parts
  * only. Idempotent.
  *
- * @throws {@link OrgKitError} `INVALID_EMAIL`, with `details.reason` (`empty`,
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_EMAIL`, with `details.reason` (`empty`,
  *   `missing_at`, `empty_local_part`, `empty_domain`, `invalid_local_part`, `quoted_local_part`,
  *   `local_part_too_long`, `too_long`, `invalid_domain:<domain reason>`, `not_a_string`);
  *   `VALIDATION_FAILED` when `options` is not an object, cannot be read, or has a

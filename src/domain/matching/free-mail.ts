@@ -78,7 +78,7 @@ const WHAT = "free-mail options";
  * Builds a free-mail list for {@link MemberRuleOptions.freeMailDomains}: the built-in
  * list extended (or replaced) by the host's own.
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN` (with `details.path`, e.g. `add.2`) for a
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_DOMAIN` (with `details.path`, e.g. `add.2`) for a
  *   listed domain that cannot be normalized; `VALIDATION_FAILED` when `options` is not an
  *   object or cannot be read, `add` or `remove` is not a list (an array or another
  *   iterable; a single string is refused), or `includeDefaults` is not a boolean.
@@ -131,7 +131,7 @@ export function findFreeMailDomain(host: string, freeMailDomains: ReadonlySet<st
  * True when `domain` (normalized first) is a free-mail provider's domain or lies under
  * one, per `freeMailDomains` (default: {@link defaultFreeMailDomains}).
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized;
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized;
  *   `VALIDATION_FAILED` when `freeMailDomains` is not a set.
  *
  * @example

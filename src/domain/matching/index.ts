@@ -31,7 +31,6 @@
  * @module orgkit/matching
  */
 // The error API, so callers of this entry can catch by code without importing `orgkit`.
-export { OrgKitError, isOrgKitError, ORGKIT_ERROR_CODES, type OrgKitErrorCode } from "../../errors.js";
 export { normalizeEmail, safeNormalizeEmail, MAX_EMAIL_LENGTH, MAX_LOCAL_PART_LENGTH, type EmailNormalizeOptions } from "./email.js";
 export { normalizeDomain, safeNormalizeDomain, MAX_DOMAIN_LENGTH, MAX_LABEL_LENGTH } from "./domain.js";
 export { normalizeUsername, safeNormalizeUsername, MAX_USERNAME_LENGTH } from "./username.js";
@@ -47,7 +46,6 @@ export {
   RULE_KINDS_BY_PRECEDENCE,
   type MemberRule,
   type MemberRuleInput,
-  type MemberRuleKind,
   type MemberRuleOptions,
 } from "./rule.js";
 export type { Identity, IdentityField, SkippedIdentityPart } from "./identity.js";

@@ -129,7 +129,7 @@ const NO_MATCH: MatchResult = Object.freeze({ matches: Object.freeze([]) as read
  * `foobaracme.com`) and within the host's registrable domain, so a rule cannot reach
  * across a public suffix into names other people registered.
  *
- * @throws {@link OrgKitError} as {@link Matcher.add}, with the failing rule's position in
+ * @throws {@link orgkit!OrgKitError | OrgKitError} as {@link Matcher.add}, with the failing rule's position in
  *   `details` (`path: "rules.3.value"`); `VALIDATION_FAILED` for bad options, `rules` that
  *   is not a list, and input that cannot be read (a throwing getter, a revoked proxy).
  *

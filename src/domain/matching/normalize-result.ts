@@ -10,7 +10,7 @@ export type NormalizeErrorCode = "INVALID_EMAIL" | "INVALID_DOMAIN" | "INVALID_U
  * per bad input would cost more than the normalization itself.
  */
 export interface NormalizeIssue {
-  /** The {@link OrgKitError} code the throwing normalizer would use. */
+  /** The {@link orgkit!OrgKitError | OrgKitError} code the throwing normalizer would use. */
   readonly code: NormalizeErrorCode;
   /** Machine-readable reason in snake_case, e.g. `missing_at`, `ip_address`, `too_short`. */
   readonly reason: string;
@@ -37,14 +37,14 @@ export function toResult(result: Normalized): NormalizeResult {
   return typeof result === "string" ? { success: true, data: result } : { success: false, error: result };
 }
 
-/** Unwraps an internal result, throwing the issue as an {@link OrgKitError} with the offending value in `details`. */
+/** Unwraps an internal result, throwing the issue as an {@link orgkit!OrgKitError | OrgKitError} with the offending value in `details`. */
 export function unwrap(result: Normalized, value: unknown): string {
   if (typeof result === "string") return result;
   throw issueToError(result, value);
 }
 
 /**
- * Turns an issue into the {@link OrgKitError} the throwing normalizers raise. `details.value`
+ * Turns an issue into the {@link orgkit!OrgKitError | OrgKitError} the throwing normalizers raise. `details.value`
  * is the value itself when it is a string, number, boolean, `null` or `undefined`, and a
  * description otherwise: an object (perhaps a revoked proxy) or a BigInt kept in an error
  * would make logging it throw.

@@ -85,7 +85,7 @@ export function normalizePhoneValue(value: unknown, region: PhoneRegion | undefi
  * `+1 623-434-8050` are the same number. The number must be valid for its region; an
  * extension is dropped. Idempotent.
  *
- * @throws {@link OrgKitError} `INVALID_PHONE`, with `details.reason` (`empty`,
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_PHONE`, with `details.reason` (`empty`,
  *   `not_a_number`, `missing_region`, `invalid_country`, `too_short`, `too_long`,
  *   `invalid_length`, `invalid_number`, `not_a_string`); `VALIDATION_FAILED` for an
  *   unknown `defaultRegion`, and for `options` that are not an object or cannot be read.

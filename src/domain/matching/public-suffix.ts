@@ -25,7 +25,7 @@ export function registrableDomainOfHost(host: string): string | null {
  * private section included: `mail.Acme.co.uk` → `acme.co.uk`; `null` for a public
  * suffix such as `com`, `co.uk` or `github.io`.
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized.
  */
 export function registrableDomain(domain: string): string | null {
   return registrableDomainOfHost(unwrap(normalizeDomainValue(domain), domain));
@@ -36,7 +36,7 @@ export function registrableDomain(domain: string): string | null {
  * unrelated parties register domains (`com`, `co.uk`, `github.io`), which a domain
  * rule must never name.
  *
- * @throws {@link OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_DOMAIN` when `domain` cannot be normalized.
  */
 export function isPublicSuffix(domain: string): boolean {
   return registrableDomain(domain) === null;

@@ -96,7 +96,7 @@ function readCandidate(value: unknown, path: string): Ranked {
  * organization id, then rule id, so the order never depends on insertion order.
  * Negative when `a` ranks first, positive when `b` does, 0 for a tie.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` when either argument is not a candidate
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` when either argument is not a candidate
  *   (numbers `tier`, `labels`, `position`, a boolean `exact`, a `rule` with string `id` and
  *   `organizationId`) or cannot be read.
  */
@@ -159,7 +159,7 @@ function readRuleMatch(value: unknown): { rule: Pick<MemberRule, "id" | "value">
 /**
  * A one-line, human-readable explanation of a match, for logs and admin screens.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` when `ruleMatch` is not a rule match (a
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` when `ruleMatch` is not a rule match (a
  *   `rule` with string `id` and `value`, a `reason` of a known kind with its fields) or
  *   cannot be read.
  *

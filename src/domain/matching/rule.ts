@@ -99,7 +99,7 @@ export function normalizeValueOfKind(kind: MemberRuleKind, value: unknown, optio
  * free-mail guard: see {@link createMemberRule}). Handy for normalizing a user's
  * identity before storing it.
  *
- * @throws {@link OrgKitError} `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` or
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_EMAIL`, `INVALID_DOMAIN`, `INVALID_USERNAME` or
  *   `INVALID_PHONE`; `VALIDATION_FAILED` for a `kind` that is not a rule kind, and for bad
  *   or unreadable `options`.
  */
@@ -129,7 +129,7 @@ export function assertNotPublicSuffix(domain: string, extra: Record<string, unkn
  * Conflicts with other organizations' rules are checked by the matcher (and storage),
  * not here.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` (bad shape, or input that cannot be
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` (bad shape, or input that cannot be
  *   read; `details.issues` has the paths; also bad or unreadable `options`, and a
  *   `freeMailDomains` that is not a set), `INVALID_EMAIL` / `INVALID_DOMAIN` /
  *   `INVALID_USERNAME` / `INVALID_PHONE` (bad value), `DOMAIN_PUBLIC_SUFFIX`, `DOMAIN_FREE_MAIL`.

@@ -54,7 +54,7 @@ export function normalizeUsernameValue(value: unknown): Normalized {
  * Normalizes a username: trims, applies Unicode NFKC and case folding, so `JSmith`,
  * ` jsmith ` and `ｊｓｍｉｔｈ` are the same. Inner spaces are kept. Idempotent.
  *
- * @throws {@link OrgKitError} `INVALID_USERNAME`, with `details.reason` (`empty`,
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `INVALID_USERNAME`, with `details.reason` (`empty`,
  *   `too_long`, `invalid_character`, `not_a_string`).
  *
  * @example

@@ -48,7 +48,7 @@ const isoDate = z.iso.date();
 /**
  * The zod schema that one field's value must satisfy.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `field`) when `field` is not
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` (paths under `field`) when `field` is not
  *   a valid definition (see {@link customFieldDefinitionSchema}) or cannot be read.
  */
 export function customFieldValueSchema(field: CustomFieldDefinition): z.ZodType<CustomFieldValue> {
@@ -78,7 +78,7 @@ function buildValueSchema(field: CustomFieldDefinition): z.ZodType<CustomFieldVa
  * Builds the schema of a whole `customFields` object for the given definitions: unknown
  * keys are refused, required fields must be present, each value must fit its type.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `definitions`) when
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` (paths under `definitions`) when
  *   `definitions` is not an array of valid definitions or cannot be read.
  */
 export function customFieldsSchema(definitions: readonly CustomFieldDefinition[]): z.ZodType<Record<string, CustomFieldValue>> {

@@ -184,8 +184,8 @@ function perConfig<T>(build: (config: OrganizationConfig) => T): (config?: Organ
  * Builds the schema of a stored organization for a configuration (default: the default
  * configuration).
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` (paths under `config`) when `config` is
- *   not a valid configuration (see {@link resolveOrganizationConfig}) or cannot be read.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` (paths under `config`) when `config` is
+ *   not a valid configuration (see {@link orgkit/domain!resolveOrganizationConfig | resolveOrganizationConfig}) or cannot be read.
  */
 export const organizationSchema = perConfig((config) =>
   z
@@ -220,7 +220,7 @@ export const organizationSchema = perConfig((config) =>
  * Schema of a state-flag list for a configuration: known flags only, de-duplicated, in
  * configured order.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
  */
 export const statesSchema = perConfig((config) => {
   const order = config.states;
@@ -231,7 +231,7 @@ export const statesSchema = perConfig((config) => {
 /**
  * Builds the schema of the input to `createOrganization` for a configuration.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
  */
 export const createOrganizationInputSchema = perConfig((config) =>
   z
@@ -263,7 +263,7 @@ export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizati
  * (`null` removes an optional field). Name, parent, status and member rules have
  * their own commands.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
  */
 export const updateOrganizationInputSchema = perConfig((config) =>
   z
@@ -291,7 +291,7 @@ export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizati
  * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,
  * for hosts that validate HTTP payloads outside TypeScript.
  *
- * @throws {@link OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
+ * @throws {@link orgkit!OrgKitError | OrgKitError} `VALIDATION_FAILED` for a bad configuration, as {@link organizationSchema}.
  *
  * @example
  * ```ts

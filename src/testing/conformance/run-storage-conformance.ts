@@ -91,7 +91,7 @@ export const STORAGE_CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
  * @example
  * ```ts
  * // test/my-adapter.test.ts
- * import { runStorageConformance } from "orgkit/testing";
+ * import { runStorageConformance } from "orgkit/storage";
  * import { myStorage, truncateAll, myInspector } from "../src/my-storage.js";
  *
  * import { beforeEach, describe, expect, it } from "vitest";

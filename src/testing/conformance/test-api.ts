@@ -4,7 +4,7 @@ import type { ExpectStatic } from "vitest";
  * The test functions the conformance suite registers its tests with. Pass vitest's
  * (`import { describe, it, beforeEach, expect } from "vitest"`); when none are passed the
  * suite uses the global ones (vitest with `globals: true`, or jest). The suite never
- * imports a test runner itself, so `orgkit/testing` loads under `require` and without vitest.
+ * imports a test runner itself, so `orgkit/storage` loads under `require` and without vitest.
  */
 export interface ConformanceTestApi {
   readonly describe: ((name: string, fn: () => void) => void) & { readonly skip: (name: string, fn: () => void) => void };
