@@ -192,7 +192,7 @@ export interface UniqueConflictDetails extends ImportFailureDetails {
   readonly id?: string;
   /** For a membership: its user. */
   readonly userId?: string;
-  /** For a membership: its organization; for a member rule: the organization it was written for. */
+  /** For a membership: its organization. */
   readonly organizationId?: string;
   /** For a member rule: its kind (`domain`, `email`, `username`, `phone`). */
   readonly kind?: string;
@@ -288,11 +288,11 @@ export interface HasHistoryConflictDetails extends ImportFailureDetails {
   readonly id: string;
   /** How many memberships it has. */
   readonly memberships: number;
-  /** Server-side only: one recorded event about the user (`null` when its history is only memberships). */
+  /** Server-side only: one event of the trail the user did or that names it, beyond those about its own record; `null` when its history is only memberships. */
   readonly event?: {
     /** The event's sequence number in the event log. */
     readonly sequence: number;
-    /** The event's type, e.g. `membership.added`. */
+    /** The event's type, e.g. `organization.updated`. */
     readonly type: string;
   } | null;
 }
@@ -544,7 +544,7 @@ export interface StorageTimeoutDetails extends ImportFailureDetails, StoppedImpo
   readonly commitUnknown: boolean;
   /** Server-side only: the storage operation that timed out. */
   readonly operation: string;
-  /** Server-side only: the driver error's SQLSTATE (`null` for a driver-side timeout). */
+  /** Server-side only: the driver error's SQLSTATE (`null` for a timeout the driver itself enforced, which has none). */
   readonly sqlState: string | null;
 }
 

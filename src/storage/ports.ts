@@ -94,7 +94,7 @@ export interface Page<T> {
 
 /** A page of search results with the total number of matches. */
 export interface SearchPage<T> extends Page<T> {
-  /** How many organizations match the query across all pages. */
+  /** How many items match the query, across all pages. */
   readonly total: number;
 }
 
@@ -146,7 +146,7 @@ export interface OrganizationSearchQuery {
  * `states` equal one of `stateSets` as a set (`[]` is "no state").
  */
 export interface OrganizationVisibility {
-  /** Organizations readable by id (memberships, administered subtrees…). */
+  /** Organizations readable by id: those of the subject's active memberships, and those a cascading membership reaches. */
   readonly organizationIds: readonly string[];
   /** State combinations readable wherever they occur: an organization whose `states` equal one of these, as a set, is readable. */
   readonly stateSets: readonly (readonly string[])[];
