@@ -102,15 +102,21 @@ export interface ValidationIssue {
 
 /** Who was acting, as a `FORBIDDEN` error names it (the facade's `ActorRef`). */
 export interface ErrorActor {
+  /** `user` for a user of the host, `system` for automation. */
   readonly type: string;
+  /** The user's id, or the system actor's name (`system` unless the host named it). */
   readonly id: string;
 }
 
 /** A member rule, as a conflict names it (the stored rule has more fields). */
 export interface ConflictingRule {
+  /** Id of the member rule. */
   readonly id: string;
+  /** Id of the organization the rule belongs to. */
   readonly organizationId: string;
+  /** What the rule matches: `domain`, `email`, `username` or `phone`. */
   readonly kind: string;
+  /** The rule's normalized value (a lower-cased domain or address, an E.164 number…). */
   readonly value: string;
 }
 
@@ -152,9 +158,13 @@ export interface NotFoundDetails extends ImportFailureDetails {
 
 /** `CONFLICT` reason `version`: the stored `entity` is at `actualVersion`, not `expectedVersion`. */
 export interface VersionConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "version";
+  /** What kind of record: `organization`, `user`, `invitation`, `setting`… */
   readonly entity: string;
+  /** Id of the record written (for a setting: its key). */
   readonly id: string;
+  /** The version the caller read and passed as `expectedVersion`. */
   readonly expectedVersion: number;
   /** `null` when it does not exist (yet). */
   readonly actualVersion: number | null;
@@ -162,14 +172,17 @@ export interface VersionConflictDetails extends ImportFailureDetails {
 
 /** `CONFLICT` reason `configuration_changed`: `kit.configuration.adopt({ from })` found another configuration recorded than `from`. */
 export interface ConfigurationChangedConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "configuration_changed";
-  /** The fingerprint expected (`from`), and the one recorded (`null`: none). */
+  /** The fingerprint the caller expected (`from`; `null`: no configuration recorded yet). Both fingerprints are `null` when another kit recorded a first configuration at the same time. */
   readonly expectedFingerprint: string | null;
+  /** The fingerprint recorded in the storage (`null`: none). */
   readonly actualFingerprint: string | null;
 }
 
 /** `CONFLICT` reason `unique`: a unique value is already taken. */
 export interface UniqueConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "unique";
   /** What kind of record: `organization`, `membership`, `rule`, `user`… */
   readonly entity?: string;
@@ -177,11 +190,13 @@ export interface UniqueConflictDetails extends ImportFailureDetails {
   readonly field?: string;
   /** The id of the record being written. */
   readonly id?: string;
-  /** For a membership: its user and organization. */
+  /** For a membership: its user. */
   readonly userId?: string;
+  /** For a membership: its organization. */
   readonly organizationId?: string;
-  /** For a member rule: its kind and normalized value. */
+  /** For a member rule: its kind (`domain`, `email`, `username`, `phone`). */
   readonly kind?: string;
+  /** For a member rule: its normalized value. */
   readonly value?: string;
   /** Server-side only: the record that holds the value (it may be one the actor may not see). */
   readonly existingId?: string;
@@ -193,34 +208,43 @@ export interface UniqueConflictDetails extends ImportFailureDetails {
   readonly rule?: ConflictingRule;
   /** Server-side only: where in the matcher's input. */
   readonly path?: string;
-  /** Server-side only: the storage operation, and PostgreSQL's constraint, table and detail. */
+  /** Server-side only: the storage operation that failed (a PostgreSQL adapter's unique violation). */
   readonly operation?: string;
+  /** Server-side only: the PostgreSQL constraint violated (`null` when the driver did not say). */
   readonly constraint?: string | null;
+  /** Server-side only: the PostgreSQL table of that constraint (`null` when the driver did not say). */
   readonly table?: string | null;
+  /** Server-side only: PostgreSQL's `DETAIL` text, which quotes the taken value (`null` when absent). */
   readonly detail?: string | null;
 }
 
 /** `CONFLICT` reason `serialization`: concurrent transactions conflicted and the adapter's retries did not resolve it. */
 export interface SerializationConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "serialization";
   /** How many times the transaction ran. */
   readonly attempts: number;
-  /** Server-side only: the storage operation and SQLSTATE. */
+  /** Server-side only: the storage operation that failed. */
   readonly operation: string;
+  /** Server-side only: the last failure's SQLSTATE (`40001` serialization failure, `40P01` deadlock; `null` when the driver gave none). */
   readonly sqlState: string | null;
 }
 
 /** `CONFLICT` reason `status`: the change does not apply in the record's current status (reactivating an active organization). */
 export interface StatusConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "status";
+  /** Id of the organization whose status does not allow the change. */
   readonly id: string;
 }
 
 /** `CONFLICT` reason `in_use`: the record is still used (a staff profile assigned to users). */
 export interface InUseConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "in_use";
   /** What kind of record: `staff profile`. */
   readonly entity: string;
+  /** Id of the record still in use. */
   readonly id: string;
   /** Server-side only: one user that still uses it. */
   readonly userId?: string;
@@ -228,13 +252,17 @@ export interface InUseConflictDetails extends ImportFailureDetails {
 
 /** `CONFLICT` reason `duplicate_id`: an organization listed twice when building a hierarchy index. */
 export interface DuplicateIdConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "duplicate_id";
+  /** The organization id listed twice. */
   readonly id: string;
 }
 
 /** `CONFLICT` reason `merged`: organization `id` was merged into `mergedInto` and takes no more changes (change its survivor). */
 export interface MergedConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "merged";
+  /** Id of the merged organization the change addressed. */
   readonly id: string;
   /** The survivor (the next link of the chain, when it was merged on in turn). */
   readonly mergedInto: string;
@@ -242,22 +270,31 @@ export interface MergedConflictDetails extends ImportFailureDetails {
 
 /** `CONFLICT` reason `erased`: the user `id` was erased; its id stays taken by the tombstone. */
 export interface ErasedConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "erased";
   /** `user`. */
   readonly entity: string;
+  /** The erased user's id. */
   readonly id: string;
 }
 
 /** `CONFLICT` reason `has_history`: `users.remove` of a user with history (erase it instead). */
 export interface HasHistoryConflictDetails extends ImportFailureDetails {
+  /** Tells this conflict apart from the other {@link ConflictDetails}. */
   readonly reason: "has_history";
   /** `user`. */
   readonly entity: string;
+  /** Id of the user that was not removed. */
   readonly id: string;
   /** How many memberships it has. */
   readonly memberships: number;
-  /** Server-side only: an event that is its history. */
-  readonly event?: { readonly sequence: number; readonly type: string } | null;
+  /** Server-side only: one event of the trail the user did or that names it, beyond those about its own record; `null` when its history is only memberships. */
+  readonly event?: {
+    /** The event's sequence number in the event log. */
+    readonly sequence: number;
+    /** The event's type, e.g. `organization.updated`. */
+    readonly type: string;
+  } | null;
 }
 
 /** `details` of `CONFLICT`, told apart by `reason`. */
@@ -292,8 +329,9 @@ export interface ForbiddenDetails extends ImportFailureDetails {
   readonly reason?: string;
   /** Server-side only: the evaluator's full explanation, when `reason` was cut (it may name other users' roles or hidden organizations). */
   readonly explanation?: string;
-  /** Server-side only (`membership_outside_rights`): the membership that would have changed. */
+  /** Server-side only (`membership_outside_rights`): the organization of the membership that would have changed. */
   readonly organizationId?: string;
+  /** Server-side only (`membership_outside_rights`): the user of that membership. */
   readonly userId?: string;
 }
 
@@ -301,8 +339,9 @@ export interface ForbiddenDetails extends ImportFailureDetails {
 export interface OrganizationDiscontinuedDetails extends ImportFailureDetails {
   /** The discontinued organization. */
   readonly id: string;
-  /** For a move: the organization moved and its new parent (`id`). */
+  /** For a move: the organization moved. */
   readonly childId?: string;
+  /** For a move: the parent asked for (the discontinued organization, `id`). */
   readonly parentId?: string;
   /** The organization it was merged into, when it was (assign to that one). */
   readonly mergedInto?: string;
@@ -310,7 +349,9 @@ export interface OrganizationDiscontinuedDetails extends ImportFailureDetails {
 
 /** `details` of `PARENT_NOT_FOUND`. */
 export interface ParentNotFoundDetails extends ImportFailureDetails {
+  /** The organization moved, or the one whose parent is missing from a hierarchy index. */
   readonly childId?: string;
+  /** The parent id that names no organization. */
   readonly parentId?: string;
   /** An import row's parent, by external id. */
   readonly parentExternalId?: string;
@@ -320,26 +361,33 @@ export interface ParentNotFoundDetails extends ImportFailureDetails {
 export interface HierarchyCycleDetails extends ImportFailureDetails {
   /** Server-side only: the loop, e.g. `["east", "boston", "east"]` (it may pass through organizations the actor may not read). */
   readonly path: readonly string[];
-  /** The organization moved, and the parent asked for. */
+  /** For a move: the organization moved. */
   readonly childId?: string;
+  /** For a move: the parent asked for (the child itself or one of its descendants). */
   readonly parentId?: string;
-  /** A merge: the duplicate and the survivor (which is in the duplicate's subtree). */
+  /** For a merge: the duplicate, whose children would move. */
   readonly duplicateId?: string;
+  /** For a merge: the survivor, which is in the duplicate's subtree. */
   readonly survivorId?: string;
 }
 
 /** `details` of `MAX_DEPTH_EXCEEDED` (a root has depth 0). */
 export interface MaxDepthExceededDetails extends ImportFailureDetails {
+  /** The configured maximum depth (`maxDepth` of the kit's configuration). */
   readonly maxDepth: number;
   /** The depth the deepest organization of the moved subtree would reach. */
   readonly depth: number;
+  /** For a move: the organization moved. */
   readonly childId?: string;
+  /** The new parent: for a move the parent asked for, for a merge the survivor. */
   readonly parentId?: string;
-  /** A merge: the duplicate whose children would move, and the survivor. */
+  /** For a merge: the duplicate whose children would move. */
   readonly duplicateId?: string;
+  /** For a merge: the survivor the children would move under. */
   readonly survivorId?: string;
-  /** Server-side only: how the depth adds up. */
+  /** Server-side only: the depth the moved organization (a merge: the duplicate's children) would have. */
   readonly childDepth?: number;
+  /** Server-side only: the height of the moved subtree below it (0: no children); `depth` is `childDepth + childSubtreeHeight`. */
   readonly childSubtreeHeight?: number;
 }
 
@@ -351,24 +399,29 @@ export interface InvalidValueDetails extends ImportFailureDetails {
   readonly reason: string;
   /** Where in the input, when known (`emails.0`, `value`). */
   readonly path?: string;
-  /** A member rule's kind, and its id. */
+  /** For a member rule's value: the rule's kind (`domain`, `email`, `username`, `phone`). */
   readonly kind?: string;
+  /** For a member rule's value: the rule's id, when the input gave one. */
   readonly ruleId?: string;
 }
 
 /** `details` of `DOMAIN_PUBLIC_SUFFIX`. */
 export interface DomainPublicSuffixDetails extends ImportFailureDetails {
+  /** The domain refused, normalized. */
   readonly domain: string;
   /** The public suffix it is (or falls under); `null` when the list names none. */
   readonly publicSuffix: string | null;
+  /** Id of the member rule refused, when the input gave one. */
   readonly ruleId?: string;
 }
 
 /** `details` of `DOMAIN_FREE_MAIL`. */
 export interface DomainFreeMailDetails extends ImportFailureDetails {
+  /** The domain refused, normalized. */
   readonly domain: string;
   /** The free-mail domain it is or falls under. */
   readonly provider: string;
+  /** Id of the member rule refused, when the input gave one. */
   readonly ruleId?: string;
 }
 
@@ -378,19 +431,23 @@ export interface RuleConflictDetails extends ImportFailureDetails {
   readonly reason?: "domain_proven";
   /** The proven domain that blocks the claim (`domain_proven`). */
   readonly provenDomain?: string;
-  /** A merge: the duplicate's and the survivor's rules that claim one value with different subdomain settings. */
+  /** For a merge: the duplicate's rule that claims the same value as the survivor's with different subdomain settings. */
   readonly duplicateRule?: ConflictingRule;
+  /** For a merge: the survivor's rule that claims that value. */
   readonly survivorRule?: ConflictingRule;
-  /** The rule refused: its kind and normalized value. */
+  /** The rule refused: its kind (`domain`, `email`, `username`, `phone`). */
   readonly kind?: string;
+  /** The rule refused: its normalized value. */
   readonly value?: string;
   /** The organization the rule was for, when it already has the same rule itself. */
   readonly organizationId?: string;
   /** Server-side only: the rule that holds the value (often another organization's). */
   readonly existingRule?: ConflictingRule | null;
-  /** Server-side only (the matcher): the rule refused, every conflicting rule, and where in the input. */
+  /** Server-side only (the matcher): the rule refused. */
   readonly rule?: ConflictingRule;
+  /** Server-side only (the matcher): every rule that claims the same value. */
   readonly conflictingRules?: readonly ConflictingRule[];
+  /** Server-side only (the matcher): where in its input the refused rule is, e.g. `rules.3`. */
   readonly path?: string;
 }
 
@@ -398,6 +455,7 @@ export interface RuleConflictDetails extends ImportFailureDetails {
 export interface InvalidSnapshotDetails extends ImportFailureDetails {
   /** The bad part, dotted: `memberships.3.organizationId`. */
   readonly path: string;
+  /** What is wrong with that part. */
   readonly message: string;
   /** The offending value when it is a primitive (strings cut to 200 characters). */
   readonly value?: string | number | boolean | null;
@@ -416,26 +474,33 @@ export type InvitationInvalidDetails = ImportFailureDetails;
 
 /** `details` of `INVITATION_EXPIRED`, `INVITATION_USED` and (with `reason`) `INVITATION_REVOKED`. */
 export interface InvitationDetails extends ImportFailureDetails {
+  /** Id of the invitation the token belongs to. */
   readonly invitationId: string;
-  /** `INVITATION_EXPIRED`: when it expired. */
+  /** `INVITATION_EXPIRED`: when it expired (ISO 8601). */
   readonly expiresAt?: string;
 }
 
 /** `details` of `INVITATION_REVOKED`: revoked by hand, or replaced by a newer invitation to the same address. */
 export interface InvitationRevokedDetails extends InvitationDetails {
+  /** `revoked`: revoked by hand (`invitations.revoke`); `replaced`: a newer invitation to the same address and organization took its place. */
   readonly reason: "revoked" | "replaced";
 }
 
 /** `details` of `CONFIGURATION_MISMATCH`: what differs, and both fingerprints. */
 export interface ConfigurationMismatchDetails extends ImportFailureDetails {
+  /** Each setting that differs, with the recorded and the kit's value. */
   readonly differences: readonly ConfigurationDifference[];
+  /** Fingerprint of the configuration recorded in the storage. */
   readonly storedFingerprint: string;
+  /** Fingerprint of this kit's configuration. */
   readonly kitFingerprint: string;
 }
 
 /** `details` of `CONFIGURATION_INCOMPATIBLE`: each kind of stored data that does not fit, and the fingerprint refused. */
 export interface ConfigurationIncompatibleDetails extends ImportFailureDetails {
+  /** Each kind of stored data that does not fit, with a count and examples. */
   readonly problems: readonly ConfigurationProblem[];
+  /** Fingerprint of the configuration whose adoption was refused (this kit's). */
   readonly fingerprint: string;
 }
 
@@ -443,6 +508,7 @@ export interface ConfigurationIncompatibleDetails extends ImportFailureDetails {
 export interface StoppedImportDetails {
   /** The first row of the chunk the fault stopped (0-based). */
   readonly row?: number;
+  /** The external id of that row. */
   readonly externalId?: string;
   /** The rows committed before it. */
   readonly committed?: readonly ImportRowResult[];
@@ -453,12 +519,15 @@ export type StorageFailureReason = "connection_lost" | "transaction_ended" | "li
 
 /** `details` of `STORAGE_FAILURE`. */
 export interface StorageFailureDetails extends ImportFailureDetails, StoppedImportDetails {
+  /** What kind of failure; absent for any other driver error (a bug or a schema problem: see the `cause`). */
   readonly reason?: StorageFailureReason;
   /** True when a connection was lost while `COMMIT` was in flight: the write may or may not have happened. */
   readonly commitUnknown?: boolean;
-  /** Server-side only: the storage operation, the SQLSTATE, and (`adapter_contract`) what the adapter got wrong. */
+  /** Server-side only: the storage operation that failed, e.g. `organizations.search`. */
   readonly operation?: string;
+  /** Server-side only: the driver error's SQLSTATE (`null` when it had none). */
   readonly sqlState?: string | null;
+  /** Server-side only (`adapter_contract`): the field of the adapter's answer that was wrong. */
   readonly field?: string;
   /** `unsupported`: the repository the adapter does not have (`invitations`). */
   readonly repository?: string;
@@ -469,11 +538,13 @@ export type StorageTimeoutReason = "statement_timeout" | "canceled" | "lock_time
 
 /** `details` of `STORAGE_TIMEOUT`. */
 export interface StorageTimeoutDetails extends ImportFailureDetails, StoppedImportDetails {
+  /** Which timeout, or `canceled` for a cancel request. */
   readonly reason: StorageTimeoutReason;
   /** True when the driver gave up while `COMMIT` was in flight: the write may or may not have happened. */
   readonly commitUnknown: boolean;
-  /** Server-side only: the storage operation and the SQLSTATE. */
+  /** Server-side only: the storage operation that timed out. */
   readonly operation: string;
+  /** Server-side only: the driver error's SQLSTATE (`null` for a timeout the driver itself enforced, which has none). */
   readonly sqlState: string | null;
 }
 
@@ -484,30 +555,55 @@ export interface StorageTimeoutDetails extends ImportFailureDetails, StoppedImpo
  * left out of its public rendering ({@link OrgKitPublicDetails}).
  */
 export interface OrgKitErrorDetails {
+  /** `VALIDATION_FAILED`: every bad field, with its path. */
   VALIDATION_FAILED: ValidationFailedDetails;
+  /** `NOT_FOUND`: the entity addressed, and the id that addressed it. */
   NOT_FOUND: NotFoundDetails;
+  /** `CONFLICT`: which conflict (`reason`) and the record concerned. */
   CONFLICT: ConflictDetails;
+  /** `FORBIDDEN`: who was refused, what it was about to do, and why. */
   FORBIDDEN: ForbiddenDetails;
+  /** `ORGANIZATION_DISCONTINUED`: the discontinued organization (and, for a move, the child). */
   ORGANIZATION_DISCONTINUED: OrganizationDiscontinuedDetails;
+  /** `PARENT_NOT_FOUND`: the missing parent and the organization that named it. */
   PARENT_NOT_FOUND: ParentNotFoundDetails;
+  /** `HIERARCHY_CYCLE`: the move or merge that would close a loop. */
   HIERARCHY_CYCLE: HierarchyCycleDetails;
+  /** `MAX_DEPTH_EXCEEDED`: the maximum depth and the depth the move or merge would reach. */
   MAX_DEPTH_EXCEEDED: MaxDepthExceededDetails;
+  /** `INVALID_EMAIL`: the email address and why it could not be normalized. */
   INVALID_EMAIL: InvalidValueDetails;
+  /** `INVALID_DOMAIN`: the domain and why it could not be normalized. */
   INVALID_DOMAIN: InvalidValueDetails;
+  /** `INVALID_USERNAME`: the username and why it could not be normalized. */
   INVALID_USERNAME: InvalidValueDetails;
+  /** `INVALID_PHONE`: the phone number and why it could not be parsed. */
   INVALID_PHONE: InvalidValueDetails;
+  /** `DOMAIN_PUBLIC_SUFFIX`: the domain refused and the public suffix it is. */
   DOMAIN_PUBLIC_SUFFIX: DomainPublicSuffixDetails;
+  /** `DOMAIN_FREE_MAIL`: the domain refused and its free-mail provider. */
   DOMAIN_FREE_MAIL: DomainFreeMailDetails;
+  /** `RULE_CONFLICT`: the member rule refused and the rule that already claims its value. */
   RULE_CONFLICT: RuleConflictDetails;
+  /** `INVALID_SNAPSHOT`: the malformed part of the snapshot. */
   INVALID_SNAPSHOT: InvalidSnapshotDetails;
+  /** `CHANGES_EXPIRED`: the revision asked for and the feed's horizon. */
   CHANGES_EXPIRED: ChangesExpiredDetails;
+  /** `INVITATION_INVALID`: nothing about the token. */
   INVITATION_INVALID: InvitationInvalidDetails;
+  /** `INVITATION_EXPIRED`: the invitation and when it expired. */
   INVITATION_EXPIRED: InvitationDetails;
+  /** `INVITATION_REVOKED`: the invitation and whether it was revoked or replaced. */
   INVITATION_REVOKED: InvitationRevokedDetails;
+  /** `INVITATION_USED`: the invitation already accepted. */
   INVITATION_USED: InvitationDetails;
+  /** `CONFIGURATION_MISMATCH`: each differing setting and both fingerprints. */
   CONFIGURATION_MISMATCH: ConfigurationMismatchDetails;
+  /** `CONFIGURATION_INCOMPATIBLE`: each kind of stored data that does not fit. */
   CONFIGURATION_INCOMPATIBLE: ConfigurationIncompatibleDetails;
+  /** `STORAGE_FAILURE`: what kind of failure and whether the write may have happened. */
   STORAGE_FAILURE: StorageFailureDetails;
+  /** `STORAGE_TIMEOUT`: which timeout and whether the write may have happened. */
   STORAGE_TIMEOUT: StorageTimeoutDetails;
 }
 
@@ -521,8 +617,11 @@ export type PublicImportFailureDetails = Pick<ImportFailureDetails, "issues" | "
  * of other users, no driver errors, SQL, constraint names or causes.
  */
 export interface OrgKitPublicDetails {
+  /** What a client sees of `VALIDATION_FAILED`: every bad field, with its path. */
   VALIDATION_FAILED: PublicImportFailureDetails & Pick<ValidationFailedDetails, "issues" | "ruleId">;
+  /** What a client sees of `NOT_FOUND`: the entity addressed, and the id that addressed it. */
   NOT_FOUND: PublicImportFailureDetails & Pick<NotFoundDetails, "entity" | "id" | "userId" | "organizationId">;
+  /** What a client sees of `CONFLICT`: which conflict (`reason`) and the record the caller named, never the holder of a taken value. */
   CONFLICT: PublicImportFailureDetails &
     (
       | Pick<VersionConflictDetails, "reason" | "entity" | "id" | "expectedVersion" | "actualVersion">
@@ -536,28 +635,50 @@ export interface OrgKitPublicDetails {
       | Pick<HasHistoryConflictDetails, "reason" | "entity" | "id" | "memberships">
       | Pick<ConfigurationChangedConflictDetails, "reason">
     );
+  /** What a client sees of `FORBIDDEN`: what the actor was about to do, the check that denied it, and why in terms of its own rights. */
   FORBIDDEN: PublicImportFailureDetails & Pick<ForbiddenDetails, "action" | "check" | "reason">;
+  /** What a client sees of `ORGANIZATION_DISCONTINUED`: the discontinued organization (and, for a move, the child). */
   ORGANIZATION_DISCONTINUED: PublicImportFailureDetails & Pick<OrganizationDiscontinuedDetails, "id" | "childId" | "parentId" | "mergedInto">;
+  /** What a client sees of `PARENT_NOT_FOUND`: the missing parent and the organization that named it. */
   PARENT_NOT_FOUND: PublicImportFailureDetails & Pick<ParentNotFoundDetails, "childId" | "parentId" | "parentExternalId">;
+  /** What a client sees of `HIERARCHY_CYCLE`: the move or merge that would close a loop, not the loop's path. */
   HIERARCHY_CYCLE: PublicImportFailureDetails & Pick<HierarchyCycleDetails, "childId" | "parentId" | "duplicateId" | "survivorId">;
+  /** What a client sees of `MAX_DEPTH_EXCEEDED`: the maximum depth and the depth the move or merge would reach. */
   MAX_DEPTH_EXCEEDED: PublicImportFailureDetails & Pick<MaxDepthExceededDetails, "maxDepth" | "depth" | "childId" | "parentId" | "duplicateId" | "survivorId">;
+  /** What a client sees of `INVALID_EMAIL`: the email address and why it could not be normalized. */
   INVALID_EMAIL: PublicImportFailureDetails & PublicInvalidValueDetails;
+  /** What a client sees of `INVALID_DOMAIN`: the domain and why it could not be normalized. */
   INVALID_DOMAIN: PublicImportFailureDetails & PublicInvalidValueDetails;
+  /** What a client sees of `INVALID_USERNAME`: the username and why it could not be normalized. */
   INVALID_USERNAME: PublicImportFailureDetails & PublicInvalidValueDetails;
+  /** What a client sees of `INVALID_PHONE`: the phone number and why it could not be parsed. */
   INVALID_PHONE: PublicImportFailureDetails & PublicInvalidValueDetails;
+  /** What a client sees of `DOMAIN_PUBLIC_SUFFIX`: the domain refused and the public suffix it is. */
   DOMAIN_PUBLIC_SUFFIX: PublicImportFailureDetails & Pick<DomainPublicSuffixDetails, "domain" | "publicSuffix" | "ruleId">;
+  /** What a client sees of `DOMAIN_FREE_MAIL`: the domain refused and its free-mail provider. */
   DOMAIN_FREE_MAIL: PublicImportFailureDetails & Pick<DomainFreeMailDetails, "domain" | "provider" | "ruleId">;
+  /** What a client sees of `RULE_CONFLICT`: the member rule refused, not the rule that holds its value. */
   RULE_CONFLICT: PublicImportFailureDetails & Pick<RuleConflictDetails, "kind" | "value" | "organizationId" | "reason" | "provenDomain">;
+  /** What a client sees of `INVALID_SNAPSHOT`: nothing (the snapshot is the service's own data). */
   INVALID_SNAPSHOT: PublicImportFailureDetails;
+  /** What a client sees of `CHANGES_EXPIRED`: the revision asked for and the feed's horizon. */
   CHANGES_EXPIRED: PublicImportFailureDetails & Pick<ChangesExpiredDetails, "revision" | "horizon">;
+  /** What a client sees of `STORAGE_FAILURE`: `reason` only for a lost connection, whether the write may have happened, and where an import stopped. */
   STORAGE_FAILURE: PublicImportFailureDetails & Pick<StorageFailureDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
+  /** What a client sees of `STORAGE_TIMEOUT`: which timeout, whether the write may have happened, and where an import stopped. */
   STORAGE_TIMEOUT: PublicImportFailureDetails & Pick<StorageTimeoutDetails, "reason" | "commitUnknown" | "row" | "externalId" | "committed">;
+  /** What a client sees of `INVITATION_INVALID`: nothing about the token. */
   INVITATION_INVALID: PublicImportFailureDetails;
+  /** What a client sees of `INVITATION_EXPIRED`: the invitation and when it expired. */
   INVITATION_EXPIRED: PublicImportFailureDetails & Pick<InvitationDetails, "invitationId" | "expiresAt">;
+  /** What a client sees of `INVITATION_REVOKED`: the invitation and whether it was revoked or replaced. */
   INVITATION_REVOKED: PublicImportFailureDetails & Pick<InvitationRevokedDetails, "invitationId" | "reason">;
+  /** What a client sees of `INVITATION_USED`: the invitation already accepted. */
   INVITATION_USED: PublicImportFailureDetails & Pick<InvitationDetails, "invitationId">;
   // A service's own deployment problem: nothing of the configuration goes to a client.
+  /** What a client sees of `CONFIGURATION_MISMATCH`: nothing (a deployment problem of the service, not the client's). */
   CONFIGURATION_MISMATCH: PublicImportFailureDetails;
+  /** What a client sees of `CONFIGURATION_INCOMPATIBLE`: nothing (a deployment problem of the service, not the client's). */
   CONFIGURATION_INCOMPATIBLE: PublicImportFailureDetails;
 }
 
@@ -566,10 +687,13 @@ export type PublicInvalidValueDetails = Pick<InvalidValueDetails, "value" | "rea
 
 /** What {@link OrgKitError.toJSON} returns: the public rendering of an error. */
 export interface OrgKitErrorJSON<C extends OrgKitErrorCode = OrgKitErrorCode> {
+  /** Always `OrgKitError`. */
   readonly name: "OrgKitError";
+  /** The error's code. */
   readonly code: C;
   /** A sentence for people that names nothing the actor may not see (for most codes the error's own `message`). */
   readonly message: string;
+  /** The public part of the error's `details` ({@link OrgKitPublicDetails}). */
   readonly details: OrgKitPublicDetails[C];
 }
 
@@ -579,7 +703,12 @@ export type OrgKitErrorOptions<C extends OrgKitErrorCode = OrgKitErrorCode> = {
   readonly details?: OrgKitErrorDetails[C];
   /** The underlying error, if any (a driver error, a zod error). */
   readonly cause?: unknown;
-} & ({} extends OrgKitErrorDetails[C] ? unknown : { readonly details: OrgKitErrorDetails[C] });
+} & ({} extends OrgKitErrorDetails[C]
+  ? unknown
+  : {
+      /** Required when the code's details have required members. */
+      readonly details: OrgKitErrorDetails[C];
+    });
 
 /**
  * The constructor's `options` argument: optional when every member of the code's details
@@ -587,6 +716,10 @@ export type OrgKitErrorOptions<C extends OrgKitErrorCode = OrgKitErrorCode> = {
  * itself) takes no options (`never`): the details could not be checked against the code.
  * (`Each` has one member per distinct details type among the codes of `C`; `All` is
  * `Each` again, to tell one member from several.)
+ *
+ * @typeParam C - The error code (or union of codes) being constructed.
+ * @typeParam Each - Internal: leave at its default.
+ * @typeParam All - Internal: leave at its default.
  */
 export type OrgKitErrorOptionsArgument<
   C extends OrgKitErrorCode,
@@ -821,7 +954,9 @@ export function invitationUsed(invitationId: string): OrgKitError<"INVITATION_US
 
 /** The public rendering of an error: the message and details a client may see (see {@link publicRenderingOf}). */
 export interface OrgKitPublicRendering<C extends OrgKitErrorCode> {
+  /** A sentence for people that names nothing the actor may not see. */
   readonly message: string;
+  /** The public part of the error's `details` ({@link OrgKitPublicDetails}). */
   readonly details: OrgKitPublicDetails[C];
 }
 
@@ -1038,6 +1173,7 @@ export interface ConfigurationProblem {
   readonly key: string;
   /** What does not fit, e.g. `users_in_several_organizations`, `state_in_use`. */
   readonly code: string;
+  /** A sentence for people saying what does not fit. */
   readonly message: string;
   /** How many records do not fit. */
   readonly count: number;

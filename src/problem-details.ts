@@ -170,6 +170,7 @@ export interface ProblemDetails {
   readonly status: number;
   /** A sentence about this occurrence, naming nothing the actor may not see. */
   readonly detail?: string;
+  /** A URI for this occurrence (`options.instance`: the request path, a trace id); absent when none was given. */
   readonly instance?: string;
   /** Extension members: `code`, `retryable`, and the error's public details. */
   readonly [extension: string]: unknown;
@@ -177,10 +178,15 @@ export interface ProblemDetails {
 
 /** The problem details of an orgkit error of code `C`: the standard members, `code`, `retryable`, and the code's public details. */
 export type OrgKitProblemDetails<C extends OrgKitErrorCode = OrgKitErrorCode> = {
+  /** The problem type's URI: `typeBase` followed by the code in kebab case (`https://orgkit.dev/errors/validation-failed`). */
   readonly type: string;
+  /** A short summary of the problem type, the same for every occurrence (`Validation failed`). */
   readonly title: string;
+  /** The HTTP status ({@link httpStatusOf}). */
   readonly status: number;
+  /** The error's public message: a sentence naming nothing the actor may not see. */
   readonly detail: string;
+  /** A URI for this occurrence (`options.instance`); absent when none was given. */
   readonly instance?: string;
   /** The orgkit error code. */
   readonly code: C;

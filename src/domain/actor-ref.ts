@@ -3,4 +3,16 @@
  * actor). The storage ports re-export it; the domain uses it where a record names its
  * author (who invited whom).
  */
-export type ActorRef = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id: string };
+export type ActorRef =
+  | {
+      /** A user of the host. */
+      readonly type: "user";
+      /** The user's id. */
+      readonly id: string;
+    }
+  | {
+      /** Automation: the system actor. */
+      readonly type: "system";
+      /** The system actor's name (`system` unless the host named it). */
+      readonly id: string;
+    };

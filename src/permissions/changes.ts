@@ -75,17 +75,76 @@ export type PolicyChangeType = (typeof POLICY_CHANGE_TYPES)[number];
  * `user.set` keeps the user's memberships; `user.remove` drops them.
  */
 export type PolicyChange<P extends string = string> =
-  | { readonly type: "membership.set"; readonly membership: PolicyMembership }
-  | { readonly type: "membership.remove"; readonly userId: string; readonly organizationId: string }
-  | { readonly type: "user.set"; readonly user: PolicyUser }
-  | { readonly type: "user.remove"; readonly userId: string }
-  | { readonly type: "usergroup.set"; readonly usergroup: PolicyUsergroup<P> }
-  | { readonly type: "usergroup.remove"; readonly usergroupId: string }
-  | { readonly type: "profile.set"; readonly profile: PolicyStaffProfile }
-  | { readonly type: "profile.remove"; readonly profileId: string }
-  | { readonly type: "organization.set"; readonly organization: PolicyOrganization }
-  | { readonly type: "resource.set"; readonly resource: PolicyResource }
-  | { readonly type: "resource.remove"; readonly kind: string; readonly id: string };
+  | {
+      /** Adds or replaces the membership of its user and organization. */
+      readonly type: "membership.set";
+      /** The membership as it is now. */
+      readonly membership: PolicyMembership;
+    }
+  | {
+      /** Removes the membership of this user and organization. */
+      readonly type: "membership.remove";
+      /** The member. */
+      readonly userId: string;
+      /** The organization. */
+      readonly organizationId: string;
+    }
+  | {
+      /** Adds or replaces the user (its memberships stay). */
+      readonly type: "user.set";
+      /** The user as it is now. */
+      readonly user: PolicyUser;
+    }
+  | {
+      /** Removes the user and its memberships. */
+      readonly type: "user.remove";
+      /** The user removed. */
+      readonly userId: string;
+    }
+  | {
+      /** Adds or replaces the usergroup. */
+      readonly type: "usergroup.set";
+      /** The usergroup as it is now. */
+      readonly usergroup: PolicyUsergroup<P>;
+    }
+  | {
+      /** Removes the usergroup. */
+      readonly type: "usergroup.remove";
+      /** The usergroup removed. */
+      readonly usergroupId: string;
+    }
+  | {
+      /** Adds or replaces the staff profile. */
+      readonly type: "profile.set";
+      /** The staff profile as it is now. */
+      readonly profile: PolicyStaffProfile;
+    }
+  | {
+      /** Removes the staff profile. */
+      readonly type: "profile.remove";
+      /** The staff profile removed. */
+      readonly profileId: string;
+    }
+  | {
+      /** Adds or replaces the organization (a move, a status change…). */
+      readonly type: "organization.set";
+      /** The organization as it is now. */
+      readonly organization: PolicyOrganization;
+    }
+  | {
+      /** Sets the owner of the resource. */
+      readonly type: "resource.set";
+      /** The resource and its owning organization. */
+      readonly resource: PolicyResource;
+    }
+  | {
+      /** Removes the ownership of the resource. */
+      readonly type: "resource.remove";
+      /** The resource's kind. */
+      readonly kind: string;
+      /** The resource's id within its kind. */
+      readonly id: string;
+    };
 
 /** Which cached subjects a batch of changes made stale. */
 export interface Invalidation {

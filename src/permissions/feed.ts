@@ -12,7 +12,9 @@ import { readVersion } from "./tables.js";
 
 /** One entry of a change feed: the changes one committed write made, and its revision. */
 export interface PolicyChangeEntry<P extends string = string> {
+  /** The entry's revision in the change feed; the policy's version after it is applied. */
   readonly revision: number;
+  /** The policy changes of that write, applied in order. */
   readonly changes: readonly PolicyChange<P>[];
 }
 

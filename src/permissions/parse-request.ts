@@ -35,6 +35,7 @@ export type PermissionRequestIssueCode = "invalid_type" | "invalid_value" | "too
 export interface PermissionRequestIssue {
   /** Dotted path of the field: `subject`, `ticket.requesterId`, `permissions.2`; `(root)` for the request itself. */
   readonly path: string;
+  /** Why the field is malformed (see {@link PermissionRequestIssueCode}). */
   readonly code: PermissionRequestIssueCode;
   /** A sentence naming the field, e.g. `ticket.requesterId must be a string, got undefined`. */
   readonly message: string;
@@ -42,8 +43,18 @@ export interface PermissionRequestIssue {
 
 /** What {@link parsePermissionRequest} returns: the request as plain data, or every issue found. */
 export type PermissionRequestParseResult<P extends string = string> =
-  | { readonly ok: true; readonly request: PermissionRequest<P> }
-  | { readonly ok: false; readonly issues: readonly PermissionRequestIssue[] };
+  | {
+      /** The request is well-formed. */
+      readonly ok: true;
+      /** The request, read once into plain data: checking it gives what checking the original gives. */
+      readonly request: PermissionRequest<P>;
+    }
+  | {
+      /** The request is malformed. */
+      readonly ok: false;
+      /** Each malformed field, with its path (at most 20). */
+      readonly issues: readonly PermissionRequestIssue[];
+    };
 
 /** At most this many issues are reported (a list of a million bad permissions yields twenty). */
 const MAX_REQUEST_ISSUES = 20;

@@ -32,11 +32,17 @@ export interface WithChangesOptions {
 
 /** Sizes of a compiled policy, for logs and metrics. */
 export interface PolicyStats {
+  /** The data version of the snapshot (or of the last `withChanges`). */
   readonly version: number;
+  /** How many distinct permissions the policy knows (the catalogue, or those the usergroups grant). */
   readonly permissions: number;
+  /** How many usergroups it holds. */
   readonly usergroups: number;
+  /** How many staff profiles it holds. */
   readonly profiles: number;
+  /** How many organizations it holds. */
   readonly organizations: number;
+  /** How many resolved subjects its cache holds now (at most `subjectCacheSize`). */
   readonly cachedSubjects: number;
 }
 

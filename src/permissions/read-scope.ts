@@ -48,8 +48,12 @@ import type { ResolvedSubject } from "./subject.js";
  * ```
  */
 export type OrganizationReadScope =
-  | { readonly all: true }
   | {
+      /** A platform admin: every organization the policy knows, discontinued ones included. */
+      readonly all: true;
+    }
+  | {
+      /** Only the organizations listed by id or by state combination. */
       readonly all: false;
       /** Organizations read through an active membership, or reached by a cascading one (sorted, distinct). */
       readonly organizationIds: readonly string[];
@@ -107,8 +111,12 @@ export type OrganizationReadScope =
  * ```
  */
 export type TicketReadFilter =
-  | { readonly all: true }
   | {
+      /** A platform admin: every ticket, whatever its organization. */
+      readonly all: true;
+    }
+  | {
+      /** Only the tickets the other members let through. */
       readonly all: false;
       /** Tickets raised by this user are visible; `null` for guests and unknown subjects. */
       readonly requesterId: string | null;

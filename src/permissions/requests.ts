@@ -11,6 +11,7 @@ import type { Subject } from "./subject.js";
 
 /** A note on an organization record (seed 004's "thread"). */
 export interface NoteRef {
+  /** The organization whose record the note is on. */
   readonly organizationId: string;
   /** The user or agent who wrote the note. */
   readonly authorId: string;
@@ -26,7 +27,9 @@ export interface TicketRef {
 
 /** A resource (asset, system, any host kind); its owner is looked up in the snapshot's `resources`. */
 export interface ResourceRef {
+  /** The host's kind of resource, e.g. `asset` or `system`. */
   readonly kind: string;
+  /** The resource's id within its kind. */
   readonly id: string;
 }
 
@@ -36,6 +39,7 @@ export interface ResourceRef {
  * policy version looks the id up again).
  */
 export interface OrganizationHandle {
+  /** The organization id the handle was made for. */
   readonly id: string;
   /** False when the policy has no such organization (every check on it is denied). */
   readonly known: boolean;
@@ -52,7 +56,9 @@ export interface OrganizationHandle {
  * ```
  */
 export interface SubjectData {
+  /** The user id; `null` or absent for the guest. */
   readonly id?: string | null;
+  /** `guest` for the guest; any other kind is ignored (the policy's own record of the user decides). */
   readonly kind?: SubjectKind;
 }
 
@@ -99,16 +105,109 @@ export type CheckName = (typeof CHECK_NAMES)[number];
  * ```
  */
 export type PermissionRequest<P extends string = string, S = SubjectRef<P>> =
-  | { readonly check: "can"; readonly subject: S; readonly permission: P }
-  | { readonly check: "canAll"; readonly subject: S; readonly permissions: readonly P[] }
-  | { readonly check: "canOnOrganization"; readonly subject: S; readonly action: OrganizationAction; readonly organization: OrganizationRef }
-  | { readonly check: "canAddOrganization"; readonly subject: S }
-  | { readonly check: "canAdministerPlatform"; readonly subject: S }
-  | { readonly check: "canGrantPlatformRoles"; readonly subject: S }
-  | { readonly check: "canEditNote"; readonly subject: S; readonly note: NoteRef }
-  | { readonly check: "canDeleteNote"; readonly subject: S; readonly note: NoteRef }
-  | { readonly check: "canManageUser"; readonly subject: S; readonly targetUserId: string | null; readonly organizationId: string }
-  | { readonly check: "canAssignRole"; readonly subject: S; readonly organizationId: string; readonly role: string }
-  | { readonly check: "canUseApp"; readonly subject: S; readonly organizationId: string; readonly app: string }
-  | { readonly check: "canAccessResource"; readonly subject: S; readonly resource: ResourceRef }
-  | { readonly check: "canViewTicket"; readonly subject: S; readonly ticket: TicketRef };
+  | {
+      /** Which check (see `Policy.can`). */
+      readonly check: "can";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The usergroup permission asked for. */
+      readonly permission: P;
+    }
+  | {
+      /** Which check (see `Policy.canAll`). */
+      readonly check: "canAll";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The permissions that must all be granted (an empty list is denied). */
+      readonly permissions: readonly P[];
+    }
+  | {
+      /** Which check (see `Policy.canOnOrganization`). */
+      readonly check: "canOnOrganization";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** `read`, `edit` or `delete` (discontinue). */
+      readonly action: OrganizationAction;
+      /** The organization, by id or handle. */
+      readonly organization: OrganizationRef;
+    }
+  | {
+      /** Which check (see `Policy.canAddOrganization`). */
+      readonly check: "canAddOrganization";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+    }
+  | {
+      /** Which check (see `Policy.canAdministerPlatform`). */
+      readonly check: "canAdministerPlatform";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+    }
+  | {
+      /** Which check (see `Policy.canGrantPlatformRoles`). */
+      readonly check: "canGrantPlatformRoles";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+    }
+  | {
+      /** Which check (see `Policy.canEditNote`). */
+      readonly check: "canEditNote";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The note to edit. */
+      readonly note: NoteRef;
+    }
+  | {
+      /** Which check (see `Policy.canDeleteNote`). */
+      readonly check: "canDeleteNote";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The note to delete. */
+      readonly note: NoteRef;
+    }
+  | {
+      /** Which check (see `Policy.canManageUser`). */
+      readonly check: "canManageUser";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The user to create or edit; `null` for a user not yet created. */
+      readonly targetUserId: string | null;
+      /** The organization within which the user is managed. */
+      readonly organizationId: string;
+    }
+  | {
+      /** Which check (see `Policy.canAssignRole`). */
+      readonly check: "canAssignRole";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The organization the role would be assigned in. */
+      readonly organizationId: string;
+      /** The organization role to assign. */
+      readonly role: string;
+    }
+  | {
+      /** Which check (see `Policy.canUseApp`). */
+      readonly check: "canUseApp";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The organization the app would be used for. */
+      readonly organizationId: string;
+      /** The app. */
+      readonly app: string;
+    }
+  | {
+      /** Which check (see `Policy.canAccessResource`). */
+      readonly check: "canAccessResource";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The resource, by kind and id. */
+      readonly resource: ResourceRef;
+    }
+  | {
+      /** Which check (see `Policy.canViewTicket`). */
+      readonly check: "canViewTicket";
+      /** The subject the check is about: a user id, a subject handle, or {@link SubjectData}. */
+      readonly subject: S;
+      /** The ticket: its requester and organization. */
+      readonly ticket: TicketRef;
+    };

@@ -76,6 +76,7 @@ export const DEFAULT_MEMBER_ROLE = "member";
  * the group is built in (`everyone`, `registered`).
  */
 export interface PolicyUsergroup<P extends string = string> {
+  /** The usergroup's id, as users' and organizations' `usergroupIds` name it. */
   readonly id: string;
   /** Display name (used in explanations). Default: the id. */
   readonly name?: string;
@@ -98,17 +99,21 @@ export type PolicyNoteRules = { readonly [R in NoteRule]?: boolean };
  * for an organization with no flag. A missing key allows nothing.
  */
 export interface PolicyStaffProfile {
+  /** The profile's id, as users' `profileId` names it. */
   readonly id: string;
+  /** Display name (used in explanations). Default: the id. */
   readonly name?: string;
   /** May add (create) organizations. Default `false`. */
   readonly add?: boolean;
   /** Per exact state combination, the allowed actions. */
   readonly organizations?: Readonly<Record<string, readonly OrganizationAction[]>>;
+  /** Which notes its agents may edit or delete (own or any); every rule defaults to `false`. */
   readonly notes?: PolicyNoteRules;
 }
 
 /** The facts about one organization that checks need. */
 export interface PolicyOrganization {
+  /** The organization's id. */
   readonly id: string;
   /** The parent organization, or `null`/absent for a root. Must name an organization of the snapshot. */
   readonly parentId?: string | null;
@@ -126,6 +131,7 @@ export interface PolicyOrganization {
 
 /** A known person: a portal user or an agent (staff). Guests are not listed. */
 export interface PolicyUser {
+  /** The user's id, as checks name the subject. */
   readonly id: string;
   /** Default `"user"`. */
   readonly kind?: UserKind;
@@ -133,6 +139,7 @@ export interface PolicyUser {
   readonly registered?: boolean;
   /** The user's own usergroups. */
   readonly usergroupIds?: readonly string[];
+  /** `super_admin` or `admin` for a platform administrator; `null` or absent for anyone else. */
   readonly platformRole?: PlatformRole | null;
   /** The staff profile; honoured for agents only. */
   readonly profileId?: string | null;
@@ -140,7 +147,9 @@ export interface PolicyUser {
 
 /** A user's membership of an organization. At most one per (user, organization). */
 export interface PolicyMembership {
+  /** The member; must name a user of the snapshot. */
   readonly userId: string;
+  /** The organization; must name an organization of the snapshot. */
   readonly organizationId: string;
   /** Organization role: `member`, `manager` or a custom role. Default `"member"`. */
   readonly role?: string;
@@ -195,8 +204,11 @@ export interface PolicyAdminRule {
 
 /** Ownership of a resource (asset, system, any host kind) by one organization. */
 export interface PolicyResource {
+  /** The host's kind of resource, e.g. `asset` or `system`. */
   readonly kind: string;
+  /** The resource's id within its kind. */
   readonly id: string;
+  /** The owning organization; must name an organization of the snapshot. */
   readonly organizationId: string;
 }
 
@@ -228,11 +240,17 @@ export interface PolicySnapshot<P extends string = string> {
   readonly stateFlags?: readonly string[];
   /** The permission catalogue. When given, every usergroup permission must be in it. */
   readonly permissions?: readonly P[];
+  /** Every usergroup, built-in ones included. Default none. */
   readonly usergroups?: readonly PolicyUsergroup<P>[];
+  /** Every staff profile. Default none. */
   readonly profiles?: readonly PolicyStaffProfile[];
+  /** Every organization, with its place in the tree. Default none. */
   readonly organizations?: readonly PolicyOrganization[];
+  /** Every known person (guests are not listed). Default none. */
   readonly users?: readonly PolicyUser[];
+  /** Every membership, at most one per (user, organization). Default none. */
   readonly memberships?: readonly PolicyMembership[];
+  /** Every resource's owning organization, at most one per (kind, id). Default none. */
   readonly resources?: readonly PolicyResource[];
   /**
    * What organization roles confer, by role name (see {@link PolicyRoleRule}). Default:

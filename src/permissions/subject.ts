@@ -36,6 +36,7 @@ import { subtreeOf } from "./tree.js";
 export interface Subject<P extends string = string> {
   /** The user id; `null` for a guest. */
   readonly id: string | null;
+  /** `guest`, `user`, `agent`, or `unknown` for a user id the policy does not hold. */
   readonly kind: SubjectKind;
   /** False for a user id the policy does not hold (such a subject is denied everything, even what Everyone grants). */
   readonly known: boolean;
@@ -57,13 +58,19 @@ export interface Subject<P extends string = string> {
   canAdministerPlatform(): boolean;
   /** Grant, change or remove platform roles, and edit super admins: super admins only. */
   canGrantPlatformRoles(): boolean;
+  /** Edit a note on an organization record: platform admins; agents whose profile allows it (own or any) and who may read the organization. */
   canEditNote(note: NoteRef): boolean;
+  /** Delete a note on an organization record (as {@link Subject.canEditNote}, with the delete rules). */
   canDeleteNote(note: NoteRef): boolean;
   /** Create or edit user `targetUserId` (`null`: a user not yet created) within `organizationId`. */
   canManageUser(targetUserId: string | null, organizationId: string): boolean;
+  /** Assign `role` within an organization: platform admins; its org admins (and cascading admins above it) for the organization's `allowedRoles`. */
   canAssignRole(organizationId: string, role: string): boolean;
+  /** Use `app` for an organization: platform admins; its org admins (and cascading admins above it) for the organization's `allowedApps`. */
   canUseApp(organizationId: string, app: string): boolean;
+  /** Access a resource: platform admins, members of the owning organization, and cascading roles of an organization above it. */
   canAccessResource(resource: ResourceRef): boolean;
+  /** View a ticket: platform admins, its requester, members whose role sees the organization's tickets, and agents whose profile may read its organization. */
   canViewTicket(ticket: TicketRef): boolean;
   /** The organizations of the subtree rooted at `rootOrganizationId` (root first) the subject may read. */
   visibleOrganizations(rootOrganizationId: string): string[];

@@ -33,35 +33,51 @@ export type { ActorRef } from "../domain/actor-ref.js";
 
 /** A usergroup as stored: a named set of permissions; `builtIn` marks Everyone and Registered. */
 export interface UsergroupRecord {
+  /** The usergroup's id. */
   readonly id: string;
+  /** Display name (used in explanations). */
   readonly name: string;
+  /** The permissions the group grants, as the kit's permission names. */
   readonly permissions: readonly string[];
+  /** `everyone` or `registered` for a built-in group that applies automatically; `null` for a group members join. */
   readonly builtIn: BuiltInUsergroup | null;
+  /** When it was created (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last changed (ISO 8601). */
   readonly updatedAt: string;
+  /** 1 when created, plus 1 for each update; the `expectedVersion` of the next update. */
   readonly version: number;
 }
 
 /** A staff profile as stored; `grants` is the profile's JSON definition (see `orgkit/permissions`). */
 export interface StaffProfileRecord {
+  /** The staff profile's id. */
   readonly id: string;
+  /** Display name (used in explanations). */
   readonly name: string;
+  /** What the profile grants, as JSON: organization actions per state combination, note rules and the like (`PolicyStaffProfile` of `orgkit/permissions` without id and name). */
   readonly grants: Readonly<Record<string, unknown>>;
+  /** When it was created (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last changed (ISO 8601). */
   readonly updatedAt: string;
+  /** 1 when created, plus 1 for each update; the `expectedVersion` of the next update. */
   readonly version: number;
 }
 
 /** An event in the audit trail, as stored. `sequence` is assigned by storage, strictly increasing. */
 export interface AuditEvent {
+  /** Position in the trail, assigned by storage: greater than every event appended before. */
   readonly sequence: number;
   /** e.g. `organization.created`, `membership.added`, `user.upserted`. */
   readonly type: string;
   /** The organization it concerns, if any. */
   readonly organizationId: string | null;
+  /** Who did it: a user of the host, or the system actor. */
   readonly actor: ActorRef;
   /** ISO 8601. */
   readonly at: string;
+  /** The event's payload (JSON), by type: the ids and values changed. */
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -70,17 +86,21 @@ export type NewAuditEvent = Omit<AuditEvent, "sequence">;
 
 /** A page of results with a cursor for the next page (`null` on the last page). */
 export interface Page<T> {
+  /** The results of this page, in the listing's order. */
   readonly items: readonly T[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
   readonly nextCursor: string | null;
 }
 
 /** A page of search results with the total number of matches. */
 export interface SearchPage<T> extends Page<T> {
+  /** How many items match the query, across all pages. */
   readonly total: number;
 }
 
 /** Keyset pagination: items strictly after `after` (the key of the last item seen), at most `limit`. */
 export interface KeysetOptions {
+  /** The key of the last item seen (what it is is stated per method); absent or `null`: from the start. */
   readonly after?: string | null;
   /** 1–1000. */
   readonly limit: number;
@@ -101,11 +121,13 @@ export interface OrganizationSearchQuery {
   readonly tags?: readonly string[];
   /** Has every one of these state flags. */
   readonly states?: readonly string[];
+  /** Has this status. Absent: both active and discontinued. */
   readonly status?: OrganizationStatus;
   /** Direct children of this organization; `null` for roots. */
   readonly parentId?: string | null;
   /** Default `name`: case-insensitive (lower-cased), then id. */
   readonly sort?: OrganizationSortField;
+  /** Sort order, default `asc`; the id tie-break follows it. */
   readonly direction?: "asc" | "desc";
   /** 1–1000, default 50. */
   readonly limit?: number;
@@ -124,7 +146,9 @@ export interface OrganizationSearchQuery {
  * `states` equal one of `stateSets` as a set (`[]` is "no state").
  */
 export interface OrganizationVisibility {
+  /** Organizations readable by id: those of the subject's active memberships, and those a cascading membership reaches. */
   readonly organizationIds: readonly string[];
+  /** State combinations readable wherever they occur: an organization whose `states` equal one of these, as a set, is readable. */
   readonly stateSets: readonly (readonly string[])[];
 }
 
@@ -133,9 +157,11 @@ export type RuleLookupKey = MemberRuleLookupKey;
 
 /** Organizations. */
 export interface OrganizationRepository {
+  /** The organization with this id, or `null`. */
   get(id: string): Promise<Organization | null>;
   /** The organizations with these ids that exist, in the order of `ids`. */
   getMany(ids: readonly string[]): Promise<Organization[]>;
+  /** The organization with this external id (the host's key), or `null`. */
   getByExternalId(externalId: string): Promise<Organization | null>;
   /** The active organization with this name compared case-insensitively (lower-cased), if any. */
   findActiveByName(name: string): Promise<Organization | null>;
@@ -189,7 +215,12 @@ export interface OrganizationRepository {
    * ancestors, nearest first (as {@link OrganizationRepository.ancestors} lists them);
    * ids with no organization are skipped.
    */
-  ancestorIdsOfMany?(ids: readonly string[]): Promise<{ readonly id: string; readonly ancestorIds: readonly string[] }[]>;
+  ancestorIdsOfMany?(ids: readonly string[]): Promise<{
+    /** One of `ids`. */
+    readonly id: string;
+    /** Its ancestors' ids, nearest first (empty for a root). */
+    readonly ancestorIds: readonly string[];
+  }[]>;
   /**
    * Optional. Stores many new organizations, all or nothing, as `insert` would one by one
    * in this order (parents may come before or after their children): `CONFLICT` (reason
@@ -215,7 +246,9 @@ export interface OrganizationRepository {
 
 /** Users (orgkit's projection of host users). */
 export interface UserRepository {
+  /** The user with this id, or `null`. */
   get(id: string): Promise<User | null>;
+  /** The users with these ids that exist, in the order of `ids`. */
   getMany(ids: readonly string[]): Promise<User[]>;
   /** `CONFLICT` (reason `unique`) when the id is taken. */
   insert(user: User): Promise<void>;
@@ -264,11 +297,13 @@ export interface ResourceReassignOptions extends KeysetOptions {
 
 /** Memberships (user × organization). */
 export interface MembershipRepository {
+  /** The membership of this user in this organization, or `null`. */
   get(userId: string, organizationId: string): Promise<Membership | null>;
   /** The user's memberships ordered by organization id. */
   listByUser(userId: string): Promise<Membership[]>;
   /** An organization's memberships ordered by user id; `after` is a user id. */
   listByOrganization(organizationId: string, options: KeysetOptions): Promise<Membership[]>;
+  /** How many memberships the organization has (0 for an unknown id). */
   countByOrganization(organizationId: string): Promise<number>;
   /** Memberships created by a member rule (`source.ruleId`), ordered by (organization id, user id); `after` is the cursor of the last row, `organizationId + "\u0000" + userId`. */
   listBySourceRule(ruleId: string, options: KeysetOptions): Promise<Membership[]>;
@@ -296,12 +331,15 @@ export interface MembershipRepository {
 
 /** Member rules, indexed for matching. Kept in step with each organization's `memberRules` by the service. */
 export interface MemberRuleRepository {
+  /** The rule with this id, or `null`. */
   get(id: string): Promise<MemberRuleRecord | null>;
   /** `CONFLICT` (reason `unique`) when the id is taken, or when `exclusive` and another exclusive rule has the same kind and value. */
   insert(rule: MemberRuleRecord): Promise<void>;
+  /** Removes the rule (and its domain challenge); `false` when there was none. */
   delete(id: string): Promise<boolean>;
   /** Rules whose (kind, value) is one of `keys`, ordered by id. */
   findByKeys(keys: readonly RuleLookupKey[]): Promise<MemberRuleRecord[]>;
+  /** An organization's rules ordered by id (few per organization; listed whole). */
   listByOrganization(organizationId: string): Promise<MemberRuleRecord[]>;
   /** All rules by id order, a page at a time. */
   scan(options: KeysetOptions): Promise<MemberRuleRecord[]>;
@@ -328,29 +366,39 @@ export interface MemberRuleRepository {
 
 /** Usergroups. Few per installation; listed whole. */
 export interface UsergroupRepository {
+  /** The usergroup with this id, or `null`. */
   get(id: string): Promise<UsergroupRecord | null>;
   /** All usergroups ordered by id. */
   list(): Promise<UsergroupRecord[]>;
+  /** Stores a new usergroup. `CONFLICT` (reason `unique`) when the id is taken. */
   insert(group: UsergroupRecord): Promise<void>;
+  /** As {@link OrganizationRepository.update}: `CONFLICT` (reason `version`) when the stored version is not `expectedVersion`, `NOT_FOUND` when there is none. */
   update(group: UsergroupRecord, expectedVersion: number): Promise<void>;
+  /** Removes the usergroup; `false` when there was none. */
   delete(id: string): Promise<boolean>;
 }
 
 /** Staff profiles. Few per installation; listed whole. */
 export interface StaffProfileRepository {
+  /** The staff profile with this id, or `null`. */
   get(id: string): Promise<StaffProfileRecord | null>;
   /** All profiles ordered by id. */
   list(): Promise<StaffProfileRecord[]>;
+  /** Stores a new staff profile. `CONFLICT` (reason `unique`) when the id is taken. */
   insert(profile: StaffProfileRecord): Promise<void>;
+  /** As {@link OrganizationRepository.update}: `CONFLICT` (reason `version`) when the stored version is not `expectedVersion`, `NOT_FOUND` when there is none. */
   update(profile: StaffProfileRecord, expectedVersion: number): Promise<void>;
+  /** Removes the staff profile; `false` when there was none. */
   delete(id: string): Promise<boolean>;
 }
 
 /** Resource ownership (assets, systems…): one owner per (kind, id). */
 export interface ResourceRepository {
+  /** The ownership of the resource (kind, id), or `null` when it has no owner. */
   get(kind: string, id: string): Promise<ResourceOwnership | null>;
   /** Inserts or replaces the owner of (kind, id). */
   put(resource: ResourceOwnership): Promise<void>;
+  /** Removes the ownership of (kind, id); `false` when there was none. */
   delete(kind: string, id: string): Promise<boolean>;
   /** Resources owned by an organization, ordered by (kind, id); `after` is `kind + "\u0000" + id`. */
   listByOrganization(organizationId: string, options: KeysetOptions): Promise<ResourceOwnership[]>;
@@ -380,6 +428,7 @@ export interface InvitationListOptions extends KeysetOptions {
  * and {@link InvitationRepository.deleteAcceptedBy} are how an erasure removes them.
  */
 export interface InvitationRepository {
+  /** The invitation with this id, or `null`. */
   get(id: string): Promise<InvitationRecord | null>;
   /** The invitation whose token hashes to `tokenHash` (64 lower-case hex digits), or `null`. */
   getByTokenHash(tokenHash: string): Promise<InvitationRecord | null>;
@@ -442,6 +491,7 @@ export interface ChangeEntry {
   readonly revision: number;
   /** When the use case ran (ISO 8601, the kit's clock). */
   readonly at: string;
+  /** The policy changes the write made, in order: what `Policy.withChanges` applies to a snapshot. */
   readonly changes: readonly PolicyChange[];
   /**
    * The audit events the write appended. An adapter may keep them by reference to its
@@ -538,23 +588,33 @@ export interface SettingsRepository {
 
 /** What {@link Storage.listen} calls. */
 export interface StorageListenHandlers {
+  /** A revision was committed (by this or another process); read the feed up to it. Notices may be missed or come out of order. */
   onRevision(revision: number): void;
+  /** The listening connection was lost; no more revisions come. */
   onError(error: Error): void;
 }
 
 /** A running {@link Storage.listen}. */
 export interface StorageListener {
+  /** Stops listening and releases the connection. */
   close(): Promise<void>;
 }
 
 /** The repositories, as seen inside or outside a transaction. */
 export interface StorageSession {
+  /** Organizations and their hierarchy. */
   readonly organizations: OrganizationRepository;
+  /** Users (orgkit's projection of host users). */
   readonly users: UserRepository;
+  /** Memberships (user × organization). */
   readonly memberships: MembershipRepository;
+  /** Member rules, indexed for matching. */
   readonly rules: MemberRuleRepository;
+  /** Usergroups. */
   readonly usergroups: UsergroupRepository;
+  /** Staff profiles. */
   readonly profiles: StaffProfileRepository;
+  /** Resource ownership. */
   readonly resources: ResourceRepository;
   /**
    * Optional: an adapter written before invitations leaves it out, and then
@@ -562,7 +622,9 @@ export interface StorageSession {
    * else works. orgkit's memory and PostgreSQL storages have it.
    */
   readonly invitations?: InvitationRepository;
+  /** The append-only audit trail. */
   readonly events: EventRepository;
+  /** The change feed, written in the same transaction as the data. */
   readonly changes: ChangeFeedRepository;
   /**
    * Optional (see {@link SettingsRepository}): per-tenant settings. Without it, kits on the

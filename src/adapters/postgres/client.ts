@@ -8,6 +8,7 @@
 
 /** What the adapter reads from a query result: only the rows (`pg` and PGlite both return `{ rows }`). */
 export interface PostgresQueryResult {
+  /** The rows the statement returned, each an object keyed by column name (empty for a statement that returns none). */
   readonly rows: readonly unknown[];
 }
 
@@ -16,6 +17,7 @@ export interface PostgresQueryResult {
  * `pg.PoolClient`, a `pg.Client`, a PGlite instance or a PGlite transaction.
  */
 export interface PostgresQueryable {
+  /** Runs one statement, `text` with placeholders `$1`, `$2`… bound to `params` in order. */
   query(text: string, params?: unknown[]): Promise<PostgresQueryResult>;
 }
 
@@ -48,6 +50,7 @@ export interface PostgresPoolConnection extends PostgresQueryable {
  * `connect` checks one out so a transaction can run all its statements on it.
  */
 export interface PostgresPool extends PostgresQueryable {
+  /** Checks a connection out of the pool; the adapter gives it back with `release`. */
   connect(): Promise<PostgresPoolConnection>;
 }
 
@@ -57,6 +60,7 @@ export interface PostgresPool extends PostgresQueryable {
  * keeps other queries out while it runs.
  */
 export interface PostgresTransactional extends PostgresQueryable {
+  /** Runs `fn` in one transaction on `tx`: committed when it resolves, rolled back when it throws (the error is rethrown). */
   transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T>;
 }
 

@@ -19,6 +19,7 @@ import { DEFAULT_SCHEMA, quoteSchema, tableNames } from "./sql.js";
 export interface PostgresMigration {
   /** 1, 2, 3… */
   readonly version: number;
+  /** A short description of what the migration does, e.g. `change feed`. */
   readonly name: string;
   /** The statements, one per string, with table names already qualified by the schema. */
   readonly statements: readonly string[];

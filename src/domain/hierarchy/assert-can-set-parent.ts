@@ -12,7 +12,12 @@ export interface SetParentCheckInput {
   /** The organization being moved (its whole subtree moves with it). */
   readonly childId: string;
   /** The proposed parent as loaded from storage, or `null` when no such organization exists. */
-  readonly parent: { readonly id: string; readonly status: HierarchyStatus } | null;
+  readonly parent: {
+    /** The parent's id; must equal `parentId`. */
+    readonly id: string;
+    /** The parent's status: a `discontinued` parent takes no new children. */
+    readonly status: HierarchyStatus;
+  } | null;
   /** The proposed parent's id (as requested; used for the message when `parent` is `null`). */
   readonly parentId: string;
   /** The proposed parent's ancestors, nearest first (its parent, grandparent, …, root). Empty when the parent is a root. */

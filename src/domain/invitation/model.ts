@@ -33,8 +33,11 @@ export const MAX_INVITATION_EXPIRY_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** An invitation as storage keeps it. */
 export interface InvitationRecord {
+  /** The invitation's id. */
   readonly id: string;
+  /** The organization the invitation is to. */
   readonly organizationId: string;
+  /** Whether `address` is an email address or a phone number. */
   readonly kind: InvitationKind;
   /** The invited address, normalized as users' identities are (`jane@acme.example`, `+14155550100`). */
   readonly address: string;
@@ -44,11 +47,13 @@ export interface InvitationRecord {
   readonly admin: boolean;
   /** The SHA-256 of the token, as 64 lower-case hex digits. The token itself is never stored. */
   readonly tokenHash: string;
+  /** Who sent it. */
   readonly invitedBy: ActorRef;
   /** When it was sent (ISO 8601). */
   readonly createdAt: string;
   /** When it stops being acceptable (ISO 8601). */
   readonly expiresAt: string;
+  /** `pending`, `accepted`, `revoked` or `replaced` (a pending one past its expiry is still `pending`). */
   readonly status: InvitationStatus;
   /** When it was accepted, revoked or replaced; `null` while pending. */
   readonly endedAt: string | null;
@@ -60,19 +65,31 @@ export interface InvitationRecord {
 
 /** An invitation as the facade returns it: the stored record without the token's hash, and whether it has expired. */
 export interface Invitation {
+  /** The invitation's id. */
   readonly id: string;
+  /** The organization the invitation is to. */
   readonly organizationId: string;
+  /** Whether `address` is an email address or a phone number. */
   readonly kind: InvitationKind;
+  /** The invited address, normalized (`jane@acme.example`, `+14155550100`). */
   readonly address: string;
+  /** The organization role the membership gets. */
   readonly role: string;
+  /** Whether the membership is an organization admin's. */
   readonly admin: boolean;
+  /** Who sent it. */
   readonly invitedBy: ActorRef;
+  /** When it was sent (ISO 8601). */
   readonly createdAt: string;
+  /** When it stops being acceptable (ISO 8601). */
   readonly expiresAt: string;
+  /** `pending`, `accepted`, `revoked` or `replaced` (see `expired` for a pending one past its expiry). */
   readonly status: InvitationStatus;
   /** Pending and past its expiry: it can no longer be accepted (but may still be revoked or replaced). */
   readonly expired: boolean;
+  /** When it was accepted, revoked or replaced; `null` while pending. */
   readonly endedAt: string | null;
+  /** Who ended it: the user who accepted it, or the actor who revoked or replaced it; `null` while pending. */
   readonly endedBy: ActorRef | null;
 }
 

@@ -10,8 +10,11 @@ import { normalizeUsernameValue } from "./username.js";
  * `null` counts as absent, so an orgkit `User` is an `Identity` as it is.
  */
 export interface Identity {
+  /** Email addresses in any spelling; absent or `null`: none. */
   readonly emails?: readonly string[] | null | undefined;
+  /** The username in any spelling; absent or `null`: none. */
   readonly username?: string | null | undefined;
+  /** Phone numbers in any format the phone normalizer accepts; absent or `null`: none. */
   readonly phones?: readonly string[] | null | undefined;
 }
 
@@ -20,6 +23,7 @@ export type IdentityField = "identity" | "emails" | "username" | "phones";
 
 /** A part of an identity that could not be normalized and was left out of matching. */
 export interface SkippedIdentityPart {
+  /** Which part: `emails`, `username`, `phones`, or `identity` when the whole value was unusable. */
   readonly field: IdentityField;
   /** Position in `emails` or `phones`; `null` for the username, or a whole field that was not a list. */
   readonly index: number | null;
@@ -29,6 +33,7 @@ export interface SkippedIdentityPart {
   readonly code: NormalizeErrorCode | "VALIDATION_FAILED";
   /** Machine-readable reason, as in the normalizer's `details.reason`. */
   readonly reason: string;
+  /** Human-readable explanation. */
   readonly message: string;
 }
 

@@ -5,7 +5,9 @@ import type { MemberRuleKind } from "./rule.js";
 
 /** A (kind, normalized value) pair a member rule must have to match an identity. */
 export interface MemberRuleLookupKey {
+  /** The rule kind: `email`, `domain`, `username` or `phone`. */
   readonly kind: MemberRuleKind;
+  /** The normalized value the rule must have (an address, a candidate domain, a username, an E.164 number). */
   readonly value: string;
 }
 

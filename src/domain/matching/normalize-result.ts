@@ -22,7 +22,19 @@ export interface NormalizeIssue {
  * Result of a `safe*` normalizer, shaped like zod's `safeParse`: `data` on success,
  * `error` (a {@link NormalizeIssue}) on failure. Never throws.
  */
-export type NormalizeResult = { readonly success: true; readonly data: string } | { readonly success: false; readonly error: NormalizeIssue };
+export type NormalizeResult =
+  | {
+      /** The value was normalized. */
+      readonly success: true;
+      /** The normalized value. */
+      readonly data: string;
+    }
+  | {
+      /** The value could not be normalized. */
+      readonly success: false;
+      /** Why not. */
+      readonly error: NormalizeIssue;
+    };
 
 /** Builds a frozen issue; failures are preallocated constants so the hot path allocates nothing. */
 export function issue(code: NormalizeErrorCode, reason: string, message: string): NormalizeIssue {

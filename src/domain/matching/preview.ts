@@ -8,7 +8,9 @@ export type PreviewChange = "add" | "replace" | "remove";
 
 /** A person who would start, or stop, matching an organization. */
 export interface PreviewMembershipChange<P> {
+  /** The person, as given to the preview. */
   readonly person: P;
+  /** The organization the person would join or leave. */
   readonly organizationId: string;
   /** The match after the change (joining) or before it (leaving). */
   readonly match: OrganizationMatch;
@@ -19,13 +21,17 @@ export interface PreviewMembershipChange<P> {
  * policy the person moves: they leave `from` and join `to`.
  */
 export interface PreviewPrimaryChange<P> {
+  /** The person, as given to the preview. */
   readonly person: P;
+  /** The top-ranked match before the change; `null` when the person matched nothing. */
   readonly from: OrganizationMatch | null;
+  /** The top-ranked match after the change; `null` when the person would match nothing. */
   readonly to: OrganizationMatch | null;
 }
 
 /** What adding, replacing or removing a rule would do to a set of people. See {@link Matcher.preview}. */
 export interface RulePreview<P> {
+  /** What was previewed: adding, replacing or removing the rule. */
   readonly change: PreviewChange;
   /** The rule previewed (checked and frozen). */
   readonly rule: MemberRule;

@@ -5,21 +5,47 @@ import { KIND_PRECEDENCE, type MemberRule } from "./rule.js";
 /** Why a rule matched, per kind: the normalized identity value that met the rule. */
 export type MatchReason =
   /** One of the person's emails equals the rule's address. */
-  | { readonly kind: "email"; readonly email: string }
+  | {
+      /** An `email` rule matched. */
+      readonly kind: "email";
+      /** The person's normalized email that equals the rule's. */
+      readonly email: string;
+    }
   /** The person's username equals the rule's. */
-  | { readonly kind: "username"; readonly username: string }
+  | {
+      /** A `username` rule matched. */
+      readonly kind: "username";
+      /** The person's normalized username. */
+      readonly username: string;
+    }
   /** One of the person's phone numbers equals the rule's (both E.164). */
-  | { readonly kind: "phone"; readonly phone: string }
+  | {
+      /** A `phone` rule matched. */
+      readonly kind: "phone";
+      /** The person's phone number (E.164) that equals the rule's. */
+      readonly phone: string;
+    }
   /**
    * The host of one of the person's emails is the rule's domain (`subdomain: false`) or
    * lies under it, within the same registrable domain (`subdomain: true`, only for rules
    * with `includeSubdomains`).
    */
-  | { readonly kind: "domain"; readonly email: string; readonly host: string; readonly subdomain: boolean };
+  | {
+      /** A `domain` rule matched. */
+      readonly kind: "domain";
+      /** The person's normalized email whose host matched. */
+      readonly email: string;
+      /** That email's host (after the `@`). */
+      readonly host: string;
+      /** `true` when the host lies under the rule's domain, `false` when it is the domain itself. */
+      readonly subdomain: boolean;
+    };
 
 /** One rule that matched, and why. */
 export interface RuleMatch {
+  /** The rule that matched. */
   readonly rule: MemberRule;
+  /** Which of the person's values met it. */
   readonly reason: MatchReason;
 }
 
@@ -28,11 +54,13 @@ export interface RuleMatch {
  * every distinct rule of that organization that matched, best first.
  */
 export interface OrganizationMatch {
+  /** The organization matched. */
   readonly organizationId: string;
   /** The best matching rule: `matchedRules[0].rule`. */
   readonly rule: MemberRule;
   /** Why the best rule matched: `matchedRules[0].reason`. */
   readonly reason: MatchReason;
+  /** Every distinct rule of the organization that matched, best first. */
   readonly matchedRules: readonly RuleMatch[];
 }
 

@@ -30,6 +30,7 @@ export interface MemberRuleInput {
   readonly id: string;
   /** The organization the rule links people to. */
   readonly organizationId: string;
+  /** What the rule matches: an exact `email`, an email `domain`, a `username` or a `phone` number. */
   readonly kind: MemberRuleKind;
   /** Email address, domain name, username or phone number, in any accepted spelling. */
   readonly value: string;
@@ -44,8 +45,11 @@ export interface MemberRuleInput {
  * store it as is and feed it to {@link compileMatcher}.
  */
 export interface MemberRule {
+  /** The rule's id (unique across all rules). */
   readonly id: string;
+  /** The organization the rule links people to. */
   readonly organizationId: string;
+  /** What the rule matches: an exact `email`, an email `domain`, a `username` or a `phone` number. */
   readonly kind: MemberRuleKind;
   /** The normalized value. */
   readonly value: string;

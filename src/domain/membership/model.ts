@@ -11,7 +11,9 @@ export { PLATFORM_ROLES, USER_KINDS, type PlatformRole, type UserKind } from "..
  * Emails, username and phones are stored normalized (see `orgkit/matching`).
  */
 export interface User {
+  /** The host's id for the user. */
   readonly id: string;
+  /** `user` for a portal user, `agent` for helpdesk staff. */
   readonly kind: UserKind;
   /** Normalized email addresses (lower-cased domain, IDN as ASCII). */
   readonly emails: readonly string[];
@@ -34,10 +36,13 @@ export interface User {
   readonly registered: boolean;
   /** Usergroups the user was put in directly (organization-linked groups come on top). */
   readonly usergroupIds: readonly string[];
+  /** `super_admin` or `admin` for a platform administrator; `null` for anyone else. */
   readonly platformRole: PlatformRole | null;
   /** The staff profile that grants state permissions on organizations (agents). */
   readonly profileId: string | null;
+  /** When it was created (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last changed (ISO 8601). */
   readonly updatedAt: string;
   /** Starts at 1; every change adds 1. */
   readonly version: number;
@@ -57,21 +62,46 @@ export const BUILT_IN_ORGANIZATION_ROLES = ["member", "manager"] as const;
  * import, or an accepted invitation (which one, who sent it and when).
  */
 export type MembershipSource =
-  | { readonly type: "manual" }
-  | { readonly type: "rule"; readonly ruleId: string }
-  | { readonly type: "import" }
-  | { readonly type: "invitation"; readonly invitationId: string; readonly invitedBy: ActorRef; readonly invitedAt: string };
+  | {
+      /** Added by hand (`kit.memberships.add`…). */
+      readonly type: "manual";
+    }
+  | {
+      /** Created by a member rule that matched the user. */
+      readonly type: "rule";
+      /** Id of the member rule. */
+      readonly ruleId: string;
+    }
+  | {
+      /** Brought in by an import. */
+      readonly type: "import";
+    }
+  | {
+      /** An accepted invitation. */
+      readonly type: "invitation";
+      /** Id of the invitation accepted. */
+      readonly invitationId: string;
+      /** Who sent the invitation. */
+      readonly invitedBy: ActorRef;
+      /** When it was sent (ISO 8601). */
+      readonly invitedAt: string;
+    };
 
 /** A user's membership of an organization. */
 export interface Membership {
+  /** The member. */
   readonly userId: string;
+  /** The organization. */
   readonly organizationId: string;
   /** `member`, `manager` (sees all the organization's tickets) or a custom organization role. */
   readonly role: string;
   /** Organization admin: manages this organization's users (only this one, not its children). */
   readonly admin: boolean;
+  /** Why the membership exists: by hand, a member rule, an import or an invitation. */
   readonly source: MembershipSource;
+  /** When the user joined the organization (ISO 8601). */
   readonly createdAt: string;
+  /** When the membership last changed (ISO 8601). */
   readonly updatedAt: string;
 }
 
@@ -80,9 +110,13 @@ export interface Membership {
  * Members of the owner can access it; parent, sibling and child organizations cannot.
  */
 export interface ResourceOwnership {
+  /** The host's kind of resource, e.g. `asset` or `system`. */
   readonly kind: string;
+  /** The resource's id within its kind. */
   readonly id: string;
+  /** The owning organization. */
   readonly organizationId: string;
+  /** When it was assigned to that organization (ISO 8601). */
   readonly assignedAt: string;
 }
 
@@ -114,7 +148,9 @@ export type DomainProofMethod = "dns" | "affiliation";
 
 /** Who proved a domain rule (the actor of `kit.rules.proveDomain`). */
 export interface DomainProofActor {
+  /** `user` for a user of the host, `system` for automation. */
   readonly type: "user" | "system";
+  /** The user's id, or the system actor's name. */
   readonly id: string;
 }
 
@@ -125,19 +161,25 @@ export interface DomainProofActor {
  */
 export type MemberRuleProof =
   | {
+      /** Proven by a DNS TXT record. */
       readonly method: "dns";
       /** When the proof was recorded (ISO 8601). */
       readonly provenAt: string;
+      /** Who ran the successful check. */
       readonly provenBy: DomainProofActor;
       /** The TXT record's name that held the token. */
       readonly recordName: string;
     }
   | {
+      /** Proven by an organization admin's verified address at the domain. */
       readonly method: "affiliation";
+      /** When the proof was recorded (ISO 8601). */
       readonly provenAt: string;
+      /** Who ran the successful check. */
       readonly provenBy: DomainProofActor;
       /** The organization admin whose verified address proved it. */
       readonly userId: string;
+      /** That admin's verified address at the domain. */
       readonly email: string;
     };
 
@@ -166,13 +208,23 @@ export type DomainProofFailureReason =
  * never part of the rule record, so reading rules never shows the token.
  */
 export interface DomainChallengeRecord {
+  /** The domain rule the challenge is for. */
   readonly ruleId: string;
+  /** The organization that holds the rule. */
   readonly organizationId: string;
   /** The rule's domain. */
   readonly domain: string;
   /** Random, URL-safe; the TXT record holds `orgkit-verification=<token>`. */
   readonly token: string;
+  /** When the token was issued (ISO 8601). */
   readonly issuedAt: string;
-  /** The last check that failed (cleared by nothing but a new failure; a proof is on the rule). */
-  readonly lastFailure: { readonly at: string; readonly method: DomainProofMethod; readonly reason: DomainProofFailureReason } | null;
+  /** The last check that failed (cleared by nothing but a new failure; a proof is on the rule); `null` when none failed. */
+  readonly lastFailure: {
+    /** When the check ran (ISO 8601). */
+    readonly at: string;
+    /** Which proof was tried. */
+    readonly method: DomainProofMethod;
+    /** Why it failed. */
+    readonly reason: DomainProofFailureReason;
+  } | null;
 }

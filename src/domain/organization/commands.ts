@@ -44,12 +44,15 @@ export interface CommandContext {
 
 /** Context of {@link createOrganization}: also the new organization's id. */
 export interface CreateContext extends Omit<CommandContext, "expectedVersion"> {
+  /** The new organization's id (the caller generates it). */
   readonly id: string;
 }
 
 /** What every command returns: the new organization (the input is never mutated) and the events it emitted. */
 export interface CommandResult {
+  /** The organization after the command (a new object; created at version 1, else one version on). */
   readonly organization: Organization;
+  /** The events the command emitted, in order. */
   readonly events: readonly OrganizationEvent[];
 }
 

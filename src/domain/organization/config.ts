@@ -25,8 +25,11 @@ export interface OrganizationConfig {
 
 /** Input form of {@link OrganizationConfig}: every field optional. */
 export interface OrganizationConfigInput {
+  /** Allowed values of `type`: lower-case identifiers, at least one, distinct; the first is the default type. Default {@link DEFAULT_ORGANIZATION_TYPES}. */
   readonly types?: readonly string[];
+  /** Allowed state flags: lower-case identifiers, distinct, at most `MAX_STATE_FLAGS`. Default {@link DEFAULT_ORGANIZATION_STATES}. */
   readonly states?: readonly string[];
+  /** Admin-defined custom fields, with distinct keys. Default none. */
   readonly customFields?: readonly CustomFieldDefinitionInput[];
 }
 

@@ -13,15 +13,20 @@ export type CustomFieldValue = string | number | boolean | readonly string[];
 /** Schema of an admin-defined custom field. */
 export const customFieldDefinitionSchema = z
   .object({
+    /** The field's key in `customFields`: a letter, then letters, digits or `_`; up to 64 characters. */
     key: z
       .string()
       .trim()
       .min(1)
       .max(64)
       .regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "must start with a letter and hold only letters, digits and '_'"),
+    /** Display name for forms, up to 200 characters. Absent: show the key. */
     label: z.string().trim().max(200).optional(),
+    /** The kind of value the field holds (see {@link CUSTOM_FIELD_TYPES}). */
     type: z.enum(CUSTOM_FIELD_TYPES),
+    /** Every organization must have a value. Default `false`. */
     required: z.boolean().default(false),
+    /** The allowed values of a `select` or `multiselect` field (required there, unique); absent for other types. */
     options: z.array(z.string().trim().min(1).max(200)).optional(),
   })
   .strict()

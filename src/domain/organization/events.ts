@@ -28,7 +28,9 @@ export type OrganizationEventType = (typeof ORGANIZATION_EVENT_TYPES)[number];
  * the service adds the actor and appends them to the audit trail.
  */
 export interface OrganizationEvent {
+  /** What happened, e.g. `organization.renamed` (see {@link ORGANIZATION_EVENT_TYPES}). */
   readonly type: OrganizationEventType;
+  /** The organization it happened to. */
   readonly organizationId: string;
   /** The organization's version after the change. */
   readonly version: number;

@@ -27,7 +27,16 @@ export interface MergeContext {
 }
 
 /** The list fields a merge unites, each with the most values an organization may hold. */
-export const MERGED_LIST_LIMITS = { tags: 100, usergroupIds: 1000, allowedRoles: 1000, allowedApps: 1000 } as const;
+export const MERGED_LIST_LIMITS = {
+  /** Most tags an organization may hold. */
+  tags: 100,
+  /** Most linked usergroups an organization may hold. */
+  usergroupIds: 1000,
+  /** Most allowed roles an organization may hold. */
+  allowedRoles: 1000,
+  /** Most allowed apps an organization may hold. */
+  allowedApps: 1000,
+} as const;
 
 /** One of the list fields a merge unites. */
 export type MergedListField = keyof typeof MERGED_LIST_LIMITS;
@@ -46,23 +55,64 @@ export type MergedListField = keyof typeof MERGED_LIST_LIMITS;
  *   stays as it is, the duplicate's ends. Listed when role or admin flag differ.
  */
 export type OrganizationMergeConflict =
-  | { readonly kind: "customField"; readonly key: string; readonly survivor: CustomFieldValue; readonly duplicate: CustomFieldValue }
-  | { readonly kind: "memberRule"; readonly survivor: OrganizationMemberRule; readonly duplicate: OrganizationMemberRule }
-  | { readonly kind: "limit"; readonly field: MergedListField; readonly dropped: readonly string[] }
   | {
+      /** Both hold the custom field with different values. */
+      readonly kind: "customField";
+      /** The custom field's key. */
+      readonly key: string;
+      /** The survivor's value, which stays. */
+      readonly survivor: CustomFieldValue;
+      /** The duplicate's value, which is not copied. */
+      readonly duplicate: CustomFieldValue;
+    }
+  | {
+      /** Both have the same member rule. */
+      readonly kind: "memberRule";
+      /** The survivor's rule, which stays. */
+      readonly survivor: OrganizationMemberRule;
+      /** The duplicate's rule, which is dropped. */
+      readonly duplicate: OrganizationMemberRule;
+    }
+  | {
+      /** The united list would exceed its limit. */
+      readonly kind: "limit";
+      /** Which list. */
+      readonly field: MergedListField;
+      /** The duplicate's values left out. */
+      readonly dropped: readonly string[];
+    }
+  | {
+      /** The user belongs to both, with a different role or admin flag. */
       readonly kind: "membership";
+      /** Id of the user. */
       readonly userId: string;
-      readonly survivor: { readonly role: string; readonly admin: boolean };
-      readonly duplicate: { readonly role: string; readonly admin: boolean };
+      /** The user's membership in the survivor, which stays. */
+      readonly survivor: {
+        /** Its organization role. */
+        readonly role: string;
+        /** Whether it administers the organization. */
+        readonly admin: boolean;
+      };
+      /** The user's membership in the duplicate, which ends. */
+      readonly duplicate: {
+        /** Its organization role. */
+        readonly role: string;
+        /** Whether it administered the organization. */
+        readonly admin: boolean;
+      };
     };
 
 /** What the survivor gains from the duplicate's own fields. */
 export interface OrganizationMergeAdditions {
   /** The duplicate's member rules, now the survivor's (same ids). */
   readonly memberRules: readonly OrganizationMemberRule[];
+  /** The duplicate's linked usergroups the survivor did not have. */
   readonly usergroupIds: readonly string[];
+  /** The duplicate's tags the survivor did not have (compared case-insensitively). */
   readonly tags: readonly string[];
+  /** The duplicate's allowed roles the survivor did not have. */
   readonly allowedRoles: readonly string[];
+  /** The duplicate's allowed apps the survivor did not have. */
   readonly allowedApps: readonly string[];
   /** Keys of the custom fields copied (those the survivor did not have). */
   readonly customFields: readonly string[];
@@ -77,6 +127,7 @@ export interface MergeOrganizationsResult {
   readonly duplicate: Organization;
   /** The survivor with what it gained; its own values win every conflict. */
   readonly survivor: Organization;
+  /** What the survivor gained from the duplicate's own fields. */
   readonly added: OrganizationMergeAdditions;
   /**
    * Rules of the duplicate identical to one of the survivor's (same kind, value and
@@ -84,6 +135,7 @@ export interface MergeOrganizationsResult {
    * Duplicate rule id → survivor rule id.
    */
   readonly replacedRules: Readonly<Record<string, string>>;
+  /** The differences the merge settled in the survivor's favour (no `membership` ones: those come from the service). */
   readonly conflicts: readonly OrganizationMergeConflict[];
   /**
    * `organization.absorbed` (the survivor: `{ from, added, replacedRules, conflicts }`) and

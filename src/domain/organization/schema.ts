@@ -44,26 +44,38 @@ const idList = z.array(idSchema).max(1000).transform((ids) => uniqueBy(ids, (id)
 const labelList = z.array(label).max(1000).transform((values) => uniqueBy(values, (v) => v));
 
 const addressFields = {
+  /** First address line (street and number), up to 200 characters. */
   line1: text(200),
+  /** Second address line (suite, floor…), up to 200 characters. */
   line2: text(200),
+  /** City, up to 100 characters. */
   city: text(100),
+  /** State, province or region, up to 100 characters. */
   region: text(100),
+  /** ISO 3166-1 alpha-2 country code, upper-cased (`US`); empty when unknown. */
   country: z
     .string()
     .trim()
     .toUpperCase()
     .regex(/^([A-Z]{2})?$/, "must be an ISO 3166-1 alpha-2 country code such as 'US'"),
+  /** Postal code, up to 20 characters. */
   postalCode: text(20),
 };
 
 /** Postal address; every part optional (empty string when unknown). `country` is an ISO 3166-1 alpha-2 code. */
 export const addressSchema = z
   .object({
+    /** First address line (street and number), up to 200 characters; empty when unknown. */
     line1: addressFields.line1.default(""),
+    /** Second address line (suite, floor…), up to 200 characters; empty when unknown. */
     line2: addressFields.line2.default(""),
+    /** City, up to 100 characters; empty when unknown. */
     city: addressFields.city.default(""),
+    /** State, province or region, up to 100 characters; empty when unknown. */
     region: addressFields.region.default(""),
+    /** ISO 3166-1 alpha-2 country code, upper-cased (`US`); empty when unknown. */
     country: addressFields.country.default(""),
+    /** Postal code, up to 20 characters; empty when unknown. */
     postalCode: addressFields.postalCode.default(""),
   })
   .strict();
@@ -73,24 +85,32 @@ export const addressPatchSchema = z.object(addressFields).partial().strict();
 export type Address = z.output<typeof addressSchema>;
 
 const contactFields = {
+  /** Email addresses, trimmed and lower-cased, de-duplicated; at most 50. */
   emails: z
     .array(z.string().trim().toLowerCase().pipe(z.email()))
     .max(50)
     .transform((v) => uniqueBy(v, (e) => e)),
+  /** Phone numbers as entered (trimmed, 3–40 characters), de-duplicated; at most 50. */
   phones: z
     .array(z.string().trim().min(3).max(40))
     .max(50)
     .transform((v) => uniqueBy(v, (p) => p)),
+  /** An `http` or `https` URL; empty when none. */
   website: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]),
+  /** Social handles by network name (`linkedin` → `acme-inc`): keys up to 40 characters, values up to 300. */
   social: z.record(z.string().trim().min(1).max(40), z.string().trim().min(1).max(300)),
 };
 
 /** Contact information: emails (lower-cased), phone numbers as entered, a website and social handles. */
 export const contactSchema = z
   .object({
+    /** Email addresses, trimmed and lower-cased, de-duplicated; at most 50. */
     emails: contactFields.emails.default([]),
+    /** Phone numbers as entered (trimmed, 3–40 characters), de-duplicated; at most 50. */
     phones: contactFields.phones.default([]),
+    /** An `http` or `https` URL; empty when none. */
     website: contactFields.website.default(""),
+    /** Social handles by network name (`linkedin` → `acme-inc`). */
     social: contactFields.social.default({}),
   })
   .strict();
@@ -102,9 +122,13 @@ export type Contact = z.output<typeof contactSchema>;
 /** A member rule as stored on an organization; values are normalized by `orgkit/matching`. */
 export const memberRuleSchema = z
   .object({
+    /** The rule's id. */
     id: idSchema,
+    /** What the rule matches: an exact `email`, an email `domain`, a `username` or a `phone` number. */
     kind: z.enum(MEMBER_RULE_KINDS),
+    /** The normalized value matched (a lower-cased address or domain, an E.164 number…), up to 320 characters. */
     value: z.string().min(1).max(320),
+    /** For a `domain` rule: also match addresses at its subdomains. Default `false`. */
     includeSubdomains: z.boolean().default(false),
   })
   .strict();
@@ -121,22 +145,31 @@ const timestamp = z.iso.datetime({ offset: true });
  * (`null` or empty when unset), so the object round-trips through JSON unchanged.
  */
 export interface Organization {
+  /** The organization's id, chosen by the host or the id generator. */
   readonly id: string;
   /** The host's own id for this organization (customer id); unique when set. */
   readonly externalId: string | null;
+  /** Display name, trimmed, 1–200 characters. */
   readonly name: string;
   /** One of the configured organization types. */
   readonly type: string;
+  /** Free text, up to 5000 characters; empty when unset. */
   readonly description: string;
+  /** A short free-text summary, up to 5000 characters; empty when unset. */
   readonly summary: string;
+  /** Free text, up to 200 characters; empty when unset. */
   readonly industry: string;
+  /** Postal address; parts are empty strings when unknown. */
   readonly address: Address;
+  /** Emails, phones, website and social handles. */
   readonly contact: Contact;
+  /** Tags, 1–64 characters each, de-duplicated case-insensitively (first spelling kept); at most 100. */
   readonly tags: readonly string[];
   /** The parent organization, or `null` for a root. */
   readonly parentId: string | null;
   /** Subset of the configured state flags, in configured order. */
   readonly states: readonly string[];
+  /** The rules that make people members automatically (by email, domain, username or phone). */
   readonly memberRules: readonly OrganizationMemberRule[];
   /** Usergroups linked to this organization: its members get their permissions. */
   readonly usergroupIds: readonly string[];
@@ -144,7 +177,9 @@ export interface Organization {
   readonly allowedRoles: readonly string[];
   /** Apps this organization's admins may use. */
   readonly allowedApps: readonly string[];
+  /** Values of the configured custom fields, by field key; optional fields without a value are absent. */
   readonly customFields: Readonly<Record<string, CustomFieldValue>>;
+  /** `active`, or `discontinued` (soft-deleted: its memberships are dormant). */
   readonly status: OrganizationStatus;
   /**
    * Set when this organization was merged into another (`kit.organizations.merge`): the id
@@ -154,8 +189,9 @@ export interface Organization {
    * stored before the field existed stay valid).
    */
   readonly mergedInto?: string;
-  /** ISO 8601 timestamps. */
+  /** When it was created (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last changed (ISO 8601). */
   readonly updatedAt: string;
   /** Starts at 1; every successful command adds 1. */
   readonly version: number;
@@ -300,8 +336,11 @@ export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizati
  * ```
  */
 export function organizationJsonSchemas(config?: OrganizationConfig): {
+  /** Schema of a stored organization ({@link Organization}). */
   organization: Record<string, unknown>;
+  /** Schema of the input to `createOrganization`, before defaults are applied. */
   createOrganizationInput: Record<string, unknown>;
+  /** Schema of an `updateOrganization` patch. */
   updateOrganizationInput: Record<string, unknown>;
 } {
   const io = { io: "input", unrepresentable: "any" } as const;

@@ -7,8 +7,17 @@ import type { ExpectStatic } from "vitest";
  * imports a test runner itself, so `orgkit/storage` loads under `require` and without vitest.
  */
 export interface ConformanceTestApi {
-  readonly describe: ((name: string, fn: () => void) => void) & { readonly skip: (name: string, fn: () => void) => void };
-  readonly it: ((name: string, fn: () => Promise<void>, timeout?: number) => void) & { readonly skip: (name: string, fn: () => Promise<void>) => void };
+  /** The runner's `describe`, with `describe.skip` for suites an adapter's capabilities rule out. */
+  readonly describe: ((name: string, fn: () => void) => void) & {
+    /** The runner's `describe.skip`. */
+    readonly skip: (name: string, fn: () => void) => void;
+  };
+  /** The runner's `it` (or `test`), with `it.skip`. */
+  readonly it: ((name: string, fn: () => Promise<void>, timeout?: number) => void) & {
+    /** The runner's `it.skip`. */
+    readonly skip: (name: string, fn: () => Promise<void>) => void;
+  };
+  /** The runner's `beforeEach`. */
   readonly beforeEach: (fn: () => Promise<void>) => void;
   /** vitest's or jest's `expect`. */
   readonly expect: (value: unknown, message?: string) => unknown;
