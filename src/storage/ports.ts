@@ -187,6 +187,20 @@ export interface OrganizationRepository {
    * `includeDiscontinued` is false.
    */
   descendants(id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<Organization[]>;
+  /**
+   * Optional. The ids of every organization below `id` (not `id` itself), discontinued
+   * ones and their subtrees included, in code-unit order; empty for a leaf or an unknown
+   * id. For hosts that need a subtree as a set (to scope their own queries, or to test
+   * membership) without loading its documents: on PostgreSQL one index-only range scan of
+   * the hierarchy's closure (migration 11), where `descendants` reads every row.
+   *
+   * @example
+   * ```ts
+   * const ids = (await storage.organizations.descendantIds?.("acme")) ?? [];
+   * await db.query("SELECT * FROM tickets WHERE organization_id = ANY($1)", [["acme", ...ids]]);
+   * ```
+   */
+  descendantIds?(id: string): Promise<string[]>;
   /** Length of the longest downward path from `id` (0 for a leaf or an unknown id). */
   subtreeHeight(id: string): Promise<number>;
   /** Filtered, sorted search with keyset pagination and a total count. */

@@ -2,8 +2,8 @@
  * Issue 13, "a hierarchy without recursion": the materialized ancestry column stays equal
  * to a naive walk of the parent links after random inserts (single and batched, parents
  * in the batch in any order), random moves and moves of all of an organization's children
- * (a merge's `moveChildren`), and descendants, ancestors and subtree
- * heights answer as the naive walk does. PGlite (and the server when ORGKIT_PG_URL is set).
+ * (a merge's `moveChildren`), and so does the closure table (migration 11); descendants,
+ * descendant ids, ancestors and subtree heights answer as the naive walk does. PGlite (and the server when ORGKIT_PG_URL is set).
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -90,6 +90,12 @@ describe.each(targets)("materialized ancestry on %s", (_name, makeTarget) => {
             for (let at: string | null = row.id; at !== null; at = model.get(at)?.parentId ?? null) naive.unshift(at);
             expect(row.ancestry, `ancestry of ${row.id}`).toEqual(naive);
           }
+          // The closure, read raw, holds exactly each organization's pairs with its naive ancestors.
+          const pairs = await t.client.query(`SELECT ancestor_id, descendant_id FROM "${schema}".organization_closure`);
+          const stored = (pairs.rows as { ancestor_id: string; descendant_id: string }[]).map((p) => `${p.ancestor_id} > ${p.descendant_id}`).sort();
+          const naivePairs: string[] = [];
+          for (const id of model.keys()) for (let at = model.get(id)!.parentId; at !== null; at = model.get(at)!.parentId) naivePairs.push(`${at} > ${id}`);
+          expect(stored).toEqual(naivePairs.sort());
         }
         // The queries answer as the naive walk does.
         const childrenOf = (id: string) => ids().filter((c) => model.get(c)!.parentId === id).sort();
@@ -110,6 +116,7 @@ describe.each(targets)("materialized ancestry on %s", (_name, makeTarget) => {
           const naiveAncestors: string[] = [];
           for (let at = model.get(id)!.parentId; at !== null; at = model.get(at)!.parentId) naiveAncestors.push(at);
           expect((await storage.organizations.descendants(id)).map((o) => o.id)).toEqual(naiveDescendants);
+          expect(await storage.organizations.descendantIds(id)).toEqual([...naiveDescendants].sort());
           expect((await storage.organizations.descendants(id, { includeDiscontinued: false })).map((o) => o.id)).toEqual(naiveActive);
           expect((await storage.organizations.ancestors(id)).map((o) => o.id)).toEqual(naiveAncestors);
           expect(await storage.organizations.subtreeHeight(id)).toBe(height);

@@ -95,7 +95,7 @@ describe.skipIf(!SERVER_URL)("PostgreSQL faults (server)", () => {
       let inserts = 0;
       // The import writes its 300 new rows in multi-row inserts of 100: killed before the second one.
       const { storage } = hookedStorage(async ({ text, pid }) => {
-        if (!killed && /^INSERT INTO \S+\.organizations /.test(text) && ++inserts === 2) {
+        if (!killed && /^WITH inserted AS \(INSERT INTO \S+\.organizations /.test(text) && ++inserts === 2) {
           killed = true;
           await admin.terminate(pid);
         }

@@ -73,6 +73,7 @@ const ORGANIZATION_METHODS = methodList<OrganizationRepository>()(
   "children",
   "ancestors",
   "descendants",
+  "descendantIds",
   "subtreeHeight",
   "search",
   "scan",

@@ -161,6 +161,16 @@ export class OrganizationStore extends IndexedTable<OrganizationRow> implements 
     return out;
   }
 
+  descendantIds(id: string): string[] {
+    checkString(id, "id");
+    const out: string[] = [];
+    walkSubtree(id, this.organizationsById, this.childIdsOfNode, (organization, depth) => {
+      if (depth > 0) out.push(organization.id);
+      return true;
+    });
+    return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   subtreeHeight(id: string): number {
     checkString(id, "id");
     let height = 0;

@@ -8,7 +8,7 @@ import { describeError } from "../../domain/plain-input.js";
 import type { PostgresClient } from "./client.js";
 import { sqlStateOf, toOrgKitError } from "./errors.js";
 import { runTransaction, type SqlExecutor } from "./executor.js";
-import { ancestryStatements } from "./migration-ancestry.js";
+import { ancestryStatements, closureStatements } from "./migration-ancestry.js";
 import { domainProofStatements } from "./migration-domain-proof.js";
 import { invitationStatements } from "./migration-invitations.js";
 import { searchIndexStatements } from "./migration-search-index.js";
@@ -260,6 +260,7 @@ export function postgresMigrations(options: MigrateOptions = {}): PostgresMigrat
         partitions,
       ),
     },
+    { version: 11, name: "hierarchy closure", statements: closureStatements(t, partitions) },
   ];
 }
 

@@ -31,8 +31,10 @@ export interface TableNames {
   readonly changeFeedState: string;
   /** The sequence event numbers come from (migration 6; before it, an identity column). */
   readonly eventSequence: string;
-  /** Per-tenant settings: the kits' configuration record (migration 11). */
+  /** Per-tenant settings: the kits' configuration record (migration 10). */
   readonly settings: string;
+  /** The hierarchy's closure: one row per organization and each of its ancestors (migration 11). */
+  readonly organizationClosure: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
@@ -71,6 +73,7 @@ export function tableNames(schema: string = DEFAULT_SCHEMA): TableNames {
     changeFeedState: `${s}.change_feed_state`,
     eventSequence: `${s}.event_sequence`,
     settings: `${s}.settings`,
+    organizationClosure: `${s}.organization_closure`,
   };
 }
 

@@ -43,7 +43,18 @@ async function plantTree(storage: Storage, ns: string): Promise<Record<string, O
   return tree;
 }
 
-/** `children`, `ancestors`, `descendants` and `subtreeHeight`. */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The optional `descendantIds`, or a failure that says how to skip its tests. */
+function descendantIdsOf(storage: Storage): (id: string) => Promise<string[]> {
+  const { organizations } = storage;
+  if (typeof organizations.descendantIds !== "function") {
+    throw new Error(`organizations.descendantIds is optional: an adapter without it skips the "hierarchy-queries > descendantIds (optional) …" tests`);
+  }
+  return (id) => organizations.descendantIds!(id);
+}
+
+/** `children`, `ancestors`, `descendants`, `descendantIds` (optional) and `subtreeHeight`. */
 export const hierarchyQueriesSuite: ConformanceSuite = {
   name: "hierarchy-queries",
   define(ctx) {
@@ -116,6 +127,54 @@ export const hierarchyQueriesSuite: ConformanceSuite = {
       expect(idsOf(await organizations.descendants(`${ns}-r-B`, { includeDiscontinued: false }))).toEqual(ids(ns, "r-B-x"));
       // The starting organization itself is never filtered: only what lies below it.
       expect(idsOf(await organizations.descendants(`${ns}-r-B-y`, { includeDiscontinued: false }))).toEqual(ids(ns, "r-B-y-1"));
+    });
+
+    ctx.test("descendantIds (optional) are every id below, discontinued subtrees included, in code-unit order", async () => {
+      const ns = ctx.namespace();
+      const tree = await plantTree(ctx.storage, ns);
+      const descendantIds = descendantIdsOf(ctx.storage);
+      const below = ids(ns, "r-B", "r-B-x", "r-B-y", "r-B-y-1", "r-_", "r-a", "r-a-1", "r-a-1-i");
+      expect(await descendantIds(`${ns}-r`)).toEqual([...below].sort(byCodeUnit));
+      expect(await descendantIds(`${ns}-r-B`)).toEqual(ids(ns, "r-B-x", "r-B-y", "r-B-y-1"));
+      expect(await descendantIds(`${ns}-r-B-y`)).toEqual(ids(ns, "r-B-y-1"));
+      expect(await descendantIds(`${ns}-r-a-1-i`)).toEqual([]);
+      expect(await descendantIds(`${ns}-missing`)).toEqual([]);
+      // The same sets as a naive walk of the parent links read raw, so the adapter cannot agree with itself.
+      if (ctx.inspect !== null) {
+        const parentOf = new Map<string, unknown>();
+        for (const id of Object.values(tree).map((o) => o.id)) parentOf.set(id, (await ctx.inspect.organization(id))?.["parentId"]);
+        for (const id of parentOf.keys()) {
+          const naive = [...parentOf.keys()].filter((other) => {
+            for (let at = parentOf.get(other); typeof at === "string"; at = parentOf.get(at)) if (at === id) return true;
+            return false;
+          });
+          expect(await descendantIds(id), `descendantIds of ${id}`).toEqual(naive.sort(byCodeUnit));
+        }
+      }
+    });
+
+    ctx.test("descendantIds (optional) follow moves of single organizations and of all of an organization's children", async () => {
+      const ns = ctx.namespace();
+      const tree = await plantTree(ctx.storage, ns);
+      const { organizations } = ctx.storage;
+      const descendantIds = descendantIdsOf(ctx.storage);
+      const moved = { ...tree["r-a"]!, parentId: `${ns}-r-B`, version: 2 };
+      await organizations.update(moved, 1);
+      expect(await descendantIds(`${ns}-r-B`)).toEqual(ids(ns, "r-B-x", "r-B-y", "r-B-y-1", "r-a", "r-a-1", "r-a-1-i"));
+      expect(await descendantIds(`${ns}-r`)).toEqual(ids(ns, "r-B", "r-B-x", "r-B-y", "r-B-y-1", "r-_", "r-a", "r-a-1", "r-a-1-i").sort(byCodeUnit));
+      // Detached: a root of its own now.
+      await organizations.update({ ...moved, parentId: null, version: 3 }, 2);
+      expect(await descendantIds(`${ns}-r-B`)).toEqual(ids(ns, "r-B-x", "r-B-y", "r-B-y-1"));
+      expect(await descendantIds(`${ns}-r-a`)).toEqual(ids(ns, "r-a-1", "r-a-1-i"));
+      expect(await descendantIds(`${ns}-r`)).not.toContain(`${ns}-r-a-1`);
+      // All of r-B's children under r-_ at once (a merge's move), when the adapter has it.
+      if (typeof organizations.moveChildren === "function") {
+        const children = [tree["r-B-x"]!, tree["r-B-y"]!].map((o) => ({ ...o, parentId: `${ns}-r-_`, version: o.version + 1 }));
+        await organizations.moveChildren(`${ns}-r-B`, children);
+        expect(await descendantIds(`${ns}-r-B`)).toEqual([]);
+        expect(await descendantIds(`${ns}-r-_`)).toEqual(ids(ns, "r-B-x", "r-B-y", "r-B-y-1"));
+        expect(await descendantIds(`${ns}-r`)).toEqual(ids(ns, "r-B", "r-B-x", "r-B-y", "r-B-y-1", "r-_").sort(byCodeUnit));
+      }
     });
 
     ctx.test("subtreeHeight is the longest downward path, 0 for a leaf or an unknown id", async () => {
