@@ -104,6 +104,7 @@ export interface ChangesApi {
 export interface ChangeListener {
   /** False while the listening connection is lost (and being re-established) or after `close()`. */
   readonly active: boolean;
+  /** Stops listening and releases the listening connection; calls go back to checking the latest revision each time. Calling it again does nothing. */
   close(): Promise<void>;
 }
 
