@@ -74,7 +74,7 @@ export interface CanonicalConfiguration {
   readonly states: readonly string[];
   /** The custom field definitions, keyed by field key (display labels left out). */
   readonly customFields: Readonly<Record<string, CanonicalCustomField>>;
-  /** `true`: every stored identity counts as verified, so member rules link users by any of them. */
+  /** `true`: every identity counts as verified, so member rules link users by all of them; `false`: by verified identities only. */
   readonly identitiesVerifiedUpstream: boolean;
   /** Whether the local part of an email address is lower-cased before it is stored and matched. */
   readonly lowercaseEmailLocalPart: boolean;

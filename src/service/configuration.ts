@@ -53,7 +53,7 @@ export interface AdoptConfigurationOptions {
 export interface ConfigurationAdoption {
   /** True when this call recorded the kit's configuration; false for a dry run, or when it was recorded already. */
   readonly adopted: boolean;
-  /** Whether this was a dry run (`options.dryRun`): the data was checked and nothing was written. */
+  /** Whether this was a dry run (`options.dryRun`): nothing was written. */
   readonly dryRun: boolean;
   /** The kit's fingerprint (recorded now, unless `adopted` is false). */
   readonly fingerprint: string;
