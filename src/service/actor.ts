@@ -8,7 +8,19 @@ import type { ActorRef } from "../storage/ports.js";
  * automation (imports, sync jobs, rule linking): it may do anything, and its `id`
  * names it in the audit trail.
  */
-export type Actor = { readonly type: "user"; readonly id: string } | { readonly type: "system"; readonly id?: string };
+export type Actor =
+  | {
+      /** A user of the host, authorized by its permissions. */
+      readonly type: "user";
+      /** The user's id. */
+      readonly id: string;
+    }
+  | {
+      /** Trusted automation: allowed everything. */
+      readonly type: "system";
+      /** The name the audit trail records for it. Default `"system"`. */
+      readonly id?: string;
+    };
 
 const actorSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("user"), id: idString() }).strict(),

@@ -40,7 +40,9 @@ export const CONFIGURATION_FORMAT = 1;
 
 /** The canonical form of a custom field definition. */
 export interface CanonicalCustomField {
+  /** The field's value type (`"text"`, `"number"`, `"select"`, …). */
   readonly type: string;
+  /** Whether every organization must have a value for the field. */
   readonly required: boolean;
   /** Sorted; only for select and multiselect fields. */
   readonly options?: readonly string[];
@@ -48,7 +50,9 @@ export interface CanonicalCustomField {
 
 /** The canonical form of a role rule: both effects spelled out. */
 export interface CanonicalRoleRule {
+  /** Whether the role sees every ticket of its organization (and, with `cascade`, of those below it). */
   readonly seesOrganizationTickets: boolean;
+  /** `"descendants"`: the role's access reaches every organization below its own; `"none"`: its own only. */
   readonly cascade: "none" | "descendants";
 }
 
@@ -57,20 +61,38 @@ export interface CanonicalRoleRule {
  * sorted by code unit, maps keyed by name (JSON with sorted keys is then one text).
  */
 export interface CanonicalConfiguration {
+  /** `"single"`: a user belongs to one organization; `"multiple"`: any number. */
   readonly membershipPolicy: "single" | "multiple";
-  readonly organizationTypes: { readonly default: string; readonly allowed: readonly string[] };
+  /** The organization types a stored organization may have. */
+  readonly organizationTypes: {
+    /** The type new organizations get when none is given (the first configured type). */
+    readonly default: string;
+    /** Every allowed type, sorted. */
+    readonly allowed: readonly string[];
+  };
+  /** The configured state flags, sorted (their order does not change meaning). */
   readonly states: readonly string[];
+  /** The custom field definitions, keyed by field key (display labels left out). */
   readonly customFields: Readonly<Record<string, CanonicalCustomField>>;
+  /** `true`: every identity counts as verified, so member rules link users by all of them; `false`: by verified identities only. */
   readonly identitiesVerifiedUpstream: boolean;
+  /** Whether the local part of an email address is lower-cased before it is stored and matched. */
   readonly lowercaseEmailLocalPart: boolean;
+  /** The ISO 3166-1 alpha-2 region a phone number without country code is read in (`"US"` by default). */
   readonly defaultPhoneRegion: string;
+  /** `"reject"`: a rule value may be claimed by one organization only; `"allow"`: by several. */
   readonly ruleConflict: "reject" | "allow";
   /** `null`: unlimited. */
   readonly maxDepth: number | null;
+  /** Whether active organizations' names are unique, case-insensitively. */
   readonly uniqueNames: boolean;
   /** The roles whose rule differs from the default (`manager` sees tickets, other roles are plain, nothing cascades). */
   readonly roles: Readonly<Record<string, CanonicalRoleRule>>;
-  readonly admins: { readonly cascade: "none" | "descendants" };
+  /** What the membership `admin` flag confers beyond its organization. */
+  readonly admins: {
+    /** `"descendants"`: an org admin also manages the plain members of every organization below its own; `"none"` (default): its own only. */
+    readonly cascade: "none" | "descendants";
+  };
 }
 
 /** A configuration's fingerprint: the hash, and the canonical form it hashes. */

@@ -41,7 +41,7 @@ export interface AdoptConfigurationOptions {
    * The fingerprint you expect recorded now (`kit.configuration.stored()`, or
    * `details.storedFingerprint` of the `CONFIGURATION_MISMATCH` you saw); `null`: you
    * expect none. When another one is recorded the adoption is refused with `CONFLICT`
-   * (`reason: "version"`): someone changed it since you looked. Default: whatever is
+   * (`reason: "configuration_changed"`): someone changed it since you looked. Default: whatever is
    * recorded.
    */
   readonly from?: string | null;
@@ -53,6 +53,7 @@ export interface AdoptConfigurationOptions {
 export interface ConfigurationAdoption {
   /** True when this call recorded the kit's configuration; false for a dry run, or when it was recorded already. */
   readonly adopted: boolean;
+  /** Whether this was a dry run (`options.dryRun`): nothing was written. */
   readonly dryRun: boolean;
   /** The kit's fingerprint (recorded now, unless `adopted` is false). */
   readonly fingerprint: string;

@@ -33,19 +33,25 @@ import { defineUseCase, type Need } from "./use-case.js";
 
 /** What an organization publishes to prove a domain rule: a TXT record `name` holding `value`. */
 export interface DomainChallenge {
+  /** The domain rule the challenge proves. */
   readonly ruleId: string;
+  /** The rule's domain, as stored (lower-case ASCII: `xn--bcher-kva.example` for `Bücher.example`). */
   readonly domain: string;
   /** The TXT record's name: `_orgkit.<domain>`. */
   readonly name: string;
   /** The TXT record's text: `orgkit-verification=<token>`. */
   readonly value: string;
+  /** When the token was issued (ISO 8601); it stays the same for the rule's lifetime. */
   readonly issuedAt: string;
 }
 
 /** `kit.rules.proveDomain` found the proof: the rule is proven (now, or it already was). */
 export interface DomainProven {
+  /** Discriminant: the domain is proven. */
   readonly proven: true;
+  /** The domain rule, with its `proof`. */
   readonly rule: MemberRuleRecord;
+  /** How and when the domain was proven, and by whom (the same as `rule.proof`). */
   readonly proof: MemberRuleProof;
   /** `false` when the rule was already proven (nothing was checked or written). */
   readonly changed: boolean;
@@ -55,8 +61,11 @@ export interface DomainProven {
 
 /** `kit.rules.proveDomain` did not find the proof; the failed check is recorded (event and `lastFailure`). */
 export interface DomainProofFailed {
+  /** Discriminant: the check failed. */
   readonly proven: false;
+  /** The domain rule, still unproven. */
   readonly rule: MemberRuleRecord;
+  /** Why the check failed (`no_record`, `token_mismatch`, `timeout`…): see {@link DomainProofFailureReason}. */
   readonly reason: DomainProofFailureReason;
   /** A sentence a person can read. */
   readonly message: string;

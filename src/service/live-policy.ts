@@ -104,6 +104,7 @@ export interface ChangesApi {
 export interface ChangeListener {
   /** False while the listening connection is lost (and being re-established) or after `close()`. */
   readonly active: boolean;
+  /** Stops listening and releases the listening connection; unless another listener of the kit runs, `policy()` / `can` / `explain` go back to one query per call. Calling it again does nothing. */
   close(): Promise<void>;
 }
 

@@ -12,7 +12,16 @@ import { defineUseCase, type Need } from "./use-case.js";
 const kindSchema = z.string().trim().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, "must be lower-case letters, digits, '_' or '-'");
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
 /** Schema of {@link AssignResourceInput}. */
-export const assignResourceInputSchema = z.object({ kind: kindSchema, id: idSchema, organizationId: idSchema }).strict();
+export const assignResourceInputSchema = z
+  .object({
+    /** The host's kind of resource (`asset`, `system`…): 1–64 characters, a lower-case letter, then lower-case letters, digits, `_` or `-`. */
+    kind: kindSchema,
+    /** The resource's id within its kind (1–128 characters). */
+    id: idSchema,
+    /** The organization that becomes the resource's owner (it must exist and be active). */
+    organizationId: idSchema,
+  })
+  .strict();
 /** Input of `kit.resources.assign`: which resource (`kind`: `asset`, `system`, any host kind) goes to which organization. */
 export type AssignResourceInput = z.input<typeof assignResourceInputSchema>;
 
@@ -26,6 +35,7 @@ export interface ResourcesApi {
   assign(actor: Actor, input: AssignResourceInput): Promise<ResourceOwnership>;
   /** Removes the resource's owner; `false` when it had none. */
   unassign(actor: Actor, kind: string, id: string): Promise<boolean>;
+  /** Who owns the resource; `null` when nobody does, or when the actor may not access it (the evaluator's `canAccessResource`). */
   get(actor: Actor, kind: string, id: string): Promise<ResourceOwnership | null>;
   /** Resources of an organization, by (kind, id); `after` = `kind + "\u0000" + id` of the last one seen. */
   listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<ResourceOwnership[]>;

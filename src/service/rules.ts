@@ -23,9 +23,13 @@ import { nodeTxtResolver, type TxtResolver } from "./txt-lookup.js";
 /** Schema of {@link AddMemberRuleInput}. */
 export const addMemberRuleInputSchema = z
   .object({
+    /** The rule's id (1–128 characters, unique across all rules). Default: a generated id. */
     id: idSchema.optional(),
+    /** What the rule matches: an exact `email`, an email `domain`, a `username` or a `phone` number. */
     kind: z.enum(MEMBER_RULE_KINDS),
+    /** The address, domain, username or number, in any accepted spelling (normalized before it is stored; at most 1,000 characters). */
     value: z.string().max(1000),
+    /** Domain rules only: also match hosts under the domain (`mail.acme.com` for `acme.com`). Default `false`. */
     includeSubdomains: z.boolean().optional(),
   })
   .strict();
@@ -34,7 +38,9 @@ export type AddMemberRuleInput = z.input<typeof addMemberRuleInputSchema>;
 
 /** What adding or removing a rule did. */
 export interface RuleChangeResult {
+  /** The rule added (as stored: normalized value) or removed. */
   readonly rule: MemberRuleRecord;
+  /** The rule's organization after the change (its member rules updated, its version bumped). */
   readonly organization: Organization;
   /** How many users had their rule memberships re-evaluated. */
   readonly usersRelinked: number;
@@ -42,16 +48,35 @@ export interface RuleChangeResult {
 
 /** Who a rule change would affect (see `kit.rules.previewAdd` / `previewRemove`). */
 export interface MemberRulePreview {
+  /** The rule previewed: for an add, as it would be stored (normalized value); for a remove, the stored rule. */
   readonly rule: MemberRule;
   /** Another organization already claims the value (under `"reject"` the add would fail with `RULE_CONFLICT`). */
   readonly conflicts: readonly MemberRule[];
+  /** `kit.rules.add` would refuse the rule (`RULE_CONFLICT`): another organization claims the value exclusively, or proved the domain or one above it. Always `false` for a remove. */
   readonly rejected: boolean;
   /** Users who would join an organization (`"multiple"` policy: every new match). */
-  readonly joining: readonly { readonly userId: string; readonly organizationId: string }[];
+  readonly joining: readonly {
+    /** The user's id. */
+    readonly userId: string;
+    /** The organization the user would join. */
+    readonly organizationId: string;
+  }[];
   /** Users whose rule-created membership would end. */
-  readonly leaving: readonly { readonly userId: string; readonly organizationId: string }[];
+  readonly leaving: readonly {
+    /** The user's id. */
+    readonly userId: string;
+    /** The organization the user would leave. */
+    readonly organizationId: string;
+  }[];
   /** Users whose best organization would change (`"single"` policy: they move). */
-  readonly moving: readonly { readonly userId: string; readonly from: string | null; readonly to: string | null }[];
+  readonly moving: readonly {
+    /** The user's id. */
+    readonly userId: string;
+    /** The organization the user's rules rank first now; `null` when none matches. */
+    readonly from: string | null;
+    /** The organization they would rank first after the change; `null` when none would match. */
+    readonly to: string | null;
+  }[];
   /** More users were affected than `limit`; the lists cover the first ones by id. */
   readonly truncated: boolean;
 }

@@ -165,19 +165,33 @@ const cloudEventsOptionsSchema = z.object({ source: z.string().min(1).optional()
 
 /** A CloudEvents 1.0 event (JSON format) rendered from an audit event of a feed entry. */
 export interface OrgKitCloudEvent {
+  /** The CloudEvents specification version: always `"1.0"`. */
   readonly specversion: "1.0";
   /** `<revision>-<index of the event in the entry>`: unique per storage, stable across redeliveries. */
   readonly id: string;
+  /** The installation that produced the event: `options.source` of {@link toCloudEvents} (default `/orgkit`). */
   readonly source: string;
   /** `orgkit.` and the audit event's type: `orgkit.membership.added`, `orgkit.organization.created`… */
   readonly type: string;
   /** The organization the event concerns, when it concerns one. */
   readonly subject?: string;
+  /** When the write happened (ISO 8601, the writing kit's clock): the audit event's `at`. */
   readonly time: string;
+  /** The media type of `data`: always `"application/json"`. */
   readonly datacontenttype: "application/json";
   /** Extension attribute: the feed revision of the write. */
   readonly orgkitrevision: number;
-  readonly data: { readonly actor: { readonly type: string; readonly id: string }; readonly [key: string]: unknown };
+  /** The audit event's payload (the ids and values changed, by event type), plus who acted. */
+  readonly data: {
+    /** Who made the write. */
+    readonly actor: {
+      /** `"user"` (a user of the host) or `"system"` (automation). */
+      readonly type: string;
+      /** The user's id, or the system actor's name (`system` unless the host named it). */
+      readonly id: string;
+    };
+    readonly [key: string]: unknown;
+  };
 }
 
 /**

@@ -21,6 +21,12 @@ import type { DomainProofFailureReason } from "../domain/membership/model.js";
  * ```
  */
 export interface TxtResolver {
+  /**
+   * The TXT records at `hostname`, each as the list of its strings. No record: `[]`, or
+   * reject with an error whose `code` is `ENOTFOUND` or `ENODATA`; `ETIMEOUT` counts as a
+   * timeout, any other rejection as a resolver failure. Bounded by
+   * `config.domainRules.dnsTimeoutMs`.
+   */
   resolveTxt(hostname: string): Promise<string[][]>;
 }
 

@@ -24,9 +24,21 @@ export interface UserErasure {
   /** The user had been erased before: nothing was done this time. */
   readonly alreadyErased: boolean;
   /** The memberships that ended (each recorded as `membership.removed`, reason `user_erased`). */
-  readonly membershipsEnded: readonly { readonly organizationId: string; readonly source: MembershipSource }[];
+  readonly membershipsEnded: readonly {
+    /** The organization the user left. */
+    readonly organizationId: string;
+    /** Why the membership existed (by hand, a member rule, an import, an invitation). */
+    readonly source: MembershipSource;
+  }[];
   /** The member rules removed because their value was exactly one of the person's addresses. */
-  readonly rulesRemoved: readonly { readonly id: string; readonly organizationId: string; readonly kind: MemberRuleKind }[];
+  readonly rulesRemoved: readonly {
+    /** The removed rule's id. */
+    readonly id: string;
+    /** The organization the rule belonged to. */
+    readonly organizationId: string;
+    /** The rule's kind: `email`, `phone` or `username` (the person's address it named is not repeated here). */
+    readonly kind: MemberRuleKind;
+  }[];
   /** How many invitations went: those addressed to one of the person's addresses, and those the person accepted. */
   readonly invitationsDeleted: number;
   /** How many audit events had one of the person's identities scrubbed. */

@@ -15,7 +15,14 @@ import { defineUseCase } from "./use-case.js";
 /** A membership in an export, with where it came from. */
 export interface ExportedMembership extends Membership {
   /** The organization, as far as the person is concerned (`null` if it no longer exists). */
-  readonly organization: { readonly id: string; readonly name: string; readonly status: OrganizationStatus } | null;
+  readonly organization: {
+    /** The organization's id. */
+    readonly id: string;
+    /** Its current name. */
+    readonly name: string;
+    /** `active`, or `discontinued` (then the membership is dormant). */
+    readonly status: OrganizationStatus;
+  } | null;
   /** For a membership a member rule created: that rule, or `null` when it was removed since. */
   readonly rule: Pick<MemberRuleRecord, "id" | "kind" | "value" | "includeSubdomains"> | null;
   /** Why the user is a member, as `memberships.explain` says it. */
@@ -24,15 +31,32 @@ export interface ExportedMembership extends Membership {
 
 /** Why a user is in a usergroup: put there directly, a built-in group, or linked by one of its organizations. */
 export type UsergroupGrant =
-  | { readonly type: "direct" }
-  | { readonly type: "builtIn"; readonly builtIn: BuiltInUsergroup }
-  | { readonly type: "organization"; readonly organizationId: string };
+  | {
+      /** The user was put in the group itself (its `usergroupIds`). */
+      readonly type: "direct";
+    }
+  | {
+      /** A built-in group that applies automatically. */
+      readonly type: "builtIn";
+      /** `everyone` (every user), or `registered` (the user is registered). */
+      readonly builtIn: BuiltInUsergroup;
+    }
+  | {
+      /** An active organization the user belongs to links the group. */
+      readonly type: "organization";
+      /** That organization's id. */
+      readonly organizationId: string;
+    };
 
 /** A usergroup the user is in (its effective groups), and every reason it is. */
 export interface ExportedUsergroup {
+  /** The usergroup's id. */
   readonly id: string;
+  /** Its display name. */
   readonly name: string;
+  /** The permissions the group grants, as the kit's permission names. */
   readonly permissions: readonly string[];
+  /** Every reason the user is in the group (at least one). */
   readonly via: readonly UsergroupGrant[];
 }
 
@@ -41,6 +65,7 @@ export interface ExportedUsergroup {
  * `JSON.stringify`.
  */
 export interface UserExport {
+  /** Names the format: always `"orgkit.user-export"`. */
   readonly format: "orgkit.user-export";
   /** The version of this format. */
   readonly formatVersion: 1;
