@@ -9,6 +9,7 @@ import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapsh
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
+import { assertDeclaredPermissions } from "./vocabulary.js";
 
 const permissionName = z.string().trim().min(1).max(128);
 /** Schema of {@link CreateUsergroupInput}. */
@@ -151,6 +152,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
     async create(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(createUsergroupInputSchema, input, "usergroup");
+      assertDeclaredPermissions(runtime.config, data.permissions, "permissions", "usergroup");
       return runtime.execute(
         requestsThen("write", platformAdministration("create usergroups"), async (scope) => {
           const at = scope.now.toISOString();
@@ -167,6 +169,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const ref = parseActor(actor);
       const groupId = idOf(id);
       const data = parseInput(updateUsergroupInputSchema, patch, "usergroup patch");
+      assertDeclaredPermissions(runtime.config, data.permissions, "permissions", "usergroup patch");
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.execute(
         requestsThen("write", platformAdministration("edit usergroups"), async (scope) => {

@@ -27,6 +27,7 @@ import type { TxtResolver } from "./txt-lookup.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
 import { createLivePolicy, readFreshnessOptions, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
+import { assertDeclaredPermission, assertDeclaredRequest } from "./vocabulary.js";
 
 const eventsQuerySchema = z
   .object({ organizationId: idSchema.optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) })
@@ -253,10 +254,13 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     }),
     policy,
     async can(userId, permission, options) {
+      // Not a string: the evaluator's to deny, as without a vocabulary.
+      if (typeof permission === "string") assertDeclaredPermission(config, permission, "permission", "permission");
       const p = await policy(options);
       return p.can(userId === null ? p.guest() : userId, permission);
     },
     async explain(request, options) {
+      assertDeclaredRequest(config, request);
       return (await policy(options)).explain(request);
     },
     revision: () => live.revision(),

@@ -3,7 +3,7 @@ export type { CreateOrgKitOptions, EventsApi, OrgKit, OrganizationsFacade } from
 export type { ChangeListener, ChangePage, ChangesApi, FreshnessOptions } from "./live-policy.js";
 export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
-export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
+export { defineConfig, resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput, type RoleDeclaration } from "./config.js";
 export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi, StoredConfiguration } from "./configuration.js";
 export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
 export type { ConfigurationReadiness } from "./configuration-guard.js";

@@ -34,6 +34,7 @@ import { relinkUser } from "./linking.js";
 import { assignRole, designateAdmins, manageUsers, putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Schema of {@link CreateInvitationInput}. */
 export const createInvitationInputSchema = z
@@ -374,6 +375,7 @@ export function createInvitationsApi(runtime: Runtime): InvitationsApi {
     async create(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(createInvitationInputSchema, input, "invitation");
+      assertDeclaredRole(config, data.role, "role", "invitation");
       const { kind, address } = normalizeAddress(config, data);
       const token = newInvitationToken();
       const invitation = await runtime.execute(createInvitation, ref, {

@@ -9,6 +9,7 @@ import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Organization role names: `member`, `manager`, or a custom role. */
 export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
@@ -266,7 +267,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
   return {
     async add(actor, input) {
       const ref = parseActor(actor);
-      return runtime.execute(addMembership, ref, parseInput(addMembershipInputSchema, input, "membership"));
+      const data = parseInput(addMembershipInputSchema, input, "membership");
+      assertDeclaredRole(runtime.config, data.role, "role", "membership");
+      return runtime.execute(addMembership, ref, data);
     },
 
     async remove(actor, userId, organizationId) {
@@ -277,7 +280,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     async setRole(actor, userId, organizationId, role) {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
-      return runtime.execute(setMembershipRole, ref, { ...key, role: parseInput(roleSchema, role, "role", ["role"]) });
+      const value = parseInput(roleSchema, role, "role", ["role"]);
+      assertDeclaredRole(runtime.config, value, "role", "role");
+      return runtime.execute(setMembershipRole, ref, { ...key, role: value });
     },
 
     async setAdmin(actor, userId, organizationId, admin) {

@@ -21,6 +21,7 @@ import { parseActor, type Actor } from "./actor.js";
 import { followMerges } from "./follow-merges.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { assertDeclaredRoles } from "./vocabulary.js";
 
 /** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
 export type CreateOrganizationRequest = CreateOrganizationInput & {
@@ -288,6 +289,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     async command(scope, { ownId, fields }) {
       const id = ownId ?? scope.ids("organization");
       const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+      assertDeclaredRoles(config, organization.allowedRoles, "allowedRoles", "organization");
       assertMayHold(scope, organization);
       await assertPlatformFieldsAllowed(scope, null, organization);
       if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
@@ -311,6 +313,8 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
         const result = updateOrganization(current, patch, context);
         const next = result.organization;
+        // Only roles the patch sets: roles stored before they were declared do not lock the organization.
+        if (next.allowedRoles !== current.allowedRoles) assertDeclaredRoles(config, next.allowedRoles, "allowedRoles", "organization patch");
         await assertPlatformFieldsAllowed(scope, current, next);
         if (next.states.join() !== current.states.join()) {
           scope.auth.require({ check: "canOnOrganization", action: "edit", organization: next }, `move organization ${current.id} into states [${next.states.join(", ")}]`);

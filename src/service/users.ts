@@ -16,6 +16,7 @@ import { loadOrganization, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
 import { eraseUser, type UserErasure } from "./user-erasure.js";
 import { exportUser, type UserExport } from "./user-export.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -398,6 +399,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       const ref = parseActor(actor);
       const data = parseInput(upsertUserInputSchema, input, "user");
       const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
+      if (opts.role !== undefined) assertDeclaredRole(runtime.config, opts.role, "options.role", "options");
       return runtime.execute(upsertUser, ref, { data, opts });
     },
 
