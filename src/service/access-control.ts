@@ -5,7 +5,9 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
 import { platformAdministration, requestsThen } from "./use-case.js";
-import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapshot.js";
+import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS, type OrganizationAction } from "../permissions/snapshot.js";
+import type { OrganizationVocabulary, WithDeclaredName } from "../domain/organization/vocabulary.js";
+import type { StateCombinationKey } from "./typed-kit.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
@@ -22,7 +24,11 @@ export const createUsergroupInputSchema = z
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
-export type CreateUsergroupInput = z.input<typeof createUsergroupInputSchema>;
+export type CreateUsergroupInput<Permission extends string = string> = WithDeclaredName<
+  z.input<typeof createUsergroupInputSchema>,
+  Permission,
+  { readonly permissions?: readonly Permission[] }
+>;
 /** Schema of {@link UpdateUsergroupInput}. */
 export const updateUsergroupInputSchema = z
   .object({
@@ -31,7 +37,11 @@ export const updateUsergroupInputSchema = z
   })
   .strict();
 /** Patch of `kit.usergroups.update`. */
-export type UpdateUsergroupInput = z.input<typeof updateUsergroupInputSchema>;
+export type UpdateUsergroupInput<Permission extends string = string> = WithDeclaredName<
+  z.input<typeof updateUsergroupInputSchema>,
+  Permission,
+  { readonly permissions?: readonly Permission[] }
+>;
 
 const actionList = z.array(z.enum(ORGANIZATION_ACTIONS)).max(ORGANIZATION_ACTIONS.length).transform((v) => [...new Set(v)]);
 const grantsFields = {
@@ -64,7 +74,14 @@ export const createStaffProfileInputSchema = z
  * });
  * ```
  */
-export type CreateStaffProfileInput = z.input<typeof createStaffProfileInputSchema>;
+export type CreateStaffProfileInput<State extends string = string> = WithDeclaredName<
+  z.input<typeof createStaffProfileInputSchema>,
+  State,
+  { readonly organizations?: StateCombinationGrants<State> }
+>;
+
+/** A staff profile's `organizations` with declared states: the actions by state combination key. */
+export type StateCombinationGrants<State extends string> = { readonly [K in StateCombinationKey<State>]?: readonly OrganizationAction[] };
 /** Schema of {@link UpdateStaffProfileInput}. */
 export const updateStaffProfileInputSchema = z
   .object({
@@ -75,7 +92,11 @@ export const updateStaffProfileInputSchema = z
   })
   .strict();
 /** Patch of `kit.profiles.update`. */
-export type UpdateStaffProfileInput = z.input<typeof updateStaffProfileInputSchema>;
+export type UpdateStaffProfileInput<State extends string = string> = WithDeclaredName<
+  z.input<typeof updateStaffProfileInputSchema>,
+  State,
+  { readonly organizations?: StateCombinationGrants<State> }
+>;
 
 /** Checks every combination key of a profile against the configured state flags. */
 function assertCombinationKeys(keys: readonly string[], states: readonly string[]): void {
@@ -93,23 +114,26 @@ function assertCombinationKeys(keys: readonly string[], states: readonly string[
   }
 }
 
-/** Usergroup use cases (platform admins only; see {@link OrgKit.usergroups}). */
-export interface UsergroupsApi {
-  create(actor: Actor, input: CreateUsergroupInput): Promise<UsergroupRecord>;
-  update(actor: Actor, id: string, patch: UpdateUsergroupInput, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
+/**
+ * Usergroup use cases (platform admins only; see {@link OrgKit.usergroups}); `Permission`
+ * and `V` are the kit's declared permissions and vocabulary (see `defineConfig`).
+ */
+export interface UsergroupsApi<Permission extends string = string, V extends OrganizationVocabulary = OrganizationVocabulary> {
+  create(actor: Actor, input: CreateUsergroupInput<Permission>): Promise<UsergroupRecord>;
+  update(actor: Actor, id: string, patch: UpdateUsergroupInput<Permission>, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
   /** Deletes the group and unlinks it from every organization and user that referenced it. */
   delete(actor: Actor, id: string): Promise<boolean>;
   get(actor: Actor, id: string): Promise<UsergroupRecord | null>;
   list(actor: Actor): Promise<UsergroupRecord[]>;
   /** Links an organization to a usergroup: the organization's members get the group's permissions. */
-  linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
-  unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
+  linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
+  unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
 }
 
 /** Staff profile use cases (platform admins only; see {@link OrgKit.profiles}). */
-export interface StaffProfilesApi {
-  create(actor: Actor, input: CreateStaffProfileInput): Promise<StaffProfileRecord>;
-  update(actor: Actor, id: string, patch: UpdateStaffProfileInput, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
+export interface StaffProfilesApi<State extends string = string> {
+  create(actor: Actor, input: CreateStaffProfileInput<State>): Promise<StaffProfileRecord>;
+  update(actor: Actor, id: string, patch: UpdateStaffProfileInput<State>, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
   /** Deletes the profile; refused with `CONFLICT` while users still have it. */
   delete(actor: Actor, id: string): Promise<boolean>;
   get(actor: Actor, id: string): Promise<StaffProfileRecord | null>;

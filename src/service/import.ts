@@ -3,6 +3,7 @@ import { importFailure, OrgKitError, validationError, type OrgKitErrorOf } from 
 import type { ImportResult, ImportRowResult } from "../import-result.js";
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { applyBatch, errorOfRow, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
 import { INSERT_CHUNK } from "./organization-sets.js";
@@ -14,7 +15,7 @@ import { undeclaredRoleIssues } from "./vocabulary.js";
  * id). `parentExternalId` names its parent by external id, in the same batch (any
  * order) or already stored; `null` makes it a root; omitted leaves the parent as is.
  */
-export type ImportOrganizationRow = Omit<CreateOrganizationInput, "externalId" | "parentId"> & {
+export type ImportOrganizationRow<V extends OrganizationVocabulary = OrganizationVocabulary> = Omit<CreateOrganizationInput<V>, "externalId" | "parentId"> & {
   readonly externalId: string;
   readonly parentExternalId?: string | null;
 };

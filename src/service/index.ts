@@ -4,12 +4,14 @@ export type { ChangeListener, ChangePage, ChangesApi, FreshnessOptions } from ".
 export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { defineConfig, resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput, type RoleDeclaration } from "./config.js";
+export type { OrganizationVocabularyOf, PermissionOf, StateCombinationKey } from "./typed-kit.js";
+export type { CustomFieldsOf, CustomFieldValueOf, OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi, StoredConfiguration } from "./configuration.js";
 export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
 export type { ConfigurationReadiness } from "./configuration-guard.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
 export type { CascadeMode, OrganizationAction, PolicyAdminRule, PolicyRoleRule } from "../permissions/snapshot.js";
-export type { CreateOrganizationRequest, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
+export type { CreateOrganizationRequest, OrganizationSearchInput, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export type { MergeOptions, OrganizationMergeCounts, OrganizationMergeResult, OrganizationsMergeApi } from "./merge.js";
 export { addMembershipInputSchema, type AddMembershipInput, type DomainProofStatus, type MembershipExplanation, type MembershipsApi } from "./memberships.js";
 export { listUsersOptionsSchema, upsertUserInputSchema, upsertUserOptionsSchema, type ListUsersOptions, type UpsertUserInput, type UpsertUserOptions, type UsersApi } from "./users.js";
@@ -37,6 +39,7 @@ export {
   type CreateStaffProfileInput,
   type CreateUsergroupInput,
   type StaffProfilesApi,
+  type StateCombinationGrants,
   type UpdateStaffProfileInput,
   type UpdateUsergroupInput,
   type UsergroupsApi,

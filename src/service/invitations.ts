@@ -34,6 +34,7 @@ import { relinkUser } from "./linking.js";
 import { assignRole, designateAdmins, manageUsers, putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import type { WithDeclaredName } from "../domain/organization/vocabulary.js";
 import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Schema of {@link CreateInvitationInput}. */
@@ -59,7 +60,7 @@ export const createInvitationInputSchema = z
  * (default `member`), the admin flag (platform admins only) and, optionally, the expiry
  * in milliseconds (one minute to 90 days; default the kit's `invitationExpiryMs`, 7 days).
  */
-export type CreateInvitationInput = z.input<typeof createInvitationInputSchema>;
+export type CreateInvitationInput<Role extends string = string> = WithDeclaredName<z.input<typeof createInvitationInputSchema>, Role, { readonly role?: Role }>;
 
 /** Schema of {@link ListInvitationsOptions}. */
 export const listInvitationsOptionsSchema = z
@@ -83,17 +84,17 @@ export interface CreatedInvitation {
 }
 
 /** What `kit.invitations.accept` returns. */
-export interface AcceptedInvitation {
+export interface AcceptedInvitation<Role extends string = string> {
   /** The invitation, now `accepted`. */
   readonly invitation: Invitation;
   /** The membership it created (or turned into an invited one), with source `invitation`. */
-  readonly membership: Membership;
+  readonly membership: Membership<Role>;
   /** The user, with the invited address among its verified identities. */
   readonly user: User;
 }
 
 /** Invitation use cases (see {@link OrgKit.invitations}). */
-export interface InvitationsApi {
+export interface InvitationsApi<Role extends string = string> {
   /**
    * Invites an email address or a phone number to an organization with a role (platform
    * admins: any role, and the admin flag; org admins: their organization's
@@ -107,7 +108,7 @@ export interface InvitationsApi {
    * await sendMail(invitation.address, `https://helpdesk.example/join?token=${token}`);
    * ```
    */
-  create(actor: Actor, input: CreateInvitationInput): Promise<CreatedInvitation>;
+  create(actor: Actor, input: CreateInvitationInput<Role>): Promise<CreatedInvitation>;
   /** Revokes a pending invitation (expired or not); its token stops working. Revoking it again changes nothing; an accepted one is `INVITATION_USED`. */
   revoke(actor: Actor, invitationId: string): Promise<Invitation>;
   /** The organization's invitations by id, for those who manage its users (others get `[]`). */
@@ -130,7 +131,7 @@ export interface InvitationsApi {
    * const { membership } = await kit.invitations.accept(tokenFromLink, "u_42");
    * ```
    */
-  accept(token: string, userId: string): Promise<AcceptedInvitation>;
+  accept(token: string, userId: string): Promise<AcceptedInvitation<Role>>;
 }
 
 /** The storage's invitation repository; `STORAGE_FAILURE` (reason `unsupported`) for an adapter without one. */

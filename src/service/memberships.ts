@@ -5,6 +5,7 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { DomainChallengeRecord, Membership, MembershipSource, MemberRuleProof, MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
+import type { WithDeclaredName } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
@@ -24,16 +25,16 @@ export const addMembershipInputSchema = z
   })
   .strict();
 
-/** Input of `kit.memberships.add`. */
-export type AddMembershipInput = z.input<typeof addMembershipInputSchema>;
+/** Input of `kit.memberships.add`; `role` typed by a kit's declared roles (see `defineConfig`). */
+export type AddMembershipInput<Role extends string = string> = WithDeclaredName<z.input<typeof addMembershipInputSchema>, Role, { readonly role?: Role }>;
 
 const booleanSchema = z.boolean();
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
 
 /** Why a user is (or is not) a member of an organization. */
-export interface MembershipExplanation {
+export interface MembershipExplanation<Role extends string = string> {
   readonly member: boolean;
-  readonly membership: Membership | null;
+  readonly membership: Membership<Role> | null;
   /** For rule-created memberships, the rule (or `null` if it has since been removed). */
   readonly rule: MemberRuleRecord | null;
   /**
@@ -62,27 +63,27 @@ function describeProof(status: DomainProofStatus): string {
   return lastFailure ? `not proven (last check, by ${lastFailure.method}, failed on ${lastFailure.at}: ${lastFailure.reason})` : "not proven";
 }
 
-/** Membership use cases (see {@link OrgKit.memberships}). */
-export interface MembershipsApi {
+/** Membership use cases (see {@link OrgKit.memberships}); `Role` is the kit's declared roles (see `defineConfig`). */
+export interface MembershipsApi<Role extends string = string> {
   /**
    * Adds a user to an organization (platform admins, or that organization's admins with
    * one of its allowed roles). Under the `"single"` policy the user leaves its other
    * organization in the same transaction. Designating an admin needs a platform admin.
    */
-  add(actor: Actor, input: AddMembershipInput): Promise<Membership>;
+  add(actor: Actor, input: AddMembershipInput<Role>): Promise<Membership<Role>>;
   /** Removes a membership; `false` when there was none. */
   remove(actor: Actor, userId: string, organizationId: string): Promise<boolean>;
   /** Changes the member's organization role (`member`, `manager` or custom). */
-  setRole(actor: Actor, userId: string, organizationId: string, role: string): Promise<Membership>;
+  setRole(actor: Actor, userId: string, organizationId: string, role: Role): Promise<Membership<Role>>;
   /** Designates or removes an organization admin (platform admins only). */
-  setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership>;
-  get(actor: Actor, userId: string, organizationId: string): Promise<Membership | null>;
+  setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership<Role>>;
+  get(actor: Actor, userId: string, organizationId: string): Promise<Membership<Role> | null>;
   /** The organization's memberships by user id, a page at a time (`after` = last user id seen). */
-  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership[]>;
+  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership<Role>[]>;
   /** The user's memberships (users may list their own; otherwise platform admins). */
-  listByUser(actor: Actor, userId: string): Promise<Membership[]>;
+  listByUser(actor: Actor, userId: string): Promise<Membership<Role>[]>;
   /** Why the user is or is not a member: manual, import, which rule, or which invitation (sent by whom, when). */
-  explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation>;
+  explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation<Role>>;
 }
 
 /**

@@ -62,12 +62,12 @@ export type MembershipSource =
   | { readonly type: "import" }
   | { readonly type: "invitation"; readonly invitationId: string; readonly invitedBy: ActorRef; readonly invitedAt: string };
 
-/** A user's membership of an organization. */
-export interface Membership {
+/** A user's membership of an organization; `Role` is a kit's declared roles (see `defineConfig`), any `string` by default. */
+export interface Membership<Role extends string = string> {
   readonly userId: string;
   readonly organizationId: string;
   /** `member`, `manager` (sees all the organization's tickets) or a custom organization role. */
-  readonly role: string;
+  readonly role: Role;
   /** Organization admin: manages this organization's users (only this one, not its children). */
   readonly admin: boolean;
   readonly source: MembershipSource;

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { idString } from "../validation.js";
-import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
+import { customFieldsSchema } from "./custom-fields.js";
 import { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
+import type { CustomFieldsInput, CustomFieldsPatch, OrganizationVocabulary, WithVocabulary } from "./vocabulary.js";
 
 // Declared once in the dependency-free `permissions/`; re-exported under the same names.
 export { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
@@ -120,13 +121,13 @@ const timestamp = z.iso.datetime({ offset: true });
  * The Organization aggregate as stored and returned. All fields are always present
  * (`null` or empty when unset), so the object round-trips through JSON unchanged.
  */
-export interface Organization {
+export interface Organization<V extends OrganizationVocabulary = OrganizationVocabulary> {
   readonly id: string;
   /** The host's own id for this organization (customer id); unique when set. */
   readonly externalId: string | null;
   readonly name: string;
   /** One of the configured organization types. */
-  readonly type: string;
+  readonly type: V["organizationType"];
   readonly description: string;
   readonly summary: string;
   readonly industry: string;
@@ -136,15 +137,15 @@ export interface Organization {
   /** The parent organization, or `null` for a root. */
   readonly parentId: string | null;
   /** Subset of the configured state flags, in configured order. */
-  readonly states: readonly string[];
+  readonly states: readonly V["state"][];
   readonly memberRules: readonly OrganizationMemberRule[];
   /** Usergroups linked to this organization: its members get their permissions. */
   readonly usergroupIds: readonly string[];
   /** Roles this organization's admins may assign to its users. */
-  readonly allowedRoles: readonly string[];
+  readonly allowedRoles: readonly V["role"][];
   /** Apps this organization's admins may use. */
   readonly allowedApps: readonly string[];
-  readonly customFields: Readonly<Record<string, CustomFieldValue>>;
+  readonly customFields: V["customFields"];
   readonly status: OrganizationStatus;
   /**
    * Set when this organization was merged into another (`kit.organizations.merge`): the id
@@ -254,8 +255,21 @@ export const createOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-/** Input accepted by `createOrganization` (before defaults are applied). */
-export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
+type CreateInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
+/**
+ * Input accepted by `createOrganization` (before defaults are applied). Typed by a kit's
+ * declared vocabulary `V` (see `defineConfig`): its type, states, allowed roles and
+ * custom fields; without one, as the schema takes it.
+ */
+export type CreateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = WithVocabulary<
+  CreateInput,
+  V,
+  {
+    readonly type?: V["organizationType"];
+    readonly states?: readonly V["state"][];
+    readonly allowedRoles?: readonly V["role"][];
+  } & CustomFieldsInput<V["customFields"], Pick<CreateInput, "customFields">>
+>;
 
 /**
  * Builds the schema of an `updateOrganization` patch: any subset of the editable
@@ -284,8 +298,18 @@ export const updateOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-/** A patch accepted by `updateOrganization`. */
-export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
+type UpdateInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
+/** A patch accepted by `updateOrganization`; typed by a kit's declared vocabulary `V` as {@link CreateOrganizationInput} is. */
+export type UpdateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = WithVocabulary<
+  UpdateInput,
+  V,
+  {
+    readonly type?: V["organizationType"];
+    readonly states?: readonly V["state"][];
+    readonly allowedRoles?: readonly V["role"][];
+    readonly customFields?: CustomFieldsPatch<V["customFields"], UpdateInput["customFields"]>;
+  }
+>;
 
 /**
  * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,
