@@ -6,7 +6,7 @@ import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
 import { platformAdministration, requestsThen } from "./use-case.js";
 import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS, type OrganizationAction } from "../permissions/snapshot.js";
-import type { OrganizationVocabulary, WithDeclaredName } from "../domain/organization/vocabulary.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import type { StateCombinationKey } from "./typed-kit.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
@@ -24,11 +24,11 @@ export const createUsergroupInputSchema = z
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
-export type CreateUsergroupInput<Permission extends string = string> = WithDeclaredName<
-  z.input<typeof createUsergroupInputSchema>,
-  Permission,
-  { readonly permissions?: readonly Permission[] }
->;
+export type CreateUsergroupInput<Permission extends string = string> = string extends Permission
+  ? z.input<typeof createUsergroupInputSchema>
+  : (Omit<z.input<typeof createUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 /** Schema of {@link UpdateUsergroupInput}. */
 export const updateUsergroupInputSchema = z
   .object({
@@ -37,11 +37,11 @@ export const updateUsergroupInputSchema = z
   })
   .strict();
 /** Patch of `kit.usergroups.update`. */
-export type UpdateUsergroupInput<Permission extends string = string> = WithDeclaredName<
-  z.input<typeof updateUsergroupInputSchema>,
-  Permission,
-  { readonly permissions?: readonly Permission[] }
->;
+export type UpdateUsergroupInput<Permission extends string = string> = string extends Permission
+  ? z.input<typeof updateUsergroupInputSchema>
+  : (Omit<z.input<typeof updateUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 const actionList = z.array(z.enum(ORGANIZATION_ACTIONS)).max(ORGANIZATION_ACTIONS.length).transform((v) => [...new Set(v)]);
 const grantsFields = {
@@ -74,11 +74,11 @@ export const createStaffProfileInputSchema = z
  * });
  * ```
  */
-export type CreateStaffProfileInput<State extends string = string> = WithDeclaredName<
-  z.input<typeof createStaffProfileInputSchema>,
-  State,
-  { readonly organizations?: StateCombinationGrants<State> }
->;
+export type CreateStaffProfileInput<State extends string = string> = string extends State
+  ? z.input<typeof createStaffProfileInputSchema>
+  : (Omit<z.input<typeof createStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** A staff profile's `organizations` with declared states: the actions by state combination key. */
 export type StateCombinationGrants<State extends string> = { readonly [K in StateCombinationKey<State>]?: readonly OrganizationAction[] };
@@ -92,11 +92,11 @@ export const updateStaffProfileInputSchema = z
   })
   .strict();
 /** Patch of `kit.profiles.update`. */
-export type UpdateStaffProfileInput<State extends string = string> = WithDeclaredName<
-  z.input<typeof updateStaffProfileInputSchema>,
-  State,
-  { readonly organizations?: StateCombinationGrants<State> }
->;
+export type UpdateStaffProfileInput<State extends string = string> = string extends State
+  ? z.input<typeof updateStaffProfileInputSchema>
+  : (Omit<z.input<typeof updateStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Checks every combination key of a profile against the configured state flags. */
 function assertCombinationKeys(keys: readonly string[], states: readonly string[]): void {

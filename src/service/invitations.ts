@@ -34,7 +34,6 @@ import { relinkUser } from "./linking.js";
 import { assignRole, designateAdmins, manageUsers, putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
-import type { WithDeclaredName } from "../domain/organization/vocabulary.js";
 import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Schema of {@link CreateInvitationInput}. */
@@ -60,7 +59,11 @@ export const createInvitationInputSchema = z
  * (default `member`), the admin flag (platform admins only) and, optionally, the expiry
  * in milliseconds (one minute to 90 days; default the kit's `invitationExpiryMs`, 7 days).
  */
-export type CreateInvitationInput<Role extends string = string> = WithDeclaredName<z.input<typeof createInvitationInputSchema>, Role, { readonly role?: Role }>;
+export type CreateInvitationInput<Role extends string = string> = string extends Role
+  ? z.input<typeof createInvitationInputSchema>
+  : (Omit<z.input<typeof createInvitationInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Schema of {@link ListInvitationsOptions}. */
 export const listInvitationsOptionsSchema = z

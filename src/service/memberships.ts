@@ -5,7 +5,6 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import type { DomainChallengeRecord, Membership, MembershipSource, MemberRuleProof, MemberRuleRecord, User } from "../domain/membership/model.js";
 import { parseInput } from "../domain/validation.js";
 import type { KeysetOptions } from "../storage/ports.js";
-import type { WithDeclaredName } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
@@ -26,7 +25,11 @@ export const addMembershipInputSchema = z
   .strict();
 
 /** Input of `kit.memberships.add`; `role` typed by a kit's declared roles (see `defineConfig`). */
-export type AddMembershipInput<Role extends string = string> = WithDeclaredName<z.input<typeof addMembershipInputSchema>, Role, { readonly role?: Role }>;
+export type AddMembershipInput<Role extends string = string> = string extends Role
+  ? z.input<typeof addMembershipInputSchema>
+  : (Omit<z.input<typeof addMembershipInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 const booleanSchema = z.boolean();
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();

@@ -17,7 +17,7 @@ import { stateSetKey } from "../storage/search-query.js";
 import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { defineUseCase, noFacts } from "./use-case.js";
-import type { OrganizationVocabulary, WithVocabulary } from "../domain/organization/vocabulary.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { followMerges } from "./follow-merges.js";
 import { linkUsersMatchingRule } from "./linking.js";
@@ -84,11 +84,11 @@ const searchSchema = z
  * The query of `kit.organizations.search`, its `types` and `states` filters typed by a
  * kit's declared vocabulary `V` (see `defineConfig`).
  */
-export type OrganizationSearchInput<V extends OrganizationVocabulary = OrganizationVocabulary> = WithVocabulary<
-  OrganizationSearchQuery,
-  V,
-  { readonly types?: readonly V["organizationType"][]; readonly states?: readonly V["state"][] }
->;
+export type OrganizationSearchInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? OrganizationSearchQuery
+  : (Omit<OrganizationSearchQuery, "types" | "states"> & { readonly types?: readonly V["organizationType"][]; readonly states?: readonly V["state"][] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Organization use cases (see {@link OrgKit.organizations}); `V` is the kit's declared vocabulary (see `defineConfig`). */
 export interface OrganizationsApi<V extends OrganizationVocabulary = OrganizationVocabulary> {

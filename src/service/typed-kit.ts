@@ -1,31 +1,13 @@
 /**
  * Typed kits: the vocabulary a configuration declares (with `defineConfig`), as the types
- * of the kit made from it. Types only; the matching checks at run time are in
+ * of the kit made from it. Types only, written out in full (no helper aliases, so that
+ * every name a public type refers to is public); the matching checks at run time are in
  * `vocabulary.ts`. See docs/typed-kits.md.
  *
  * @module
  */
 import type { BUILT_IN_ORGANIZATION_ROLES } from "../domain/membership/model.js";
 import type { CustomFieldsOf, OrganizationVocabulary } from "../domain/organization/vocabulary.js";
-
-/** The property `K` of a configuration type, `unknown` when it has none. */
-type Setting<C, K extends PropertyKey> = C extends { readonly [P in K]?: infer T } ? Exclude<T, undefined> : unknown;
-
-/** The names of a declared list of literal strings; `string` when the list is not declared or not literal. */
-type DeclaredNames<L> = L extends readonly (infer E extends string)[] ? (string extends E ? string : E) : string;
-
-/** The name of a role list entry. */
-type RoleName<E> = E extends string ? E : E extends { readonly name: infer N extends string } ? N : never;
-
-/**
- * The roles of a declared role list (with the built-in ones, which are always declared);
- * `string` for a record of role rules (which declares no vocabulary) or no `roles`.
- */
-type DeclaredRoles<L> = L extends readonly (infer E)[]
-  ? string extends RoleName<E>
-    ? string
-    : RoleName<E> | (typeof BUILT_IN_ORGANIZATION_ROLES)[number]
-  : string;
 
 /**
  * The usergroup permissions a configuration type declares (`permissions`): what `kit.can`,
@@ -39,7 +21,13 @@ type DeclaredRoles<L> = L extends readonly (infer E)[]
  * type P = PermissionOf<typeof config>; // "kb.read" | "kb.write"
  * ```
  */
-export type PermissionOf<C> = DeclaredNames<Setting<C, "permissions">>;
+export type PermissionOf<C> = C extends { readonly permissions?: infer L }
+  ? Exclude<L, undefined> extends readonly (infer E extends string)[]
+    ? string extends E
+      ? string
+      : E
+    : string
+  : string;
 
 /**
  * The organization vocabulary a configuration type declares: its organization types,
@@ -55,14 +43,37 @@ export type PermissionOf<C> = DeclaredNames<Setting<C, "permissions">>;
  * // { state: "service" | "outreach"; role: "member" | "manager" | "technician"; organizationType: string; customFields: Readonly<Record<string, CustomFieldValue>> }
  * ```
  */
-export type OrganizationVocabularyOf<C> = OrganizationVocabulary extends DeclaredOrganizationVocabulary<C> ? OrganizationVocabulary : DeclaredOrganizationVocabulary<C>;
-
-type DeclaredOrganizationVocabulary<C> = {
-  readonly organizationType: DeclaredNames<Setting<C, "organizationTypes">>;
-  readonly state: DeclaredNames<Setting<C, "states">>;
-  readonly role: DeclaredRoles<Setting<C, "roles">>;
-  readonly customFields: CustomFieldsOf<Setting<C, "customFields">>;
-};
+export type OrganizationVocabularyOf<C> = {
+  readonly organizationType: C extends { readonly organizationTypes?: infer L }
+    ? Exclude<L, undefined> extends readonly (infer E extends string)[]
+      ? string extends E
+        ? string
+        : E
+      : string
+    : string;
+  readonly state: C extends { readonly states?: infer L }
+    ? Exclude<L, undefined> extends readonly (infer E extends string)[]
+      ? string extends E
+        ? string
+        : E
+      : string
+    : string;
+  // A list declares roles (with the built-in ones, always declared); a record of role rules declares none.
+  readonly role: C extends { readonly roles?: infer L }
+    ? Exclude<L, undefined> extends readonly (infer E)[]
+      ? (E extends string ? E : E extends { readonly name: infer N extends string } ? N : never) extends infer R extends string
+        ? string extends R
+          ? string
+          : R | (typeof BUILT_IN_ORGANIZATION_ROLES)[number]
+        : string
+      : string
+    : string;
+  readonly customFields: C extends { readonly customFields?: infer L } ? CustomFieldsOf<Exclude<L, undefined>> : OrganizationVocabulary["customFields"];
+} extends infer D
+  ? OrganizationVocabulary extends D
+    ? OrganizationVocabulary
+    : D
+  : never;
 
 /**
  * A staff profile's state combination key: `"none"`, a state flag, or flags joined by

@@ -17,7 +17,6 @@ import { defineUseCase, type Need } from "./use-case.js";
 import { eraseUser, type UserErasure } from "./user-erasure.js";
 import { exportUser, type UserExport } from "./user-export.js";
 import { assertDeclaredRole } from "./vocabulary.js";
-import type { WithDeclaredName } from "../domain/organization/vocabulary.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -73,7 +72,11 @@ export const upsertUserOptionsSchema = z
  * or edits a user of its own organization: the user joins it (with `role`, default
  * `member`) if not a member yet.
  */
-export type UpsertUserOptions<Role extends string = string> = WithDeclaredName<z.input<typeof upsertUserOptionsSchema>, Role, { readonly role?: Role }>;
+export type UpsertUserOptions<Role extends string = string> = string extends Role
+  ? z.input<typeof upsertUserOptionsSchema>
+  : (Omit<z.input<typeof upsertUserOptionsSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Schema of {@link ListUsersOptions}. */
 export const listUsersOptionsSchema = z

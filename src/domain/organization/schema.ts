@@ -3,7 +3,8 @@ import { idString } from "../validation.js";
 import { customFieldsSchema } from "./custom-fields.js";
 import { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
-import type { CustomFieldsInput, CustomFieldsPatch, OrganizationVocabulary, WithVocabulary } from "./vocabulary.js";
+import type { CustomFieldValue } from "./custom-fields.js";
+import type { OrganizationVocabulary } from "./vocabulary.js";
 
 // Declared once in the dependency-free `permissions/`; re-exported under the same names.
 export { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
@@ -255,21 +256,25 @@ export const createOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-type CreateInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
+
 /**
  * Input accepted by `createOrganization` (before defaults are applied). Typed by a kit's
  * declared vocabulary `V` (see `defineConfig`): its type, states, allowed roles and
- * custom fields; without one, as the schema takes it.
+ * custom fields (a required one required); without one, as the schema takes it.
  */
-export type CreateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = WithVocabulary<
-  CreateInput,
-  V,
-  {
-    readonly type?: V["organizationType"];
-    readonly states?: readonly V["state"][];
-    readonly allowedRoles?: readonly V["role"][];
-  } & CustomFieldsInput<V["customFields"], Pick<CreateInput, "customFields">>
->;
+export type CreateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? z.input<ReturnType<typeof createOrganizationInputSchema>>
+  : (Omit<z.input<ReturnType<typeof createOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        readonly type?: V["organizationType"];
+        readonly states?: readonly V["state"][];
+        readonly allowedRoles?: readonly V["role"][];
+      } & (string extends keyof V["customFields"]
+        ? { readonly customFields?: Readonly<Record<string, CustomFieldValue>> }
+        : {} extends V["customFields"]
+          ? { readonly customFields?: V["customFields"] }
+          : { readonly customFields: V["customFields"] })) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /**
  * Builds the schema of an `updateOrganization` patch: any subset of the editable
@@ -298,18 +303,23 @@ export const updateOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-type UpdateInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
-/** A patch accepted by `updateOrganization`; typed by a kit's declared vocabulary `V` as {@link CreateOrganizationInput} is. */
-export type UpdateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = WithVocabulary<
-  UpdateInput,
-  V,
-  {
-    readonly type?: V["organizationType"];
-    readonly states?: readonly V["state"][];
-    readonly allowedRoles?: readonly V["role"][];
-    readonly customFields?: CustomFieldsPatch<V["customFields"], UpdateInput["customFields"]>;
-  }
->;
+
+/**
+ * A patch accepted by `updateOrganization`; typed by a kit's declared vocabulary `V` as
+ * {@link CreateOrganizationInput} is, custom fields key by key (`null` removes an optional one).
+ */
+export type UpdateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? z.input<ReturnType<typeof updateOrganizationInputSchema>>
+  : (Omit<z.input<ReturnType<typeof updateOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        readonly type?: V["organizationType"];
+        readonly states?: readonly V["state"][];
+        readonly allowedRoles?: readonly V["role"][];
+        readonly customFields?: string extends keyof V["customFields"]
+          ? Readonly<Record<string, unknown>>
+          : { readonly [K in keyof V["customFields"]]?: V["customFields"][K] | ({} extends Pick<V["customFields"], K> ? null : never) };
+      }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /**
  * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,

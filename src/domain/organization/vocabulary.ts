@@ -1,7 +1,8 @@
 /**
  * The names an organization is typed by: its type, state flags, allowed roles and custom
  * fields. Each is `string` (custom fields: any key) unless a kit's configuration declares
- * it with `defineConfig` (see docs/typed-kits.md). Types only.
+ * it with `defineConfig` (see docs/typed-kits.md). Types only; they are written out in
+ * full (no helper aliases) so that every name a public type refers to is public.
  *
  * @module
  */
@@ -22,21 +23,6 @@ export interface OrganizationVocabulary {
   /** The custom fields of an organization, by key, as stored and returned. */
   readonly customFields: Readonly<Record<string, CustomFieldValue>>;
 }
-
-/** `true` when `V` declares none of the organization's names (every one is open, as without `defineConfig`). */
-export type IsOpenVocabulary<V extends OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary> ? true : false;
-
-/** An object type spelled out (an intersection flattened), for readable hovers and errors. */
-export type Simplify<T> = { [K in keyof T]: T[K] } & {};
-
-/**
- * `Base` with the vocabulary-typed `Fields` in place of its own, or `Base` itself when
- * `V` declares nothing: an undeclared vocabulary leaves a type exactly as it was.
- */
-export type WithVocabulary<Base, V extends OrganizationVocabulary, Fields> = IsOpenVocabulary<V> extends true ? Base : Simplify<Omit<Base, keyof Fields> & Fields>;
-
-/** `Base` with `Fields` in place of its own when `Name` is declared (narrower than `string`), else `Base` itself. */
-export type WithDeclaredName<Base, Name extends string, Fields> = string extends Name ? Base : Simplify<Omit<Base, keyof Fields> & Fields>;
 
 /** The value type of one declared custom field definition (a select's declared options, …). */
 export type CustomFieldValueOf<D> = D extends { readonly type: "number" }
@@ -59,15 +45,9 @@ export type CustomFieldValueOf<D> = D extends { readonly type: "number" }
 export type CustomFieldsOf<Definitions> = Definitions extends readonly (infer D extends { readonly key: string })[]
   ? string extends D["key"]
     ? Readonly<Record<string, CustomFieldValue>>
-    : Simplify<
-        { readonly [F in D as F extends { readonly required: true } ? F["key"] : never]: CustomFieldValueOf<F> } & {
+    : ({ readonly [F in D as F extends { readonly required: true } ? F["key"] : never]: CustomFieldValueOf<F> } & {
           readonly [F in D as F extends { readonly required: true } ? never : F["key"]]?: CustomFieldValueOf<F>;
-        }
-      >
+        }) extends infer O
+      ? { [K in keyof O]: O[K] }
+      : never
   : Readonly<Record<string, CustomFieldValue>>;
-
-/** The `customFields` property of a create input: the declared fields (required when one is), or `Open` (the property as it was) when none are declared. */
-export type CustomFieldsInput<Fields, Open> = string extends keyof Fields ? Open : {} extends Fields ? { readonly customFields?: Fields } : { readonly customFields: Fields };
-
-/** A `customFields` patch: each declared key optional, `null` removing an optional field; `Open` when none are declared. */
-export type CustomFieldsPatch<Fields, Open> = string extends keyof Fields ? Open : { readonly [K in keyof Fields]?: Fields[K] | ({} extends Pick<Fields, K> ? null : never) };
