@@ -5,10 +5,13 @@ import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
 import { platformAdministration, requestsThen } from "./use-case.js";
-import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS } from "../permissions/snapshot.js";
+import { BUILT_IN_USERGROUPS, ORGANIZATION_ACTIONS, type OrganizationAction } from "../permissions/snapshot.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
+import type { StateCombinationKey } from "./typed-kit.js";
 import type { StaffProfileRecord, UsergroupRecord } from "../storage/ports.js";
 import { parseActor, type Actor } from "./actor.js";
 import { loadOrganization, type Runtime } from "./runtime.js";
+import { assertDeclaredPermissions } from "./vocabulary.js";
 
 const permissionName = z.string().trim().min(1).max(128);
 /** Schema of {@link CreateUsergroupInput}. */
@@ -21,7 +24,11 @@ export const createUsergroupInputSchema = z
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
-export type CreateUsergroupInput = z.input<typeof createUsergroupInputSchema>;
+export type CreateUsergroupInput<Permission extends string = string> = string extends Permission
+  ? z.input<typeof createUsergroupInputSchema>
+  : (Omit<z.input<typeof createUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 /** Schema of {@link UpdateUsergroupInput}. */
 export const updateUsergroupInputSchema = z
   .object({
@@ -30,7 +37,11 @@ export const updateUsergroupInputSchema = z
   })
   .strict();
 /** Patch of `kit.usergroups.update`. */
-export type UpdateUsergroupInput = z.input<typeof updateUsergroupInputSchema>;
+export type UpdateUsergroupInput<Permission extends string = string> = string extends Permission
+  ? z.input<typeof updateUsergroupInputSchema>
+  : (Omit<z.input<typeof updateUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 const actionList = z.array(z.enum(ORGANIZATION_ACTIONS)).max(ORGANIZATION_ACTIONS.length).transform((v) => [...new Set(v)]);
 const grantsFields = {
@@ -63,7 +74,14 @@ export const createStaffProfileInputSchema = z
  * });
  * ```
  */
-export type CreateStaffProfileInput = z.input<typeof createStaffProfileInputSchema>;
+export type CreateStaffProfileInput<State extends string = string> = string extends State
+  ? z.input<typeof createStaffProfileInputSchema>
+  : (Omit<z.input<typeof createStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
+
+/** A staff profile's `organizations` with declared states: the actions by state combination key. */
+export type StateCombinationGrants<State extends string> = { readonly [K in StateCombinationKey<State>]?: readonly OrganizationAction[] };
 /** Schema of {@link UpdateStaffProfileInput}. */
 export const updateStaffProfileInputSchema = z
   .object({
@@ -74,7 +92,11 @@ export const updateStaffProfileInputSchema = z
   })
   .strict();
 /** Patch of `kit.profiles.update`. */
-export type UpdateStaffProfileInput = z.input<typeof updateStaffProfileInputSchema>;
+export type UpdateStaffProfileInput<State extends string = string> = string extends State
+  ? z.input<typeof updateStaffProfileInputSchema>
+  : (Omit<z.input<typeof updateStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Checks every combination key of a profile against the configured state flags. */
 function assertCombinationKeys(keys: readonly string[], states: readonly string[]): void {
@@ -92,23 +114,26 @@ function assertCombinationKeys(keys: readonly string[], states: readonly string[
   }
 }
 
-/** Usergroup use cases (platform admins only; see {@link OrgKit.usergroups}). */
-export interface UsergroupsApi {
-  create(actor: Actor, input: CreateUsergroupInput): Promise<UsergroupRecord>;
-  update(actor: Actor, id: string, patch: UpdateUsergroupInput, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
+/**
+ * Usergroup use cases (platform admins only; see {@link OrgKit.usergroups}); `Permission`
+ * and `V` are the kit's declared permissions and vocabulary (see `defineConfig`).
+ */
+export interface UsergroupsApi<Permission extends string = string, V extends OrganizationVocabulary = OrganizationVocabulary> {
+  create(actor: Actor, input: CreateUsergroupInput<Permission>): Promise<UsergroupRecord>;
+  update(actor: Actor, id: string, patch: UpdateUsergroupInput<Permission>, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
   /** Deletes the group and unlinks it from every organization and user that referenced it. */
   delete(actor: Actor, id: string): Promise<boolean>;
   get(actor: Actor, id: string): Promise<UsergroupRecord | null>;
   list(actor: Actor): Promise<UsergroupRecord[]>;
   /** Links an organization to a usergroup: the organization's members get the group's permissions. */
-  linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
-  unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization>;
+  linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
+  unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
 }
 
 /** Staff profile use cases (platform admins only; see {@link OrgKit.profiles}). */
-export interface StaffProfilesApi {
-  create(actor: Actor, input: CreateStaffProfileInput): Promise<StaffProfileRecord>;
-  update(actor: Actor, id: string, patch: UpdateStaffProfileInput, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
+export interface StaffProfilesApi<State extends string = string> {
+  create(actor: Actor, input: CreateStaffProfileInput<State>): Promise<StaffProfileRecord>;
+  update(actor: Actor, id: string, patch: UpdateStaffProfileInput<State>, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
   /** Deletes the profile; refused with `CONFLICT` while users still have it. */
   delete(actor: Actor, id: string): Promise<boolean>;
   get(actor: Actor, id: string): Promise<StaffProfileRecord | null>;
@@ -151,6 +176,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
     async create(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(createUsergroupInputSchema, input, "usergroup");
+      assertDeclaredPermissions(runtime.config, data.permissions, "permissions", "usergroup");
       return runtime.execute(
         requestsThen("write", platformAdministration("create usergroups"), async (scope) => {
           const at = scope.now.toISOString();
@@ -167,6 +193,7 @@ export function createUsergroupsApi(runtime: Runtime): UsergroupsApi {
       const ref = parseActor(actor);
       const groupId = idOf(id);
       const data = parseInput(updateUsergroupInputSchema, patch, "usergroup patch");
+      assertDeclaredPermissions(runtime.config, data.permissions, "permissions", "usergroup patch");
       const { expectedVersion } = parseInput(versionOption, options ?? {}, "options", ["options"]);
       return runtime.execute(
         requestsThen("write", platformAdministration("edit usergroups"), async (scope) => {

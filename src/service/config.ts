@@ -5,7 +5,14 @@ import type { CustomFieldDefinitionInput } from "../domain/organization/custom-f
 import type { MembershipPolicy } from "../domain/membership/model.js";
 import { DEFAULT_INVITATION_EXPIRY_MS, MAX_INVITATION_EXPIRY_MS, MIN_INVITATION_EXPIRY_MS } from "../domain/invitation/model.js";
 import { parseInput } from "../domain/validation.js";
+import { BUILT_IN_ORGANIZATION_ROLES } from "../domain/membership/model.js";
 import { CASCADE_MODES, MAX_ID_LENGTH, type PolicyAdminRule, type PolicyRoleRule } from "../permissions/snapshot.js";
+
+/**
+ * One entry of a declared role list (`config.roles` as an array): a role name, or a role
+ * name with what the role confers (the fields of {@link PolicyRoleRule}).
+ */
+export type RoleDeclaration = string | ({ readonly name: string } & PolicyRoleRule);
 
 /** Configuration of {@link createOrgKit}; every field is optional. */
 export interface OrgKitConfigInput {
@@ -70,12 +77,27 @@ export interface OrgKitConfigInput {
    * (if it sees tickets) see the tickets of every organization below its own, until a
    * discontinued organization stops it. See "Cascading access" in docs/permissions.md.
    *
+   * Two forms. A record of rules by role name (above) says what roles confer and leaves
+   * the role names open: any name is a role. A list declares the roles — the built-in
+   * `member` and `manager` and the ones listed — as a closed vocabulary: a membership,
+   * invitation, user upsert or `allowedRoles` with another role is `VALIDATION_FAILED`,
+   * and with {@link defineConfig} the kit's types refuse it too. A list entry is a name,
+   * or a name with its rule: `["technician", { name: "manager", cascade: "descendants" }]`.
+   *
    * @example
    * ```ts
    * createOrgKit({ storage, config: { roles: { manager: { seesOrganizationTickets: true, cascade: "descendants" } } } });
    * ```
    */
-  readonly roles?: Readonly<Record<string, PolicyRoleRule>>;
+  readonly roles?: readonly RoleDeclaration[] | Readonly<Record<string, PolicyRoleRule>>;
+  /**
+   * The usergroup permissions the host uses (`"portal.tickets.create"`, …). Declared, they
+   * are a closed vocabulary: a usergroup created or updated with another permission, and
+   * `kit.can` / `kit.explain` asked about another, are `VALIDATION_FAILED`; with
+   * {@link defineConfig} the kit's types refuse them too (see docs/typed-kits.md).
+   * Undeclared (default), any permission name goes.
+   */
+  readonly permissions?: readonly string[];
   /**
    * What the membership `admin` flag confers beyond its organization. With
    * `cascade: "descendants"`, an org admin also manages the plain members of every
@@ -116,6 +138,12 @@ export interface OrgKitConfig {
   readonly invitationExpiryMs: number;
   /** The configured role rules; `undefined` when none were configured (policy snapshots then carry no `roles`). */
   readonly roles: Readonly<Record<string, PolicyRoleRule>> | undefined;
+  /**
+   * The declared vocabularies: the organization roles (the built-in ones first) when
+   * `roles` was given as a list, the usergroup permissions when `permissions` was given;
+   * `null` where nothing was declared (any name goes).
+   */
+  readonly vocabulary: { readonly roles: readonly string[] | null; readonly permissions: readonly string[] | null };
   /** The configured admin rule; `undefined` when none was configured. */
   readonly admins: PolicyAdminRule | undefined;
   /** Whether domain rules must be proven before they link anyone, and the DNS lookup timeout. */
@@ -123,6 +151,40 @@ export interface OrgKitConfig {
 }
 
 const cascadeSchema = z.enum(CASCADE_MODES);
+const roleRuleFields = { seesOrganizationTickets: z.boolean().optional(), cascade: cascadeSchema.optional() };
+/** A declared name is used as written: a name with white space at either end could never be matched (inputs are trimmed). */
+const declaredName = (max: number) => z.string().min(1).max(max).refine((name) => name.trim() === name, "must not start or end with white space");
+const roleName = declaredName(64);
+const roleList = z
+  .array(either((entry) => typeof entry === "string", roleName, z.object({ name: roleName, ...roleRuleFields }).strict()))
+  .max(1000)
+  .superRefine((entries, ctx) => uniqueNames(entries.map((entry) => (typeof entry === "string" ? entry : entry.name)), "role", ctx));
+const roleRecord = z.record(z.string().min(1).max(MAX_ID_LENGTH), z.object(roleRuleFields).strict());
+/** `roles`: a list (declared roles) or a record of rules. */
+const rolesSchema = either((value) => Array.isArray(value), roleList, roleRecord);
+
+/**
+ * `first` when `test` holds for the value, else `second`: a union told apart up front, so
+ * an issue keeps its path and code inside the schema meant (a zod union reports only
+ * that no option fits).
+ */
+function either<A extends z.ZodType, B extends z.ZodType>(test: (value: unknown) => boolean, first: A, second: B) {
+  return z.unknown().transform((value, ctx): z.output<A> | z.output<B> => {
+    const result = (test(value) ? first : second).safeParse(value);
+    if (result.success) return result.data as z.output<A> | z.output<B>;
+    for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}
+const permissionList = z.array(declaredName(128)).max(10_000).superRefine((names, ctx) => uniqueNames(names, "permission", ctx));
+
+function uniqueNames(names: readonly string[], what: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (seen.has(name)) ctx.addIssue({ code: "custom", path: [index], message: `duplicate ${what} '${name}'` });
+    seen.add(name);
+  });
+}
 
 const configSchema = z
   .object({
@@ -141,12 +203,8 @@ const configSchema = z
     changeFeedRetention: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(100_000),
     maxStalenessMs: z.number().int().min(0).max(86_400_000).default(1_000),
     invitationExpiryMs: z.number().int().min(MIN_INVITATION_EXPIRY_MS).max(MAX_INVITATION_EXPIRY_MS).default(DEFAULT_INVITATION_EXPIRY_MS),
-    roles: z
-      .record(
-        z.string().min(1).max(MAX_ID_LENGTH),
-        z.object({ seesOrganizationTickets: z.boolean().optional(), cascade: cascadeSchema.optional() }).strict(),
-      )
-      .optional(),
+    roles: rolesSchema.optional(),
+    permissions: permissionList.optional(),
     admins: z.object({ cascade: cascadeSchema.optional() }).strict().optional(),
     domainRules: z
       .object({ proof: z.enum(["optional", "required"]).default("optional"), dnsTimeoutMs: z.number().int().min(1).max(60_000).default(5_000) })
@@ -154,6 +212,32 @@ const configSchema = z
       .default({ proof: "optional", dnsTimeoutMs: 5_000 }),
   })
   .strict();
+
+/**
+ * Declares a kit's configuration once, keeping its literal types: the permissions, roles
+ * (as a list), organization types, states and custom fields it lists become the types of
+ * the kit that {@link createOrgKit} makes from it, so a misspelled permission, role, type,
+ * state or custom field key fails the type check, and custom fields come back with their
+ * declared value types. At run time it returns `config` as it is (the kit validates it,
+ * and enforces the declared vocabularies). A configuration written without it keeps
+ * `string` everywhere, as before. See docs/typed-kits.md.
+ *
+ * @example
+ * ```ts
+ * const config = defineConfig({
+ *   permissions: ["portal.tickets.create", "kb.advanced"],
+ *   roles: ["technician", { name: "manager", cascade: "descendants" }],
+ *   organizationTypes: ["customer", "partner"],
+ *   states: ["service", "outreach"],
+ *   customFields: [{ key: "tier", type: "select", options: ["gold", "silver"], required: true }],
+ * });
+ * const kit = createOrgKit({ storage, config });
+ * await kit.can("u1", "portal.tickets.create"); // "portal.tickts.create" does not compile
+ * ```
+ */
+export function defineConfig<const C extends OrgKitConfigInput>(config: C): C {
+  return config;
+}
 
 /** Validates the configuration; throws `VALIDATION_FAILED` with paths. */
 export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig {
@@ -177,14 +261,40 @@ export function resolveOrgKitConfig(input: OrgKitConfigInput = {}): OrgKitConfig
     changeFeedRetention: data.changeFeedRetention,
     maxStalenessMs: data.maxStalenessMs,
     invitationExpiryMs: data.invitationExpiryMs,
-    roles: data.roles === undefined ? undefined : Object.freeze(Object.fromEntries(Object.entries(data.roles).map(([role, rule]) => [role, roleRule(rule)]))),
+    roles: roleRules(data.roles),
+    vocabulary: Object.freeze({
+      roles: Array.isArray(data.roles) ? Object.freeze(declaredRoles(data.roles)) : null,
+      permissions: data.permissions === undefined ? null : Object.freeze([...data.permissions]),
+    }),
     admins: data.admins === undefined ? undefined : Object.freeze(data.admins.cascade === undefined ? {} : { cascade: data.admins.cascade }),
     domainRules: Object.freeze({ proof: data.domainRules.proof, dnsTimeoutMs: data.domainRules.dnsTimeoutMs }),
   });
 }
 
+type RoleRuleInput = { readonly seesOrganizationTickets?: boolean | undefined; readonly cascade?: PolicyRoleRule["cascade"] | undefined };
+
+/**
+ * The role rules, by role name: the record as given, or the list entries that carry a
+ * rule (`undefined` when none does, so a list of names alone makes the same policy
+ * snapshots, and the same configuration fingerprint, as no `roles` at all).
+ */
+function roleRules(roles: readonly (string | ({ readonly name: string } & RoleRuleInput))[] | Readonly<Record<string, RoleRuleInput>> | undefined): OrgKitConfig["roles"] {
+  if (roles === undefined) return undefined;
+  const entries: [string, RoleRuleInput][] = Array.isArray(roles)
+    ? roles.flatMap((entry) => (typeof entry === "string" || (entry.seesOrganizationTickets === undefined && entry.cascade === undefined) ? [] : [[entry.name, entry] as [string, RoleRuleInput]]))
+    : Object.entries(roles as Readonly<Record<string, RoleRuleInput>>);
+  if (Array.isArray(roles) && entries.length === 0) return undefined;
+  return Object.freeze(Object.fromEntries(entries.map(([role, rule]) => [role, roleRule(rule)])));
+}
+
+/** The declared role vocabulary: the built-in roles (which orgkit itself assigns: rules and invitations default to `member`), then the listed ones. */
+function declaredRoles(entries: readonly (string | { readonly name: string })[]): string[] {
+  const names = entries.map((entry) => (typeof entry === "string" ? entry : entry.name));
+  return [...new Set<string>([...BUILT_IN_ORGANIZATION_ROLES, ...names])];
+}
+
 /** A role rule as plain JSON (no `undefined` values: it goes into policy snapshots as it is). */
-function roleRule(rule: { readonly seesOrganizationTickets?: boolean | undefined; readonly cascade?: PolicyRoleRule["cascade"] | undefined }): PolicyRoleRule {
+function roleRule(rule: RoleRuleInput): PolicyRoleRule {
   return Object.freeze({
     ...(rule.seesOrganizationTickets === undefined ? {} : { seesOrganizationTickets: rule.seesOrganizationTickets }),
     ...(rule.cascade === undefined ? {} : { cascade: rule.cascade }),

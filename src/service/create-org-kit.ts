@@ -3,6 +3,7 @@ import { idSchema } from "../domain/organization/schema.js";
 import { describeError, readPlainArguments, readPlainInput } from "../domain/plain-input.js";
 import { validationError } from "../errors.js";
 import { parseInput } from "../domain/validation.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import type { Policy } from "../permissions/policy.js";
 import type { PolicySnapshot } from "../permissions/snapshot.js";
 import type { Decision } from "../permissions/decision.js";
@@ -27,20 +28,26 @@ import type { TxtResolver } from "./txt-lookup.js";
 import { createRuntime, randomIds, type IdGenerator } from "./runtime.js";
 import { createLivePolicy, readFreshnessOptions, type ChangesApi, type FreshnessOptions } from "./live-policy.js";
 import { createUsersApi, type UsersApi } from "./users.js";
+import { assertDeclaredPermission, assertDeclaredRequest } from "./vocabulary.js";
+import type { OrganizationVocabularyOf, PermissionOf } from "./typed-kit.js";
 
 const eventsQuerySchema = z
   .object({ organizationId: idSchema.optional(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(100) })
   .strict();
 
-/** Options of {@link createOrgKit}. */
-export interface CreateOrgKitOptions {
+/** Options of {@link createOrgKit}; `C` is the configuration's type (see {@link defineConfig}). */
+export interface CreateOrgKitOptions<C extends OrgKitConfigInput = OrgKitConfigInput> {
   /** Where data lives: `memoryStorage()` from `orgkit/memory`, `postgresStorage(...)` from `orgkit/postgres`, or your own adapter. */
   readonly storage: Storage;
   /** The time source. Default `() => new Date()`; tests pass a deterministic clock (`createTestClock` from `orgkit/testing`). */
   readonly clock?: () => Date;
   /** Id generator. Default: prefixed random UUIDs (`org_…`); tests pass `createTestIds()`. */
   readonly ids?: IdGenerator;
-  readonly config?: OrgKitConfigInput;
+  /**
+   * The configuration (see {@link OrgKitConfigInput}). Written with {@link defineConfig},
+   * the vocabulary it declares types the kit (see docs/typed-kits.md).
+   */
+  readonly config?: C;
   /**
    * The TXT resolver `kit.rules.proveDomain` asks (`{ resolveTxt(hostname) }`, as
    * `node:dns/promises` has it). Default: `node:dns/promises`, imported on first use.
@@ -49,8 +56,8 @@ export interface CreateOrgKitOptions {
   readonly dns?: TxtResolver;
 }
 
-/** Organization use cases, plus bulk import and merging duplicates. */
-export interface OrganizationsFacade extends OrganizationsApi, OrganizationsMergeApi {
+/** Organization use cases, plus bulk import and merging duplicates; `V` is the kit's declared vocabulary. */
+export interface OrganizationsFacade<V extends OrganizationVocabulary = OrganizationVocabulary> extends OrganizationsApi<V>, OrganizationsMergeApi<V> {
   /**
    * Bulk import (upsert by `externalId`; parents by external id in any order;
    * `"all-or-nothing"` or `"per-row"`; `dryRun`; `onProgress`). Re-running a batch
@@ -79,7 +86,7 @@ export interface OrganizationsFacade extends OrganizationsApi, OrganizationsMerg
    * result.created; // 3
    * ```
    */
-  import(actor: Actor, rows: readonly ImportOrganizationRow[], options?: ImportOptions): Promise<ImportResult>;
+  import(actor: Actor, rows: readonly ImportOrganizationRow<V>[], options?: ImportOptions): Promise<ImportResult>;
   /**
    * Reporting roll-up: the organization `rootId` and its descendants that the actor may
    * read — through platform roles, staff profiles, memberships and cascading roles or
@@ -92,7 +99,7 @@ export interface OrganizationsFacade extends OrganizationsApi, OrganizationsMerg
    * if (report) console.log(`${report.total} open tickets in ${report.count} organizations`);
    * ```
    */
-  rollUp(actor: Actor, rootId: string, options?: OrganizationRollUpOptions): Promise<OrganizationRollUp | null>;
+  rollUp(actor: Actor, rootId: string, options?: OrganizationRollUpOptions<V>): Promise<OrganizationRollUp<V> | null>;
 }
 
 /** The audit trail. */
@@ -105,21 +112,27 @@ export interface EventsApi {
   list(actor: Actor, options?: { readonly organizationId?: string; readonly after?: number; readonly limit?: number }): Promise<AuditEvent[]>;
 }
 
-/** The facade: every use case, each validated, authorized, transactional and audited. */
-export interface OrgKit {
+/**
+ * The facade: every use case, each validated, authorized, transactional and audited. `C`
+ * is the type of its configuration: written with {@link defineConfig}, the permissions,
+ * roles, organization types, states and custom fields it declares type the kit's inputs
+ * and outputs (see {@link PermissionOf} and {@link OrganizationVocabularyOf}); otherwise
+ * every name is a `string`.
+ */
+export interface OrgKit<C extends OrgKitConfigInput = OrgKitConfigInput> {
   readonly config: OrgKitConfig;
-  readonly organizations: OrganizationsFacade;
-  readonly users: UsersApi;
-  readonly memberships: MembershipsApi;
+  readonly organizations: OrganizationsFacade<OrganizationVocabularyOf<C>>;
+  readonly users: UsersApi<OrganizationVocabularyOf<C>["role"]>;
+  readonly memberships: MembershipsApi<OrganizationVocabularyOf<C>["role"]>;
   readonly rules: RulesApi;
   readonly resources: ResourcesApi;
   /**
    * Invitations: invite an email address or phone number to an organization with a role;
    * the host accepts them with the token once it has authenticated the person.
    */
-  readonly invitations: InvitationsApi;
-  readonly usergroups: UsergroupsApi;
-  readonly profiles: StaffProfilesApi;
+  readonly invitations: InvitationsApi<OrganizationVocabularyOf<C>["role"]>;
+  readonly usergroups: UsergroupsApi<PermissionOf<C>, OrganizationVocabularyOf<C>>;
+  readonly profiles: StaffProfilesApi<OrganizationVocabularyOf<C>["state"]>;
   readonly events: EventsApi;
   /**
    * The compiled permission policy for the current data (see `orgkit/permissions`). It is
@@ -130,11 +143,18 @@ export interface OrgKit {
    * at least `options.atLeast` (a revision from {@link OrgKit.revision}, possibly another
    * instance's: read-your-writes across instances).
    */
-  policy(options?: FreshnessOptions): Promise<Policy>;
-  /** `policy().can(...)`: a usergroup permission of a user id, or of a guest (`null`). */
-  can(userId: string | null, permission: string, options?: FreshnessOptions): Promise<boolean>;
-  /** `policy().explain(request)`: the decision and the grants behind it. */
-  explain(request: PermissionRequest, options?: FreshnessOptions): Promise<Decision>;
+  policy(options?: FreshnessOptions): Promise<Policy<PermissionOf<C>>>;
+  /**
+   * `policy().can(...)`: a usergroup permission of a user id, or of a guest (`null`). With
+   * declared permissions, another permission is `VALIDATION_FAILED` (path `permission`).
+   */
+  can(userId: string | null, permission: PermissionOf<C>, options?: FreshnessOptions): Promise<boolean>;
+  /**
+   * `policy().explain(request)`: the decision and the grants behind it. With declared
+   * permissions, a `can` or `canAll` request naming another is `VALIDATION_FAILED`
+   * (path `request.permission` / `request.permissions.N`).
+   */
+  explain(request: PermissionRequest<PermissionOf<C>>, options?: FreshnessOptions): Promise<Decision>;
   /**
    * The revision of the latest write this kit committed (0 before any): after
    * `await kit.memberships.remove(…)`, pass `kit.revision()` as `atLeast` to another
@@ -190,7 +210,7 @@ export interface OrgKit {
  * await kit.users.upsert(SYSTEM_ACTOR, { id: "u1", emails: ["jane@acme.example"] }); // linked to Acme by the rule
  * ```
  */
-export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
+export function createOrgKit<C extends OrgKitConfigInput = OrgKitConfigInput>(untrustedOptions: CreateOrgKitOptions<C>): OrgKit<C> {
   const options = readKitOptions(untrustedOptions);
   const { storage } = parseInput(
     z.object({ storage: z.custom<Storage>((s) => typeof s === "object" && s !== null && typeof (s as Storage).transaction === "function", "must be a Storage") }).passthrough(),
@@ -218,7 +238,7 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
 
   const organizations = createOrganizationsApi(runtime);
   const importOrganizations = createImport(runtime);
-  return {
+  const kit: OrgKit = {
     config,
     organizations: atTheDoor("organizations", { ...organizations, ...createMergeApi(runtime), import: importOrganizations, rollUp: createRollUp(runtime) }),
     users: atTheDoor("users", createUsersApi(runtime)),
@@ -253,10 +273,13 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     }),
     policy,
     async can(userId, permission, options) {
+      // Not a string: the evaluator's to deny, as without a vocabulary.
+      if (typeof permission === "string") assertDeclaredPermission(config, permission, "permission", "permission");
       const p = await policy(options);
       return p.can(userId === null ? p.guest() : userId, permission);
     },
     async explain(request, options) {
+      assertDeclaredRequest(config, request);
       return (await policy(options)).explain(request);
     },
     revision: () => live.revision(),
@@ -265,6 +288,9 @@ export function createOrgKit(untrustedOptions: CreateOrgKitOptions): OrgKit {
     ready: () => guard.ready(),
     configuration: atTheDoor("configuration", createConfigurationApi(runtime, guard)),
   };
+  // The same kit, typed by the vocabulary the configuration declares: the use cases
+  // enforce at run time what the types say (see vocabulary.ts).
+  return kit as unknown as OrgKit<C>;
 }
 
 /**

@@ -3,17 +3,19 @@ import { importFailure, OrgKitError, validationError, type OrgKitErrorOf } from 
 import type { ImportResult, ImportRowResult } from "../import-result.js";
 import { createOrganizationInputSchema, idSchema, type CreateOrganizationInput } from "../domain/organization/schema.js";
 import { parseInput, toValidationIssues } from "../domain/validation.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { applyBatch, errorOfRow, isStorageFault, rowError, type BatchOptions, type PreparedRow, type ProgressCounter } from "./import-batch.js";
 import { INSERT_CHUNK } from "./organization-sets.js";
 import type { Runtime } from "./runtime.js";
+import { undeclaredRoleIssues } from "./vocabulary.js";
 
 /**
  * One row of a bulk import: an organization keyed by `externalId` (the host's customer
  * id). `parentExternalId` names its parent by external id, in the same batch (any
  * order) or already stored; `null` makes it a root; omitted leaves the parent as is.
  */
-export type ImportOrganizationRow = Omit<CreateOrganizationInput, "externalId" | "parentId"> & {
+export type ImportOrganizationRow<V extends OrganizationVocabulary = OrganizationVocabulary> = Omit<CreateOrganizationInput<V>, "externalId" | "parentId"> & {
   readonly externalId: string;
   readonly parentExternalId?: string | null;
 };
@@ -162,8 +164,9 @@ export function createImport(runtime: Runtime) {
       const { externalId, parentExternalId, ...fields } = shape.data as Record<string, unknown> & { externalId: string; parentExternalId?: string | null };
       const parsed = inputSchema.safeParse(fields);
       const duplicate = seen.get(externalId);
-      if (!parsed.success || duplicate !== undefined) {
-        const issues = parsed.success ? [] : toValidationIssues(parsed.error.issues, ["rows", index]);
+      const undeclared = parsed.success ? undeclaredRoleIssues(runtime.config, parsed.data.allowedRoles, `rows.${index}.allowedRoles`) : [];
+      if (!parsed.success || duplicate !== undefined || undeclared.length > 0) {
+        const issues = parsed.success ? undeclared : toValidationIssues(parsed.error.issues, ["rows", index]);
         if (duplicate !== undefined) issues.push({ path: `rows.${index}.externalId`, message: `repeats row ${duplicate}`, code: "duplicate" });
         results.set(index, { row: index, externalId, status: "failed", id: null, error: { code: "VALIDATION_FAILED", message: `Invalid row ${index}`, issues } });
         return;

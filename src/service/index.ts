@@ -3,12 +3,14 @@ export type { CreateOrgKitOptions, EventsApi, OrgKit, OrganizationsFacade } from
 export type { ChangeListener, ChangePage, ChangesApi, FreshnessOptions } from "./live-policy.js";
 export { toCloudEvents, type OrgKitCloudEvent, type SubscribeOptions, type Subscription } from "./subscriptions.js";
 export { SYSTEM_ACTOR, type Actor } from "./actor.js";
-export { resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput } from "./config.js";
+export { defineConfig, resolveOrgKitConfig, type OrgKitConfig, type OrgKitConfigInput, type RoleDeclaration } from "./config.js";
+export type { OrganizationVocabularyOf, PermissionOf, StateCombinationKey } from "./typed-kit.js";
+export type { CustomFieldsOf, CustomFieldValueOf, OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 export type { AdoptConfigurationOptions, ConfigurationAdoption, ConfigurationApi, StoredConfiguration } from "./configuration.js";
 export type { CanonicalConfiguration, CanonicalCustomField, CanonicalRoleRule } from "./configuration-fingerprint.js";
 export type { ConfigurationReadiness } from "./configuration-guard.js";
 export { randomIds, type IdGenerator, type IdKind } from "./runtime.js";
-export type { CreateOrganizationRequest, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
+export type { CreateOrganizationRequest, OrganizationSearchInput, LookupOptions, OrganizationSearchResult, OrganizationTreeNode, OrganizationsApi, WriteOptions } from "./organizations.js";
 export type { MergeOptions, OrganizationMergeCounts, OrganizationMergeResult, OrganizationsMergeApi } from "./merge.js";
 export type { AddMembershipInput, DomainProofStatus, MembershipExplanation, MembershipsApi } from "./memberships.js";
 export type { ListUsersOptions, UpsertUserInput, UpsertUserOptions, UsersApi } from "./users.js";
@@ -24,6 +26,7 @@ export type {
   CreateStaffProfileInput,
   CreateUsergroupInput,
   StaffProfilesApi,
+  StateCombinationGrants,
   UpdateStaffProfileInput,
   UpdateUsergroupInput,
   UsergroupsApi,

@@ -34,6 +34,7 @@ import { relinkUser } from "./linking.js";
 import { assignRole, designateAdmins, manageUsers, putMembership, roleSchema } from "./memberships.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Schema of {@link CreateInvitationInput}. */
 export const createInvitationInputSchema = z
@@ -58,7 +59,11 @@ export const createInvitationInputSchema = z
  * (default `member`), the admin flag (platform admins only) and, optionally, the expiry
  * in milliseconds (one minute to 90 days; default the kit's `invitationExpiryMs`, 7 days).
  */
-export type CreateInvitationInput = z.input<typeof createInvitationInputSchema>;
+export type CreateInvitationInput<Role extends string = string> = string extends Role
+  ? z.input<typeof createInvitationInputSchema>
+  : (Omit<z.input<typeof createInvitationInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Schema of {@link ListInvitationsOptions}. */
 export const listInvitationsOptionsSchema = z
@@ -82,17 +87,17 @@ export interface CreatedInvitation {
 }
 
 /** What `kit.invitations.accept` returns. */
-export interface AcceptedInvitation {
+export interface AcceptedInvitation<Role extends string = string> {
   /** The invitation, now `accepted`. */
   readonly invitation: Invitation;
   /** The membership it created (or turned into an invited one), with source `invitation`. */
-  readonly membership: Membership;
+  readonly membership: Membership<Role>;
   /** The user, with the invited address among its verified identities. */
   readonly user: User;
 }
 
 /** Invitation use cases (see {@link OrgKit.invitations}). */
-export interface InvitationsApi {
+export interface InvitationsApi<Role extends string = string> {
   /**
    * Invites an email address or a phone number to an organization with a role (platform
    * admins: any role, and the admin flag; org admins: their organization's
@@ -106,7 +111,7 @@ export interface InvitationsApi {
    * await sendMail(invitation.address, `https://helpdesk.example/join?token=${token}`);
    * ```
    */
-  create(actor: Actor, input: CreateInvitationInput): Promise<CreatedInvitation>;
+  create(actor: Actor, input: CreateInvitationInput<Role>): Promise<CreatedInvitation>;
   /** Revokes a pending invitation (expired or not); its token stops working. Revoking it again changes nothing; an accepted one is `INVITATION_USED`. */
   revoke(actor: Actor, invitationId: string): Promise<Invitation>;
   /** The organization's invitations by id, for those who manage its users (others get `[]`). */
@@ -129,7 +134,7 @@ export interface InvitationsApi {
    * const { membership } = await kit.invitations.accept(tokenFromLink, "u_42");
    * ```
    */
-  accept(token: string, userId: string): Promise<AcceptedInvitation>;
+  accept(token: string, userId: string): Promise<AcceptedInvitation<Role>>;
 }
 
 /** The storage's invitation repository; `STORAGE_FAILURE` (reason `unsupported`) for an adapter without one. */
@@ -374,6 +379,7 @@ export function createInvitationsApi(runtime: Runtime): InvitationsApi {
     async create(actor, input) {
       const ref = parseActor(actor);
       const data = parseInput(createInvitationInputSchema, input, "invitation");
+      assertDeclaredRole(config, data.role, "role", "invitation");
       const { kind, address } = normalizeAddress(config, data);
       const token = newInvitationToken();
       const invitation = await runtime.execute(createInvitation, ref, {

@@ -9,6 +9,7 @@ import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** Organization role names: `member`, `manager`, or a custom role. */
 export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
@@ -23,16 +24,20 @@ export const addMembershipInputSchema = z
   })
   .strict();
 
-/** Input of `kit.memberships.add`. */
-export type AddMembershipInput = z.input<typeof addMembershipInputSchema>;
+/** Input of `kit.memberships.add`; `role` typed by a kit's declared roles (see `defineConfig`). */
+export type AddMembershipInput<Role extends string = string> = string extends Role
+  ? z.input<typeof addMembershipInputSchema>
+  : (Omit<z.input<typeof addMembershipInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 const booleanSchema = z.boolean();
 const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict();
 
 /** Why a user is (or is not) a member of an organization. */
-export interface MembershipExplanation {
+export interface MembershipExplanation<Role extends string = string> {
   readonly member: boolean;
-  readonly membership: Membership | null;
+  readonly membership: Membership<Role> | null;
   /** For rule-created memberships, the rule (or `null` if it has since been removed). */
   readonly rule: MemberRuleRecord | null;
   /**
@@ -61,27 +66,27 @@ function describeProof(status: DomainProofStatus): string {
   return lastFailure ? `not proven (last check, by ${lastFailure.method}, failed on ${lastFailure.at}: ${lastFailure.reason})` : "not proven";
 }
 
-/** Membership use cases (see {@link OrgKit.memberships}). */
-export interface MembershipsApi {
+/** Membership use cases (see {@link OrgKit.memberships}); `Role` is the kit's declared roles (see `defineConfig`). */
+export interface MembershipsApi<Role extends string = string> {
   /**
    * Adds a user to an organization (platform admins, or that organization's admins with
    * one of its allowed roles). Under the `"single"` policy the user leaves its other
    * organization in the same transaction. Designating an admin needs a platform admin.
    */
-  add(actor: Actor, input: AddMembershipInput): Promise<Membership>;
+  add(actor: Actor, input: AddMembershipInput<Role>): Promise<Membership<Role>>;
   /** Removes a membership; `false` when there was none. */
   remove(actor: Actor, userId: string, organizationId: string): Promise<boolean>;
   /** Changes the member's organization role (`member`, `manager` or custom). */
-  setRole(actor: Actor, userId: string, organizationId: string, role: string): Promise<Membership>;
+  setRole(actor: Actor, userId: string, organizationId: string, role: Role): Promise<Membership<Role>>;
   /** Designates or removes an organization admin (platform admins only). */
-  setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership>;
-  get(actor: Actor, userId: string, organizationId: string): Promise<Membership | null>;
+  setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership<Role>>;
+  get(actor: Actor, userId: string, organizationId: string): Promise<Membership<Role> | null>;
   /** The organization's memberships by user id, a page at a time (`after` = last user id seen). */
-  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership[]>;
+  listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership<Role>[]>;
   /** The user's memberships (users may list their own; otherwise platform admins). */
-  listByUser(actor: Actor, userId: string): Promise<Membership[]>;
+  listByUser(actor: Actor, userId: string): Promise<Membership<Role>[]>;
   /** Why the user is or is not a member: manual, import, which rule, or which invitation (sent by whom, when). */
-  explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation>;
+  explain(actor: Actor, userId: string, organizationId: string): Promise<MembershipExplanation<Role>>;
 }
 
 /**
@@ -266,7 +271,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
   return {
     async add(actor, input) {
       const ref = parseActor(actor);
-      return runtime.execute(addMembership, ref, parseInput(addMembershipInputSchema, input, "membership"));
+      const data = parseInput(addMembershipInputSchema, input, "membership");
+      assertDeclaredRole(runtime.config, data.role, "role", "membership");
+      return runtime.execute(addMembership, ref, data);
     },
 
     async remove(actor, userId, organizationId) {
@@ -277,7 +284,9 @@ export function createMembershipsApi(runtime: Runtime): MembershipsApi {
     async setRole(actor, userId, organizationId, role) {
       const ref = parseActor(actor);
       const key = ids(userId, organizationId);
-      return runtime.execute(setMembershipRole, ref, { ...key, role: parseInput(roleSchema, role, "role", ["role"]) });
+      const value = parseInput(roleSchema, role, "role", ["role"]);
+      assertDeclaredRole(runtime.config, value, "role", "role");
+      return runtime.execute(setMembershipRole, ref, { ...key, role: value });
     },
 
     async setAdmin(actor, userId, organizationId, admin) {

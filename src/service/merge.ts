@@ -18,6 +18,7 @@ import type { Membership, MemberRuleRecord, ResourceOwnership } from "../domain/
 import { parseInput } from "../domain/validation.js";
 import { keysetPages } from "../storage/pages.js";
 import type { KeysetOptions, MembershipReassignment, StorageSession } from "../storage/ports.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { describeSource } from "./memberships.js";
@@ -53,13 +54,13 @@ export interface OrganizationMergeCounts {
 }
 
 /** What `kit.organizations.merge` did, or what `previewMerge` found it would do. */
-export interface OrganizationMergeResult {
+export interface OrganizationMergeResult<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /** `true` from `previewMerge`: nothing was written. */
   readonly preview: boolean;
   /** The duplicate as the merge leaves it: discontinued, `mergedInto` the survivor. */
-  readonly duplicate: Organization;
+  readonly duplicate: Organization<V>;
   /** The survivor as the merge leaves it. */
-  readonly survivor: Organization;
+  readonly survivor: Organization<V>;
   readonly moved: OrganizationMergeCounts;
   /** What the survivor gained from the duplicate's own fields: rules, usergroup links, tags, allowed roles and apps, custom fields. */
   readonly added: OrganizationMergeAdditions;
@@ -324,7 +325,7 @@ const previewMergeUseCase: UseCase<MergeInput, MergeFacts, never> = defineUseCas
 });
 
 /** The merge use cases of `kit.organizations`. */
-export interface OrganizationsMergeApi {
+export interface OrganizationsMergeApi<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /**
    * Merges the duplicate organization into the survivor (platform admins), in one
    * transaction: its memberships (role, admin flag, source and `createdAt` kept), resources,
@@ -349,12 +350,12 @@ export interface OrganizationsMergeApi {
    * (await kit.organizations.get(admin, acmeInc.id))?.id; // acme.id
    * ```
    */
-  merge(actor: Actor, duplicateId: string, survivorId: string, options?: MergeOptions): Promise<OrganizationMergeResult>;
+  merge(actor: Actor, duplicateId: string, survivorId: string, options?: MergeOptions): Promise<OrganizationMergeResult<V>>;
   /**
    * What {@link OrganizationsMergeApi.merge} would do, with the same checks and refusals,
    * writing nothing (the merge runs in a transaction that is rolled back); `preview: true`.
    */
-  previewMerge(actor: Actor, duplicateId: string, survivorId: string, options?: MergeOptions): Promise<OrganizationMergeResult>;
+  previewMerge(actor: Actor, duplicateId: string, survivorId: string, options?: MergeOptions): Promise<OrganizationMergeResult<V>>;
 }
 
 /** Reads a merge's arguments at the door: two organization ids and the options. */

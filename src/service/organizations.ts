@@ -17,13 +17,15 @@ import { stateSetKey } from "../storage/search-query.js";
 import { ORGANIZATION_STATUSES } from "../permissions/snapshot.js";
 import type { Authorization } from "./authorization.js";
 import { defineUseCase, noFacts } from "./use-case.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { followMerges } from "./follow-merges.js";
 import { linkUsersMatchingRule } from "./linking.js";
 import { loadOrganization, type CommandScope, type Runtime } from "./runtime.js";
+import { assertDeclaredRoles } from "./vocabulary.js";
 
 /** Input of `kit.organizations.create`: the organization fields, plus an optional id of your own. */
-export type CreateOrganizationRequest = CreateOrganizationInput & {
+export type CreateOrganizationRequest<V extends OrganizationVocabulary = OrganizationVocabulary> = CreateOrganizationInput<V> & {
   /** Use this id instead of a generated one. */
   readonly id?: string;
 };
@@ -41,9 +43,9 @@ export interface LookupOptions {
 }
 
 /** A node of `kit.organizations.tree`. */
-export interface OrganizationTreeNode {
-  readonly organization: Organization;
-  readonly children: readonly OrganizationTreeNode[];
+export interface OrganizationTreeNode<V extends OrganizationVocabulary = OrganizationVocabulary> {
+  readonly organization: Organization<V>;
+  readonly children: readonly OrganizationTreeNode<V>[];
 }
 
 /**
@@ -51,8 +53,8 @@ export interface OrganizationTreeNode {
  * ever holds one of them, and `total`, the number of matching organizations the actor
  * may read.
  */
-export interface OrganizationSearchResult {
-  readonly items: readonly Organization[];
+export interface OrganizationSearchResult<V extends OrganizationVocabulary = OrganizationVocabulary> {
+  readonly items: readonly Organization<V>[];
   readonly nextCursor: string | null;
   readonly total: number;
 }
@@ -78,8 +80,18 @@ const searchSchema = z
   })
   .strict();
 
-/** Organization use cases (see {@link OrgKit.organizations}). */
-export interface OrganizationsApi {
+/**
+ * The query of `kit.organizations.search`, its `types` and `states` filters typed by a
+ * kit's declared vocabulary `V` (see `defineConfig`).
+ */
+export type OrganizationSearchInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? OrganizationSearchQuery
+  : (Omit<OrganizationSearchQuery, "types" | "states"> & { readonly types?: readonly V["organizationType"][]; readonly states?: readonly V["state"][] }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
+
+/** Organization use cases (see {@link OrgKit.organizations}); `V` is the kit's declared vocabulary (see `defineConfig`). */
+export interface OrganizationsApi<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /**
    * Creates an organization (platform admins, or agents whose staff profile grants `add`).
    * With `parentId` it is created under that parent (which must exist and be active).
@@ -90,47 +102,47 @@ export interface OrganizationsApi {
    * const east = await kit.organizations.create(admin, { name: "Acme East Region", parentId: acme.id });
    * ```
    */
-  create(actor: Actor, input: CreateOrganizationRequest): Promise<Organization>;
+  create(actor: Actor, input: CreateOrganizationRequest<V>): Promise<Organization<V>>;
   /**
    * Applies a patch (see `updateOrganization`); needs `edit` on the organization's state
    * combination (old and new). This and every other change below refuses an organization
    * merged into another: `CONFLICT` (reason `merged`, `details.mergedInto`).
    */
-  update(actor: Actor, id: string, patch: UpdateOrganizationInput, options?: WriteOptions): Promise<Organization>;
+  update(actor: Actor, id: string, patch: UpdateOrganizationInput<V>, options?: WriteOptions): Promise<Organization<V>>;
   /** Renames; the name must be unique among active organizations (case-insensitive) unless configured otherwise. */
-  rename(actor: Actor, id: string, name: string, options?: WriteOptions): Promise<Organization>;
+  rename(actor: Actor, id: string, name: string, options?: WriteOptions): Promise<Organization<V>>;
   /**
    * Discontinues (soft delete; needs `delete`): kept, readable, history kept, no new
    * assignments (its rules link nobody). Its memberships, whatever their source, are kept
    * *dormant*: they grant nothing, and re-linking users never removes or changes them.
    */
-  discontinue(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  discontinue(actor: Actor, id: string, options?: WriteOptions): Promise<Organization<V>>;
   /**
    * Reactivates a discontinued organization (needs `delete`, the right that discontinued
    * it). Its dormant memberships wake up unchanged (role, admin flag, source), and its
    * member rules run again as when they were added: users who signed up or changed
    * identity meanwhile and match them are linked (`membership.added`).
    */
-  reactivate(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  reactivate(actor: Actor, id: string, options?: WriteOptions): Promise<Organization<V>>;
   /** Moves an organization (with its subtree) under `parentId`; refusals as in `assertCanSetParent`. */
-  setParent(actor: Actor, id: string, parentId: string, options?: WriteOptions): Promise<Organization>;
+  setParent(actor: Actor, id: string, parentId: string, options?: WriteOptions): Promise<Organization<V>>;
   /** Makes an organization a root. */
-  detach(actor: Actor, id: string, options?: WriteOptions): Promise<Organization>;
+  detach(actor: Actor, id: string, options?: WriteOptions): Promise<Organization<V>>;
   /**
    * The organization, or `null` when it does not exist or the actor may not read it. For
    * an organization merged into another, the survivor (the end of the chain of merges),
    * under the same rule: compare its `id` with the one asked for to redirect (like an HTTP
    * 301). `{ followMerges: false }` answers the merged organization itself.
    */
-  get(actor: Actor, id: string, options?: LookupOptions): Promise<Organization | null>;
+  get(actor: Actor, id: string, options?: LookupOptions): Promise<Organization<V> | null>;
   /** The organization by the host's external id, under the same rules as `get` (a merged organization's external id leads to its survivor). */
-  getByExternalId(actor: Actor, externalId: string, options?: LookupOptions): Promise<Organization | null>;
+  getByExternalId(actor: Actor, externalId: string, options?: LookupOptions): Promise<Organization<V> | null>;
   /** The subtree under `id` (itself included) that the actor may see, children sorted by name; hidden organizations are left out with their subtrees. */
-  tree(actor: Actor, id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<OrganizationTreeNode | null>;
+  tree(actor: Actor, id: string, options?: { readonly includeDiscontinued?: boolean }): Promise<OrganizationTreeNode<V> | null>;
   /** Ancestors of `id`, nearest first. */
-  ancestors(actor: Actor, id: string): Promise<Organization[]>;
+  ancestors(actor: Actor, id: string): Promise<Organization<V>[]>;
   /** Search by name, id or external id (case-insensitive, partial), with filters, sorting and cursor pagination. */
-  search(actor: Actor, query?: OrganizationSearchQuery): Promise<OrganizationSearchResult>;
+  search(actor: Actor, query?: OrganizationSearchInput<V>): Promise<OrganizationSearchResult<V>>;
 }
 
 /**
@@ -288,6 +300,7 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
     async command(scope, { ownId, fields }) {
       const id = ownId ?? scope.ids("organization");
       const { organization, events } = createOrganization(fields as CreateOrganizationInput, { id, now: scope.now, config: config.organization });
+      assertDeclaredRoles(config, organization.allowedRoles, "allowedRoles", "organization");
       assertMayHold(scope, organization);
       await assertPlatformFieldsAllowed(scope, null, organization);
       if (organization.parentId !== null) await checkMove(scope, id, organization.parentId, true);
@@ -311,6 +324,8 @@ export function createOrganizationsApi(runtime: Runtime): OrganizationsApi {
       return change(actor, id, writeOptions, "edit", async (current, scope, context) => {
         const result = updateOrganization(current, patch, context);
         const next = result.organization;
+        // Only roles the patch sets: roles stored before they were declared do not lock the organization.
+        if (next.allowedRoles !== current.allowedRoles) assertDeclaredRoles(config, next.allowedRoles, "allowedRoles", "organization patch");
         await assertPlatformFieldsAllowed(scope, current, next);
         if (next.states.join() !== current.states.join()) {
           scope.auth.require({ check: "canOnOrganization", action: "edit", organization: next }, `move organization ${current.id} into states [${next.states.join(", ")}]`);

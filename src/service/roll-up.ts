@@ -14,12 +14,13 @@ import { rollUp } from "../domain/hierarchy/roll-up.js";
 import type { DiscontinuedFilter } from "../domain/hierarchy/types.js";
 import { idSchema, type Organization } from "../domain/organization/schema.js";
 import { parseInput } from "../domain/validation.js";
+import type { OrganizationVocabulary } from "../domain/organization/vocabulary.js";
 import { parseActor, type Actor } from "./actor.js";
 import { canRead } from "./organizations.js";
 import type { Runtime } from "./runtime.js";
 
 /** Options of `kit.organizations.rollUp`. */
-export interface OrganizationRollUpOptions {
+export interface OrganizationRollUpOptions<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /**
    * Whether discontinued organizations count: `"include"` (default: their history still
    * counts), `"skip"` (left out, their descendants still count) or `"prune"` (left out
@@ -32,13 +33,13 @@ export interface OrganizationRollUpOptions {
    * orgkit's transaction, so it may query the host's own tables); what it throws passes
    * unchanged. Without it, `total` is 0.
    */
-  readonly value?: (organization: Organization) => number | Promise<number>;
+  readonly value?: (organization: Organization<V>) => number | Promise<number>;
 }
 
 /** What `kit.organizations.rollUp` returns. */
-export interface OrganizationRollUp {
+export interface OrganizationRollUp<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /** The organizations that count, the root first, then depth-first (siblings by id): those the actor may read. */
-  readonly organizations: readonly Organization[];
+  readonly organizations: readonly Organization<V>[];
   /** How many organizations count. */
   readonly count: number;
   /** The sum of `value` over them (0 without `value`). */

@@ -16,6 +16,7 @@ import { loadOrganization, type Runtime } from "./runtime.js";
 import { defineUseCase, type Need } from "./use-case.js";
 import { eraseUser, type UserErasure } from "./user-erasure.js";
 import { exportUser, type UserExport } from "./user-export.js";
+import { assertDeclaredRole } from "./vocabulary.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
@@ -71,7 +72,11 @@ export const upsertUserOptionsSchema = z
  * or edits a user of its own organization: the user joins it (with `role`, default
  * `member`) if not a member yet.
  */
-export type UpsertUserOptions = z.input<typeof upsertUserOptionsSchema>;
+export type UpsertUserOptions<Role extends string = string> = string extends Role
+  ? z.input<typeof upsertUserOptionsSchema>
+  : (Omit<z.input<typeof upsertUserOptionsSchema>, "role"> & { readonly role?: Role }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /** Schema of {@link ListUsersOptions}. */
 export const listUsersOptionsSchema = z
@@ -89,7 +94,7 @@ export const listUsersOptionsSchema = z
 export type ListUsersOptions = z.input<typeof listUsersOptionsSchema>;
 
 /** User use cases (see {@link OrgKit.users}). */
-export interface UsersApi {
+export interface UsersApi<Role extends string = string> {
   /**
    * Creates or updates orgkit's projection of a host user. A new user, or a change of
    * its emails, phones or username, links it to organizations by their member rules
@@ -104,7 +109,7 @@ export interface UsersApi {
    * await kit.memberships.listByUser(SYSTEM_ACTOR, "u1"); // linked by acme.example's domain rule
    * ```
    */
-  upsert(actor: Actor, input: UpsertUserInput, options?: UpsertUserOptions): Promise<User>;
+  upsert(actor: Actor, input: UpsertUserInput, options?: UpsertUserOptions<Role>): Promise<User>;
   /** The user, for itself, platform admins, and those who manage it in one of its organizations; otherwise `null`. */
   get(actor: Actor, id: string): Promise<User | null>;
   /**
@@ -398,6 +403,7 @@ export function createUsersApi(runtime: Runtime): UsersApi {
       const ref = parseActor(actor);
       const data = parseInput(upsertUserInputSchema, input, "user");
       const opts = parseInput(upsertUserOptionsSchema, options ?? {}, "options", ["options"]);
+      if (opts.role !== undefined) assertDeclaredRole(runtime.config, opts.role, "options.role", "options");
       return runtime.execute(upsertUser, ref, { data, opts });
     },
 

@@ -188,7 +188,7 @@ describe("configuration", () => {
     const { memoryStorage } = await import("../../src/adapters/memory/index.js");
     const storage = memoryStorage();
     const make = (config: unknown) => () => createOrgKit({ storage, config: config as OrgKitConfigInput });
-    for (const config of [{ roles: { manager: { cascade: "up" } } }, { roles: { "": {} } }, { admins: { cascade: "descendants", extra: 1 } }, { roles: [] }]) {
+    for (const config of [{ roles: { manager: { cascade: "up" } } }, { roles: { "": {} } }, { admins: { cascade: "descendants", extra: 1 } }, { roles: [{}] }, { roles: ["technician", { name: "manager", cascade: "up" }] }]) {
       expect(make(config)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
     }
     expect(createOrgKit({ storage, config: CASCADING }).config.roles).toEqual(CASCADING.roles);

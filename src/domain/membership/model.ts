@@ -87,14 +87,14 @@ export type MembershipSource =
       readonly invitedAt: string;
     };
 
-/** A user's membership of an organization. */
-export interface Membership {
+/** A user's membership of an organization; `Role` is a kit's declared roles (see `defineConfig`), any `string` by default. */
+export interface Membership<Role extends string = string> {
   /** The member. */
   readonly userId: string;
   /** The organization. */
   readonly organizationId: string;
   /** `member`, `manager` (sees all the organization's tickets) or a custom organization role. */
-  readonly role: string;
+  readonly role: Role;
   /** Organization admin: manages this organization's users (only this one, not its children). */
   readonly admin: boolean;
   /** Why the membership exists: by hand, a member rule, an import or an invitation. */

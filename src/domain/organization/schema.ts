@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { idString } from "../validation.js";
-import { customFieldsSchema, type CustomFieldValue } from "./custom-fields.js";
+import { customFieldsSchema } from "./custom-fields.js";
 import { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
 import { checkOrganizationConfig, type OrganizationConfig } from "./config.js";
+import type { CustomFieldValue } from "./custom-fields.js";
+import type { OrganizationVocabulary } from "./vocabulary.js";
 
 // Declared once in the dependency-free `permissions/`; re-exported under the same names.
 export { ORGANIZATION_STATUSES, type OrganizationStatus } from "../../permissions/snapshot.js";
@@ -144,7 +146,7 @@ const timestamp = z.iso.datetime({ offset: true });
  * The Organization aggregate as stored and returned. All fields are always present
  * (`null` or empty when unset), so the object round-trips through JSON unchanged.
  */
-export interface Organization {
+export interface Organization<V extends OrganizationVocabulary = OrganizationVocabulary> {
   /** The organization's id, chosen by the host or the id generator. */
   readonly id: string;
   /** The host's own id for this organization (customer id); unique when set. */
@@ -152,7 +154,7 @@ export interface Organization {
   /** Display name, trimmed, 1–200 characters. */
   readonly name: string;
   /** One of the configured organization types. */
-  readonly type: string;
+  readonly type: V["organizationType"];
   /** Free text, up to 5000 characters; empty when unset. */
   readonly description: string;
   /** A short free-text summary, up to 5000 characters; empty when unset. */
@@ -168,17 +170,17 @@ export interface Organization {
   /** The parent organization, or `null` for a root. */
   readonly parentId: string | null;
   /** Subset of the configured state flags, in configured order. */
-  readonly states: readonly string[];
+  readonly states: readonly V["state"][];
   /** The rules that make people members automatically (by email, domain, username or phone). */
   readonly memberRules: readonly OrganizationMemberRule[];
   /** Usergroups linked to this organization: its members get their permissions. */
   readonly usergroupIds: readonly string[];
   /** Roles this organization's admins may assign to its users. */
-  readonly allowedRoles: readonly string[];
+  readonly allowedRoles: readonly V["role"][];
   /** Apps this organization's admins may use. */
   readonly allowedApps: readonly string[];
   /** Values of the configured custom fields, by field key; optional fields without a value are absent. */
-  readonly customFields: Readonly<Record<string, CustomFieldValue>>;
+  readonly customFields: V["customFields"];
   /** `active`, or `discontinued` (soft-deleted: its memberships are dormant). */
   readonly status: OrganizationStatus;
   /**
@@ -290,8 +292,25 @@ export const createOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-/** Input accepted by `createOrganization` (before defaults are applied). */
-export type CreateOrganizationInput = z.input<ReturnType<typeof createOrganizationInputSchema>>;
+
+/**
+ * Input accepted by `createOrganization` (before defaults are applied). Typed by a kit's
+ * declared vocabulary `V` (see `defineConfig`): its type, states, allowed roles and
+ * custom fields (a required one required); without one, as the schema takes it.
+ */
+export type CreateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? z.input<ReturnType<typeof createOrganizationInputSchema>>
+  : (Omit<z.input<ReturnType<typeof createOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        readonly type?: V["organizationType"];
+        readonly states?: readonly V["state"][];
+        readonly allowedRoles?: readonly V["role"][];
+      } & (string extends keyof V["customFields"]
+        ? { readonly customFields?: Readonly<Record<string, CustomFieldValue>> }
+        : {} extends V["customFields"]
+          ? { readonly customFields?: V["customFields"] }
+          : { readonly customFields: V["customFields"] })) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /**
  * Builds the schema of an `updateOrganization` patch: any subset of the editable
@@ -320,8 +339,23 @@ export const updateOrganizationInputSchema = perConfig((config) =>
     })
     .strict(),
 );
-/** A patch accepted by `updateOrganization`. */
-export type UpdateOrganizationInput = z.input<ReturnType<typeof updateOrganizationInputSchema>>;
+
+/**
+ * A patch accepted by `updateOrganization`; typed by a kit's declared vocabulary `V` as
+ * {@link CreateOrganizationInput} is, custom fields key by key (`null` removes an optional one).
+ */
+export type UpdateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
+  ? z.input<ReturnType<typeof updateOrganizationInputSchema>>
+  : (Omit<z.input<ReturnType<typeof updateOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        readonly type?: V["organizationType"];
+        readonly states?: readonly V["state"][];
+        readonly allowedRoles?: readonly V["role"][];
+        readonly customFields?: string extends keyof V["customFields"]
+          ? Readonly<Record<string, unknown>>
+          : { readonly [K in keyof V["customFields"]]?: V["customFields"][K] | ({} extends Pick<V["customFields"], K> ? null : never) };
+      }) extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
 
 /**
  * JSON Schemas (draft 2020-12) of the organization inputs and the stored organization,
