@@ -21,7 +21,10 @@ import type { CustomFieldsOf, OrganizationVocabulary } from "../domain/organizat
  * type P = PermissionOf<typeof config>; // "kb.read" | "kb.write"
  * ```
  */
-export type PermissionOf<C> = C extends { readonly permissions?: infer L }
+export type PermissionOf<C> = C extends {
+  /** The declared usergroup permissions (`defineConfig({ permissions: [...] })`). */
+  readonly permissions?: infer L;
+}
   ? Exclude<L, undefined> extends readonly (infer E extends string)[]
     ? string extends E
       ? string
@@ -44,14 +47,22 @@ export type PermissionOf<C> = C extends { readonly permissions?: infer L }
  * ```
  */
 export type OrganizationVocabularyOf<C> = {
-  readonly organizationType: C extends { readonly organizationTypes?: infer L }
+  /** The declared organization types as a union, or `string`. */
+  readonly organizationType: C extends {
+    /** The declared organization types (`defineConfig({ organizationTypes: [...] })`). */
+    readonly organizationTypes?: infer L;
+  }
     ? Exclude<L, undefined> extends readonly (infer E extends string)[]
       ? string extends E
         ? string
         : E
       : string
     : string;
-  readonly state: C extends { readonly states?: infer L }
+  /** The declared state flags as a union, or `string`. */
+  readonly state: C extends {
+    /** The declared state flags (`defineConfig({ states: [...] })`). */
+    readonly states?: infer L;
+  }
     ? Exclude<L, undefined> extends readonly (infer E extends string)[]
       ? string extends E
         ? string
@@ -59,16 +70,32 @@ export type OrganizationVocabularyOf<C> = {
       : string
     : string;
   // A list declares roles (with the built-in ones, always declared); a record of role rules declares none.
-  readonly role: C extends { readonly roles?: infer L }
+  /** The declared organization roles (with `member` and `manager`) as a union, or `string`. */
+  readonly role: C extends {
+    /** The declared roles (`defineConfig({ roles: [...] })`): names, or `{ name, …rule }` entries. */
+    readonly roles?: infer L;
+  }
     ? Exclude<L, undefined> extends readonly (infer E)[]
-      ? (E extends string ? E : E extends { readonly name: infer N extends string } ? N : never) extends infer R extends string
+      ? (E extends string
+          ? E
+          : E extends {
+                /** The role's name, in a `{ name, …rule }` entry. */
+                readonly name: infer N extends string;
+              }
+            ? N
+            : never) extends infer R extends string
         ? string extends R
           ? string
           : R | (typeof BUILT_IN_ORGANIZATION_ROLES)[number]
         : string
       : string
     : string;
-  readonly customFields: C extends { readonly customFields?: infer L } ? CustomFieldsOf<Exclude<L, undefined>> : OrganizationVocabulary["customFields"];
+  /** The declared custom fields as an object type (keys and value types), or the open record. */
+  readonly customFields: C extends {
+    /** The declared custom field definitions (`defineConfig({ customFields: [...] })`). */
+    readonly customFields?: infer L;
+  }
+    ? CustomFieldsOf<Exclude<L, undefined>> : OrganizationVocabulary["customFields"];
 } extends infer D
   ? OrganizationVocabulary extends D
     ? OrganizationVocabulary
