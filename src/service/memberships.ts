@@ -64,7 +64,7 @@ export interface DomainProofStatus {
   readonly proven: boolean;
   /** How, when and by whom the rule was proven; `null` while it is not. */
   readonly proof: MemberRuleProof | null;
-  /** The last failed proof check (when, which method, why); `null` when none failed or no proof was ever tried. */
+  /** The last failed proof check of the rule (when, which method, why); `null` when none has failed. */
   readonly lastFailure: DomainChallengeRecord["lastFailure"];
 }
 
@@ -95,7 +95,7 @@ export interface MembershipsApi<Role extends string = string> {
   /**
    * The user's membership of the organization, for the user itself and for whoever may read
    * the organization or manage its users; `null` when there is none or the actor may not
-   * see it (an unknown organization reads as `null` for all but platform admins).
+   * see it (a refusal reads as "no membership", so it tells nothing).
    */
   get(actor: Actor, userId: string, organizationId: string): Promise<Membership<Role> | null>;
   /** The organization's memberships by user id, a page at a time (`after` = last user id seen). */

@@ -69,14 +69,14 @@ export type CustomFieldsOf<Definitions> = Definitions extends readonly (infer D 
     ? Readonly<Record<string, CustomFieldValue>>
     : ({
         readonly [F in D as F extends {
-          /** A required field's key is a required property. */
+          /** A field declared with `required: true`: its key is a required property. */
           readonly required: true;
         }
           ? F["key"]
           : never]: CustomFieldValueOf<F>;
       } & {
           readonly [F in D as F extends {
-            /** Any other field's key is an optional property. */
+            /** A field declared with `required: true`; the keys of all other fields are optional properties. */
             readonly required: true;
           }
             ? never
