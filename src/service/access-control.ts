@@ -17,29 +17,41 @@ const permissionName = z.string().trim().min(1).max(128);
 /** Schema of {@link CreateUsergroupInput}. */
 export const createUsergroupInputSchema = z
   .object({
+    /** Use this id instead of one from the kit's id generator (`ug_…` by default); an id already taken is `CONFLICT`. */
     id: idSchema.optional(),
+    /** Display name (used in explanations), trimmed, 1–200 characters. */
     name: z.string().trim().min(1).max(200),
+    /** The permissions the group grants, 1–128 characters each, de-duplicated; with declared permissions, only those (else `VALIDATION_FAILED`). Default none. */
     permissions: z.array(permissionName).max(10_000).default([]).transform((v) => [...new Set(v)]),
+    /** `everyone` (every subject, guests too) or `registered` (registered users) for a group that applies automatically; `null` (default) for a group users and organizations are put in. */
     builtIn: z.enum(BUILT_IN_USERGROUPS).nullable().default(null),
   })
   .strict();
 /** Input of `kit.usergroups.create`. `builtIn: "everyone"` applies to every subject (guests too), `"registered"` to registered users. */
 export type CreateUsergroupInput<Permission extends string = string> = string extends Permission
   ? z.input<typeof createUsergroupInputSchema>
-  : (Omit<z.input<typeof createUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+  : (Omit<z.input<typeof createUsergroupInputSchema>, "permissions"> & {
+        /** The declared permissions the group grants (de-duplicated); default none. */
+        readonly permissions?: readonly Permission[];
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 /** Schema of {@link UpdateUsergroupInput}. */
 export const updateUsergroupInputSchema = z
   .object({
+    /** The new display name, trimmed, 1–200 characters. */
     name: z.string().trim().min(1).max(200).optional(),
+    /** The permissions the group grants from now on, replacing the current list (de-duplicated; with declared permissions, only those). */
     permissions: z.array(permissionName).max(10_000).transform((v) => [...new Set(v)]).optional(),
   })
   .strict();
 /** Patch of `kit.usergroups.update`. */
 export type UpdateUsergroupInput<Permission extends string = string> = string extends Permission
   ? z.input<typeof updateUsergroupInputSchema>
-  : (Omit<z.input<typeof updateUsergroupInputSchema>, "permissions"> & { readonly permissions?: readonly Permission[] }) extends infer O
+  : (Omit<z.input<typeof updateUsergroupInputSchema>, "permissions"> & {
+        /** The declared permissions the group grants from now on, replacing the current list. */
+        readonly permissions?: readonly Permission[];
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
@@ -47,15 +59,37 @@ const actionList = z.array(z.enum(ORGANIZATION_ACTIONS)).max(ORGANIZATION_ACTION
 const grantsFields = {
   add: z.boolean(),
   organizations: z.record(z.string().min(1).max(200), actionList),
-  notes: z.object({ editOwn: z.boolean(), deleteOwn: z.boolean(), editAny: z.boolean(), deleteAny: z.boolean() }).partial().strict(),
+  notes: z
+    .object({
+      /** May edit notes the agent wrote itself. */
+      editOwn: z.boolean(),
+      /** May delete notes the agent wrote itself. */
+      deleteOwn: z.boolean(),
+      /** May edit notes anyone wrote. */
+      editAny: z.boolean(),
+      /** May delete notes anyone wrote. */
+      deleteAny: z.boolean(),
+    })
+    .partial()
+    .strict(),
 };
 /** Schema of {@link CreateStaffProfileInput}. */
 export const createStaffProfileInputSchema = z
   .object({
+    /** Use this id instead of one from the kit's id generator (`prof_…` by default); an id already taken is `CONFLICT`. */
     id: idSchema.optional(),
+    /** Display name (used in explanations), trimmed, 1–200 characters. */
     name: z.string().trim().min(1).max(200),
+    /** Whether the profile's agents may create organizations. Default `false`. */
     add: grantsFields.add.default(false),
+    /**
+     * The actions (`read`, `edit`, `delete`) allowed on organizations, by exact state
+     * combination key (`"service"`, `"service+outreach"`, `"none"` for no state); a key
+     * that is not a combination of the configured state flags is `VALIDATION_FAILED`. A
+     * combination left out allows nothing. Default none.
+     */
     organizations: grantsFields.organizations.default({}),
+    /** Which notes the profile's agents may edit or delete; a rule left out is `false`. Default none. */
     notes: grantsFields.notes.default({}),
   })
   .strict();
@@ -76,7 +110,10 @@ export const createStaffProfileInputSchema = z
  */
 export type CreateStaffProfileInput<State extends string = string> = string extends State
   ? z.input<typeof createStaffProfileInputSchema>
-  : (Omit<z.input<typeof createStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+  : (Omit<z.input<typeof createStaffProfileInputSchema>, "organizations"> & {
+        /** The actions allowed on organizations, by combination of the declared states (`"none"` for no state); default none. */
+        readonly organizations?: StateCombinationGrants<State>;
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
@@ -85,16 +122,23 @@ export type StateCombinationGrants<State extends string> = { readonly [K in Stat
 /** Schema of {@link UpdateStaffProfileInput}. */
 export const updateStaffProfileInputSchema = z
   .object({
+    /** The new display name, trimmed, 1–200 characters. */
     name: z.string().trim().min(1).max(200).optional(),
+    /** Whether the profile's agents may create organizations. */
     add: grantsFields.add.optional(),
+    /** The actions allowed on organizations by state combination key, replacing the whole current map (a combination left out then allows nothing). */
     organizations: grantsFields.organizations.optional(),
+    /** The note rules, replacing the current ones (a rule left out is then `false`). */
     notes: grantsFields.notes.optional(),
   })
   .strict();
 /** Patch of `kit.profiles.update`. */
 export type UpdateStaffProfileInput<State extends string = string> = string extends State
   ? z.input<typeof updateStaffProfileInputSchema>
-  : (Omit<z.input<typeof updateStaffProfileInputSchema>, "organizations"> & { readonly organizations?: StateCombinationGrants<State> }) extends infer O
+  : (Omit<z.input<typeof updateStaffProfileInputSchema>, "organizations"> & {
+        /** The actions allowed on organizations by combination of the declared states, replacing the whole current map. */
+        readonly organizations?: StateCombinationGrants<State>;
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
@@ -119,24 +163,62 @@ function assertCombinationKeys(keys: readonly string[], states: readonly string[
  * and `V` are the kit's declared permissions and vocabulary (see `defineConfig`).
  */
 export interface UsergroupsApi<Permission extends string = string, V extends OrganizationVocabulary = OrganizationVocabulary> {
+  /**
+   * Creates a usergroup (platform admins and the system actor; others `FORBIDDEN`) and
+   * returns it at version 1. A permission that is not declared is `VALIDATION_FAILED`; an
+   * `id` already taken is `CONFLICT`.
+   *
+   * @example
+   * ```ts
+   * const portal = await kit.usergroups.create(SYSTEM_ACTOR, { name: "Portal users", permissions: ["portal.tickets.create"] });
+   * await kit.usergroups.linkOrganization(SYSTEM_ACTOR, "acme", portal.id);
+   * ```
+   */
   create(actor: Actor, input: CreateUsergroupInput<Permission>): Promise<UsergroupRecord>;
+  /**
+   * Renames a usergroup or replaces its permissions (platform admins and the system actor)
+   * and returns it with its version increased. `NOT_FOUND` for an unknown id; `CONFLICT`
+   * when `options.expectedVersion` is given and the group is at another version.
+   */
   update(actor: Actor, id: string, patch: UpdateUsergroupInput<Permission>, options?: { readonly expectedVersion?: number }): Promise<UsergroupRecord>;
   /** Deletes the group and unlinks it from every organization and user that referenced it. */
   delete(actor: Actor, id: string): Promise<boolean>;
+  /** The usergroup, or `null` when there is none with this id (platform admins and the system actor; reading usergroups is platform administration, others `FORBIDDEN`). */
   get(actor: Actor, id: string): Promise<UsergroupRecord | null>;
+  /** Every usergroup, built-in ones included (platform admins and the system actor; others `FORBIDDEN`). */
   list(actor: Actor): Promise<UsergroupRecord[]>;
   /** Links an organization to a usergroup: the organization's members get the group's permissions. */
   linkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
+  /**
+   * Unlinks a usergroup from an organization (platform admins and the system actor): its
+   * members no longer get the group's permissions through it. Returns the organization;
+   * unlinking a group that was not linked changes nothing. `NOT_FOUND` for an unknown
+   * organization or usergroup.
+   */
   unlinkOrganization(actor: Actor, organizationId: string, usergroupId: string): Promise<Organization<V>>;
 }
 
 /** Staff profile use cases (platform admins only; see {@link OrgKit.profiles}). */
 export interface StaffProfilesApi<State extends string = string> {
+  /**
+   * Creates a staff profile (platform admins and the system actor; others `FORBIDDEN`) and
+   * returns it at version 1; give it to agents with `users.upsert({ id, profileId })`. A
+   * combination key that is not made of the configured state flags is
+   * `VALIDATION_FAILED`; an `id` already taken is `CONFLICT`.
+   */
   create(actor: Actor, input: CreateStaffProfileInput<State>): Promise<StaffProfileRecord>;
+  /**
+   * Changes a staff profile (platform admins and the system actor): the fields given
+   * replace the current ones, the others stay. Returns it with its version increased; its
+   * agents' rights change at once. `NOT_FOUND` for an unknown id; `CONFLICT` when
+   * `options.expectedVersion` is given and the profile is at another version.
+   */
   update(actor: Actor, id: string, patch: UpdateStaffProfileInput<State>, options?: { readonly expectedVersion?: number }): Promise<StaffProfileRecord>;
   /** Deletes the profile; refused with `CONFLICT` while users still have it. */
   delete(actor: Actor, id: string): Promise<boolean>;
+  /** The staff profile, or `null` when there is none with this id (platform admins and the system actor; others `FORBIDDEN`). */
   get(actor: Actor, id: string): Promise<StaffProfileRecord | null>;
+  /** Every staff profile (platform admins and the system actor; others `FORBIDDEN`). */
   list(actor: Actor): Promise<StaffProfileRecord[]>;
 }
 

@@ -12,7 +12,12 @@ import { CASCADE_MODES, MAX_ID_LENGTH, type PolicyAdminRule, type PolicyRoleRule
  * One entry of a declared role list (`config.roles` as an array): a role name, or a role
  * name with what the role confers (the fields of {@link PolicyRoleRule}).
  */
-export type RoleDeclaration = string | ({ readonly name: string } & PolicyRoleRule);
+export type RoleDeclaration =
+  | string
+  | ({
+      /** The role name, as memberships, invitations and `allowedRoles` name it: 1–64 characters, no white space at either end, distinct within the list. */
+      readonly name: string;
+    } & PolicyRoleRule);
 
 /** Configuration of {@link createOrgKit}; every field is optional. */
 export interface OrgKitConfigInput {
@@ -117,22 +122,39 @@ export interface OrgKitConfigInput {
    * createOrgKit({ storage, config: { domainRules: { proof: "required" } } });
    * ```
    */
-  readonly domainRules?: { readonly proof?: "optional" | "required"; readonly dnsTimeoutMs?: number };
+  readonly domainRules?: {
+    /** `"optional"` (default): a domain rule links users as soon as it is added; `"required"`: it links nobody until it is proven. */
+    readonly proof?: "optional" | "required";
+    /** Timeout of one DNS TXT lookup while proving a domain, in milliseconds: 1–60,000, default 5,000. */
+    readonly dnsTimeoutMs?: number;
+  };
 }
 
-/** The resolved configuration (defaults applied). */
+/** The resolved configuration (defaults applied); see {@link OrgKitConfigInput} for what each setting does. */
 export interface OrgKitConfig {
+  /** `"single"` (a user belongs to one organization) or `"multiple"` (default). */
   readonly membershipPolicy: MembershipPolicy;
+  /** What organizations are validated against: the types (the first is the default type), state flags and custom field definitions, from `organizationTypes`, `states` and `customFields`. */
   readonly organization: OrganizationConfig;
+  /** Region assumed for phone numbers written without a country code (ISO 3166-1 alpha-2, default `"US"`). */
   readonly defaultPhoneRegion: string;
+  /** Whether domain rules may name free-mail providers: `true` for all, a list for just those domains, `false` (default) for none. */
   readonly allowFreeMail: boolean | readonly string[];
+  /** Domains refused as free mail on top of the maintained list (default none). */
   readonly extraFreeMailDomains: readonly string[];
+  /** What happens when two organizations claim the same rule value: `"reject"` (default, `RULE_CONFLICT`) or `"allow"`. */
   readonly ruleConflict: "reject" | "allow";
+  /** Deepest allowed nesting (a root has depth 0); `undefined` when unlimited (default). */
   readonly maxDepth: number | undefined;
+  /** Whether active organizations' names must be unique, case-insensitively (default `true`). */
   readonly uniqueNames: boolean;
+  /** Whether the local part of email addresses is lower-cased when normalized (default `true`). */
   readonly lowercaseEmailLocalPart: boolean;
+  /** Whether every identity counts as verified for member rules (default `false`: only identities marked verified link users). */
   readonly identitiesVerifiedUpstream: boolean;
+  /** How many revisions the change feed keeps before older entries are pruned (default 100,000). */
   readonly changeFeedRetention: number;
+  /** How stale `kit.policy()`, `can` and `explain` may answer while a change listener runs, in milliseconds (default 1,000). */
   readonly maxStalenessMs: number;
   /** How long an invitation stays acceptable unless it asks for another expiry (milliseconds). */
   readonly invitationExpiryMs: number;
@@ -143,11 +165,21 @@ export interface OrgKitConfig {
    * `roles` was given as a list, the usergroup permissions when `permissions` was given;
    * `null` where nothing was declared (any name goes).
    */
-  readonly vocabulary: { readonly roles: readonly string[] | null; readonly permissions: readonly string[] | null };
+  readonly vocabulary: {
+    /** The declared organization roles, `member` and `manager` first; `null` unless `roles` was given as a list. */
+    readonly roles: readonly string[] | null;
+    /** The declared usergroup permissions; `null` unless `permissions` was given. */
+    readonly permissions: readonly string[] | null;
+  };
   /** The configured admin rule; `undefined` when none was configured. */
   readonly admins: PolicyAdminRule | undefined;
   /** Whether domain rules must be proven before they link anyone, and the DNS lookup timeout. */
-  readonly domainRules: { readonly proof: "optional" | "required"; readonly dnsTimeoutMs: number };
+  readonly domainRules: {
+    /** `"optional"` (default): a domain rule links users at once, a proof only blocks other claims; `"required"`: it links nobody until proven. */
+    readonly proof: "optional" | "required";
+    /** Timeout of one DNS TXT lookup while proving a domain, in milliseconds (default 5,000). */
+    readonly dnsTimeoutMs: number;
+  };
 }
 
 const cascadeSchema = z.enum(CASCADE_MODES);

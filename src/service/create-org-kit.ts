@@ -120,19 +120,37 @@ export interface EventsApi {
  * every name is a `string`.
  */
 export interface OrgKit<C extends OrgKitConfigInput = OrgKitConfigInput> {
+  /** The configuration the kit runs with, validated and with every default applied (frozen). */
   readonly config: OrgKitConfig;
+  /**
+   * Organizations: create, read, search, edit, move in the hierarchy, discontinue and
+   * reactivate them, plus bulk import, merging duplicates and reporting roll-ups.
+   */
   readonly organizations: OrganizationsFacade<OrganizationVocabularyOf<C>>;
+  /**
+   * orgkit's projection of the host's users (identities, platform role, usergroups, staff
+   * profile): upsert, read, list, and GDPR export, erasure and removal.
+   */
   readonly users: UsersApi<OrganizationVocabularyOf<C>["role"]>;
+  /** Who belongs to which organization, with which role and whether as its admin, and why (hand, rule, import, invitation). */
   readonly memberships: MembershipsApi<OrganizationVocabularyOf<C>["role"]>;
+  /** Member rules: domains, emails, usernames and phones that link matching users to an organization, and domain proof. */
   readonly rules: RulesApi;
+  /** Which organization owns each resource (an asset, a system, any kind the host names). */
   readonly resources: ResourcesApi;
   /**
    * Invitations: invite an email address or phone number to an organization with a role;
    * the host accepts them with the token once it has authenticated the person.
    */
   readonly invitations: InvitationsApi<OrganizationVocabularyOf<C>["role"]>;
+  /**
+   * Usergroups: named sets of permissions, given to users directly or to every member of a
+   * linked organization (platform administration).
+   */
   readonly usergroups: UsergroupsApi<PermissionOf<C>, OrganizationVocabularyOf<C>>;
+  /** Staff profiles: what agents may do to organizations, by their state combination (platform administration). */
   readonly profiles: StaffProfilesApi<OrganizationVocabularyOf<C>["state"]>;
+  /** The audit trail: every write's events, readable by those who administer what they concern. */
   readonly events: EventsApi;
   /**
    * The compiled permission policy for the current data (see `orgkit/permissions`). It is
@@ -166,7 +184,12 @@ export interface OrgKit<C extends OrgKitConfigInput = OrgKitConfigInput> {
    * service that compiles its own policy (`compilePolicy(snapshot)` from
    * `orgkit/permissions`) and follows {@link OrgKit.changes} from `revision`.
    */
-  exportSnapshot(): Promise<{ readonly snapshot: PolicySnapshot; readonly revision: number }>;
+  exportSnapshot(): Promise<{
+    /** Every organization, user, membership, resource, usergroup and staff profile the evaluator needs, with the state flags and the configured role and admin rules. */
+    readonly snapshot: PolicySnapshot;
+    /** The change feed revision the snapshot is at: follow `kit.changes.since(revision)` from here. */
+    readonly revision: number;
+  }>;
   /** The change feed: every committed write's policy changes and audit events, by revision. */
   readonly changes: ChangesApi;
   /**

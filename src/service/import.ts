@@ -16,13 +16,17 @@ import { undeclaredRoleIssues } from "./vocabulary.js";
  * order) or already stored; `null` makes it a root; omitted leaves the parent as is.
  */
 export type ImportOrganizationRow<V extends OrganizationVocabulary = OrganizationVocabulary> = Omit<CreateOrganizationInput<V>, "externalId" | "parentId"> & {
+  /** The host's id of the organization: the key the row is upserted by (the same id finds the same organization on every run). */
   readonly externalId: string;
+  /** The parent's external id, in this batch (any order) or already stored; `null` makes the organization a root; omitted leaves its parent as it is. */
   readonly parentExternalId?: string | null;
 };
 
 /** How far an import has got: `done` of `total` rows processed (see {@link ImportOptions.onProgress}). */
 export interface ImportProgress {
+  /** Rows processed so far (written, found unchanged or failed); only grows. */
   readonly done: number;
+  /** Rows in the batch. */
   readonly total: number;
 }
 

@@ -39,11 +39,17 @@ import { assertDeclaredRole } from "./vocabulary.js";
 /** Schema of {@link CreateInvitationInput}. */
 export const createInvitationInputSchema = z
   .object({
+    /** Id of the organization to invite to; it must exist (`NOT_FOUND`) and be active (`ORGANIZATION_DISCONTINUED`). */
     organizationId: idSchema,
+    /** The email address to invite, normalized as users' emails are (`INVALID_EMAIL`); give it or `phone`, not both. */
     email: z.string().max(1000).optional(),
+    /** The phone number to invite, parsed to E.164 with the kit's `defaultPhoneRegion` (`INVALID_PHONE`); give it or `email`, not both. */
     phone: z.string().max(100).optional(),
+    /** The role the membership gets on acceptance: `member` (default), `manager` or a custom role; an org admin may give only the organization's `allowedRoles`. */
     role: roleSchema.default("member"),
+    /** Whether the invited person becomes an admin of the organization (default `false`); `true` needs a platform admin. */
     admin: z.boolean().default(false),
+    /** How long the token stays acceptable, in milliseconds: one minute to 90 days; default the kit's `invitationExpiryMs` (7 days). */
     expiresInMs: z.number().int().min(MIN_INVITATION_EXPIRY_MS).max(MAX_INVITATION_EXPIRY_MS).optional(),
   })
   .strict()
@@ -61,15 +67,21 @@ export const createInvitationInputSchema = z
  */
 export type CreateInvitationInput<Role extends string = string> = string extends Role
   ? z.input<typeof createInvitationInputSchema>
-  : (Omit<z.input<typeof createInvitationInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+  : (Omit<z.input<typeof createInvitationInputSchema>, "role"> & {
+        /** One of the kit's declared roles (default `member`), given on acceptance; an org admin may give only the organization's `allowedRoles`. */
+        readonly role?: Role;
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
 /** Schema of {@link ListInvitationsOptions}. */
 export const listInvitationsOptionsSchema = z
   .object({
+    /** Only invitations in this stored state: `pending` (expired ones included), `accepted`, `revoked` or `replaced`. Default: all. */
     status: z.enum(INVITATION_STATUSES).optional(),
+    /** The id of the last invitation of the previous page; the page starts after it. `null` or absent: the first page. */
     after: z.string().max(300).nullable().optional(),
+    /** Page size, 1–1000 (default 100). */
     limit: z.number().int().min(1).max(1000).default(100),
   })
   .strict();
@@ -81,6 +93,7 @@ const tokenSchema = z.string().min(1, "must not be empty").max(256);
 
 /** What `kit.invitations.create` returns: the invitation, and its token — returned this once, never stored. */
 export interface CreatedInvitation {
+  /** The new invitation, `pending`, with its normalized address and expiry. */
   readonly invitation: Invitation;
   /** Send it to the invited address (a link, a code); `accept` takes it. orgkit keeps only its SHA-256. */
   readonly token: string;

@@ -17,9 +17,13 @@ export const roleSchema = z.string().trim().min(1, "must not be empty").max(64);
 /** Schema of {@link AddMembershipInput}. */
 export const addMembershipInputSchema = z
   .object({
+    /** Id of the user to add; the user must exist (`NOT_FOUND`) and not be erased (`CONFLICT`, reason `erased`). */
     userId: idSchema,
+    /** Id of the organization; it must exist (`NOT_FOUND`) and be active (`ORGANIZATION_DISCONTINUED`). */
     organizationId: idSchema,
+    /** The organization role: `member` (default), `manager` or a custom role, 1–64 characters; an org admin may give only the organization's `allowedRoles`. */
     role: roleSchema.default("member"),
+    /** Whether the user becomes an admin of the organization (default `false`); `true` needs a platform admin. */
     admin: z.boolean().default(false),
   })
   .strict();
@@ -27,7 +31,10 @@ export const addMembershipInputSchema = z
 /** Input of `kit.memberships.add`; `role` typed by a kit's declared roles (see `defineConfig`). */
 export type AddMembershipInput<Role extends string = string> = string extends Role
   ? z.input<typeof addMembershipInputSchema>
-  : (Omit<z.input<typeof addMembershipInputSchema>, "role"> & { readonly role?: Role }) extends infer O
+  : (Omit<z.input<typeof addMembershipInputSchema>, "role"> & {
+        /** One of the kit's declared roles (default `member`); an org admin may give only the organization's `allowedRoles`. */
+        readonly role?: Role;
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
@@ -36,7 +43,9 @@ const pageSchema = z.object({ after: z.string().max(300).nullable().optional(), 
 
 /** Why a user is (or is not) a member of an organization. */
 export interface MembershipExplanation<Role extends string = string> {
+  /** Whether the user is a member of the organization now. */
   readonly member: boolean;
+  /** The membership, with its role, admin flag and source; `null` when the user is not a member. */
   readonly membership: Membership<Role> | null;
   /** For rule-created memberships, the rule (or `null` if it has since been removed). */
   readonly rule: MemberRuleRecord | null;
@@ -51,8 +60,11 @@ export interface MembershipExplanation<Role extends string = string> {
 
 /** The proof state of a domain rule, as `memberships.explain` shows it. */
 export interface DomainProofStatus {
+  /** Whether the domain rule is proven (by DNS or by an admin's affiliation). */
   readonly proven: boolean;
+  /** How, when and by whom the rule was proven; `null` while it is not. */
   readonly proof: MemberRuleProof | null;
+  /** The last failed proof check of the rule (when, which method, why); `null` when none has failed. */
   readonly lastFailure: DomainChallengeRecord["lastFailure"];
 }
 
@@ -80,6 +92,11 @@ export interface MembershipsApi<Role extends string = string> {
   setRole(actor: Actor, userId: string, organizationId: string, role: Role): Promise<Membership<Role>>;
   /** Designates or removes an organization admin (platform admins only). */
   setAdmin(actor: Actor, userId: string, organizationId: string, admin: boolean): Promise<Membership<Role>>;
+  /**
+   * The user's membership of the organization, for the user itself and for whoever may read
+   * the organization or manage its users; `null` when there is none or the actor may not
+   * see it (a refusal reads as "no membership", so it tells nothing).
+   */
   get(actor: Actor, userId: string, organizationId: string): Promise<Membership<Role> | null>;
   /** The organization's memberships by user id, a page at a time (`after` = last user id seen). */
   listByOrganization(actor: Actor, organizationId: string, page?: Partial<KeysetOptions>): Promise<Membership<Role>[]>;

@@ -42,6 +42,7 @@ export interface OrganizationMergeCounts {
   readonly memberships: number;
   /** Users who already belonged to the survivor: they kept that membership, and the duplicate's ended. */
   readonly membershipsKept: number;
+  /** Resources the duplicate owned that now belong to the survivor (`assignedAt` the merge's time). */
   readonly resources: number;
   /** Direct children that moved under the survivor (with their subtrees). */
   readonly children: number;
@@ -61,6 +62,7 @@ export interface OrganizationMergeResult<V extends OrganizationVocabulary = Orga
   readonly duplicate: Organization<V>;
   /** The survivor as the merge leaves it. */
   readonly survivor: Organization<V>;
+  /** How many memberships, resources and children moved (or would move) to the survivor, and how many users its rules re-linked. */
   readonly moved: OrganizationMergeCounts;
   /** What the survivor gained from the duplicate's own fields: rules, usergroup links, tags, allowed roles and apps, custom fields. */
   readonly added: OrganizationMergeAdditions;

@@ -44,7 +44,9 @@ export interface LookupOptions {
 
 /** A node of `kit.organizations.tree`. */
 export interface OrganizationTreeNode<V extends OrganizationVocabulary = OrganizationVocabulary> {
+  /** The organization at this node. */
   readonly organization: Organization<V>;
+  /** Its direct children the actor may see, sorted by name, each with its own subtree; empty for a leaf. */
   readonly children: readonly OrganizationTreeNode<V>[];
 }
 
@@ -54,8 +56,11 @@ export interface OrganizationTreeNode<V extends OrganizationVocabulary = Organiz
  * may read.
  */
 export interface OrganizationSearchResult<V extends OrganizationVocabulary = OrganizationVocabulary> {
+  /** This page's organizations, in the query's sort order (at most `limit`). */
   readonly items: readonly Organization<V>[];
+  /** Pass it as `cursor`, with the same query, for the next page; `null` on the last page. */
   readonly nextCursor: string | null;
+  /** How many organizations the actor may read match the query, across all pages. */
   readonly total: number;
 }
 
@@ -86,7 +91,12 @@ const searchSchema = z
  */
 export type OrganizationSearchInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
   ? OrganizationSearchQuery
-  : (Omit<OrganizationSearchQuery, "types" | "states"> & { readonly types?: readonly V["organizationType"][]; readonly states?: readonly V["state"][] }) extends infer O
+  : (Omit<OrganizationSearchQuery, "types" | "states"> & {
+        /** Type is one of these declared organization types. */
+        readonly types?: readonly V["organizationType"][];
+        /** Has every one of these declared state flags. */
+        readonly states?: readonly V["state"][];
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 

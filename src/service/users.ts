@@ -20,19 +20,38 @@ import { assertDeclaredRole } from "./vocabulary.js";
 
 /** An identity value, alone (verification kept as it was) or with whether the host verified it. */
 const identityItem = (max: number) =>
-  z.union([z.string().max(max), z.object({ value: z.string().max(max), verified: z.boolean().optional() }).strict()]);
+  z.union([
+    z.string().max(max),
+    z
+      .object({
+        /** The identity as the host has it; orgkit stores it normalized. */
+        value: z.string().max(max),
+        /** Whether the host verified it (only the system actor and platform admins may say `true`); absent keeps the verification the same value had (unverified when new). */
+        verified: z.boolean().optional(),
+      })
+      .strict(),
+  ]);
 
 /** Schema of {@link UpsertUserInput}. */
 export const upsertUserInputSchema = z
   .object({
+    /** The host's id for the user (compared exactly); an erased user's id is refused with `CONFLICT`, reason `erased`. */
     id: idSchema,
+    /** `user` (portal user, the default for a new user) or `agent` (helpdesk staff); changing it needs a platform admin. */
     kind: z.enum(USER_KINDS).optional(),
+    /** The user's email addresses, at most 100, replacing the current list; normalized (`INVALID_EMAIL` at `emails.N`). */
     emails: z.array(identityItem(1000)).max(100).optional(),
+    /** The username, normalized (`INVALID_USERNAME`); `null` removes it. */
     username: identityItem(1000).nullable().optional(),
+    /** The user's phone numbers, at most 100, replacing the current list; parsed to E.164 with the kit's `defaultPhoneRegion` (`INVALID_PHONE` at `phones.N`). */
     phones: z.array(identityItem(100)).max(100).optional(),
+    /** Whether the user is registered: registered users get the built-in `registered` usergroup. Default `false` for a new user. */
     registered: z.boolean().optional(),
+    /** The usergroups the user is put in directly, replacing the current list (platform admins only); a group not already the user's must exist (`NOT_FOUND`). */
     usergroupIds: z.array(idSchema).max(1000).optional(),
+    /** `super_admin`, `admin` or `null` (none, the default); granting, changing or removing it needs a super admin. */
     platformRole: z.enum(PLATFORM_ROLES).nullable().optional(),
+    /** The staff profile that grants the user rights on organizations by their states, or `null`; platform admins only, and a new profile must exist (`NOT_FOUND`). */
     profileId: idSchema.nullable().optional(),
   })
   .strict();
@@ -62,8 +81,11 @@ export type UpsertUserInput = z.input<typeof upsertUserInputSchema>;
 /** Schema of {@link UpsertUserOptions}. */
 export const upsertUserOptionsSchema = z
   .object({
+    /** Fail with `CONFLICT` unless the user exists at this version (optimistic concurrency). */
     expectedVersion: z.number().int().min(1).optional(),
+    /** The organization through which the actor manages the user (it must exist: `NOT_FOUND`); the user joins it if not a member yet. Absent: platform administration. */
     organizationId: idSchema.optional(),
+    /** The role the user gets when it joins `organizationId` (default `member`); an org admin may give only the organization's `allowedRoles`. Ignored for an existing member. */
     role: roleSchema.optional(),
   })
   .strict();
@@ -74,15 +96,21 @@ export const upsertUserOptionsSchema = z
  */
 export type UpsertUserOptions<Role extends string = string> = string extends Role
   ? z.input<typeof upsertUserOptionsSchema>
-  : (Omit<z.input<typeof upsertUserOptionsSchema>, "role"> & { readonly role?: Role }) extends infer O
+  : (Omit<z.input<typeof upsertUserOptionsSchema>, "role"> & {
+        /** One of the kit's declared roles, given when the user joins `organizationId` (default `member`). */
+        readonly role?: Role;
+      }) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
 /** Schema of {@link ListUsersOptions}. */
 export const listUsersOptionsSchema = z
   .object({
+    /** The `nextCursor` of the previous page (a user id); `null` or absent: the first page. */
     after: idSchema.nullable().optional(),
+    /** Page size, 1–1000 (default 100). */
     limit: z.number().int().min(1).max(1000).default(100),
+    /** List this organization's members (for those who manage its users) instead of every user (platform admins only). */
     organizationId: idSchema.optional(),
   })
   .strict();

@@ -301,14 +301,26 @@ export const createOrganizationInputSchema = perConfig((config) =>
 export type CreateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
   ? z.input<ReturnType<typeof createOrganizationInputSchema>>
   : (Omit<z.input<ReturnType<typeof createOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        /** One of the declared organization types; default the first one declared. */
         readonly type?: V["organizationType"];
+        /** Declared state flags (stored de-duplicated, in declared order); default none. */
         readonly states?: readonly V["state"][];
+        /** Declared roles this organization's admins may assign to its users (platform admins only); default none. */
         readonly allowedRoles?: readonly V["role"][];
       } & (string extends keyof V["customFields"]
-        ? { readonly customFields?: Readonly<Record<string, CustomFieldValue>> }
+        ? {
+            /** Values of the configured custom fields, by field key; default none. */
+            readonly customFields?: Readonly<Record<string, CustomFieldValue>>;
+          }
         : {} extends V["customFields"]
-          ? { readonly customFields?: V["customFields"] }
-          : { readonly customFields: V["customFields"] })) extends infer O
+          ? {
+              /** Values of the declared custom fields, by key, each of its declared type; none is required. */
+              readonly customFields?: V["customFields"];
+            }
+          : {
+              /** Values of the declared custom fields, by key, each of its declared type; required since a declared field is `required`. */
+              readonly customFields: V["customFields"];
+            })) extends infer O
     ? { [K in keyof O]: O[K] }
     : never;
 
@@ -347,9 +359,13 @@ export const updateOrganizationInputSchema = perConfig((config) =>
 export type UpdateOrganizationInput<V extends OrganizationVocabulary = OrganizationVocabulary> = OrganizationVocabulary extends Pick<V, keyof OrganizationVocabulary>
   ? z.input<ReturnType<typeof updateOrganizationInputSchema>>
   : (Omit<z.input<ReturnType<typeof updateOrganizationInputSchema>>, "type" | "states" | "allowedRoles" | "customFields"> & {
+        /** The new organization type, one of the declared ones. */
         readonly type?: V["organizationType"];
+        /** The new state flags, replacing the current ones; the actor needs `edit` on the organization in its new states as well. */
         readonly states?: readonly V["state"][];
+        /** The new allowed roles, replacing the current ones (platform admins only). */
         readonly allowedRoles?: readonly V["role"][];
+        /** Custom field values to change, key by key; `null` removes an optional field, keys left out keep their value. */
         readonly customFields?: string extends keyof V["customFields"]
           ? Readonly<Record<string, unknown>>
           : { readonly [K in keyof V["customFields"]]?: V["customFields"][K] | ({} extends Pick<V["customFields"], K> ? null : never) };

@@ -25,15 +25,34 @@ export interface OrganizationVocabulary {
 }
 
 /** The value type of one declared custom field definition (a select's declared options, …). */
-export type CustomFieldValueOf<D> = D extends { readonly type: "number" }
+export type CustomFieldValueOf<D> = D extends {
+  /** A `number` field holds a number. */
+  readonly type: "number";
+}
   ? number
-  : D extends { readonly type: "boolean" }
+  : D extends {
+        /** A `boolean` field holds `true` or `false`. */
+        readonly type: "boolean";
+      }
     ? boolean
-    : D extends { readonly type: "select"; readonly options: readonly (infer O extends string)[] }
+    : D extends {
+          /** A `select` field holds one of its options. */
+          readonly type: "select";
+          /** The declared options, as literal types. */
+          readonly options: readonly (infer O extends string)[];
+        }
       ? O
-      : D extends { readonly type: "multiselect"; readonly options: readonly (infer O extends string)[] }
+      : D extends {
+            /** A `multiselect` field holds a list of its options. */
+            readonly type: "multiselect";
+            /** The declared options, as literal types. */
+            readonly options: readonly (infer O extends string)[];
+          }
         ? readonly O[]
-        : D extends { readonly type: "text" | "date" | "url" | "email" }
+        : D extends {
+              /** `text`, `date` (ISO 8601 `YYYY-MM-DD`), `url` and `email` fields hold a string. */
+              readonly type: "text" | "date" | "url" | "email";
+            }
           ? string
           : CustomFieldValue;
 
@@ -42,11 +61,26 @@ export type CustomFieldValueOf<D> = D extends { readonly type: "number" }
  * is required, any other optional, each with its value type. Definitions whose keys are
  * not literal types (a list built at run time) give the open record.
  */
-export type CustomFieldsOf<Definitions> = Definitions extends readonly (infer D extends { readonly key: string })[]
+export type CustomFieldsOf<Definitions> = Definitions extends readonly (infer D extends {
+  /** The field's key in `customFields`. */
+  readonly key: string;
+})[]
   ? string extends D["key"]
     ? Readonly<Record<string, CustomFieldValue>>
-    : ({ readonly [F in D as F extends { readonly required: true } ? F["key"] : never]: CustomFieldValueOf<F> } & {
-          readonly [F in D as F extends { readonly required: true } ? never : F["key"]]?: CustomFieldValueOf<F>;
+    : ({
+        readonly [F in D as F extends {
+          /** A field declared with `required: true`: its key is a required property. */
+          readonly required: true;
+        }
+          ? F["key"]
+          : never]: CustomFieldValueOf<F>;
+      } & {
+          readonly [F in D as F extends {
+            /** A field declared with `required: true`; the keys of all other fields are optional properties. */
+            readonly required: true;
+          }
+            ? never
+            : F["key"]]?: CustomFieldValueOf<F>;
         }) extends infer O
       ? { [K in keyof O]: O[K] }
       : never
