@@ -92,9 +92,9 @@ export type ListInvitationsOptions = z.input<typeof listInvitationsOptionsSchema
 const tokenSchema = z.string().min(1, "must not be empty").max(256);
 
 /** What `kit.invitations.create` returns: the invitation, and its token — returned this once, never stored. */
-export interface CreatedInvitation {
+export interface CreatedInvitation<Role extends string = string> {
   /** The new invitation, `pending`, with its normalized address and expiry. */
-  readonly invitation: Invitation;
+  readonly invitation: Invitation<Role>;
   /** Send it to the invited address (a link, a code); `accept` takes it. orgkit keeps only its SHA-256. */
   readonly token: string;
 }
@@ -102,7 +102,7 @@ export interface CreatedInvitation {
 /** What `kit.invitations.accept` returns. */
 export interface AcceptedInvitation<Role extends string = string> {
   /** The invitation, now `accepted`. */
-  readonly invitation: Invitation;
+  readonly invitation: Invitation<Role>;
   /** The membership it created (or turned into an invited one), with source `invitation`. */
   readonly membership: Membership<Role>;
   /** The user, with the invited address among its verified identities. */
@@ -124,11 +124,11 @@ export interface InvitationsApi<Role extends string = string> {
    * await sendMail(invitation.address, `https://helpdesk.example/join?token=${token}`);
    * ```
    */
-  create(actor: Actor, input: CreateInvitationInput<Role>): Promise<CreatedInvitation>;
+  create(actor: Actor, input: CreateInvitationInput<Role>): Promise<CreatedInvitation<Role>>;
   /** Revokes a pending invitation (expired or not); its token stops working. Revoking it again changes nothing; an accepted one is `INVITATION_USED`. */
-  revoke(actor: Actor, invitationId: string): Promise<Invitation>;
+  revoke(actor: Actor, invitationId: string): Promise<Invitation<Role>>;
   /** The organization's invitations by id, for those who manage its users (others get `[]`). */
-  list(actor: Actor, organizationId: string, options?: ListInvitationsOptions): Promise<Invitation[]>;
+  list(actor: Actor, organizationId: string, options?: ListInvitationsOptions): Promise<Invitation<Role>[]>;
   /**
    * Accepts an invitation for the user `userId`, whom the host has authenticated as the
    * person who holds the token. There is no actor: the token is the authority, checked

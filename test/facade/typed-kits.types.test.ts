@@ -10,6 +10,7 @@
  */
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  type Invitation,
   createOrgKit,
   defineConfig,
   SYSTEM_ACTOR,
@@ -157,7 +158,11 @@ describe("a typed kit", () => {
     await kit.memberships.setRole(admin, "jane", "acme", "manger").catch(() => null);
     expectTypeOf(await kit.memberships.listByUser(admin, "jane")).toEqualTypeOf<Membership<Role>[]>();
     expectTypeOf((await kit.memberships.explain(admin, "jane", "acme")).membership).toEqualTypeOf<Membership<Role> | null>();
-    await kit.invitations.create(admin, { organizationId: "acme", email: "dana@example.com", role: "manager" });
+    const created = await kit.invitations.create(admin, { organizationId: "acme", email: "dana@example.com", role: "manager" });
+    expectTypeOf(created.invitation.role).toEqualTypeOf<Role>();
+    expectTypeOf(await kit.invitations.list(admin, "acme")).toEqualTypeOf<Invitation<Role>[]>();
+    expectTypeOf<Awaited<ReturnType<typeof kit.invitations.revoke>>>().toEqualTypeOf<Invitation<Role>>();
+    expectTypeOf<Awaited<ReturnType<typeof kit.invitations.accept>>["invitation"]["role"]>().toEqualTypeOf<Role>();
     // @ts-expect-error misspelled role
     await kit.invitations.create(admin, { organizationId: "acme", email: "dana@example.com", role: "manger" }).catch(() => null);
     await kit.users.upsert(admin, { id: "erin" }, { organizationId: "acme", role: "technician" });

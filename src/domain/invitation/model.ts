@@ -63,8 +63,12 @@ export interface InvitationRecord {
   readonly version: number;
 }
 
-/** An invitation as the facade returns it: the stored record without the token's hash, and whether it has expired. */
-export interface Invitation {
+/**
+ * An invitation as the facade returns it: the stored record without the token's hash, and
+ * whether it has expired. `Role` is a kit's declared roles (see `defineConfig`), any
+ * `string` by default.
+ */
+export interface Invitation<Role extends string = string> {
   /** The invitation's id. */
   readonly id: string;
   /** The organization the invitation is to. */
@@ -74,7 +78,7 @@ export interface Invitation {
   /** The invited address, normalized (`jane@acme.example`, `+14155550100`). */
   readonly address: string;
   /** The organization role the membership gets. */
-  readonly role: string;
+  readonly role: Role;
   /** Whether the membership is an organization admin's. */
   readonly admin: boolean;
   /** Who sent it. */
