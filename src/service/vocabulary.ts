@@ -21,11 +21,24 @@ function listed(names: readonly string[]): string {
   return names.length > LISTED ? `${shown}, … (${names.length} in all)` : shown;
 }
 
+/** The declared names as a set, built once per declared list (`kit.can` checks every call: a lookup, not a scan). */
+const declaredSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function declaredSet(declared: readonly string[]): ReadonlySet<string> {
+  let set = declaredSets.get(declared);
+  if (set === undefined) {
+    set = new Set(declared);
+    declaredSets.set(declared, set);
+  }
+  return set;
+}
+
 function notDeclared(declared: readonly string[] | null, what: "role" | "permission", names: readonly string[], path: string): ValidationIssue[] {
   if (declared === null) return [];
+  const known = declaredSet(declared);
   const issues: ValidationIssue[] = [];
   names.forEach((name, index) => {
-    if (!declared.includes(name)) {
+    if (!known.has(name)) {
       issues.push({ path: path === "" ? String(index) : `${path}.${index}`, code: "invalid_value", message: `'${name}' is not a declared ${what} (${listed(declared)})` });
     }
   });
